@@ -1,0 +1,146 @@
+"""`trialchat` command line: ingest, ask, serve, eval, demo, setup-model.
+
+Each subcommand imports its heavy modules only when it runs, so `trialchat --help` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from trialchat.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PATHS = [REPO_ROOT / "corpus" / "sample", REPO_ROOT / "ingest" / "glossary"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "collection", None):
+        overrides["collection"] = args.collection
+    return Settings(**overrides)
+
+
+def _print_summary(report, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_dict()))
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    console.print(f"[bold]{report.studies}[/] studies · added {report.chunks_added} · updated "
+                  f"{report.chunks_updated} · unchanged {report.chunks_unchanged} · deleted {report.chunks_deleted} chunks")
+    for f in report.failed:
+        console.print(f"[red]failed[/] {f['path']}: {f['error']}", highlight=False, markup=False)
+    if report.failed:
+        console.print(f"{len(report.failed)} problem(s); everything else was ingested. Fix the files above and re-run: "
+                      "unchanged chunks are skipped.")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest_paths
+    from trialchat.embeddings import shared_embeddings
+    from trialchat.store import StoreUnavailable, open_store
+
+    settings = _settings(args)
+    try:
+        store = open_store(settings, shared_embeddings(settings.embedding_model, settings.embed_batch_size))
+        report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress)
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    _print_summary(report, args.json)
+    return 0 if report.ok else 1
+
+
+def cmd_setup_model(args: argparse.Namespace) -> int:
+    from assistant.llm.model_files import ensure_model
+
+    settings = Settings()
+    try:
+        path = ensure_model(settings.resolved_model_cache(), progress=True)
+    except Exception as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.cli_ask import run_ask
+
+    return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
+                   as_json=args.json)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app import serve
+
+    settings = _settings(args)
+    serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: ingest the bundled sample corpus and glossary, then serve the chat."""
+    args.paths, args.json, args.progress = [str(p) for p in SAMPLE_PATHS], False, True
+    if cmd_ingest(args) not in (0,):
+        print("error: the bundled sample did not ingest cleanly (see above).", file=sys.stderr)
+        return 1
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.cli import main as eval_main
+
+    return eval_main(args.eval_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="trialchat", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="ingest study files, folders, .zip, .json/.jsonl")
+    ing.add_argument("paths", nargs="+")
+    ing.add_argument("--collection", help="keep corpora apart (default: trialchat)")
+    ing.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    ing.add_argument("--progress", action="store_true", help="show progress bars even when not on a terminal")
+    ing.set_defaults(func=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="ask one question")
+    ask.add_argument("question")
+    ask.add_argument("--study", help="pin the question to a study ID")
+    ask.add_argument("--history", help="JSON file: [{role, content}, ...] of earlier turns")
+    ask.add_argument("--collection")
+    ask.add_argument("--json", action="store_true", help="print the Answer as one JSON object")
+    ask.set_defaults(func=cmd_ask)
+
+    for name, func, helptext in (("serve", cmd_serve, "serve the web chat, widget and JSON API"),
+                                 ("demo", cmd_demo, "ingest the bundled sample and serve the chat")):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("--host")
+        s.add_argument("--port", type=int)
+        s.add_argument("--collection")
+        if name == "demo":
+            s.add_argument("--no-serve", action="store_true", help="only ingest the sample")
+        s.set_defaults(func=func)
+
+    ev = sub.add_parser("eval", help="run the evaluation harness (see `trialchat eval -- --help`)", add_help=False)
+    ev.add_argument("eval_args", nargs=argparse.REMAINDER)
+    ev.set_defaults(func=cmd_eval)
+
+    sm = sub.add_parser("setup-model", help="assemble and verify the local GGUF model (once)")
+    sm.set_defaults(func=cmd_setup_model)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

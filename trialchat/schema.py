@@ -1,0 +1,78 @@
+"""The one schema shared by ingest/ and assistant/: studies, their fields, and chunks."""
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel, Field as PField
+
+GLOSSARY_ID = "glossary"
+
+
+class StudyField(BaseModel):
+    """One field of a study at the most specific level (one location, one arm, ...)."""
+
+    path: str  # API v2 path for ClinicalTrials.gov data, e.g. protocolSection.designModule.designInfo.maskingInfo
+    label: str  # human name, e.g. "Design › Masking"
+    text: str  # readable text: enum codes already expanded
+
+
+class Study(BaseModel):
+    study_id: str
+    title: str
+    official_title: str | None = None
+    acronym: str | None = None
+    source_file: str = ""
+    source_url: str = ""
+    fields: list[StudyField] = PField(default_factory=list)
+
+
+class Chunk(BaseModel):
+    """What is embedded and indexed. Every chunk carries the canonical source metadata."""
+
+    text: str  # the field label on top, then the (piece of the) field text
+    study_id: str
+    study_title: str
+    field_path: str
+    field_label: str
+    source_file: str
+    source_url: str
+    chunk_index: int
+    content_hash: str = ""
+
+    @property
+    def id(self) -> str:
+        # deterministic: re-ingest updates in place instead of duplicating
+        return chunk_id(self.study_id, self.field_path, self.chunk_index)
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "study_id": self.study_id,
+            "study_title": self.study_title,
+            "field_path": self.field_path,
+            "field_label": self.field_label,
+            "source_file": self.source_file,
+            "source_url": self.source_url,
+            "chunk_index": self.chunk_index,
+            "content_hash": self.content_hash or self.compute_hash(),
+        }
+
+    def compute_hash(self) -> str:
+        h = hashlib.sha256()
+        for part in (self.text, self.study_title, self.field_label, self.source_url, self.source_file):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()[:32]
+
+    @classmethod
+    def from_metadata(cls, text: str, meta: dict) -> "Chunk":
+        return cls(text=text, **{k: meta.get(k, "") for k in (
+            "study_id", "study_title", "field_path", "field_label", "source_file",
+            "source_url", "content_hash")}, chunk_index=int(meta.get("chunk_index", 0)))
+
+
+def chunk_id(study_id: str, field_path: str, chunk_index: int) -> str:
+    return f"{study_id}::{field_path}::{chunk_index}"
+
+
+def ctgov_url(study_id: str) -> str:
+    return f"https://clinicaltrials.gov/study/{study_id}"

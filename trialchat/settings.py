@@ -1,0 +1,48 @@
+"""All configuration in one typed place (env prefix ``TRIALCHAT_``)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIALCHAT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    chroma_url: str | None = None  # unset = embedded PersistentClient under data_dir
+    collection: str = "trialchat"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or any sentence-transformers model path
+    embed_batch_size: int = 64
+
+    llm: Literal["local", "openai", "ollama", "extractive"] = "local"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = 160
+    llm_ctx: int = 1536
+    llm_threads: int | None = None
+    model_cache_dir: Path | None = None  # where the assembled GGUF lives; default ~/.cache/trialchat
+
+    retrieve_k: int = 4  # chunks shown to the model: few and good (prompt speed ~58 tok/s)
+    max_question_chars: int = 2000
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    allowed_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = 20
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def bm25_dir(self, collection: str | None = None) -> Path:
+        return self.data_dir / "bm25" / (collection or self.collection)
+
+    def resolved_model_cache(self) -> Path:
+        return self.model_cache_dir or Path.home() / ".cache" / "trialchat"

@@ -1,0 +1,161 @@
+"""Where chunks live: Chroma (dense, via LangChain's ``Chroma`` vector store) + a BM25 index.
+
+Chroma is embedded (``PersistentClient`` under the data dir) unless ``TRIALCHAT_CHROMA_URL`` points
+at a server (``chroma run --path DIR --port N``). Our embedder is always passed explicitly (Chroma's
+default one would download a model) and telemetry is off.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from trialchat.lexical import LexicalIndex
+from trialchat.schema import Chunk
+from trialchat.settings import Settings
+
+GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
+CATALOG_FILE = "studies.json"
+
+
+class StoreUnavailable(RuntimeError):
+    pass
+
+
+def make_chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        try:
+            return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                       ssl=url.scheme == "https", settings=chroma_settings)
+        except Exception as e:  # chromadb raises plain ValueError/ConnectionError here
+            raise StoreUnavailable(
+                f"Cannot reach the Chroma server at {settings.chroma_url} ({e}). Start it with "
+                "`chroma run --path DIR --port N`, or unset TRIALCHAT_CHROMA_URL to use the embedded store."
+            ) from e
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _batched(items: list, n: int) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+class ChunkStore:
+    """One collection: the vector store plus its lexical twin and a small study catalog."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None, client=None):
+        from langchain_chroma import Chroma
+
+        self.collection_name = collection or settings.collection
+        self.embeddings = embeddings
+        self.client = client or make_chroma_client(settings)
+        self.vectors = Chroma(
+            collection_name=self.collection_name,
+            embedding_function=embeddings,
+            client=self.client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self.lexical_dir = settings.bm25_dir(self.collection_name)
+        self.lexical = LexicalIndex(self.lexical_dir)
+
+    # ---------- writing (ingest) ----------
+    def existing_hashes(self, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for batch in _batched(ids, GET_BATCH):
+            got = self.vectors.get(ids=batch, include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                out[cid] = (meta or {}).get("content_hash", "")
+        return out
+
+    def ids_of_studies(self, study_ids: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for batch in _batched(sorted(set(study_ids)), 100):
+            got = self.vectors.get(where={"study_id": {"$in": batch}}, include=[])
+            out.update(got["ids"])
+        return out
+
+    def upsert(self, chunks: list[Chunk], embeddings: list[list[float]] | None = None) -> None:
+        """Upsert chunks; pass precomputed vectors to keep embedding in the caller's big batches."""
+        if not chunks:
+            return
+        coll = self.vectors._collection  # upsert with our own vectors: LangChain's add_texts re-embeds
+        vecs = embeddings if embeddings is not None else self.embeddings.embed_documents([c.text for c in chunks])
+        coll.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
+                    metadatas=[c.metadata() for c in chunks], embeddings=vecs)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for batch in _batched(sorted(ids), GET_BATCH):
+            self.vectors.delete(ids=batch)
+
+    def all_chunks(self, page: int = 2000) -> Iterator[tuple[str, str, dict]]:
+        offset = 0
+        while True:
+            got = self.vectors.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def count(self) -> int:
+        return self.vectors._collection.count()
+
+    def rebuild_lexical(self) -> None:
+        """Rebuild BM25 and the study catalog from what Chroma holds (the single source of truth)."""
+        ids, texts, studies = [], [], []
+        catalog: dict[str, dict] = {}
+        for cid, text, meta in self.all_chunks():
+            ids.append(cid)
+            texts.append(text)
+            sid = meta["study_id"]
+            studies.append(sid)
+            entry = catalog.setdefault(sid, {"study_id": sid, "title": meta.get("study_title", ""),
+                                             "acronym": None, "source_url": meta.get("source_url", ""),
+                                             "chunks": 0})
+            entry["chunks"] += 1
+            if meta.get("field_path", "").endswith("identificationModule.acronym"):
+                entry["acronym"] = text.split("\n", 1)[-1].strip()
+        self.lexical.rebuild(ids, texts, studies)
+        (self.lexical_dir / CATALOG_FILE).write_text(json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"])))
+
+    # ---------- reading (assistant) ----------
+    def catalog(self) -> list[dict]:
+        path = self.lexical_dir / CATALOG_FILE
+        return json.loads(path.read_text()) if path.exists() else []
+
+    def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        out: dict[str, tuple[str, dict]] = {}
+        for batch in _batched(ids, GET_BATCH):
+            got = self.vectors.get(ids=batch, include=["documents", "metadatas"])
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                out[cid] = (doc, meta)
+        return out
+
+    def dense_search(self, query: str, k: int, study_ids: set[str] | None = None,
+                     query_vector: list[float] | None = None) -> list[tuple[str, str, dict, float]]:
+        """Top-k (id, text, metadata, cosine similarity)."""
+        vec = query_vector if query_vector is not None else self.embeddings.embed_query(query)
+        where = {"study_id": {"$in": sorted(study_ids)}} if study_ids else None
+        res = self.vectors._collection.query(query_embeddings=[vec], n_results=k, where=where,
+                                             include=["documents", "metadatas", "distances"])
+        return [(cid, doc, meta, 1.0 - dist) for cid, doc, meta, dist in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def lexical_search(self, query: str, k: int, study_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        return self.lexical.search(query, k, study_ids)
+
+
+def open_store(settings: Settings, embeddings: Embeddings, collection: str | None = None) -> ChunkStore:
+    return ChunkStore(settings, embeddings, collection)
+
+
+def data_dir_ready(settings: Settings) -> bool:
+    return Path(settings.bm25_dir()).exists()
