@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     llm_threads: int | None = None
     model_cache_dir: Path | None = None  # where the assembled GGUF lives; default ~/.cache/trialchat
 
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"  # dense/bm25 are eval ablations
     retrieve_k: int = 4  # chunks shown to the model: few and good (prompt speed ~58 tok/s)
     max_question_chars: int = 2000
 
