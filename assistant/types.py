@@ -20,7 +20,9 @@ class Source(BaseModel):
     source_url: str
     source_file: str = ""
     chunk_index: int = 0
-    score: float = 0.0
+    score: float = 0.0  # fused (RRF) score: the ranking
+    dense_score: float | None = None  # cosine similarity, when the dense list found it
+    bm25_score: float | None = None  # BM25 score, when the lexical list found it
 
 
 class Citation(BaseModel):

@@ -17,7 +17,7 @@ $PIP install -q "torch==2.13.0"
 
 echo "==> llama-cpp-python (source-only on PyPI; portable build, ~6 min the first time)"
 if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
-  CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $PIP install "llama-cpp-python==0.3.16"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $PIP install "llama-cpp-python==0.3.36"
 fi
 
 echo "==> trialchat and its libraries"

@@ -1,0 +1,213 @@
+"""The answer chain: scope → hybrid retrieve → prompt → LLM → verify → Answer.
+
+Streaming order: sources first (before any LLM work), then verified sentences as they complete,
+then the final Answer. Sentences are verified before they are streamed, so a reader never sees an
+unsupported claim, not even for a moment.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.extractive import extractive_answer, relevance
+from assistant.guard import check_question, decline_message
+from assistant.prompting import render_prompt
+from assistant.retrieval import HybridRetriever, scope_for
+from assistant.scoping import Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
+from assistant.textutil import content_terms, overlap, split_sentences
+from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
+from assistant.verify import Similarity, check_sentence, render_sentence, split_answer_sentences
+from trialchat.schema import GLOSSARY_ID
+
+NOT_STATED = "NOT STATED"
+TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
+                     r"triple|quadruple|placebo|random)", re.IGNORECASE)
+EXCERPT_CHARS = 320  # per source in the prompt: keeps the whole prompt near 400–600 tokens
+MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
+CONTACT_PATHS = ("centralContacts", "overallOfficials", "page.researchers")
+
+
+@dataclass
+class ChainParts:
+    retriever: HybridRetriever
+    catalog_loader: callable  # () -> StudyCatalog, re-read when an ingest changed the catalog
+    llm: BaseChatModel | None
+    similarity: Similarity | None
+    k: int = 4
+    max_question_chars: int = 2000
+
+
+def is_term_question(question: str) -> bool:
+    return bool(TERM_RE.search(question))
+
+
+def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
+    """The chunk sentences most related to the question, in their original order, verbatim."""
+    body = src.text.split("\n", 1)[-1]
+    if len(body) <= limit:
+        return body.replace("\n", " ")
+    q = content_terms(question)
+    sents = split_sentences(body)
+    ranked = sorted(range(len(sents)), key=lambda i: -overlap(q, content_terms(sents[i])))
+    keep, size = [], 0
+    for i in ranked:
+        if size + len(sents[i]) > limit and keep:
+            continue
+        keep.append(i)
+        size += len(sents[i]) + 1
+    return " ".join(sents[i] for i in sorted(keep))[: limit + 80]
+
+
+class AnswerChain:
+    def __init__(self, parts: ChainParts):
+        self.p = parts
+
+    # ---------------- public ----------------
+    def invoke(self, question: str, study_id: str | None = None,
+               history: list[HistoryTurn] | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, study_id, history):
+            if isinstance(event, FinalEvent):
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(self, question: str, study_id: str | None = None,
+               history: list[HistoryTurn] | None = None) -> Iterator[AnswerEvent]:
+        history = history or []
+        guard = check_question(question, self.p.max_question_chars)
+        if not guard.ok:
+            yield SourcesEvent(sources=[], study_id=study_id)
+            yield FinalEvent(answer=Answer(text=decline_message(guard.verdict, self.p.max_question_chars),
+                                           status="declined", study_id=study_id))
+            return
+        catalog = self.p.catalog_loader()
+        scope = resolve_scope(guard.question, catalog, study_id, history)  # UnknownStudyError for a bad pin
+        if scope.reason == "corpus" and history and looks_like_follow_up(guard.question):
+            scope = self._scope_from_history(guard.question, history, catalog) or scope
+
+        sources = self._retrieve(scope)
+        yield SourcesEvent(sources=sources, study_id=scope.study_id)
+        answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id,
+                        standalone_question=scope.standalone_question if scope.reason == "history" else None)
+
+        if scope.unknown_id:
+            answer.text = (f"I don't have the records of {scope.unknown_id}, so I can't answer about it. "
+                           "You can look it up on ClinicalTrials.gov.")
+            answer.status = "abstained"
+            yield FinalEvent(answer=answer)
+            return
+        best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
+        best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
+        if not sources or (best < MIN_RELEVANCE and best_dense < 0.35):
+            yield FinalEvent(answer=self._abstain(answer, scope))
+            return
+
+        if self.p.llm is None:
+            text, cites = extractive_answer(scope.standalone_question, sources, self.p.similarity)
+            if not text:
+                yield FinalEvent(answer=self._abstain(answer, scope))
+                return
+            yield TokenEvent(text=text)
+            answer.text, answer.citations = text, cites
+            yield FinalEvent(answer=answer)
+            return
+
+        yield from self._generate(answer, scope, sources)
+
+    # ---------------- steps ----------------
+    def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
+        """No study named anywhere: find the one the conversation was about, by searching its last user turn."""
+        last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+        query = last_user
+        if self.p.llm is not None and last_user:
+            query = self._condense(question, history) or last_user
+        if not query.strip():
+            return None
+        hits = [s for s in self.p.retriever.search(query, k=3, per_study=1) if s.study_id != GLOSSARY_ID]
+        ref = catalog.get(hits[0].study_id) if hits else None
+        return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
+
+    def _condense(self, question: str, history: list[HistoryTurn]) -> str:
+        prompt = render_prompt("condense.txt", history=history[-4:], question=question)
+        try:
+            out = self.p.llm.invoke([HumanMessage(content=prompt)])  # type: ignore[union-attr]
+        except Exception:
+            return ""
+        text = str(out.content).strip().strip('"')
+        return text if 0 < len(text) < 400 else ""
+
+    def _retrieve(self, scope: Scope) -> list[Source]:
+        q, k, r = scope.standalone_question, self.p.k, self.p.retriever
+        term = is_term_question(q)
+        if scope.study_id:
+            study = r.search(q, k=k, study_ids={scope.study_id})
+            glossary = r.search(q, k=1, study_ids={GLOSSARY_ID})
+            if term and glossary:
+                return study[: k - 1] + glossary
+            # the glossary only joins a study answer when it is clearly about the question's words
+            strong = [g for g in glossary if (g.dense_score or 0) >= 0.55]
+            return (study[: k - len(strong)] + strong) if strong else study
+        return r.search(q, k=k, per_study=1 if not term else 2)
+
+    def _contact(self, study_id: str | None) -> str | None:
+        if not study_id:
+            return None
+        got = self.p.retriever.store.vectors.get(where={"study_id": study_id}, include=["documents", "metadatas"])
+        for path_part in CONTACT_PATHS:
+            for doc, meta in zip(got["documents"], got["metadatas"]):
+                if path_part in meta.get("field_path", ""):
+                    return " ".join(doc.split("\n", 1)[-1].split())[:200]
+        return None
+
+    def _abstain(self, answer: Answer, scope: Scope) -> Answer:
+        answer.text = render_prompt("abstain.txt", topic="", contact=self._contact(scope.study_id))
+        answer.status, answer.citations = "abstained", []
+        return answer
+
+    def _generate(self, answer: Answer, scope: Scope, sources: list[Source]) -> Iterator[AnswerEvent]:
+        corpus_wide = scope.study_id is None
+        rows = [{"label": (f"{s.study_id} ({s.study_title}) · {s.field_label}" if corpus_wide and s.study_id != GLOSSARY_ID
+                           else s.field_label),
+                 "excerpt": excerpt(scope.standalone_question, s)} for s in sources]
+        messages = [SystemMessage(content=render_prompt("system.txt")),
+                    HumanMessage(content=render_prompt("answer.txt", sources=rows, question=scope.standalone_question,
+                                                       term_question=is_term_question(scope.standalone_question)))]
+        buffer, kept, raw = "", [], ""
+        for chunk in self.p.llm.stream(messages):  # type: ignore[union-attr]
+            piece = str(chunk.content)
+            raw += piece
+            buffer += piece
+            if raw.strip().upper().startswith(NOT_STATED[: max(1, len(raw.strip()))]) and len(raw.strip()) < 12:
+                continue  # might become NOT STATED: don't stream it
+            sentences = split_answer_sentences(buffer)
+            if len(sentences) > 1:  # all but the last are complete
+                for s in sentences[:-1]:
+                    check = check_sentence(s, sources, self.p.similarity)
+                    if check.supported:
+                        kept.append(check)
+                        yield TokenEvent(text=render_sentence(check) + " ")
+                buffer = sentences[-1]
+        if NOT_STATED in raw.upper() and not kept:
+            yield FinalEvent(answer=self._abstain(answer, scope))
+            return
+        for s in split_answer_sentences(buffer):
+            check = check_sentence(s, sources, self.p.similarity)
+            if check.supported:
+                kept.append(check)
+                yield TokenEvent(text=render_sentence(check))
+        if kept:
+            answer.text = " ".join(render_sentence(c) for c in kept)
+            answer.citations = [c for k in kept for c in k.citations]
+        else:  # nothing verified: quote the record instead, or say we don't know
+            text, cites = extractive_answer(scope.standalone_question, sources, self.p.similarity)
+            if not text:
+                yield FinalEvent(answer=self._abstain(answer, scope))
+                return
+            yield TokenEvent(text=text)
+            answer.text, answer.citations = text, cites
+        yield FinalEvent(answer=answer)

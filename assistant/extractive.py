@@ -1,0 +1,55 @@
+"""The extractive answerer: no generative model, the answer quotes the best supporting sentences.
+
+Used when TRIALCHAT_LLM=extractive, and as the fallback when a generated answer keeps no verified
+sentence. Every sentence it writes is a verbatim quote with its citation, so it verifies by design.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.textutil import content_terms, overlap, split_sentences
+from assistant.types import Citation, Source
+
+MIN_QUESTION_OVERLAP = 0.34  # below this a quote is not an answer to the question
+Similarity = Callable[[str, str], float]
+
+
+def _candidates(question: str, src: Source, similarity: Similarity | None) -> list[tuple[float, str]]:
+    q_terms = content_terms(question)
+    label, _, body = src.text.partition("\n")
+    field_terms = content_terms(label)
+    out = []
+    for sent in split_sentences(body or src.text):
+        lex = overlap(q_terms, content_terms(sent) | field_terms)
+        score = lex + (similarity(question, sent) if similarity else 0.0)
+        out.append((score, sent))
+    return sorted(out, key=lambda t: -t[0])
+
+
+def relevance(question: str, src: Source) -> float:
+    """How much of the question's content this source covers (its label counts: 'Locations' answers 'where')."""
+    return overlap(content_terms(question), content_terms(src.text))
+
+
+def extractive_answer(question: str, sources: list[Source], similarity: Similarity | None = None,
+                      max_sentences: int = 2) -> tuple[str, list[Citation]]:
+    """Quote up to max_sentences from different sources, strongest first. ("", []) when nothing fits."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for n, src in enumerate(sources, start=1):
+        if len(parts) >= max_sentences:
+            break
+        dense_ok = src.dense_score is not None and src.dense_score >= 0.45
+        if relevance(question, src) < MIN_QUESTION_OVERLAP and not dense_ok:
+            continue
+        ranked = _candidates(question, src, similarity)
+        if not ranked:
+            continue
+        quote = ranked[0][1]
+        if quote not in src.text:
+            continue
+        where = f"{src.study_id} · {src.field_label}" if src.study_id != "glossary" else src.field_label
+        parts.append(f"{where}: “{quote}” [{n}]")
+        citations.append(Citation(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
+                                  quote=quote, source_url=src.source_url, chunk_id=src.chunk_id))
+    return ("\n".join(parts), citations)

@@ -1,0 +1,79 @@
+"""What we answer at all: input limits, and polite declines for medical advice or injected orders.
+
+Deliberately rule-based and conservative: these checks run before any retrieval or model work, and a
+wrong decline is cheap to see in the eval report (expect_accuracy on the `decline` kind).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Verdict = Literal["ok", "empty", "too_long", "medical_advice", "injection", "off_topic"]
+
+_MEDICAL = [
+    r"\bshould i\b.*\b(stop|start|take|quit|skip|change|increase|decrease|switch|continue|get|have|join|enrol|enroll)\b",
+    r"\b(stop|quit|skip|change|switch)\b.*\b(my|the)\b.*\b(medication|medicine|meds|treatment|pills?|dose|insulin|therapy)\b",
+    r"\b(is it|would it be)\b.*\b(safe|ok|okay|good|right)\b.*\bfor me\b",
+    r"\b(what|which)\b.*\b(dose|dosage|medication|treatment)\b.*\bshould i\b",
+    r"\b(do i have|diagnose me|my symptoms|am i sick)\b",
+    r"\bshould my (child|son|daughter|wife|husband|mother|father|partner)\b",
+]
+_INJECTION = [
+    r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",
+    r"\bdisregard\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",
+    r"\b(system|hidden|initial) prompt\b",
+    r"\byou are now\b|\bpretend (to be|you are)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b",
+    r"\b(reveal|print|show|repeat)\b.{0,30}\b(instructions|prompt|rules)\b",
+    r"<\s*/?\s*(script|system|im_start|im_end)\b|\[\s*INST\s*\]|<\|im_start\|>",
+]
+_OFF_TOPIC = [
+    r"\b(write|compose|make)\b.{0,20}\b(poem|song|story|essay|joke|haiku|code|program|script|email)\b",
+    r"\btell me a (joke|story)\b",
+    r"\b(weather|stock price|bitcoin|football|recipe)\b",
+    r"\btranslate\b.{0,30}\binto\b",
+]
+
+
+@dataclass
+class GuardResult:
+    verdict: Verdict
+    question: str  # normalised question (when ok)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "ok"
+
+
+def check_question(question: object, max_chars: int = 2000) -> GuardResult:
+    text = question if isinstance(question, str) else ""
+    # NFKC folds look-alike characters; control characters are dropped (they can hide instructions)
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text)
+                   if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    if not text or not re.search(r"\w", text):
+        return GuardResult("empty", "")
+    if len(text) > max_chars:
+        return GuardResult("too_long", "")
+    low = text.lower()
+    for verdict, patterns in (("injection", _INJECTION), ("medical_advice", _MEDICAL), ("off_topic", _OFF_TOPIC)):
+        if any(re.search(p, low) for p in patterns):
+            return GuardResult(verdict, text)  # type: ignore[arg-type]
+    return GuardResult("ok", text)
+
+
+def decline_message(verdict: Verdict, max_chars: int = 2000, contact: str | None = None) -> str:
+    who = f" The study team can help: {contact}." if contact else ""
+    if verdict == "empty":
+        return "Please type a question about a study, for example “Who can join?” or “What does double-blind mean here?”"
+    if verdict == "too_long":
+        return (f"That question is too long for me (over {max_chars:,} characters). "
+                "Please ask one shorter question at a time.")
+    if verdict == "medical_advice":
+        return ("I can't give personal medical advice, such as whether to start, stop or change a treatment. "
+                "Please talk to your doctor, and ask the study team whether this study suits you." + who)
+    if verdict == "injection":
+        return ("I can only answer questions about the studies from their records, and I don't follow "
+                "instructions found in questions or documents. What would you like to know about a study?")
+    return ("I can only help with questions about clinical studies and their records. "
+            "What would you like to know about a study?")

@@ -1,0 +1,87 @@
+"""Hybrid retrieval over field chunks: dense (Chroma) + BM25, fused with reciprocal-rank fusion."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.types import Source
+from trialchat.schema import GLOSSARY_ID
+from trialchat.store import ChunkStore
+
+RRF_K = 60  # the usual constant: damps the head so two lists of different score scales fuse fairly
+CANDIDATES = 24  # per list, before fusion
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K,
+                           weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Fuse ranked ID lists: score(d) = Σ w_i / (k + rank_i(d)), rank from 1. Ties keep first-seen order."""
+    scores: dict[str, float] = defaultdict(float)
+    order: dict[str, int] = {}
+    for i, ranking in enumerate(rankings):
+        w = weights[i] if weights else 1.0
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] += w / (k + rank)
+            order.setdefault(doc_id, len(order))
+    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever; ``search`` is the typed entry point used by the answer chain."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: ChunkStore
+    k: int = 4
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    study_ids: set[str] | None = None  # restrict to these studies (a pinned study plus the glossary)
+
+    def search(self, query: str, k: int | None = None, study_ids: set[str] | None = None,
+               per_study: int | None = None) -> list[Source]:
+        """Top-k sources with fused scores and each list's raw score kept for gating.
+
+        per_study caps chunks per study, so corpus-wide questions return several studies.
+        """
+        k = k or self.k
+        scope = study_ids if study_ids is not None else self.study_ids
+        dense = self.store.dense_search(query, CANDIDATES, scope) if self.mode != "bm25" else []
+        lexical = self.store.lexical_search(query, CANDIDATES, scope) if self.mode != "dense" else []
+        fused = reciprocal_rank_fusion([[d[0] for d in dense], [c for c, _ in lexical]])
+        found = {cid: (doc, meta) for cid, doc, meta, _ in dense}
+        missing = [cid for cid, _ in fused if cid not in found]
+        found.update(self.store.get_chunks(missing) if missing else {})
+        dense_sim = {d[0]: d[3] for d in dense}
+        bm25 = dict(lexical)
+
+        out: list[Source] = []
+        taken: dict[str, int] = defaultdict(int)
+        for cid, score in fused:
+            if cid not in found:
+                continue  # deleted between the two lookups
+            doc, meta = found[cid]
+            sid = meta["study_id"]
+            if per_study and taken[sid] >= per_study:
+                continue
+            taken[sid] += 1
+            out.append(Source(chunk_id=cid, text=doc, study_id=sid, study_title=meta.get("study_title", ""),
+                              field_path=meta.get("field_path", ""), field_label=meta.get("field_label", ""),
+                              source_url=meta.get("source_url", ""), source_file=meta.get("source_file", ""),
+                              chunk_index=int(meta.get("chunk_index", 0)), score=round(score, 6),
+                              dense_score=dense_sim.get(cid), bm25_score=bm25.get(cid)))
+            if len(out) >= k:
+                break
+        return out
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [Document(page_content=s.text, id=s.chunk_id,
+                         metadata={**s.model_dump(exclude={"text"}), "score": s.score})
+                for s in self.search(query)]
+
+
+def scope_for(study_id: str | None) -> set[str] | None:
+    """A pinned conversation searches its study plus the glossary."""
+    return {study_id, GLOSSARY_ID} if study_id else None

@@ -1,0 +1,109 @@
+"""Which study is a question about? A pin, an ID or known title/acronym in the question, or history.
+
+Follow-ups ("where is it?", "who can join?") inherit the study of the conversation and are rewritten
+into a standalone question that names it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.types import HistoryTurn
+from trialchat.schema import GLOSSARY_ID
+
+NCT_RE = re.compile(r"\bNCT\d{8}\b", re.IGNORECASE)
+ID_RE = re.compile(r"\b(NCT\d{8}|NIH-\d+)\b", re.IGNORECASE)
+FOLLOW_UP_RE = re.compile(
+    r"\b(it|its|it's|this|that|these|those|there|they|them|their|the (study|trial|research|drug|treatment)|"
+    r"who can join|can i join|where is|when does|how long|how many)\b", re.IGNORECASE)
+CORPUS_RE = re.compile(r"\b(which|what|any|list|find|are there|is there)\b.*\b(trials|studies|study|trial)\b",
+                       re.IGNORECASE)
+
+
+@dataclass
+class StudyRef:
+    study_id: str
+    title: str
+    acronym: str | None = None
+
+
+@dataclass
+class Scope:
+    study_id: str | None  # None = corpus-wide
+    standalone_question: str
+    reason: str  # "pinned" | "question" | "history" | "corpus"
+    unknown_id: str | None = None  # an ID the user named that this collection doesn't hold
+
+
+class StudyCatalog:
+    """Known studies by ID, acronym and title (built from the store's catalog)."""
+
+    def __init__(self, entries: list[dict]):
+        self.by_id = {e["study_id"].upper(): StudyRef(e["study_id"], e.get("title", ""), e.get("acronym"))
+                      for e in entries if e["study_id"] != GLOSSARY_ID}
+
+    def get(self, study_id: str) -> StudyRef | None:
+        return self.by_id.get(study_id.strip().upper())
+
+    def find_in_text(self, text: str) -> tuple[StudyRef | None, str | None]:
+        """(study found, unknown ID named). IDs first, then acronyms (case-sensitive words), then titles."""
+        for m in ID_RE.finditer(text):
+            ref = self.get(m.group(1))
+            if ref:
+                return ref, None
+        unknown = next((m.group(1).upper() for m in ID_RE.finditer(text)), None)
+        lowered = text.lower()
+        for ref in self.by_id.values():
+            if ref.acronym and len(ref.acronym) >= 3 and re.search(rf"\b{re.escape(ref.acronym)}\b", text):
+                return ref, None
+        for ref in self.by_id.values():
+            if len(ref.title) >= 12 and ref.title.lower() in lowered:
+                return ref, None
+        return None, unknown
+
+    def search(self, query: str, limit: int = 20) -> list[StudyRef]:
+        q = query.strip().lower()
+        refs = sorted(self.by_id.values(), key=lambda r: r.study_id)
+        if not q:
+            return refs[:limit]
+        hits = [r for r in refs if q in r.study_id.lower() or q in r.title.lower()
+                or (r.acronym and q in r.acronym.lower())]
+        return hits[:limit]
+
+
+def looks_like_follow_up(question: str) -> bool:
+    if CORPUS_RE.search(question) and not re.search(r"\b(it|this|that)\b", question, re.IGNORECASE):
+        return False
+    return bool(FOLLOW_UP_RE.search(question)) or len(question.split()) <= 5
+
+
+def standalone(question: str, ref: StudyRef) -> str:
+    """Deterministic rewrite: the question plus the study it is about (keeps retrieval on target)."""
+    name = f"{ref.title} ({ref.acronym})" if ref.acronym else ref.title
+    return f"{question.strip()} [about {ref.study_id}: {name}]"
+
+
+def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,
+                  history: list[HistoryTurn]) -> Scope:
+    if pinned:
+        ref = catalog.get(pinned)
+        if ref is None:
+            raise UnknownStudyError(pinned)
+        return Scope(ref.study_id, question, "pinned")
+    ref, unknown = catalog.find_in_text(question)
+    if ref:
+        return Scope(ref.study_id, question, "question")
+    if unknown:
+        return Scope(None, question, "corpus", unknown_id=unknown)
+    if history and looks_like_follow_up(question):
+        for turn in reversed(history):
+            ref, _ = catalog.find_in_text(turn.content)
+            if ref:
+                return Scope(ref.study_id, standalone(question, ref), "history")
+    return Scope(None, question, "corpus")
+
+
+class UnknownStudyError(LookupError):
+    def __init__(self, study_id: str):
+        super().__init__(f"Unknown study {study_id!r}: it is not in this collection.")
+        self.study_id = study_id

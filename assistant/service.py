@@ -1,0 +1,93 @@
+"""Build the answering service from settings (embedder, store, LLM and chain, built once)."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+
+from assistant.chain import AnswerChain, ChainParts
+from assistant.protocols import StudySummary
+from assistant.retrieval import HybridRetriever
+from assistant.scoping import StudyCatalog
+from assistant.types import Answer, AnswerEvent, HistoryTurn
+from trialchat.embeddings import shared_embeddings
+from trialchat.schema import GLOSSARY_ID
+from trialchat.settings import Settings
+from trialchat.store import ChunkStore, open_store
+
+
+class CatalogCache:
+    """The study catalog, re-read only when an ingest rewrote it."""
+
+    def __init__(self, store: ChunkStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._stamp: float | None = None
+        self._catalog = StudyCatalog([])
+        self._entries: list[dict] = []
+
+    def __call__(self) -> StudyCatalog:
+        path = self.store.lexical_dir / "studies.json"
+        stamp = path.stat().st_mtime if path.exists() else None
+        with self._lock:
+            if stamp != self._stamp:
+                self._entries = self.store.catalog()
+                self._catalog = StudyCatalog(self._entries)
+                self._stamp = stamp
+            return self._catalog
+
+    def entries(self) -> list[dict]:
+        self()
+        return self._entries
+
+
+class TrialchatService:
+    """Implements assistant.protocols.AnswerService."""
+
+    def __init__(self, settings: Settings, store: ChunkStore, chain: AnswerChain, catalog: CatalogCache):
+        self.settings, self.store, self.chain, self.catalog = settings, store, chain, catalog
+
+    def ask(self, question: str, study_id: str | None = None, history: list[HistoryTurn] | None = None) -> Answer:
+        return self.chain.invoke(question, study_id, history)
+
+    def stream(self, question: str, study_id: str | None = None,
+               history: list[HistoryTurn] | None = None) -> Iterator[AnswerEvent]:
+        return self.chain.stream(question, study_id, history)
+
+    def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
+        refs = self.catalog().search(query, limit)
+        urls = {e["study_id"]: e.get("source_url", "") for e in self.catalog.entries()}
+        return [StudySummary(study_id=r.study_id, title=r.title, acronym=r.acronym, source_url=urls.get(r.study_id, ""))
+                for r in refs]
+
+    def get_study(self, study_id: str) -> StudySummary | None:
+        ref = self.catalog().get(study_id) if study_id and study_id != GLOSSARY_ID else None
+        if ref is None:
+            return None
+        url = next((e.get("source_url", "") for e in self.catalog.entries() if e["study_id"] == ref.study_id), "")
+        return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym, source_url=url)
+
+
+def make_similarity(embeddings) -> callable:
+    def similarity(a: str, b: str) -> float:
+        va, vb = embeddings.embed_documents([a, b])
+        return float(np.dot(va, vb))
+    return similarity
+
+
+def build_answer_service(settings: Settings, store: ChunkStore | None = None, llm=None,
+                         llm_from_settings: bool = True) -> TrialchatService:
+    """The one place the answering parts are wired. Pass `store`/`llm` to share or substitute them."""
+    from assistant.llm import make_chat_model
+
+    embeddings = shared_embeddings(settings.embedding_model, settings.embed_batch_size)
+    store = store or open_store(settings, embeddings)
+    if llm is None and llm_from_settings:
+        llm = make_chat_model(settings)
+    retriever = HybridRetriever(store=store, k=settings.retrieve_k, mode=settings.retrieval_mode)
+    catalog = CatalogCache(store)
+    chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
+                                   similarity=make_similarity(embeddings), k=settings.retrieve_k,
+                                   max_question_chars=settings.max_question_chars))
+    return TrialchatService(settings, store, chain, catalog)
