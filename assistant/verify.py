@@ -49,7 +49,7 @@ class Verified:
 
 def split_answer_sentences(text: str) -> list[str]:
     """Sentences of a model answer; a citation marker right after the period stays with its sentence."""
-    text = re.sub(r"([.!?])\s*((?:\[[^\]]*\]\s*)+)", lambda m: f"{m.group(2).strip()}{m.group(1)} ", text)
+    text = re.sub(r"([.!?])\s*((?:\[[^\]]*\]\s*)+)", lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
     return [s.strip() for s in _ANSWER_SENTENCE_END.split(normalize_ws(text)) if s.strip()]
 
 

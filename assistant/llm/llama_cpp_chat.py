@@ -11,6 +11,7 @@ send messages unchanged; nothing here adds per-call text (dates, ids) in front o
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator
@@ -53,16 +54,27 @@ def _load(key: tuple, kwargs: dict[str, Any]) -> _Loaded:
         if loaded is None:
             from llama_cpp import Llama  # heavy native import: only when a model is first used
 
+            if not _REGISTRY:
+                # Why: Llama.__del__ during interpreter teardown fails noisily ("'NoneType'
+                # object is not callable") once llama_cpp's globals are gone; close it first.
+                atexit.register(unload_all, wait_s=5.0)
             loaded = _REGISTRY[key] = _Loaded(Llama(**kwargs))
         return loaded
 
 
-def unload_all() -> None:
-    """Drop every loaded model (tests / long-lived processes switching models)."""
+def unload_all(wait_s: float | None = None) -> None:
+    """Close every loaded model (tests, processes switching models, interpreter exit).
+
+    A model still generating after `wait_s` seconds is left alone: freeing it under a running
+    generation would crash, and process exit reclaims it anyway.
+    """
     with _REGISTRY_LOCK:
         for loaded in _REGISTRY.values():
-            with loaded.lock:
-                loaded.llama.close()
+            if loaded.lock.acquire(timeout=-1 if wait_s is None else wait_s):
+                try:
+                    loaded.llama.close()
+                finally:
+                    loaded.lock.release()
         _REGISTRY.clear()
 
 
