@@ -11,16 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.extractive import extractive_answer, relevance
+from assistant.intents import field_hints, path_matches
 from assistant.guard import check_question, decline_message
 from assistant.prompting import render_prompt
 from assistant.retrieval import HybridRetriever, scope_for
 from assistant.scoping import Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
-from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
-from assistant.verify import Similarity, check_sentence, render_sentence, split_answer_sentences
+from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
+from assistant.verify import Similarity, StreamingVerifier, best_quote, render_sentence
 from trialchat.schema import GLOSSARY_ID
 
 NOT_STATED = "NOT STATED"
@@ -90,7 +91,8 @@ class AnswerChain:
         if scope.reason == "corpus" and history and looks_like_follow_up(guard.question):
             scope = self._scope_from_history(guard.question, history, catalog) or scope
 
-        sources = self._retrieve(scope)
+        hints = field_hints(guard.question)
+        sources = self._retrieve(scope, guard.question, hints)
         yield SourcesEvent(sources=sources, study_id=scope.study_id)
         answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
@@ -103,12 +105,13 @@ class AnswerChain:
             return
         best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
         best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
-        if not sources or (best < MIN_RELEVANCE and best_dense < 0.35):
+        on_topic = any(path_matches(s.field_path, hints) for s in sources)
+        if not sources or (best < MIN_RELEVANCE and best_dense < 0.35 and not on_topic):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
 
         if self.p.llm is None:
-            text, cites = extractive_answer(scope.standalone_question, sources, self.p.similarity)
+            text, cites = extractive_answer(guard.question, sources, self.p.similarity, hints=hints)
             if not text:
                 yield FinalEvent(answer=self._abstain(answer, scope))
                 return
@@ -117,7 +120,7 @@ class AnswerChain:
             yield FinalEvent(answer=answer)
             return
 
-        yield from self._generate(answer, scope, sources)
+        yield from self._generate(answer, scope, sources, guard.question, hints)
 
     # ---------------- steps ----------------
     def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
@@ -141,11 +144,14 @@ class AnswerChain:
         text = str(out.content).strip().strip('"')
         return text if 0 < len(text) < 400 else ""
 
-    def _retrieve(self, scope: Scope) -> list[Source]:
-        q, k, r = scope.standalone_question, self.p.k, self.p.retriever
+    def _retrieve(self, scope: Scope, question: str, hints: list[str]) -> list[Source]:
+        """Pinned: search the study with the question as asked (the study is already fixed; naming it
+        in the query would pull its title fields), plus the glossary when it helps."""
+        k, r = self.p.k, self.p.retriever
+        q = question if scope.study_id else scope.standalone_question
         term = is_term_question(q)
         if scope.study_id:
-            study = r.search(q, k=k, study_ids={scope.study_id})
+            study = r.search(q, k=k, study_ids={scope.study_id}, hints=hints)
             glossary = r.search(q, k=1, study_ids={GLOSSARY_ID})
             if term and glossary:
                 return study[: k - 1] + glossary
@@ -169,42 +175,59 @@ class AnswerChain:
         answer.status, answer.citations = "abstained", []
         return answer
 
-    def _generate(self, answer: Answer, scope: Scope, sources: list[Source]) -> Iterator[AnswerEvent]:
-        corpus_wide = scope.study_id is None
-        rows = [{"label": (f"{s.study_id} ({s.study_title}) · {s.field_label}" if corpus_wide and s.study_id != GLOSSARY_ID
-                           else s.field_label),
-                 "excerpt": excerpt(scope.standalone_question, s)} for s in sources]
-        messages = [SystemMessage(content=render_prompt("system.txt")),
-                    HumanMessage(content=render_prompt("answer.txt", sources=rows, question=scope.standalone_question,
-                                                       term_question=is_term_question(scope.standalone_question)))]
-        buffer, kept, raw = "", [], ""
+    def _study_tail(self, scope: Scope, sources: list[Source], cited: set[int]):
+        """A term answer should connect the term to this study: if the model only cited the glossary,
+        add the study's own field, quoted (verbatim, so it verifies by construction)."""
+        if any(sources[n - 1].study_id != GLOSSARY_ID for n in cited if 0 < n <= len(sources)):
+            return None
+        for n, src in enumerate(sources, start=1):
+            if src.study_id == GLOSSARY_ID:
+                continue
+            quote, _ = best_quote(scope.standalone_question, src.text)
+            if quote and quote in src.text:
+                cite = Citation(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
+                                quote=quote, source_url=src.source_url, chunk_id=src.chunk_id)
+                return f"In this study, {src.field_label}: “{quote}” [{n}].", [cite]
+        return None
+
+    @staticmethod
+    def build_messages(question: str, study_id: str | None, sources: list[Source]) -> list[BaseMessage]:
+        """System prompt first and constant (llama.cpp reuses its cached prefix), then the numbered sources."""
+        rows = [{"label": (f"{s.study_id} ({s.study_title}) · {s.field_label}" if study_id is None
+                           and s.study_id != GLOSSARY_ID else s.field_label),
+                 "excerpt": excerpt(question, s)} for s in sources]
+        return [SystemMessage(content=render_prompt("system.txt")),
+                HumanMessage(content=render_prompt("answer.txt", sources=rows, question=question,
+                                                   term_question=is_term_question(question)))]
+
+    def _generate(self, answer: Answer, scope: Scope, sources: list[Source], question: str,
+                  hints: list[str]) -> Iterator[AnswerEvent]:
+        messages = self.build_messages(scope.standalone_question, scope.study_id, sources)
+        verifier = StreamingVerifier(sources, self.p.similarity)
+        raw, fed = "", 0
         for chunk in self.p.llm.stream(messages):  # type: ignore[union-attr]
-            piece = str(chunk.content)
-            raw += piece
-            buffer += piece
-            if raw.strip().upper().startswith(NOT_STATED[: max(1, len(raw.strip()))]) and len(raw.strip()) < 12:
-                continue  # might become NOT STATED: don't stream it
-            sentences = split_answer_sentences(buffer)
-            if len(sentences) > 1:  # all but the last are complete
-                for s in sentences[:-1]:
-                    check = check_sentence(s, sources, self.p.similarity)
-                    if check.supported:
-                        kept.append(check)
-                        yield TokenEvent(text=render_sentence(check) + " ")
-                buffer = sentences[-1]
-        if NOT_STATED in raw.upper() and not kept:
+            raw += str(chunk.content)
+            if len(raw.strip()) < len(NOT_STATED) and NOT_STATED.startswith(raw.strip().upper()):
+                continue  # might become NOT STATED: hold it back
+            for check in verifier.feed(raw[fed:]):
+                yield TokenEvent(text=render_sentence(check) + " ")
+            fed = len(raw)
+        if NOT_STATED in raw.upper() and not verifier.supported:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
-        for s in split_answer_sentences(buffer):
-            check = check_sentence(s, sources, self.p.similarity)
-            if check.supported:
-                kept.append(check)
-                yield TokenEvent(text=render_sentence(check))
+        for check in verifier.finish():
+            yield TokenEvent(text=render_sentence(check) + " ")
+        kept = verifier.supported
+        tail = None
+        if kept and is_term_question(scope.standalone_question) and scope.study_id:
+            tail = self._study_tail(scope, sources, {c.n for k in kept for c in k.citations})
+            if tail:
+                yield TokenEvent(text=tail[0])
         if kept:
-            answer.text = " ".join(render_sentence(c) for c in kept)
-            answer.citations = [c for k in kept for c in k.citations]
+            answer.text = " ".join(render_sentence(c) for c in kept) + (" " + tail[0] if tail else "")
+            answer.citations = [c for k in kept for c in k.citations] + (tail[1] if tail else [])
         else:  # nothing verified: quote the record instead, or say we don't know
-            text, cites = extractive_answer(scope.standalone_question, sources, self.p.similarity)
+            text, cites = extractive_answer(question, sources, self.p.similarity, hints=hints)
             if not text:
                 yield FinalEvent(answer=self._abstain(answer, scope))
                 return

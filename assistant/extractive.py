@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assistant.intents import path_matches
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
 
@@ -20,27 +21,41 @@ def _candidates(question: str, src: Source, similarity: Similarity | None) -> li
     field_terms = content_terms(label)
     out = []
     for sent in split_sentences(body or src.text):
+        if sent.endswith(":"):
+            continue  # a heading such as "Inclusion Criteria:" answers nothing on its own
         lex = overlap(q_terms, content_terms(sent) | field_terms)
         score = lex + (similarity(question, sent) if similarity else 0.0)
         out.append((score, sent))
     return sorted(out, key=lambda t: -t[0])
 
 
+GENERIC = frozenset({"particip", "patient", "peopl", "person", "someon", "anyon"})  # stems: in nearly every record
+
+
 def relevance(question: str, src: Source) -> float:
-    """How much of the question's content this source covers (its label counts: 'Locations' answers 'where')."""
-    return overlap(content_terms(question), content_terms(src.text))
+    """How much of the question's specific content this source covers (its label line counts)."""
+    return overlap(content_terms(question) - GENERIC, content_terms(src.text))
 
 
 def extractive_answer(question: str, sources: list[Source], similarity: Similarity | None = None,
-                      max_sentences: int = 2) -> tuple[str, list[Citation]]:
-    """Quote up to max_sentences from different sources, strongest first. ("", []) when nothing fits."""
+                      max_sentences: int = 2, hints: list[str] | None = None) -> tuple[str, list[Citation]]:
+    """Quote up to max_sentences from different sources, strongest first. ("", []) when nothing fits.
+
+    A source qualifies when it covers enough of the question's words, or is the field the question
+    asks about (hints: "where" → locations).
+    """
     parts: list[str] = []
     citations: list[Citation] = []
-    for n, src in enumerate(sources, start=1):
+    # one quote per study first (the study's field and the glossary entry; several studies), then fill
+    order = list(enumerate(sources, start=1))
+    seen: set[str] = set()
+    firsts = [(n, s) for n, s in order if not (s.study_id in seen or seen.add(s.study_id))]
+    order = firsts + [item for item in order if item not in firsts]
+    for n, src in order:
         if len(parts) >= max_sentences:
             break
-        dense_ok = src.dense_score is not None and src.dense_score >= 0.45
-        if relevance(question, src) < MIN_QUESTION_OVERLAP and not dense_ok:
+        hinted = bool(hints) and path_matches(src.field_path, hints or [])
+        if relevance(question, src) < MIN_QUESTION_OVERLAP and not hinted:
             continue
         ranked = _candidates(question, src, similarity)
         if not ranked:

@@ -1,6 +1,7 @@
 """Hybrid retrieval over field chunks: dense (Chroma) + BM25, fused with reciprocal-rank fusion."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Literal
 
@@ -9,6 +10,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.intents import path_matches
+from assistant.textutil import content_terms, overlap
 from assistant.types import Source
 from trialchat.schema import GLOSSARY_ID
 from trialchat.store import ChunkStore
@@ -41,17 +44,23 @@ class HybridRetriever(BaseRetriever):
     study_ids: set[str] | None = None  # restrict to these studies (a pinned study plus the glossary)
 
     def search(self, query: str, k: int | None = None, study_ids: set[str] | None = None,
-               per_study: int | None = None) -> list[Source]:
+               per_study: int | None = None, hints: list[str] | None = None) -> list[Source]:
         """Top-k sources with fused scores and each list's raw score kept for gating.
 
-        per_study caps chunks per study, so corpus-wide questions return several studies.
+        per_study caps chunks per study, so corpus-wide questions return several studies. hints
+        (field path prefixes the question is about) add a third ranked list within a small scope.
         """
         k = k or self.k
         scope = study_ids if study_ids is not None else self.study_ids
         dense = self.store.dense_search(query, CANDIDATES, scope) if self.mode != "bm25" else []
         lexical = self.store.lexical_search(query, CANDIDATES, scope) if self.mode != "dense" else []
-        fused = reciprocal_rank_fusion([[d[0] for d in dense], [c for c, _ in lexical]])
+        rankings = [[d[0] for d in dense], [c for c, _ in lexical]]
         found = {cid: (doc, meta) for cid, doc, meta, _ in dense}
+        if hints and scope and self.mode == "hybrid":
+            hinted = self._hinted(query, scope, hints)
+            rankings.append([cid for cid, _, _ in hinted])
+            found.update({cid: (doc, meta) for cid, doc, meta in hinted})
+        fused = reciprocal_rank_fusion(rankings)
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get_chunks(missing) if missing else {})
         dense_sim = {d[0]: d[3] for d in dense}
@@ -75,6 +84,20 @@ class HybridRetriever(BaseRetriever):
             if len(out) >= k:
                 break
         return out
+
+    def _hinted(self, query: str, scope: set[str], hints: list[str]) -> list[tuple[str, str, dict]]:
+        """The scope's chunks whose field the question is about, best lexical match first."""
+        got = self.store.vectors.get(where={"study_id": {"$in": sorted(scope)}}, include=["documents", "metadatas"])
+        q = content_terms(query)
+        rank = {p: i for i, p in enumerate(hints)}
+        rows = [(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+                if path_matches(meta.get("field_path", ""), hints)]
+
+        def key(row):
+            bare = re.sub(r"\[\d+\]", "", row[2].get("field_path", ""))
+            intent = min((i for p, i in rank.items() if bare == p or bare.startswith(p + ".")), default=99)
+            return (intent, -overlap(q, content_terms(row[1])), row[2].get("field_path", ""), row[2].get("chunk_index", 0))
+        return sorted(rows, key=key)[:CANDIDATES]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [Document(page_content=s.text, id=s.chunk_id,

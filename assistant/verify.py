@@ -132,11 +132,70 @@ def render_sentence(check: SentenceCheck) -> str:
     return f"{body} {''.join(f'[{c.n}]' for c in check.citations)}{end}"
 
 
+def inherit_trailing_citations(sentences: list[str]) -> list[str]:
+    """Models often cite once at the end of a run of sentences ("A. B [2]."): each uncited sentence
+    takes the markers of the next cited one, and is then verified against them on its own."""
+    out = list(sentences)
+    pending: list[int] = []
+    for i, sent in enumerate(out):
+        markers = "".join(m.group(0) for m in CITE_RE.finditer(sent))
+        if not markers:
+            pending.append(i)
+            continue
+        for j in pending:
+            body = out[j].rstrip()
+            end = body[-1] if body and body[-1] in ".!?" else "."
+            out[j] = f"{body.rstrip('.!?')} {markers}{end}"
+        pending = []
+    return out
+
+
 def verify_answer(draft: str, sources: list[Source], similarity: Similarity | None = None) -> Verified:
-    checks = [check_sentence(s, sources, similarity) for s in split_answer_sentences(draft)]
+    sentences = inherit_trailing_citations(split_answer_sentences(draft))
+    checks = [check_sentence(s, sources, similarity) for s in sentences]
     good = [c for c in checks if c.supported]
     return Verified(" ".join(render_sentence(c) for c in good), [cit for c in good for cit in c.citations], checks)
 
 
 def citation_is_verbatim(citation: Citation, chunk_text: str) -> bool:
     return bool(citation.quote) and citation.quote in chunk_text
+
+
+class StreamingVerifier:
+    """Verifies a streamed answer sentence by sentence, so only supported sentences are ever shown."""
+
+    def __init__(self, sources: list[Source], similarity: Similarity | None = None):
+        self.sources, self.similarity = sources, similarity
+        self.buffer = ""
+        self.pending: list[str] = []  # complete sentences still waiting for a citation
+        self.checks: list[SentenceCheck] = []
+
+    def _settle(self, sentences: list[str], final: bool) -> list[SentenceCheck]:
+        done: list[SentenceCheck] = []
+        for sent in sentences:
+            self.pending.append(sent)
+            if CITE_RE.search(sent) or final:
+                for s in inherit_trailing_citations(self.pending):
+                    check = check_sentence(s, self.sources, self.similarity)
+                    self.checks.append(check)
+                    if check.supported:
+                        done.append(check)
+                self.pending = []
+        return done
+
+    def feed(self, text: str) -> list[SentenceCheck]:
+        self.buffer += text
+        sentences = split_answer_sentences(self.buffer)
+        if len(sentences) <= 1:
+            return []
+        self.buffer = sentences[-1]  # the last one may still be growing
+        return self._settle(sentences[:-1], final=False)
+
+    def finish(self) -> list[SentenceCheck]:
+        rest = split_answer_sentences(self.buffer)
+        self.buffer = ""
+        return self._settle(rest, final=True) if rest or self.pending else []
+
+    @property
+    def supported(self) -> list[SentenceCheck]:
+        return [c for c in self.checks if c.supported]

@@ -207,7 +207,7 @@ def _finish(out: dict, pairs: list[tuple[dict, M.QuestionScore]]) -> dict:
 
 def run_eval(questions: Sequence[Question], configs: Sequence[EvalConfig], k: int, out_dir: Path,
              questions_file: str = "", factory: ServiceFactory | None = None, progress: bool = True,
-             base: Settings | None = None) -> dict:
+             base: Settings | None = None, worst: int = 8) -> dict:
     """Run every configuration, write results.json (after each configuration), report.md and plots."""
     from tqdm import tqdm
 
@@ -232,7 +232,7 @@ def run_eval(questions: Sequence[Question], configs: Sequence[EvalConfig], k: in
             _write_json(out_dir / "results.json", results)  # a long run keeps what it finished
     results["plots"] = write_plots(results, out_dir)
     _write_json(out_dir / "results.json", results)
-    write_report(results, out_dir / "report.md")
+    write_report(results, out_dir / "report.md", worst=worst)
     return results
 
 

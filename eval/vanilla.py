@@ -232,8 +232,8 @@ class VanillaIndex:
     def search(self, query: str, k: int, study_ids: set[str] | None = None) -> list[VanillaSource]:
         assert self.vectors is not None, "call ensure() first"
         flt = {"study_id": {"$in": sorted(study_ids)}} if study_ids else None
-        hits = self.vectors.similarity_search_with_relevance_scores(query, k=k, filter=flt)
-        return [to_source(doc.id or "", doc.page_content, doc.metadata, float(score)) for doc, score in hits]
+        hits = self.vectors.similarity_search_with_score(query, k=k, filter=flt)  # cosine distance
+        return [to_source(doc.id or "", doc.page_content, doc.metadata, 1.0 - float(dist)) for doc, dist in hits]
 
 
 # ---------------------------------------------------------------- the service

@@ -69,6 +69,10 @@ ENUM_TEXT: dict[str, str] = {
     "STUDY_PROTOCOL": "Study Protocol", "SAP": "Statistical Analysis Plan (SAP)",
     "ICF": "Informed Consent Form (ICF)", "CSR": "Clinical Study Report (CSR)",
     "ANALYTIC_CODE": "Analytic Code",
+    # secondary ID types
+    "EUDRACT_NUMBER": "EudraCT Number", "NIH": "U.S. NIH Grant/Contract",
+    "FDA": "U.S. FDA Grant/Contract", "VA": "U.S. VA Grant/Contract", "CTIS": "CTIS (EU CT Number)",
+    "OTHER_GRANT": "Other Grant/Funding Number", "REGISTRY": "Registry Identifier",
     # results
     "PRIMARY": "Primary", "SECONDARY": "Secondary", "OTHER_PRE_SPECIFIED": "Other Pre-specified",
     "POST_HOC": "Post-Hoc", "POSTED": "Posted", "NOT_POSTED": "Not posted",

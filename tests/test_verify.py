@@ -50,9 +50,16 @@ def test_fabricated_explicit_quote_is_dropped_even_if_the_source_is_right():
 
 
 def test_uncited_sentences_and_out_of_range_citations_are_removed():
-    v = verify_answer("This study is about lupus. Pregnancy excludes you [7]. Pregnancy is an exclusion [3].", SOURCES)
-    assert [c.reason for c in v.dropped][:2] == ["no citation", "cites [7], which is not a source"]
+    v = verify_answer("Pregnancy excludes you [7]. Pregnancy is an exclusion [3]. Lupus is common.", SOURCES)
+    assert [c.reason for c in v.dropped] == ["cites [7], which is not a source", "no citation"]
     assert v.text == "Pregnancy is an exclusion [3]."
+
+
+def test_a_citation_at_the_end_of_a_run_covers_each_sentence_which_is_still_checked():
+    v = verify_answer("Double-blind means neither the participants nor the researchers know who is getting "
+                      "which treatment. Participants are paid $500. This keeps the results fair [2].", SOURCES)
+    assert [c.supported for c in v.checks] == [True, False, True]
+    assert v.text.count("[2]") == 2
 
 
 def test_multi_citation_keeps_only_supporting_sources():

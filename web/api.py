@@ -91,9 +91,9 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 def _describe_validation(errors: list[dict]) -> tuple[str, list[dict[str, Any]]]:
     fields, messages = [], []
     for e in errors:
-        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
-        where = ".".join(loc) or "body"
         kind = e.get("type", "")
+        loc = [] if kind == "json_invalid" else [str(p) for p in e.get("loc", ()) if p != "body"]
+        where = ".".join(loc) or "body"
         if kind == "json_invalid":
             msg = "The request body is not valid JSON."
         elif kind == "missing" and not loc:
@@ -196,13 +196,14 @@ router = APIRouter()
 
 
 @router.post("/api/ask", response_model=Answer, tags=["answers"], responses=ERRORS,
-             dependencies=[Depends(check_rate)], summary="Ask a question; get the cited Answer")
+             summary="Ask a question; get the cited Answer")
 def ask(body: AskRequest, request: Request, service: Service) -> Answer:
     question, study_id, history = validate_ask(body, service, request.app.state.settings.max_question_chars)
+    check_rate(request)  # after validation: bad input always gets its own explanation
     return service.ask(question, study_id=study_id, history=history)
 
 
-@router.post("/api/ask/stream", tags=["answers"], dependencies=[Depends(check_rate)],
+@router.post("/api/ask/stream", tags=["answers"],
              summary="Ask a question; stream sources, tokens, then the Answer (server-sent events)",
              responses={**ERRORS, 200: {"description": "`text/event-stream`: `sources`, then `token`s, then "
                                         "`answer` (the full Answer JSON), or `error`.",
@@ -210,6 +211,7 @@ def ask(body: AskRequest, request: Request, service: Service) -> Answer:
 async def ask_stream(body: AskRequest, request: Request, service: Service):
     question, study_id, history = await run_in_threadpool(
         validate_ask, body, service, request.app.state.settings.max_question_chars)
+    check_rate(request)
     events = service.stream(question, study_id=study_id, history=history)
     return StreamingResponse(answer_event_stream(events), media_type="text/event-stream", headers=SSE_HEADERS)
 

@@ -171,7 +171,9 @@ class ChatLlamaCpp(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         loaded = self._loaded()
-        # The lock is held until the stream ends or the consumer closes the generator.
+        # The lock is held until the stream ends or the consumer closes the generator. It is a
+        # plain Lock, not an RLock: `astream` advances this generator from executor threads, so
+        # the release may happen on a different thread than the acquire.
         with loaded.lock:
             for part in loaded.llama.create_chat_completion(
                     messages=to_llama_messages(messages), stream=True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.enums import parse_masking_text, phases_to_codes, to_code
-from ingest.parsers.textutil import to_iso_date
+from ingest.parsers.textutil import prune, to_iso_date
 
 # Keys whose presence (as lists) marks a legacy study-fields record.
 LEGACY_MARKERS = ("NCTId", "BriefTitle", "OfficialTitle", "OverallStatus", "Condition",
@@ -61,16 +61,6 @@ def _date(rec: dict, key: str) -> dict | None:
         return None
     kind = code(rec, key + "Type")
     return {"date": when, "type": kind} if kind else {"date": when}
-
-
-def _prune(obj: Any) -> Any:
-    """Drop None / empty values so the v2 mapper sees exactly what the record had."""
-    if isinstance(obj, dict):
-        out = {k: _prune(v) for k, v in obj.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
-    if isinstance(obj, list):
-        return [x for x in (_prune(v) for v in obj) if x not in (None, "", [], {})]
-    return obj
 
 
 def _arms(rec: dict) -> list[dict]:
@@ -220,4 +210,4 @@ def legacy_to_v2(rec: dict) -> dict:
     if any(k.startswith(("EventGroup", "OutcomeMeasure", "FlowGroup", "BaselineGroup")) for k in rec):
         from ingest.parsers.legacy_results import legacy_results  # 50 of 1,535 records
         study["resultsSection"] = legacy_results(rec)
-    return _prune(study)
+    return prune(study)

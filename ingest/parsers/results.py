@@ -123,13 +123,16 @@ def _events(events: list[dict], names: dict[str, str], kind: str) -> list[str]:
     def total(e: dict) -> int:
         return sum(x.get("numAffected") for x in dicts(e, "stats")
                    if isinstance(x.get("numAffected"), int))
+    if events and not any(dicts(e, "stats") for e in events):  # legacy records: terms only
+        return [f"{kind.capitalize()} adverse events reported: "
+                + "; ".join(s(e, "term") for e in events[:3 * MAX_EVENTS])]
     ranked = sorted((e for e in events if total(e) > 0), key=total, reverse=True)[:MAX_EVENTS]
     if not ranked:
         return []
     lines = [f"Most frequent {kind} adverse events (participants affected):"]
     for e in ranked:
         per_group = "; ".join(f"{names.get(s(x, 'groupId'), s(x, 'groupId'))} {s(x, 'numAffected')}"
-                              for x in dicts(e, "stats") if s(x, "numAffected"))
+                              for x in dicts(e, "stats") if x.get("numAffected"))  # non-zero only
         organ = f" ({s(e, 'organSystem')})" if s(e, "organSystem") else ""
         lines.append(f"- {s(e, 'term')}{organ}: {per_group}")
     return lines

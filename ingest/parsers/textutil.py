@@ -134,3 +134,13 @@ def short(text: Any, limit: int = 80) -> str:
 
 def join_nonempty(parts: list[Any], sep: str = "\n") -> str:
     return sep.join(str(p) for p in parts if p not in (None, "", []))
+
+
+def prune(obj: Any) -> Any:
+    """Drop None / empty values recursively, so the v2 mapper sees exactly what a record had."""
+    if isinstance(obj, dict):
+        out = {k: prune(v) for k, v in obj.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    if isinstance(obj, list):
+        return [x for x in (prune(v) for v in obj) if x not in (None, "", [], {})]
+    return obj

@@ -1,0 +1,87 @@
+"""The composition root: one process serves the web chat (``/``), the partner widget
+(``/widget.js``) and the JSON API (``/api/...``, docs at ``/docs``), all over the same answering
+service, built once here.
+
+    trialchat serve [--host H] [--port P]      # or: python app.py
+"""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from trialchat.settings import Settings
+
+log = logging.getLogger("trialchat.web")
+
+API_DESCRIPTION = """Answers questions about clinical trials from the studies' own records. Every claim in an
+answer cites the exact source field (`study_id`, `field_path`, `field_label`) and quotes its words.
+
+* `POST /api/ask` returns the whole `Answer`; `POST /api/ask/stream` streams server-sent events:
+  `sources` (as soon as retrieval is done), `token`s, then `answer` (the verified `Answer`), or `error`.
+* `GET /api/studies?q=` finds studies by NCT ID, title or acronym.
+* Errors are JSON `{"error": {"code", "message"}}` with a 4xx status for bad input; 429 when a client
+  asks too often (see `Retry-After`).
+
+This is information from the study records, not medical advice."""
+
+
+def create_app(settings: Settings | None = None, service=None) -> FastAPI:
+    """Build the whole web app. ``service`` defaults to the real answering service
+    (``assistant.service.build_answer_service(settings)``); pass one to reuse an already built service."""
+    import gradio as gr
+
+    from web import api, widget
+    from web.chat_ui import build_chat_ui
+    from web.feedback import FeedbackStore
+    from web.render import CSS
+    from web.security import RateLimiter, install_security
+
+    settings = settings or Settings()
+    if service is None:
+        from assistant.service import build_answer_service
+
+        service = build_answer_service(settings)
+
+    app = FastAPI(title="trialchat", version=_version(), description=API_DESCRIPTION,
+                  openapi_tags=[{"name": "answers"}, {"name": "studies"}, {"name": "widget"}, {"name": "ops"}])
+    app.state.settings = settings
+    app.state.service = service
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    install_security(app, settings.allowed_origins)
+    api.install_error_handlers(app)
+    app.include_router(widget.router)
+    app.include_router(api.router)  # its /api/{rest} catch-all must stay the last /api route
+
+    blocks = build_chat_ui(service, limiter=app.state.limiter, feedback=app.state.feedback,
+                           max_question_chars=settings.max_question_chars)
+    blocks.queue(default_concurrency_limit=8)
+    gr.mount_gradio_app(app, blocks, path="/", css=CSS, footer_links=[], run_history=False, show_error=False,
+                        theme=gr.themes.Soft(font=["system-ui", "sans-serif"],
+                                              font_mono=["ui-monospace", "monospace"]))
+    return app
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("trialchat")
+    except Exception:
+        return "0.1.0"
+
+
+def serve(settings: Settings | None = None) -> None:
+    import uvicorn
+
+    settings = settings or Settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"trialchat: chat on http://{settings.host}:{settings.port}/  ·  API docs /docs  ·  widget /widget.js",
+          flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+
+
+if __name__ == "__main__":
+    serve(Settings())

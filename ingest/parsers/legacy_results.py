@@ -1,0 +1,98 @@
+"""Legacy study-fields results (``EventGroup…``, ``Flow…``, ``Baseline…``, ``Outcome…``) → a partial
+API v2 ``resultsSection``.
+
+The legacy API flattens nested tables into parallel lists with no per-row counts, so only what can
+be rebuilt without guessing is kept: group lists, adverse-event totals, per-event counts when the
+list lengths are an exact product (events × groups), flow milestones for single-period studies,
+and outcome measure descriptions (their values are left out: rows cannot be attributed).
+"""
+from __future__ import annotations
+
+from ingest.enums import to_code
+from ingest.parsers.legacy import first, vals, zip_columns
+
+
+def _int(v: str | None) -> int | str | None:
+    return int(v) if v is not None and v.strip().lstrip("-").isdigit() else v
+
+
+def _chunks(rec: dict, columns: dict[str, str], n_items: int, n_groups: int) -> list[list[dict]] | None:
+    """Split flattened per-group stats into one list per item, when lengths are an exact product."""
+    rows = zip_columns(rec, columns)
+    if not n_groups or len(rows) != n_items * n_groups:
+        return None
+    return [rows[i * n_groups:(i + 1) * n_groups] for i in range(n_items)]
+
+
+def _events(rec: dict, prefix: str, n_groups: int) -> list[dict]:
+    events = zip_columns(rec, {"term": f"{prefix}EventTerm", "organSystem": f"{prefix}EventOrganSystem"})
+    stats = _chunks(rec, {"groupId": f"{prefix}EventStatsGroupId",
+                          "numAffected": f"{prefix}EventStatsNumAffected",
+                          "numAtRisk": f"{prefix}EventStatsNumAtRisk"}, len(events), n_groups)
+    if stats is None:
+        return events  # terms only
+    for e, st in zip(events, stats):
+        e["stats"] = [{**x, "numAffected": _int(x.get("numAffected"))} for x in st]
+    return events
+
+
+def _flow(rec: dict) -> dict:
+    groups = zip_columns(rec, {"id": "FlowGroupId", "title": "FlowGroupTitle",
+                               "description": "FlowGroupDescription"})
+    flow: dict = {"recruitmentDetails": first(rec, "FlowRecruitmentDetails"),
+                  "preAssignmentDetails": first(rec, "FlowPreAssignmentDetails"), "groups": groups}
+    periods = vals(rec, "FlowPeriodTitle")
+    if len(periods) == 1:  # several periods share one flat list: not rebuilt
+        types = vals(rec, "FlowMilestoneType")
+        ach = _chunks(rec, {"groupId": "FlowAchievementGroupId", "numSubjects": "FlowAchievementNumSubjects"},
+                      len(types), len(groups))
+        reasons = vals(rec, "FlowDropWithdrawType")
+        drops = _chunks(rec, {"groupId": "FlowReasonGroupId", "numSubjects": "FlowReasonNumSubjects"},
+                        len(reasons), len(groups))
+        flow["periods"] = [{
+            "title": periods[0],
+            "milestones": [{"type": t, "achievements": a} for t, a in zip(types, ach or [])],
+            "dropWithdraws": [{"type": t, "reasons": r} for t, r in zip(reasons, drops or [])]}]
+    return flow
+
+
+def _baseline(rec: dict) -> dict:
+    groups = zip_columns(rec, {"id": "BaselineGroupId", "title": "BaselineGroupTitle",
+                               "description": "BaselineGroupDescription"})
+    counts = zip_columns(rec, {"groupId": "BaselineDenomCountGroupId", "value": "BaselineDenomCountValue"})
+    measures = zip_columns(rec, {"title": "BaselineMeasureTitle", "paramType": "BaselineMeasureParamType",
+                                 "unitOfMeasure": "BaselineMeasureUnitOfMeasure",
+                                 "dispersionType": "BaselineMeasureDispersionType"})
+    return {"populationDescription": first(rec, "BaselinePopulationDescription"), "groups": groups,
+            "denoms": [{"units": first(rec, "BaselineDenomUnits"), "counts": counts}] if counts else [],
+            "measures": measures}
+
+
+def _outcomes(rec: dict) -> list[dict]:
+    rows = zip_columns(rec, {
+        "type": "OutcomeMeasureType", "title": "OutcomeMeasureTitle",
+        "description": "OutcomeMeasureDescription", "populationDescription": "OutcomeMeasurePopulationDescription",
+        "reportingStatus": "OutcomeMeasureReportingStatus", "paramType": "OutcomeMeasureParamType",
+        "dispersionType": "OutcomeMeasureDispersionType", "unitOfMeasure": "OutcomeMeasureUnitOfMeasure",
+        "timeFrame": "OutcomeMeasureTimeFrame"})
+    for r in rows:
+        if r.get("reportingStatus"):
+            r["reportingStatus"] = to_code(r["reportingStatus"])
+    return rows
+
+
+def legacy_results(rec: dict) -> dict:
+    groups = zip_columns(rec, {
+        "id": "EventGroupId", "title": "EventGroupTitle", "description": "EventGroupDescription",
+        "seriousNumAffected": "EventGroupSeriousNumAffected", "seriousNumAtRisk": "EventGroupSeriousNumAtRisk",
+        "otherNumAffected": "EventGroupOtherNumAffected", "otherNumAtRisk": "EventGroupOtherNumAtRisk",
+        "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"})
+    adverse = {"timeFrame": first(rec, "EventsTimeFrame"), "description": first(rec, "EventsDescription"),
+               "frequencyThreshold": first(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
+               "seriousEvents": _events(rec, "Serious", len(groups)),
+               "otherEvents": _events(rec, "Other", len(groups))}
+    return {"participantFlowModule": _flow(rec), "baselineCharacteristicsModule": _baseline(rec),
+            "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
+            "adverseEventsModule": adverse,
+            "moreInfoModule": {"limitationsAndCaveats": {
+                "description": first(rec, "LimitationsAndCaveatsDescription")}}}
