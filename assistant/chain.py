@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.extractive import extractive_answer, relevance
+from assistant.extractive import GENERIC, extractive_answer, relevance
 from assistant.intents import field_hints, path_matches
 from assistant.guard import check_question, decline_message
 from assistant.prompting import render_prompt
 from assistant.retrieval import HybridRetriever, scope_for
-from assistant.scoping import Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
+from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
 from assistant.verify import Similarity, StreamingVerifier, best_quote, render_sentence
@@ -110,8 +110,11 @@ class AnswerChain:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
 
-        if self.p.llm is None:
-            text, cites = extractive_answer(guard.question, sources, self.p.similarity, hints=hints)
+        list_question = scope.study_id is None and bool(CORPUS_RE.search(guard.question))
+        if self.p.llm is None or list_question:
+            # "which trials ...?" is answered as a cited list of the matching studies: exact IDs, no paraphrase
+            text, cites = extractive_answer(guard.question, sources, self.p.similarity, hints=hints,
+                                            max_sentences=len(sources) if list_question else 2)
             if not text:
                 yield FinalEvent(answer=self._abstain(answer, scope))
                 return
@@ -175,6 +178,16 @@ class AnswerChain:
         answer.status, answer.citations = "abstained", []
         return answer
 
+    @staticmethod
+    def _answers_question(question: str, hints: list[str], sources: list[Source], kept) -> bool:
+        """Verified sentences must also be on the question: share its specific words, or cite a field it asks about."""
+        cited = [sources[c.n - 1] for k in kept for c in k.citations if 0 < c.n <= len(sources)]
+        if any(path_matches(s.field_path, hints) for s in cited):
+            return True
+        q = content_terms(question) - GENERIC
+        return not q or bool(q & content_terms(" ".join(k.sentence for k in kept) + " " +
+                                              " ".join(s.text.split("\n", 1)[0] for s in cited)))
+
     def _study_tail(self, scope: Scope, sources: list[Source], cited: set[int]):
         """A term answer should connect the term to this study: if the model only cited the glossary,
         add the study's own field, quoted (verbatim, so it verifies by construction)."""
@@ -204,20 +217,28 @@ class AnswerChain:
                   hints: list[str]) -> Iterator[AnswerEvent]:
         messages = self.build_messages(scope.standalone_question, scope.study_id, sources)
         verifier = StreamingVerifier(sources, self.p.similarity)
+        kept: list = []
+
+        def admit(checks) -> Iterator[AnswerEvent]:
+            # supported AND on the question; once the answer is on topic, its next sentences may elaborate
+            for check in checks:
+                if kept or self._answers_question(question, hints, sources, [check]):
+                    kept.append(check)
+                    yield TokenEvent(text=render_sentence(check) + " ")
+
         raw, fed = "", 0
         for chunk in self.p.llm.stream(messages):  # type: ignore[union-attr]
             raw += str(chunk.content)
             if len(raw.strip()) < len(NOT_STATED) and NOT_STATED.startswith(raw.strip().upper()):
                 continue  # might become NOT STATED: hold it back
-            for check in verifier.feed(raw[fed:]):
-                yield TokenEvent(text=render_sentence(check) + " ")
+            yield from admit(verifier.feed(raw[fed:]))
             fed = len(raw)
-        if NOT_STATED in raw.upper() and not verifier.supported:
+        said_not_stated = NOT_STATED in raw.upper() and not kept
+        if not said_not_stated:
+            yield from admit(verifier.finish())
+        if said_not_stated and not any(path_matches(s.field_path, hints) for s in sources):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
-        for check in verifier.finish():
-            yield TokenEvent(text=render_sentence(check) + " ")
-        kept = verifier.supported
         tail = None
         if kept and is_term_question(scope.standalone_question) and scope.study_id:
             tail = self._study_tail(scope, sources, {c.n for k in kept for c in k.citations})

@@ -31,6 +31,7 @@ SEMANTIC_SUPPORT = 0.5  # cosine(sentence, quote) that lets a paraphrase pass wi
 class SentenceCheck:
     sentence: str  # the sentence as written, markers removed
     cited: list[int]
+    original: str = ""  # the sentence with its markers where the model put them
     citations: list[Citation] = field(default_factory=list)
     supported: bool = False
     reason: str = ""
@@ -78,7 +79,7 @@ def check_sentence(sentence: str, sources: list[Source], similarity: Similarity 
     for m in CITE_RE.finditer(sentence):
         for n in re.split(r"\s*[,;]\s*", m.group(1)):
             cited.append((int(n), m.group(2)))
-    check = SentenceCheck(claim, [n for n, _ in cited])
+    check = SentenceCheck(claim, [n for n, _ in cited], original=sentence)
     if not cited:
         check.reason = "no citation"
         return check
@@ -126,6 +127,15 @@ def check_sentence(sentence: str, sources: list[Source], similarity: Similarity 
 
 
 def render_sentence(check: SentenceCheck) -> str:
+    """Markers stay where the model put them ("trials [1] and [2] test ..."), minus dropped citations;
+    a sentence whose markers were all at its end gets the kept ones there."""
+    kept = {c.n for c in check.citations}
+    if check.original and CITE_RE.search(check.original) and not _markers_only_at_end(check.original):
+        def keep(m: re.Match) -> str:
+            ns = [n for n in re.split(r"\s*[,;]\s*", m.group(1)) if int(n) in kept]
+            return "".join(f"[{n}]" for n in ns)
+        text = normalize_ws(CITE_RE.sub(keep, check.original)).replace(" .", ".").replace(" ,", ",")
+        return text if text[-1:] in ".!?" else text + "."
     body = check.sentence.rstrip()
     end = body[-1] if body and body[-1] in ".!?" else "."
     body = body[:-1] if body and body[-1] in ".!?" else body
@@ -148,6 +158,11 @@ def inherit_trailing_citations(sentences: list[str]) -> list[str]:
             out[j] = f"{body.rstrip('.!?')} {markers}{end}"
         pending = []
     return out
+
+
+def _markers_only_at_end(sentence: str) -> bool:
+    stripped = re.sub(r"(\s*\[[^\]]*\])+\s*[.!?]?\s*$", "", sentence.strip())
+    return not CITE_RE.search(stripped)
 
 
 def verify_answer(draft: str, sources: list[Source], similarity: Similarity | None = None) -> Verified:

@@ -26,7 +26,9 @@ LEGEND = """\
 - **citation precision**: citations whose quote is verbatim in the cited chunk, that chunk having been retrieved.
 - **sentences cited**: sentences of answered answers carrying a marker `[n]` of a real citation.
 - **reading grade**: Flesch–Kincaid grade of answered answers (lower is plainer).
-- **context chars**: characters of the top-k chunks (what the LLM may read); latencies are per question, in ms.
+- **context chars**: characters of the top-k chunks (what the LLM may read).
+- latencies: ms from the call to the sources event / first token / final answer; first token only over answers
+  that streamed text (abstentions and declines often stream none, so its p50 can exceed the answer p50).
 - `–`: not measurable for that configuration (e.g. no generation, no citations)."""
 
 
@@ -52,7 +54,8 @@ def side_by_side(results: dict, keys=METRIC_KEYS) -> str:
     names = list(results["configs"])
     rows = [[LABELS.get(key, key)] + [fmt(key, results["configs"][n]["metrics"].get(key)) for n in names]
             for key in keys]
-    rows.append(["setup s"] + [fmt("x", results["configs"][n].get("setup_s")) for n in names])
+    rows.append(["setup s (build service / index)"] + [fmt("reading_grade", results["configs"][n].get("setup_s"))
+                                                       for n in names])
     return _table(["metric"] + [f"`{n}`" for n in names], rows)
 
 

@@ -130,7 +130,8 @@ def score_question(q: Question, sources: list[Source], final: Answer | None, ms:
             cited, n_sent = M.sentence_citation_counts(final.text, {c.n for c in final.citations})
             grade = M.reading_grade(final.text)
     score = M.QuestionScore(
-        kind=q.kind, study_recall=M.study_recall(items, targets, k),
+        # a correct decline retrieves nothing by design: its study recall would only punish it
+        kind=q.kind, study_recall=M.study_recall(items, targets, k) if q.expect != "decline" else None,
         field_recall=M.field_recall(items, targets, q.expected_fields, k), hit_rank=rank,
         scored_retrieval=bool(q.expected_fields), correct=M.answer_correct(answer, q.expected_answer),
         expect_ok=M.expect_ok(q.expect, status), citations_ok=checks, cited_sentences=cited, sentences=n_sent,

@@ -250,8 +250,9 @@ class VanillaRAG:
 
         from assistant.prompting import render_prompt
 
-        # the same scope as the product: a pinned study plus the glossary (a metadata filter)
-        scope = {study_id, GLOSSARY_ID} if study_id else None
+        # a pinned question searches its study only (a metadata filter, as a user would write it).
+        # Not the glossary too: its dense term lists outrank the study's own fields in every split.
+        scope = {study_id} if study_id else None
         sources = self.index.search(question, self.k, scope)
         yield SourcesEvent(sources=list(sources), study_id=study_id)
         if self.llm is None:

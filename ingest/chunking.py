@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from ingest.parsers.textutil import clean_text
 from trialchat.schema import Chunk, Study
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # Paragraphs, then lines (bullets), then sentences, then words; "" only for a single "word"
 # longer than a whole chunk (a URL), so the size bound always holds.
@@ -18,7 +20,9 @@ MIN_PIECE = 120  # a very long label must not squeeze pieces to nothing
 
 
 @lru_cache(maxsize=16)
-def _splitter(size: int) -> RecursiveCharacterTextSplitter:
+def _splitter(size: int) -> "RecursiveCharacterTextSplitter":
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # ~1 s import: only when needed
+
     # keep_separator="end": a sentence keeps its full stop, a bullet its own line
     return RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, separators=SEPARATORS,
                                           keep_separator="end", strip_whitespace=False)
@@ -38,7 +42,9 @@ def split_text(text: str, size: int) -> list[str]:
 
 
 def chunk_study(study: Study, max_chars: int = 700) -> list[Chunk]:
-    """Chunks whose full text (label line + piece) is at most ``max_chars`` long."""
+    """One chunk per non-empty field, more for long fields. A chunk's full text (label line +
+    piece) is at most ``max_chars`` long whenever ``max_chars >= len(label) + 1 + MIN_PIECE``
+    (labels are short: always true at the default)."""
     chunks: list[Chunk] = []
     for field in study.fields:
         label = " ".join(field.label.split())

@@ -96,7 +96,6 @@ ENUM_TEXT: dict[str, str] = {
 
 # Canonical order of the masked roles (v2 order): lets every format render the same text.
 WHO_MASKED_ORDER = ("PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR")
-_MASKING_COUNT = {"SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE": 4}
 
 # Display texts (legacy API, classic XML, older spellings) whose code is not derivable mechanically.
 _TEXT_TO_CODE: dict[str, str] = {
@@ -189,6 +188,3 @@ def parse_masking_text(text: str | None) -> tuple[str | None, list[str]]:
     roles = [c for c in (to_code(w) for w in (who or "").split(",")) if c]
     return code, sort_who_masked(roles)
 
-
-def masking_count(code: str | None) -> int:
-    return _MASKING_COUNT.get((code or "").upper(), 0)

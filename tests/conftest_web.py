@@ -140,7 +140,10 @@ def real_settings(data_dir: Path, **overrides):
 
 @pytest.fixture(scope="session")
 def real_corpus(tmp_path_factory) -> Path:
-    base = tmp_path_factory.getbasetemp() / "web_real_corpus"
+    """Ingested once per session. To iterate on web tests faster, point TRIALCHAT_WEB_TEST_CORPUS at a
+    folder: it is ingested there on first use and reused (re-ingest is incremental) on later runs."""
+    reuse = os.environ.get("TRIALCHAT_WEB_TEST_CORPUS")
+    base = Path(reuse) if reuse else tmp_path_factory.getbasetemp() / "web_real_corpus"
     return _once("corpus", lambda: _ingest_real_corpus(base))
 
 

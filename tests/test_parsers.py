@@ -306,7 +306,8 @@ def test_cross_format_fixtures_use_only_real_keys_and_elements():
     real: set[str] = set()
     for p in (DATA / "ctgov_v2" / "single_studies").glob("*.json"):
         real |= _key_paths(json.loads(p.read_text()))
-    real |= _key_paths(json.loads((DATA / "ctgov_v2/ctg_downloads/dgg32__clinical-trials-public__ctg-studies(5).json").read_text()))
+    array = DATA / "ctgov_v2" / "ctg_downloads" / "dgg32__clinical-trials-public__ctg-studies(5).json"
+    real |= _key_paths(json.loads(array.read_text()))
     assert _key_paths(json.loads((FIX / "NCT02633163.v2.json").read_text())) <= real
 
     def el_paths(e, prefix=""):
@@ -425,6 +426,14 @@ def test_jsonl_bad_lines_are_record_errors_with_line_numbers():
         assert [e.split(":")[0] for e in doc.record_errors] == ["line 1", "line 4", "line 6"]
         assert doc.record_errors[1] == "line 4: no NCT ID found"
         assert "invalid JSON" in doc.record_errors[0]
+
+
+def test_jsonl_splits_only_at_newlines():
+    # U+2028 is legal unescaped inside a JSON string; str.splitlines() would cut the record there
+    rec = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001", "briefTitle": "a\u2028b"}}}
+    data = (json.dumps(rec, ensure_ascii=False) + "\r\n" + json.dumps(V2_OK2) + "\n").encode()
+    doc = parse_document("a.jsonl", data, "a")
+    assert [s.study_id for s in doc.studies] == ["NCT00000001", "NCT00000002"] and doc.record_errors == []
 
 
 def test_content_sniffing_beats_the_extension():

@@ -82,3 +82,8 @@ def test_semantic_similarity_lets_a_close_paraphrase_pass():
     claim = "Here the participants and the investigators are not told who receives the cells [1]."
     assert verify_answer(claim, SOURCES).text == ""  # lexical overlap alone is too weak
     assert verify_answer(claim, SOURCES, similarity=lambda a, b: 0.8).text  # a paraphrase passes with similarity
+
+
+def test_inline_markers_stay_in_place_and_dropped_ones_disappear():
+    v = verify_answer("Adults aged 18 to 75 years [3] with double masking [1] or [2] can join.", SOURCES)
+    assert v.text.startswith("Adults aged 18 to 75 years [3] with double masking [1]")

@@ -5,7 +5,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.types import Answer, Citation, Source
-from conftest_web import live_app, other_site, partner_page_dir, partner_site, real_corpus, real_service  # noqa: F401
+from conftest_web import (browser, live_app, other_site, page, partner_page_dir, partner_site,  # noqa: F401
+                          real_corpus, real_service)
 from web import render
 from web.feedback import FeedbackStore
 from web.security import OriginPolicy, RateLimiter, normalize_origin, normalize_origins
@@ -84,7 +85,8 @@ def test_widget_script_is_public_and_small(make_client):
     r = client.get("/widget.js", headers={"Origin": "https://anyone.example"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/javascript")
     assert len(r.content) < 16_000  # light: no bundle in the partner's page
-    assert "innerHTML" not in r.text and "insertAdjacentHTML" not in r.text and "eval(" not in r.text
+    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert risky not in r.text
 
 
 def test_the_widget_can_only_ask(make_client):
@@ -136,7 +138,7 @@ def test_answers_and_documents_are_escaped():
                     quote="<script>alert(1)</script>", source_url="javascript:alert(1)", chunk_id="c1")
     answer = Answer(text='<img src=x onerror=alert(1)> says "hi" [1]', status="answered", citations=[cite], sources=[src])
     html = render.answer_html(answer) + render.sources_html([src], {"c1"})
-    assert "<script>" not in html and "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert "<script>" not in html and "<img" not in html and "<b>x" not in html and "<i>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in html
     assert "javascript:" not in html  # never a link to anything but http(s)
     from assistant.protocols import StudySummary
@@ -169,12 +171,10 @@ def test_feedback_is_stored_server_side(tmp_path):
 def test_chat_cannot_be_framed_by_other_sites(page, live_app, partner_site, other_site, partner_page_dir):
     (partner_page_dir / "frame.html").write_text(
         f'<!doctype html><title>frame</title><iframe id="f" src="{live_app.url}/" width="800" height="600"></iframe>')
-    page.goto(f"{other_site.origin}/frame.html")
-    frame = page.frame_locator("#f")
-    page.wait_for_function("() => document.getElementById('f').contentWindow !== null")
-    page.wait_for_timeout(0)
-    # the refused frame never shows the chat (Chromium replaces it with an error page)
-    with pytest.raises(Exception):
-        frame.locator("#tc-question").wait_for(timeout=4000)
+    # a site that is not a partner: Chromium refuses to render the chat in the frame (an error page instead)
+    with page.expect_event("console", lambda m: "frame-ancestors" in m.text, timeout=20_000):
+        page.goto(f"{other_site.origin}/frame.html")
+    assert page.frame_locator("#f").locator("#tc-question").count() == 0
+    # the partner may frame it
     page.goto(f"{partner_site.origin}/frame.html")
     page.frame_locator("#f").locator("#tc-question textarea").wait_for(timeout=30_000)

@@ -125,7 +125,8 @@ def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state
                      f'{e(s.study_id)} · {e(s.field_label)}{tag}</div>'
                      f'<div class="tc-src-text">{text_block(_short(field_text(s), 280))}</div>'
                      f'{link(s.source_url, PUBLIC_PAGE_LABEL)}</li>')
-    head = e(state) if state else f"{len(sources)} passages from the study records"
+    n = len(sources)
+    head = e(state) if state else f"{n} passage{'s' if n != 1 else ''} from the study records"
     return f'<div class="tc-sources"><div class="tc-sources-head">{head}</div><ol>{"".join(items)}</ol></div>'
 
 

@@ -128,8 +128,14 @@ def _parse_json_text(text: str, ext: str, source_file: str) -> ParsedDocument:
     return _collect([(f"record {i}", r) for i, r in enumerate(records, 1)], source_file)
 
 
+def _lines(text: str) -> list[str]:
+    # split on "\n" only: str.splitlines() would also break at U+2028/U+0085, which JSON strings
+    # may contain unescaped
+    return [ln.rstrip("\r") for ln in text.split("\n")]
+
+
 def _first_line_is_json(text: str) -> bool:
-    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = text.lstrip().split("\n", 1)[0]
     try:
         return isinstance(_loads(line), dict)
     except (json.JSONDecodeError, ParseError):
@@ -142,7 +148,7 @@ class _BadLine(str):
 
 def _parse_jsonl(text: str, source_file: str) -> ParsedDocument:
     items: list[tuple[str, Any]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_NEEDS_CLEANING = re.compile(r"[\t\r\u00a0\u2000-\u200a\u202f\u3000]|  | \n|\n |\n\n\n")
 _XML_BULLET = re.compile(r"^(\s*)(?:-|\*|•|\d+\.)\s+")
 
 
@@ -16,7 +17,10 @@ def clean_text(text: Any) -> str:
     drop trailing spaces and more than one blank line in a row."""
     if text is None:
         return ""
-    s = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    s = str(text)
+    if not _NEEDS_CLEANING.search(s):  # fast path: most values are already clean
+        return s.strip()
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
     lines = []
     for line in s.split("\n"):
         stripped = line.lstrip(" \t")

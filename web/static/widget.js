@@ -1,7 +1,7 @@
 /*! trialchat partner widget: answers questions about clinical trials, citing the study record.
  * <script src="https://HOST/widget.js" data-study="NCT02633163" async></script>
  * Options: data-study / data-studies="NCT1,NCT2", data-title, data-color, data-position="left".
- * No framework, no innerHTML: every piece of text is set with textContent. */
+ * No framework and no HTML parsing of data: every piece of text is set with textContent. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -30,7 +30,8 @@
     "box-shadow:0 8px 30px rgba(0,0,0,.3);font-size:14px;line-height:1.4}",
     ".panel[hidden]{display:none}",
     ".head{background:var(--c);color:#fff;padding:10px 12px;display:flex;gap:8px;align-items:flex-start}",
-    ".head h2{font-size:15px;margin:0;flex:1}.head small{display:block;font-weight:400;opacity:.9;margin-top:2px}",
+    ".head h2{font-size:15px;margin:0;flex:1}.head small{display:-webkit-box;-webkit-line-clamp:2;",
+    "-webkit-box-orient:vertical;overflow:hidden;font-weight:400;opacity:.9;margin-top:2px}",
     ".x{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}",
     "select{margin:8px 12px 0;padding:4px;font-size:13px}",
     ".log{flex:1;overflow-y:auto;padding:10px 12px;display:flex;flex-direction:column;gap:8px}",
@@ -152,6 +153,7 @@
       busy = true; send.disabled = true; input.value = "";
       log.appendChild(el("div", "msg me", question));
       var bubble = el("div", "msg bot");
+      bubble.setAttribute("aria-busy", "true");
       var status = el("div", "status", "Searching the study record\u2026");
       var text = el("div", "text");
       bubble.appendChild(status); bubble.appendChild(text);
@@ -182,7 +184,9 @@
         status.remove();
         text.textContent = e && e.message && e.message !== "Failed to fetch" ? e.message :
           "Could not reach the assistant. Please try again later.";
-      }).then(function () { busy = false; send.disabled = false; scroll(); });
+      }).then(function () {
+        busy = false; send.disabled = false; bubble.setAttribute("aria-busy", "false"); scroll();
+      });
     }
 
     function finish(bubble, status, text, answer, question) {

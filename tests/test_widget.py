@@ -1,0 +1,107 @@
+"""The partner widget in a real browser (Debian chromium), on a partner page served from another
+port, against the real app and service over the ingested sample corpus."""
+from __future__ import annotations
+
+import pytest
+
+from conftest_web import (SCREENSHOTS, XSS_STUDY_ID, XSS_TITLE, LiveServer, browser, live_app,  # noqa: F401
+                          other_site, page, partner_html, partner_page_dir, partner_site, real_corpus, real_service,
+                          real_settings)
+
+pytestmark = pytest.mark.browser
+
+STUDY = "NCT02552212"  # C-AXSPAND, in the bundled sample
+
+
+def open_widget(page, url: str):
+    page.goto(url)
+    launcher = page.locator("[data-trialchat] .btn")
+    launcher.click()
+    panel = page.locator("[data-trialchat] .panel")
+    panel.wait_for(state="visible")
+    return panel
+
+
+def ask(panel, question: str, n_answers: int):
+    panel.locator("textarea").fill(question)
+    panel.locator("textarea").press("Enter")
+    bot = panel.locator(".msg.bot").nth(n_answers - 1)
+    panel.locator('.msg.bot[aria-busy="false"]').nth(n_answers - 1).wait_for(timeout=60_000)
+    return bot
+
+
+def test_widget_on_a_partner_page_answers_with_citations(page, live_app, partner_site, partner_page_dir):
+    (partner_page_dir / "partner.html").write_text(partner_html(
+        live_app.url, STUDY, title="Questions about C-AXSPAND?", color="#6a1b9a"), encoding="utf-8")
+    panel = open_widget(page, f"{partner_site.origin}/partner.html")
+    assert panel.locator("h2").inner_text().startswith("Questions about C-AXSPAND?")
+    assert STUDY in panel.locator("h2 small").inner_text()
+    assert "not medical advice" in panel.locator(".note").inner_text()
+
+    with page.expect_response(f"{live_app.url}/api/ask/stream") as resp:
+        bot = ask(panel, "Who can join?", 1)
+    assert resp.value.status == 200 and resp.value.headers["content-type"].startswith("text/event-stream")
+    assert "err" not in (bot.get_attribute("class") or "")
+    cites = bot.locator("ol li")
+    assert cites.count() >= 1
+    first = cites.first
+    assert first.locator(".src").inner_text().startswith(f"{STUDY} · Eligibility")
+    assert first.locator("q").inner_text().strip()
+    assert first.locator("a").get_attribute("href") == f"https://clinicaltrials.gov/study/{STUDY}"
+    assert first.locator("a").get_attribute("rel") == "noopener noreferrer"
+
+    # follow-up in the same conversation
+    bot2 = ask(panel, "Where is it happening?", 2)
+    assert "Locations" in bot2.locator("ol li .src").first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget.png"))
+    assert page.dialogs == []
+
+
+def test_widget_gets_nothing_on_a_site_that_is_not_allowed(page, live_app, other_site, partner_page_dir):
+    (partner_page_dir / "partner-other.html").write_text(partner_html(live_app.url, STUDY), encoding="utf-8")
+    with page.expect_console_message(lambda m: "[trialchat] widget not shown" in m.text, timeout=20_000):
+        page.goto(f"{other_site.origin}/partner-other.html")
+    assert page.locator("[data-trialchat]").count() == 0
+    # and asking directly from that page is refused too
+    outcome = page.evaluate("""async (url) => {
+        try {
+            const r = await fetch(url + '/api/ask', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                                    body: JSON.stringify({question: 'Who can join?'})});
+            return 'answered ' + r.status;
+        } catch (e) { return 'refused'; }
+    }""", live_app.url)
+    assert outcome == "refused"
+
+
+def test_hostile_study_title_is_shown_as_text(page, live_app, partner_site, partner_page_dir):
+    (partner_page_dir / "partner-xss.html").write_text(
+        partner_html(live_app.url, f"{XSS_STUDY_ID},{STUDY}"), encoding="utf-8")
+    panel = open_widget(page, f"{partner_site.origin}/partner-xss.html")
+    assert XSS_TITLE in panel.locator("h2 small").inner_text()  # the literal characters, as text
+    options = panel.locator("select option")
+    assert options.count() == 2 and XSS_TITLE in options.first.inner_text()
+    bot = ask(panel, "Who can join?", 1)
+    assert bot.inner_text().strip()
+    assert page.locator("[data-trialchat] img").count() == 0 and page.locator("img").count() == 0
+    # switch to the other study: a fresh conversation about it
+    panel.locator("select").select_option(STUDY)
+    assert panel.locator(".msg").count() == 0 and STUDY in panel.locator("h2 small").inner_text()
+    bot = ask(panel, "Where is it happening?", 1)
+    assert bot.locator("ol li .src").first.inner_text().startswith(STUDY)
+    assert page.dialogs == []
+
+
+def test_rate_limited_visitors_see_a_clear_message(page, real_service, real_corpus, partner_site, partner_page_dir):
+    from app import create_app
+
+    settings = real_settings(real_corpus, allowed_origins=[partner_site.origin], rate_limit_per_minute=1)
+    server = LiveServer(create_app(settings, service=real_service)).start()
+    try:
+        (partner_page_dir / "partner-limited.html").write_text(partner_html(server.url, STUDY), encoding="utf-8")
+        panel = open_widget(page, f"{partner_site.origin}/partner-limited.html")
+        assert ask(panel, "Who can join?", 1).locator("ol li").count() >= 1
+        err = ask(panel, "Where is it happening?", 2)
+        assert "err" in err.get_attribute("class") and "Too many questions" in err.inner_text() and "1 per minute" in err.inner_text()
+    finally:
+        server.stop()
