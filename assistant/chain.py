@@ -6,6 +6,7 @@ unsupported claim, not even for a moment.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTu
 from assistant.verify import Similarity, StreamingVerifier, best_quote, render_sentence
 from trialchat.schema import GLOSSARY_ID
 
+log = logging.getLogger(__name__)
 NOT_STATED = "NOT STATED"
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
@@ -113,7 +115,7 @@ class AnswerChain:
         list_question = scope.study_id is None and bool(CORPUS_RE.search(guard.question))
         if self.p.llm is None or list_question:
             # "which trials ...?" is answered as a cited list of the matching studies: exact IDs, no paraphrase
-            text, cites = extractive_answer(guard.question, sources, self.p.similarity, hints=hints,
+            text, cites = extractive_answer(guard.question, sources, hints=hints,
                                             max_sentences=len(sources) if list_question else 2)
             if not text:
                 yield FinalEvent(answer=self._abstain(answer, scope))
@@ -129,12 +131,16 @@ class AnswerChain:
     def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
         """No study named anywhere: find the one the conversation was about, by searching its last user turn."""
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-        query = last_user
-        if self.p.llm is not None and last_user:
-            query = self._condense(question, history) or last_user
-        if not query.strip():
-            return None
-        hits = [s for s in self.p.retriever.search(query, k=3, per_study=1) if s.study_id != GLOSSARY_ID]
+        hits = [s for s in self.p.retriever.search(last_user, k=3, per_study=1) if s.study_id != GLOSSARY_ID] \
+            if last_user.strip() else []
+        if (not hits or relevance(last_user, hits[0]) < MIN_RELEVANCE) and self.p.llm is not None:
+            # the last turn alone doesn't point at a study: let the model rewrite the question (slower)
+            condensed = self._condense(question, history)
+            ref, _ = catalog.find_in_text(condensed)
+            if ref:
+                return Scope(ref.study_id, standalone(question, ref), "history")
+            hits = [s for s in self.p.retriever.search(condensed, k=3, per_study=1)
+                    if s.study_id != GLOSSARY_ID] if condensed else hits
         ref = catalog.get(hits[0].study_id) if hits else None
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
 
@@ -210,12 +216,13 @@ class AnswerChain:
                            and s.study_id != GLOSSARY_ID else s.field_label),
                  "excerpt": excerpt(question, s)} for s in sources]
         return [SystemMessage(content=render_prompt("system.txt")),
-                HumanMessage(content=render_prompt("answer.txt", sources=rows, question=question,
-                                                   term_question=is_term_question(question)))]
+                HumanMessage(content=render_prompt("answer.txt", sources=rows, question=question))]
 
     def _generate(self, answer: Answer, scope: Scope, sources: list[Source], question: str,
                   hints: list[str]) -> Iterator[AnswerEvent]:
-        messages = self.build_messages(scope.standalone_question, scope.study_id, sources)
+        # pinned: the sources are all from the study already; the question as asked reads best
+        messages = self.build_messages(question if scope.study_id else scope.standalone_question, scope.study_id,
+                                       sources)
         verifier = StreamingVerifier(sources, self.p.similarity)
         kept: list = []
 
@@ -233,6 +240,7 @@ class AnswerChain:
                 continue  # might become NOT STATED: hold it back
             yield from admit(verifier.feed(raw[fed:]))
             fed = len(raw)
+        log.debug("model said %r; checks: %s", raw, [(c.supported, c.reason, c.original) for c in verifier.checks])
         said_not_stated = NOT_STATED in raw.upper() and not kept
         if not said_not_stated:
             yield from admit(verifier.finish())
@@ -248,7 +256,7 @@ class AnswerChain:
             answer.text = " ".join(render_sentence(c) for c in kept) + (" " + tail[0] if tail else "")
             answer.citations = [c for k in kept for c in k.citations] + (tail[1] if tail else [])
         else:  # nothing verified: quote the record instead, or say we don't know
-            text, cites = extractive_answer(question, sources, self.p.similarity, hints=hints)
+            text, cites = extractive_answer(question, sources, hints=hints)
             if not text:
                 yield FinalEvent(answer=self._abstain(answer, scope))
                 return

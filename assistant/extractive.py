@@ -5,17 +5,16 @@ sentence. Every sentence it writes is a verbatim quote with its citation, so it 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from assistant.intents import path_matches
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
 
 MIN_QUESTION_OVERLAP = 0.34  # below this a quote is not an answer to the question
-Similarity = Callable[[str, str], float]
 
 
-def _candidates(question: str, src: Source, similarity: Similarity | None) -> list[tuple[float, str]]:
+def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
+    """Sentences of the chunk ranked by how many question words they (with their field label) share.
+    Lexical on purpose: one embedding call per sentence cost seconds per answer on 2 cores."""
     q_terms = content_terms(question)
     label, _, body = src.text.partition("\n")
     field_terms = content_terms(label)
@@ -23,9 +22,7 @@ def _candidates(question: str, src: Source, similarity: Similarity | None) -> li
     for sent in split_sentences(body or src.text):
         if sent.endswith(":"):
             continue  # a heading such as "Inclusion Criteria:" answers nothing on its own
-        lex = overlap(q_terms, content_terms(sent) | field_terms)
-        score = lex + (similarity(question, sent) if similarity else 0.0)
-        out.append((score, sent))
+        out.append((overlap(q_terms, content_terms(sent) | field_terms), sent))
     return sorted(out, key=lambda t: -t[0])
 
 
@@ -37,8 +34,8 @@ def relevance(question: str, src: Source) -> float:
     return overlap(content_terms(question) - GENERIC, content_terms(src.text))
 
 
-def extractive_answer(question: str, sources: list[Source], similarity: Similarity | None = None,
-                      max_sentences: int = 2, hints: list[str] | None = None) -> tuple[str, list[Citation]]:
+def extractive_answer(question: str, sources: list[Source], max_sentences: int = 2,
+                      hints: list[str] | None = None) -> tuple[str, list[Citation]]:
     """Quote up to max_sentences from different sources, strongest first. ("", []) when nothing fits.
 
     A source qualifies when it covers enough of the question's words, or is the field the question
@@ -57,7 +54,7 @@ def extractive_answer(question: str, sources: list[Source], similarity: Similari
         hinted = bool(hints) and path_matches(src.field_path, hints or [])
         if relevance(question, src) < MIN_QUESTION_OVERLAP and not hinted:
             continue
-        ranked = _candidates(question, src, similarity)
+        ranked = _candidates(question, src)
         if not ranked:
             continue
         quote = ranked[0][1]

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: eval_out/<questions file stem>)")
     p.add_argument("--limit", type=int, help="only the first N questions (after --kind)")
     p.add_argument("--kind", action="append", dest="kinds", metavar="KIND", help="only questions of this kind (repeatable)")
+    p.add_argument("--per-kind", type=int, metavar="N",
+                   help="only the first N questions of each kind: a small run that still covers every kind")
     p.add_argument("--collection", help="collection to evaluate (default: TRIALCHAT_COLLECTION or trialchat)")
     p.add_argument("--data-dir", type=Path, help="data dir (default: TRIALCHAT_DATA_DIR or ./data)")
     p.add_argument("--worst", type=int, default=8, help="worst questions listed per configuration in report.md")
@@ -84,10 +86,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.kinds:
         questions = [q for q in questions if q.kind in set(args.kinds)]
+    if args.per_kind is not None:
+        taken: dict[str, int] = {}
+        kept = []
+        for q in questions:
+            taken[q.kind] = taken.get(q.kind, 0) + 1
+            if taken[q.kind] <= args.per_kind:
+                kept.append(q)
+        questions = kept
     if args.limit is not None:
         questions = questions[: max(0, args.limit)]
     if not questions:
-        print("error: no questions left to run (check --kind / --limit)", file=sys.stderr)
+        print("error: no questions left to run (check --kind / --per-kind / --limit)", file=sys.stderr)
         return 2
     if not base.chroma_url and not data_dir_ready(base):
         print(f"error: nothing ingested in collection {base.collection!r} under {base.data_dir} — run "

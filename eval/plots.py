@@ -50,8 +50,9 @@ def plot_latency(results: dict, path: Path) -> None:
     names = list(results["configs"])
     fig, axes = plt.subplots(1, len(LATENCY_KEYS), figsize=(4 * len(LATENCY_KEYS), 3.8), sharey=False)
     for ax, (key, label) in zip(axes, LATENCY_KEYS):
-        data = [[q["ms"][key] for q in results["configs"][n]["questions"] if (q.get("ms") or {}).get(key) is not None]
-                for n in names]
+        # clamp at 1 ms: a decline answers in ~0 ms, which a log scale cannot show
+        data = [[max(1.0, q["ms"][key]) for q in results["configs"][n]["questions"]
+                 if (q.get("ms") or {}).get(key) is not None] for n in names]
         present = [(n, d) for n, d in zip(names, data) if d]
         if present:
             ax.boxplot([d for _, d in present], showfliers=True)
@@ -72,7 +73,9 @@ def plot_latency(results: dict, path: Path) -> None:
 
 def plot_by_kind(results: dict, path: Path, key: str = "field_recall_at_k") -> bool:
     names = list(results["configs"])
-    kinds = sorted({k for c in results["configs"].values() for k in c.get("by_kind", {})})
+    # only kinds where some configuration has a value (abstain/decline kinds have no expected fields)
+    kinds = sorted({k for c in results["configs"].values() for k, m in c.get("by_kind", {}).items()
+                    if m.get(key) is not None})
     if not kinds or not names:
         return False
     plt = _plt()
@@ -90,7 +93,7 @@ def plot_by_kind(results: dict, path: Path, key: str = "field_recall_at_k") -> b
         for j in range(len(names)):
             v = grid[i, j]
             ax.text(j, i, "–" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if np.isnan(v) or v < 0.6 else "black")
+                    color="black" if np.isnan(v) or v >= 0.6 else "white")
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=20, ha="right", fontsize=8)
     ax.set_yticks(range(len(kinds)))

@@ -186,16 +186,23 @@ def live_app(real_service, real_corpus, partner_site) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
+def browser(request):
+    """One Playwright + chromium per process (the sync API allows only one), closed at session end."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    pw = sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
+
+    def make():
+        from playwright.sync_api import sync_playwright
+
+        pw = sync_playwright().start()
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def close():
+            b.close()
+            pw.stop()
+        request.config.add_cleanup(close)
+        return b
+    return _once("browser", make)
 
 
 @pytest.fixture()

@@ -42,6 +42,22 @@ def test_origin_normalisation():
     assert policy.frame_ancestors() == "frame-ancestors 'self' https://partner.example"
 
 
+def test_allowed_origins_from_the_environment(monkeypatch):
+    from trialchat.settings import Settings
+
+    monkeypatch.setenv("TRIALCHAT_ALLOWED_ORIGINS", "https://a.org, https://b.org:8443")
+    assert Settings().allowed_origins == ["https://a.org", "https://b.org:8443"]
+    monkeypatch.setenv("TRIALCHAT_ALLOWED_ORIGINS", '["https://a.org"]')
+    assert Settings().allowed_origins == ["https://a.org"]
+
+
+def test_own_pages_behind_a_proxy_are_same_origin(make_client):
+    client, _ = make_client()
+    r = client.get("/api/studies", headers={"Origin": "https://trials.example.org", "Host": "127.0.0.1:7860",
+                                            "X-Forwarded-Host": "trials.example.org"})
+    assert r.status_code == 200
+
+
 def test_partner_origin_gets_cors(make_client):
     client, _ = make_client()
     pre = client.options("/api/ask/stream", headers={"Origin": PARTNER, "Access-Control-Request-Method": "POST",

@@ -1,11 +1,12 @@
 """All configuration in one typed place (env prefix ``TRIALCHAT_``)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 
@@ -35,8 +36,19 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 7860
-    allowed_origins: list[str] = Field(default_factory=list)
+    # partner sites allowed to embed the widget: "https://a.org,https://b.org" (or a JSON list)
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_per_minute: int = 20
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def chroma_dir(self) -> Path:

@@ -29,6 +29,11 @@ HISTORY_TURNS_SENT = 12
 THINKING = '<span class="tc-thinking">Searching the study records…</span>'
 
 
+def reading(n: int) -> str:
+    what = f"Reading {n} passage{'s' if n != 1 else ''} of the study records and writing an answer…" if n else "Writing…"
+    return f'<span class="tc-thinking">{what}</span>'
+
+
 def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: FeedbackStore,
                   max_question_chars: int = 2000, concurrency_limit: int = 8) -> gr.Blocks:
     def study_choices() -> list[tuple[str, str]]:
@@ -37,7 +42,7 @@ def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: Fee
     def lookup(study_id: str | None) -> StudySummary | None:
         return service.get_study(study_id) if study_id else None
 
-    with gr.Blocks(title="trialchat — ask about a clinical trial", fill_width=False) as demo:
+    with gr.Blocks(title="trialchat — ask about a clinical trial", analytics_enabled=False) as demo:
         gr.HTML('<h1 style="margin:0">Ask about a clinical trial</h1>'
                 f'<p class="tc-note" id="tc-disclaimer">{render.e(NOT_MEDICAL_ADVICE)} Every answer cites the '
                 'study record it comes from; click a citation to see the exact words. '
@@ -116,6 +121,8 @@ def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: Fee
             try:
                 for ev in service.stream(text, study_id=study_id or None, history=hist):
                     if isinstance(ev, SourcesEvent):
+                        if not streamed:
+                            messages[-1] = {"role": "assistant", "content": reading(len(ev.sources))}
                         yield messages, gr.skip(), gr.skip(), gr.skip(), render.sources_html(ev.sources)
                     elif isinstance(ev, TokenEvent):
                         streamed += ev.text

@@ -98,8 +98,11 @@ class OriginGuardMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         origin = headers.get("origin")
         path = scope.get("path", "")
+        # our own host as the browser sees it: Host, or X-Forwarded-Host behind a proxy that rewrites Host
+        # (a page cannot make a browser send that header cross-origin without a preflight, which is refused)
+        own_hosts = [headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()]
         if (origin is not None and path.startswith(GUARDED_PREFIXES) and path not in PUBLIC_ASSET_PATHS
-                and not self.policy.allows(origin, headers.get("host", ""))):
+                and not any(self.policy.allows(origin, h) for h in own_hosts if h)):
             response = JSONResponse(
                 {"error": {"code": "origin_not_allowed",
                            "message": "This site is not allowed to use the trialchat API. "
