@@ -5,11 +5,15 @@ sentence. Every sentence it writes is a verbatim quote with its citation, so it 
 """
 from __future__ import annotations
 
+import re
+
 from assistant.intents import path_matches
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
 
-MIN_QUESTION_OVERLAP = 0.34  # below this a quote is not an answer to the question
+EXCLUSION_Q = re.compile(r"\b(exclu\w*|can't|cannot|not allowed|who can ?not|disqualif\w*)\b", re.IGNORECASE)
+MIN_QUESTION_OVERLAP = 0.34
+SHORT_FIELD = 220  # below this a quote is not an answer to the question
 
 
 def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
@@ -18,11 +22,17 @@ def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
     q_terms = content_terms(question)
     label, _, body = src.text.partition("\n")
     field_terms = content_terms(label)
+    if len(body.strip()) <= SHORT_FIELD and not body.strip().endswith(":"):
+        return [(1.0, body.strip())]  # a short field (age/sex summary, a site) is quoted whole
     out = []
+    asks_exclusions = bool(EXCLUSION_Q.search(question))
+    in_exclusions = False
     for sent in split_sentences(body or src.text):
         if sent.endswith(":"):
+            in_exclusions = sent.lower().startswith("exclusion")
             continue  # a heading such as "Inclusion Criteria:" answers nothing on its own
-        out.append((overlap(q_terms, content_terms(sent) | field_terms), sent))
+        penalty = 0.5 if in_exclusions and not asks_exclusions else 0.0  # "who can join" is about inclusion
+        out.append((overlap(q_terms, content_terms(sent) | field_terms) - penalty, sent))
     return sorted(out, key=lambda t: -t[0])
 
 

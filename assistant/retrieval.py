@@ -96,7 +96,10 @@ class HybridRetriever(BaseRetriever):
         def key(row):
             bare = re.sub(r"\[\d+\]", "", row[2].get("field_path", ""))
             intent = min((i for p, i in rank.items() if bare == p or bare.startswith(p + ".")), default=99)
-            return (intent, -overlap(q, content_terms(row[1])), row[2].get("field_path", ""), row[2].get("chunk_index", 0))
+            summary = 0 if bare in rank else 1  # the module-level summary ("Eligibility › Summary") leads
+            # earlier pieces first within a field: criteria lists start with who is included
+            return (intent, summary, row[2].get("chunk_index", 0), -overlap(q, content_terms(row[1])),
+                    row[2].get("field_path", ""))
         return sorted(rows, key=key)[:CANDIDATES]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

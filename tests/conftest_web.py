@@ -18,6 +18,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -139,12 +140,20 @@ def real_settings(data_dir: Path, **overrides):
 
 
 @pytest.fixture(scope="session")
-def real_corpus(tmp_path_factory) -> Path:
+def real_corpus(tmp_path_factory, request) -> Path:
     """Ingested once per session. To iterate on web tests faster, point TRIALCHAT_WEB_TEST_CORPUS at a
-    folder: it is ingested there on first use and reused (re-ingest is incremental) on later runs."""
+    folder: it is ingested there on first use and reused (re-ingest is incremental) on later runs.
+    Otherwise it starts from a copy of the session's ingested sample (tests/conftest.py), so the CLI
+    run below only embeds the extra study."""
     reuse = os.environ.get("TRIALCHAT_WEB_TEST_CORPUS")
     base = Path(reuse) if reuse else tmp_path_factory.getbasetemp() / "web_real_corpus"
-    return _once("corpus", lambda: _ingest_real_corpus(base))
+
+    def make() -> Path:
+        if not reuse and not (base / "data").exists():
+            request.getfixturevalue("sample_store")
+            shutil.copytree(request.getfixturevalue("sample_settings").data_dir, base / "data")
+        return _ingest_real_corpus(base)
+    return _once("corpus", make)
 
 
 @pytest.fixture(scope="session")
