@@ -54,6 +54,24 @@ def _thresholds(items: list[str]) -> dict[str, float]:
     return out
 
 
+def select_questions(questions: list, kinds: list[str] | None = None, per_kind: int | None = None,
+                     limit: int | None = None) -> list:
+    """--kind, then --per-kind (the first N of each kind, file order kept), then --limit."""
+    if kinds:
+        questions = [q for q in questions if q.kind in set(kinds)]
+    if per_kind is not None:
+        taken: dict[str, int] = {}
+        kept = []
+        for q in questions:
+            taken[q.kind] = taken.get(q.kind, 0) + 1
+            if taken[q.kind] <= per_kind:
+                kept.append(q)
+        questions = kept
+    if limit is not None:
+        questions = questions[: max(0, limit)]
+    return questions
+
+
 def check_thresholds(results: dict, thresholds: dict[str, float]) -> list[str]:
     """Failures as lines; the vanilla baseline is reported, never gated."""
     failures = []
@@ -84,18 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.k < 1:
         print("error: --k must be at least 1", file=sys.stderr)
         return 2
-    if args.kinds:
-        questions = [q for q in questions if q.kind in set(args.kinds)]
-    if args.per_kind is not None:
-        taken: dict[str, int] = {}
-        kept = []
-        for q in questions:
-            taken[q.kind] = taken.get(q.kind, 0) + 1
-            if taken[q.kind] <= args.per_kind:
-                kept.append(q)
-        questions = kept
-    if args.limit is not None:
-        questions = questions[: max(0, args.limit)]
+    questions = select_questions(questions, args.kinds, args.per_kind, args.limit)
     if not questions:
         print("error: no questions left to run (check --kind / --per-kind / --limit)", file=sys.stderr)
         return 2

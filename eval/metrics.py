@@ -150,8 +150,22 @@ _HAS_MARKER = re.compile(_MARKER)
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|dr|mr|mrs|ms|prof|approx|no|fig|st)|\b[A-Za-z])\.$", re.I)
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_HIDE = str.maketrans({".": "\ue000", "!": "\ue001", "?": "\ue002", "\n": "\ue003"})
+_SHOW = {v: k for k, v in zip(".!?\n", "\ue000\ue001\ue002\ue003")}
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of an answer; bare citation markers are not sentences."""
+    """Sentences and list items of an answer; bare citation markers are not sentences.
+
+    A quotation (“…”) is one unit however many sentences or lines it holds: extractive answers
+    quote a whole field and cite it once, after the closing mark.
+    """
+    masked = _QUOTED.sub(lambda m: m.group(0).translate(_HIDE), text)
+    return ["".join(_SHOW.get(ch, ch) for ch in s) for s in _split_plain(masked)]
+
+
+def _split_plain(text: str) -> list[str]:
     out: list[str] = []
     for line in text.splitlines():
         line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)  # list bullets

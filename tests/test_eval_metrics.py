@@ -110,6 +110,8 @@ def test_sentence_citation_coverage():
     assert M.sentence_citation_counts(text, {1, 2, 3}) == (3, 5)
     assert M.sentence_citation_counts(text, {1}) == (1, 5)  # a marker without a citation does not count
     assert M.sentence_citation_counts("Dose 2.5 mg daily [1, 2].", {2}) == (1, 1)
+    quoted = "NCT1 · Locations › Jena: “Klinikum Jena\nJena, Germany. Recruiting.” [1]\nNCT1 · Phase: “Phase 2” [2]"
+    assert M.sentence_citation_counts(quoted, {1, 2}) == (2, 2)  # a quotation is one cited unit
 
 
 def test_reading_grade_is_offline_and_orders_plain_below_technical(monkeypatch):
@@ -307,3 +309,19 @@ def test_cli_rejects_bad_input_before_running(tmp_path, capsys):
     assert main([str(good), "--config", "nope"]) == 2
     assert main([str(good), "--data-dir", str(tmp_path / "empty")]) == 2
     assert "nothing ingested" in capsys.readouterr().err
+
+
+def test_question_selection_and_thresholds():
+    from eval.cli import check_thresholds, select_questions
+
+    qs = [Question(id=f"{kind}-{i}", question="q", kind=kind) for kind in ("a", "b") for i in range(3)]
+    assert [q.id for q in select_questions(qs, per_kind=2)] == ["a-0", "a-1", "b-0", "b-1"]
+    assert [q.id for q in select_questions(qs, kinds=["b"], limit=2)] == ["b-0", "b-1"]
+    assert [q.id for q in select_questions(qs, per_kind=1, limit=1)] == ["a-0"]
+    results = {"configs": {
+        "default": {"settings": {"kind": "service"}, "metrics": {"field_recall_at_k": 0.5, "mrr": None}},
+        "vanilla": {"settings": {"kind": "vanilla"}, "metrics": {"field_recall_at_k": 0.1}},
+    }}
+    assert check_thresholds(results, {"field_recall_at_k": 0.6, "mrr": 0.5}) == [
+        "default: field_recall_at_k = 0.500 < 0.6"]  # the baseline is never gated; None is not a failure
+    assert check_thresholds(results, {"field_recall_at_k": 0.4}) == []
