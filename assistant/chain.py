@@ -65,6 +65,17 @@ def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
     return " ".join(sents[i] for i in sorted(keep))[: limit + 80]
 
 
+def final_answer(events: Iterator[AnswerEvent]) -> Answer:
+    """Drain a stream and return its final, verified Answer."""
+    final = None
+    for event in events:
+        if isinstance(event, FinalEvent):
+            final = event.answer
+    if final is None:
+        raise RuntimeError("answer stream ended without a final answer")
+    return final
+
+
 class AnswerChain:
     def __init__(self, parts: ChainParts):
         self.p = parts
@@ -72,12 +83,7 @@ class AnswerChain:
     # ---------------- public ----------------
     def invoke(self, question: str, study_id: str | None = None,
                history: list[HistoryTurn] | None = None) -> Answer:
-        final = None
-        for event in self.stream(question, study_id, history):
-            if isinstance(event, FinalEvent):
-                final = event.answer
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, study_id, history))
 
     def stream(self, question: str, study_id: str | None = None,
                history: list[HistoryTurn] | None = None) -> Iterator[AnswerEvent]:
@@ -115,14 +121,8 @@ class AnswerChain:
         list_question = scope.study_id is None and bool(CORPUS_RE.search(guard.question))
         if self.p.llm is None or list_question:
             # "which trials ...?" is answered as a cited list of the matching studies: exact IDs, no paraphrase
-            text, cites = extractive_answer(guard.question, sources, hints=hints,
-                                            max_sentences=len(sources) if list_question else 2)
-            if not text:
-                yield FinalEvent(answer=self._abstain(answer, scope))
-                return
-            yield TokenEvent(text=text)
-            answer.text, answer.citations = text, cites
-            yield FinalEvent(answer=answer)
+            yield from self._quote(answer, scope, guard.question, sources, hints,
+                                   max_sentences=len(sources) if list_question else 2)
             return
 
         yield from self._generate(answer, scope, sources, guard.question, hints)
@@ -252,14 +252,20 @@ class AnswerChain:
             tail = self._study_tail(scope, sources, {c.n for k in kept for c in k.citations})
             if tail:
                 yield TokenEvent(text=tail[0])
-        if kept:
-            answer.text = " ".join(render_sentence(c) for c in kept) + (" " + tail[0] if tail else "")
-            answer.citations = [c for k in kept for c in k.citations] + (tail[1] if tail else [])
-        else:  # nothing verified: quote the record instead, or say we don't know
-            text, cites = extractive_answer(question, sources, hints=hints)
-            if not text:
-                yield FinalEvent(answer=self._abstain(answer, scope))
-                return
-            yield TokenEvent(text=text)
-            answer.text, answer.citations = text, cites
+        if not kept:  # nothing verified: quote the record instead, or say we don't know
+            yield from self._quote(answer, scope, question, sources, hints)
+            return
+        answer.text = " ".join(render_sentence(c) for c in kept) + (" " + tail[0] if tail else "")
+        answer.citations = [c for k in kept for c in k.citations] + (tail[1] if tail else [])
+        yield FinalEvent(answer=answer)
+
+    def _quote(self, answer: Answer, scope: Scope, question: str, sources: list[Source], hints: list[str],
+               max_sentences: int = 2) -> Iterator[AnswerEvent]:
+        """The extractive answer (verbatim quotes, cited), or an abstention when nothing fits."""
+        text, cites = extractive_answer(question, sources, hints=hints, max_sentences=max_sentences)
+        if not text:
+            yield FinalEvent(answer=self._abstain(answer, scope))
+            return
+        yield TokenEvent(text=text)
+        answer.text, answer.citations = text, cites
         yield FinalEvent(answer=answer)

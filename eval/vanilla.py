@@ -271,12 +271,9 @@ class VanillaRAG:
         yield FinalEvent(answer=Answer(text=text.strip(), status=status, sources=list(sources), study_id=study_id))
 
     def ask(self, question: str, study_id: str | None = None, history: list[HistoryTurn] | None = None) -> Answer:
-        final = None
-        for event in self.stream(question, study_id, history):
-            if isinstance(event, FinalEvent):
-                final = event.answer
-        assert final is not None
-        return final
+        from assistant.chain import final_answer
+
+        return final_answer(self.stream(question, study_id, history))
 
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         q = query.casefold()
