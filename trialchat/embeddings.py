@@ -66,6 +66,9 @@ class SentenceTransformerEmbeddings(Embeddings):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: never reach a hub
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
 
                 self._model = SentenceTransformer(resolve_model_path(self.model_name), device=self.device)
             return self._model
