@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -37,7 +37,7 @@ CONTACT_PATHS = ("centralContacts", "overallOfficials", "page.researchers")
 @dataclass
 class ChainParts:
     retriever: HybridRetriever
-    catalog_loader: callable  # () -> StudyCatalog, re-read when an ingest changed the catalog
+    catalog_loader: Callable[[], StudyCatalog]  # re-read when an ingest changed the catalog
     llm: BaseChatModel | None
     similarity: Similarity | None
     k: int = 4

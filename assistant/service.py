@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.chain import AnswerChain, ChainParts
+from assistant.verify import Similarity
 from assistant.protocols import StudySummary
 from assistant.retrieval import HybridRetriever
 from assistant.scoping import StudyCatalog
@@ -69,7 +70,7 @@ class TrialchatService:
         return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym, source_url=url)
 
 
-def make_similarity(embeddings) -> callable:
+def make_similarity(embeddings) -> Similarity:
     def similarity(a: str, b: str) -> float:
         va, vb = embeddings.embed_documents([a, b])
         return float(np.dot(va, vb))
