@@ -18,7 +18,7 @@ from assistant.extractive import GENERIC, extractive_answer, relevance
 from assistant.intents import field_hints, path_matches
 from assistant.guard import check_question, decline_message
 from assistant.prompting import render_prompt
-from assistant.retrieval import HybridRetriever, scope_for
+from assistant.retrieval import HybridRetriever
 from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
@@ -204,9 +204,7 @@ class AnswerChain:
                 continue
             quote, _ = best_quote(scope.standalone_question, src.text)
             if quote and quote in src.text:
-                cite = Citation(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
-                                quote=quote, source_url=src.source_url, chunk_id=src.chunk_id)
-                return f"In this study, {src.field_label}: “{quote}” [{n}].", [cite]
+                return f"In this study, {src.field_label}: “{quote}” [{n}].", [Citation.from_source(n, src, quote)]
         return None
 
     @staticmethod
@@ -240,7 +238,8 @@ class AnswerChain:
                 continue  # might become NOT STATED: hold it back
             yield from admit(verifier.feed(raw[fed:]))
             fed = len(raw)
-        log.debug("model said %r; checks: %s", raw, [(c.supported, c.reason, c.original) for c in verifier.checks])
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("model said %r; checks: %s", raw, [(c.supported, c.reason, c.original) for c in verifier.checks])
         said_not_stated = NOT_STATED in raw.upper() and not kept
         if not said_not_stated:
             yield from admit(verifier.finish())

@@ -1,7 +1,6 @@
 """`trialchat ask`: one question from the command line, streamed, or as JSON."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

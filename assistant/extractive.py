@@ -10,6 +10,7 @@ import re
 from assistant.intents import path_matches
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
+from trialchat.schema import GLOSSARY_ID
 
 EXCLUSION_Q = re.compile(r"\b(exclu\w*|can't|cannot|not allowed|who can ?not|disqualif\w*)\b", re.IGNORECASE)
 MIN_QUESTION_OVERLAP = 0.34
@@ -70,8 +71,7 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         quote = ranked[0][1]
         if quote not in src.text:
             continue
-        where = f"{src.study_id} · {src.field_label}" if src.study_id != "glossary" else src.field_label
+        where = f"{src.study_id} · {src.field_label}" if src.study_id != GLOSSARY_ID else src.field_label
         parts.append(f"{where}: “{quote}” [{n}]")
-        citations.append(Citation(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
-                                  quote=quote, source_url=src.source_url, chunk_id=src.chunk_id))
+        citations.append(Citation.from_source(n, src, quote))
     return ("\n".join(parts), citations)

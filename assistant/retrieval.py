@@ -13,7 +13,6 @@ from pydantic import ConfigDict
 from assistant.intents import path_matches
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
-from trialchat.schema import GLOSSARY_ID
 from trialchat.store import ChunkStore
 
 RRF_K = 60  # the usual constant: damps the head so two lists of different score scales fuse fairly
@@ -107,7 +106,3 @@ class HybridRetriever(BaseRetriever):
                          metadata={**s.model_dump(exclude={"text"}), "score": s.score})
                 for s in self.search(query)]
 
-
-def scope_for(study_id: str | None) -> set[str] | None:
-    """A pinned conversation searches its study plus the glossary."""
-    return {study_id, GLOSSARY_ID} if study_id else None

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from trialchat.lexical import english_stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)?")
@@ -17,13 +18,6 @@ other only own same very just too up down out off again further once study trial
 """.split())
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
@@ -31,7 +25,7 @@ def words(text: str) -> list[str]:
 def content_terms(text: str) -> set[str]:
     """Stemmed content words: what a claim and its source must share."""
     toks = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return set(_stemmer().stemWords(toks))
+    return set(english_stemmer().stemWords(toks))
 
 
 def numbers(text: str) -> set[str]:

@@ -34,6 +34,11 @@ class Citation(BaseModel):
     source_url: str
     chunk_id: str = ""
 
+    @classmethod
+    def from_source(cls, n: int, src: Source, quote: str) -> "Citation":
+        return cls(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
+                   quote=quote, source_url=src.source_url, chunk_id=src.chunk_id)
+
 
 class Answer(BaseModel):
     text: str

@@ -91,11 +91,12 @@ def check_sentence(sentence: str, sources: list[Source], similarity: Similarity 
             continue
         src = sources[n - 1]
         if explicit is not None:
-            if normalize_ws(explicit).lower() not in normalize_ws(src.text).lower():
+            flat, wanted = normalize_ws(src.text), normalize_ws(explicit)
+            start = flat.lower().find(wanted.lower())
+            if start < 0:
                 check.reason = f"quote for [{n}] is not in the source"
                 continue
-            start = normalize_ws(src.text).lower().index(normalize_ws(explicit).lower())
-            quote = normalize_ws(src.text)[start:start + len(normalize_ws(explicit))]
+            quote = flat[start:start + len(wanted)]
             quote = quote if quote in src.text else best_quote(claim, src.text)[0]
         else:
             quote, _ = best_quote(claim, src.text)
@@ -105,8 +106,7 @@ def check_sentence(sentence: str, sources: list[Source], similarity: Similarity 
             continue
         if any(c.n == n for c, _ in kept):
             continue
-        kept.append((Citation(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
-                              quote=quote, source_url=src.source_url, chunk_id=src.chunk_id), src))
+        kept.append((Citation.from_source(n, src, quote), src))
     if not kept:
         check.reason = check.reason or "no supporting citation"
         return check

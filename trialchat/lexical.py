@@ -16,10 +16,17 @@ import numpy as np
 STATE_FILE = "trialchat_state.json"
 
 
-def _stemmer():
-    import Stemmer  # PyStemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def english_stemmer():
+    """One PyStemmer per thread: its stemmer objects are not thread-safe, and the web app answers in threads."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 class LexicalIndex:
@@ -30,7 +37,6 @@ class LexicalIndex:
         self._retriever = None
         self._ids: list[str] = []
         self._study_of: list[str] = []
-        self._stemmer = None
 
     # ---- writing ----
     def rebuild(self, ids: list[str], texts: list[str], study_ids: list[str]) -> None:
@@ -40,7 +46,7 @@ class LexicalIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if ids:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._get_stemmer(), show_progress=False)
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(), show_progress=False)
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
             retriever.save(str(tmp))
@@ -68,7 +74,7 @@ class LexicalIndex:
         with self._lock:
             if self._retriever is None or not self._ids:
                 return []
-            q = bm25s.tokenize([query], stopwords="en", stemmer=self._get_stemmer(), return_ids=False,
+            q = bm25s.tokenize([query], stopwords="en", stemmer=english_stemmer(), return_ids=False,
                                show_progress=False)
             vocab = self._retriever.vocab_dict
             q_tokens = [[t for t in q[0] if t in vocab]]
@@ -85,11 +91,6 @@ class LexicalIndex:
                                                     n_threads=1)
             out = [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
             return out
-
-    def _get_stemmer(self):
-        if self._stemmer is None:
-            self._stemmer = _stemmer()
-        return self._stemmer
 
     def _maybe_load(self) -> None:
         """(Re)load when another process (an ingest run) replaced the index on disk."""
