@@ -25,6 +25,7 @@ class StudyRef:
     study_id: str
     title: str
     acronym: str | None = None
+    source_url: str = ""
 
 
 @dataclass
@@ -39,7 +40,8 @@ class StudyCatalog:
     """Known studies by ID, acronym and title (built from the store's catalog)."""
 
     def __init__(self, entries: list[dict]):
-        self.by_id = {e["study_id"].upper(): StudyRef(e["study_id"], e.get("title", ""), e.get("acronym"))
+        self.by_id = {e["study_id"].upper(): StudyRef(e["study_id"], e.get("title", ""), e.get("acronym"),
+                                                    e.get("source_url", ""))
                       for e in entries if e["study_id"] != GLOSSARY_ID}
 
     def get(self, study_id: str) -> StudyRef | None:

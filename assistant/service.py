@@ -10,12 +10,12 @@ from assistant.chain import AnswerChain, ChainParts
 from assistant.verify import Similarity
 from assistant.protocols import StudySummary
 from assistant.retrieval import HybridRetriever
-from assistant.scoping import StudyCatalog
+from assistant.scoping import StudyCatalog, StudyRef
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from trialchat.embeddings import shared_embeddings
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
-from trialchat.store import ChunkStore, open_store
+from trialchat.store import CATALOG_FILE, ChunkStore, open_store
 
 
 class CatalogCache:
@@ -26,21 +26,15 @@ class CatalogCache:
         self._lock = threading.Lock()
         self._stamp: float | None = None
         self._catalog = StudyCatalog([])
-        self._entries: list[dict] = []
 
     def __call__(self) -> StudyCatalog:
-        path = self.store.lexical_dir / "studies.json"
+        path = self.store.lexical_dir / CATALOG_FILE
         stamp = path.stat().st_mtime if path.exists() else None
         with self._lock:
             if stamp != self._stamp:
-                self._entries = self.store.catalog()
-                self._catalog = StudyCatalog(self._entries)
+                self._catalog = StudyCatalog(self.store.catalog())
                 self._stamp = stamp
             return self._catalog
-
-    def entries(self) -> list[dict]:
-        self()
-        return self._entries
 
 
 class TrialchatService:
@@ -57,17 +51,15 @@ class TrialchatService:
         return self.chain.stream(question, study_id, history)
 
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
-        refs = self.catalog().search(query, limit)
-        urls = {e["study_id"]: e.get("source_url", "") for e in self.catalog.entries()}
-        return [StudySummary(study_id=r.study_id, title=r.title, acronym=r.acronym, source_url=urls.get(r.study_id, ""))
-                for r in refs]
+        return [_summary(r) for r in self.catalog().search(query, limit)]
 
     def get_study(self, study_id: str) -> StudySummary | None:
         ref = self.catalog().get(study_id) if study_id and study_id != GLOSSARY_ID else None
-        if ref is None:
-            return None
-        url = next((e.get("source_url", "") for e in self.catalog.entries() if e["study_id"] == ref.study_id), "")
-        return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym, source_url=url)
+        return _summary(ref) if ref else None
+
+
+def _summary(ref: StudyRef) -> StudySummary:
+    return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym, source_url=ref.source_url)
 
 
 def make_similarity(embeddings) -> Similarity:
