@@ -15,7 +15,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.extractive import GENERIC, extractive_answer, relevance
-from assistant.intents import field_hints, path_matches
+from assistant.compose import Composer
+from assistant.intents import INTENT_FIELDS, field_hints, path_matches
+from assistant.router import IntentRouter
 from assistant.guard import check_question, decline_message
 from assistant.prompting import render_prompt
 from assistant.retrieval import HybridRetriever
@@ -23,6 +25,7 @@ from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
 from assistant.verify import Similarity, StreamingVerifier, best_quote, render_sentence
+from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ class ChainParts:
     similarity: Similarity | None
     k: int = 4
     max_question_chars: int = 2000
+    router: IntentRouter | None = None  # None: every question goes through retrieval
+    composer: Composer | None = None
+    facts: Callable[[str], FactSheet | None] = lambda _study_id: None
 
 
 def is_term_question(question: str) -> bool:
@@ -99,10 +105,18 @@ class AnswerChain:
         if scope.reason == "corpus" and history and looks_like_follow_up(guard.question):
             scope = self._scope_from_history(guard.question, history, catalog) or scope
 
-        hints = field_hints(guard.question)
+        route = self.p.router.route(guard.question) if self.p.router else None
+        intent = route.intent if route else None
+        if scope.study_id and intent and self.p.composer and not scope.unknown_id:
+            composed = self._composed(intent, guard.question, scope)
+            if composed:
+                yield from composed
+                return
+
+        hints = list(dict.fromkeys(INTENT_FIELDS.get(intent or "", ()) + tuple(field_hints(guard.question))))
         sources = self._retrieve(scope, guard.question, hints)
         yield SourcesEvent(sources=sources, study_id=scope.study_id)
-        answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id,
+        answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id, intent=intent,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
 
         if scope.unknown_id:
@@ -128,6 +142,18 @@ class AnswerChain:
         yield from self._generate(answer, scope, sources, guard.question, hints)
 
     # ---------------- steps ----------------
+    def _composed(self, intent: str, question: str, scope: Scope) -> list[AnswerEvent] | None:
+        """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
+        sheet = self.p.facts(scope.study_id) if scope.study_id else None
+        composed = self.p.composer.compose(intent, question, sheet) if sheet and self.p.composer else None
+        if not composed:
+            return None
+        answer = Answer(text=composed.text, status="answered", citations=composed.citations,
+                        sources=composed.sources, study_id=scope.study_id, intent=intent,
+                        standalone_question=scope.standalone_question if scope.reason == "history" else None)
+        return [SourcesEvent(sources=composed.sources, study_id=scope.study_id), TokenEvent(text=composed.text),
+                FinalEvent(answer=answer)]
+
     def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
         """No study named anywhere: find the one the conversation was about, by searching its last user turn."""
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")

@@ -75,11 +75,8 @@ class HybridRetriever(BaseRetriever):
             if per_study and taken[sid] >= per_study:
                 continue
             taken[sid] += 1
-            out.append(Source(chunk_id=cid, text=doc, study_id=sid, study_title=meta.get("study_title", ""),
-                              field_path=meta.get("field_path", ""), field_label=meta.get("field_label", ""),
-                              source_url=meta.get("source_url", ""), source_file=meta.get("source_file", ""),
-                              chunk_index=int(meta.get("chunk_index", 0)), score=round(score, 6),
-                              dense_score=dense_sim.get(cid), bm25_score=bm25.get(cid)))
+            out.append(Source.from_chunk(cid, doc, meta, score=round(score, 6), dense_score=dense_sim.get(cid),
+                                         bm25_score=bm25.get(cid)))
             if len(out) >= k:
                 break
         return out

@@ -20,12 +20,22 @@ CORPUS_RE = re.compile(r"\b(which|what|any|list|find|are there|is there)\b.*\b(t
                        re.IGNORECASE)
 
 
+# "… in Systemic Lupus Erythematosus (MiSLE)": a short name in parentheses at the end of a title
+TITLE_ACRONYM_RE = re.compile(r"\(([A-Za-z][A-Za-z0-9_\-]{2,19})\)\s*$")
+
+
 @dataclass
 class StudyRef:
     study_id: str
     title: str
     acronym: str | None = None
     source_url: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        """Short names people use for the study: its acronym field and a trailing "(ACRONYM)" in its title."""
+        m = TITLE_ACRONYM_RE.search(self.title)
+        return list(dict.fromkeys(n for n in (self.acronym, m.group(1) if m else None) if n))
 
 
 @dataclass
@@ -43,6 +53,8 @@ class StudyCatalog:
         self.by_id = {e["study_id"].upper(): StudyRef(e["study_id"], e.get("title", ""), e.get("acronym"),
                                                     e.get("source_url", ""))
                       for e in entries if e["study_id"] != GLOSSARY_ID}
+        # registry records before other pages when two share a name (the MiSLE trial and its grant page)
+        self._ordered = sorted(self.by_id.values(), key=lambda r: (not NCT_RE.fullmatch(r.study_id), r.study_id))
 
     def get(self, study_id: str) -> StudyRef | None:
         return self.by_id.get(study_id.strip().upper())
@@ -55,10 +67,13 @@ class StudyCatalog:
                 return ref, None
         unknown = next((m.group(1).upper() for m in ID_RE.finditer(text)), None)
         lowered = text.lower()
-        for ref in self.by_id.values():
-            if ref.acronym and len(ref.acronym) >= 3 and re.search(rf"\b{re.escape(ref.acronym)}\b", text):
-                return ref, None
-        for ref in self.by_id.values():
+        for ref in self._ordered:
+            for name in ref.names:
+                # case-sensitive ("MiSLE", not "missle"), except long or marked names people type in lower case
+                flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
+                if len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags):
+                    return ref, None
+        for ref in self._ordered:
             if len(ref.title) >= 12 and ref.title.lower() in lowered:
                 return ref, None
         return None, unknown
@@ -69,7 +84,7 @@ class StudyCatalog:
         if not q:
             return refs[:limit]
         hits = [r for r in refs if q in r.study_id.lower() or q in r.title.lower()
-                or (r.acronym and q in r.acronym.lower())]
+                or any(q in n.lower() for n in r.names)]
         return hits[:limit]
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.chain import AnswerChain, ChainParts
+from assistant.compose import Composer, load_places
+from assistant.router import IntentRouter
 from assistant.verify import Similarity
 from assistant.protocols import StudySummary
 from assistant.retrieval import HybridRetriever
@@ -80,7 +82,10 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
         llm = make_chat_model(settings)
     retriever = HybridRetriever(store=store, k=settings.retrieve_k, mode=settings.retrieval_mode)
     catalog = CatalogCache(store)
+    router = IntentRouter(embeddings, cache_dir=settings.data_dir / "router", model_name=settings.embedding_model or "")
+    composer = Composer(store.chunks_of_field, load_places())
     chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
                                    similarity=make_similarity(embeddings), k=settings.retrieve_k,
-                                   max_question_chars=settings.max_question_chars))
+                                   max_question_chars=settings.max_question_chars, router=router,
+                                   composer=composer, facts=store.facts))
     return TrialchatService(settings, store, chain, catalog)

@@ -20,9 +20,19 @@ class Source(BaseModel):
     source_url: str
     source_file: str = ""
     chunk_index: int = 0
+    section: str = ""  # "inclusion" / "exclusion" for eligibility criteria, "summary" for a list summary
     score: float = 0.0  # fused (RRF) score: the ranking
     dense_score: float | None = None  # cosine similarity, when the dense list found it
     bm25_score: float | None = None  # BM25 score, when the lexical list found it
+
+    @classmethod
+    def from_chunk(cls, chunk_id: str, text: str, meta: dict, **scores: float | None) -> "Source":
+        """A stored chunk (Chroma id, document, metadata) as a Source."""
+        return cls(chunk_id=chunk_id, text=text, study_id=meta["study_id"], study_title=meta.get("study_title", ""),
+                   field_path=meta.get("field_path", ""), field_label=meta.get("field_label", ""),
+                   source_url=meta.get("source_url", ""), source_file=meta.get("source_file", ""),
+                   chunk_index=int(meta.get("chunk_index", 0)), section=meta.get("section", "") or "",
+                   **scores)  # type: ignore[arg-type]
 
 
 class Citation(BaseModel):
@@ -46,6 +56,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     study_id: str | None = None  # the study the question was scoped to, if any
+    intent: str | None = None  # what the question asked (assistant.router.INTENTS), when it was routed
     standalone_question: str | None = None  # the follow-up rewritten from history, if it was
 
 

@@ -46,13 +46,16 @@ def chunk_study(study: Study, max_chars: int = 700) -> list[Chunk]:
     piece) is at most ``max_chars`` long whenever ``max_chars >= len(label) + 1 + MIN_PIECE``
     (labels are short: always true at the default)."""
     chunks: list[Chunk] = []
+    next_index: dict[str, int] = {}  # one path can hold several sections (inclusion, exclusion): one numbering
     for field in study.fields:
         label = " ".join(field.label.split())
         pieces = split_text(field.text, max(max_chars - len(label) - 1, MIN_PIECE))
-        for i, piece in enumerate(pieces):
+        start = next_index.get(field.path, 0)
+        next_index[field.path] = start + len(pieces)
+        for i, piece in enumerate(pieces, start=start):
             chunk = Chunk(text=f"{label}\n{piece}", study_id=study.study_id, study_title=study.title,
                           field_path=field.path, field_label=label, source_file=study.source_file,
-                          source_url=study.source_url, chunk_index=i)
+                          source_url=study.source_url, chunk_index=i, section=field.section)
             chunk.content_hash = chunk.compute_hash()
             chunks.append(chunk)
     return chunks

@@ -15,8 +15,9 @@ from tqdm import tqdm
 
 from ingest.chunking import chunk_study
 from ingest.discovery import discover
+from ingest.facts import fact_sheet
 from ingest.parsers import ParseError, parse_document
-from trialchat.schema import Chunk, Study
+from trialchat.schema import GLOSSARY_ID, Chunk, Study
 from trialchat.store import ChunkStore
 
 EMBED_BATCH = 128
@@ -69,6 +70,7 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     report = IngestReport()
     studies = load_studies(paths, report, progress)
     report.studies = len(studies)
+    store.save_facts(fact_sheet(s) for s in studies if s.study_id != GLOSSARY_ID)
 
     chunks: list[Chunk] = []
     for study in studies:

@@ -14,6 +14,12 @@ class StudyField(BaseModel):
     path: str  # API v2 path for ClinicalTrials.gov data, e.g. protocolSection.designModule.designInfo.maskingInfo
     label: str  # human name, e.g. "Design › Masking"
     text: str  # readable text: enum codes already expanded
+    # what part of a field this is, where a field has parts of different meaning:
+    # "inclusion" / "exclusion" (eligibility criteria), "summary" (one summary of a whole list)
+    section: str = ""
+    # typed values read from the record, each one verbatim in ``text`` (so a citation can quote it):
+    # {"country": "Germany", "city": "Berlin"}, {"min_age": "18 Years"}, ...
+    parts: dict[str, str] = PField(default_factory=dict)
 
 
 class Study(BaseModel):
@@ -37,6 +43,7 @@ class Chunk(BaseModel):
     source_file: str
     source_url: str
     chunk_index: int
+    section: str = ""  # see StudyField.section
     content_hash: str = ""
 
     @property
@@ -53,12 +60,14 @@ class Chunk(BaseModel):
             "source_file": self.source_file,
             "source_url": self.source_url,
             "chunk_index": self.chunk_index,
+            "section": self.section,
             "content_hash": self.content_hash or self.compute_hash(),
         }
 
     def compute_hash(self) -> str:
         h = hashlib.sha256()
-        for part in (self.text, self.study_title, self.field_label, self.source_url, self.source_file):
+        for part in (self.text, self.study_title, self.field_label, self.source_url, self.source_file,
+                     self.section):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()[:32]
@@ -67,7 +76,7 @@ class Chunk(BaseModel):
     def from_metadata(cls, text: str, meta: dict) -> "Chunk":
         return cls(text=text, **{k: meta.get(k, "") for k in (
             "study_id", "study_title", "field_path", "field_label", "source_file",
-            "source_url", "content_hash")}, chunk_index=int(meta.get("chunk_index", 0)))
+            "source_url", "section", "content_hash")}, chunk_index=int(meta.get("chunk_index", 0)))
 
 
 def chunk_id(study_id: str, field_path: str, chunk_index: int) -> str:

@@ -57,5 +57,8 @@ class Settings(BaseSettings):
     def bm25_dir(self, collection: str | None = None) -> Path:
         return self.data_dir / "bm25" / (collection or self.collection)
 
+    def facts_dir(self, collection: str | None = None) -> Path:
+        return self.data_dir / "facts" / (collection or self.collection)
+
     def resolved_model_cache(self) -> Path:
         return self.model_cache_dir or Path.home() / ".cache" / "trialchat"

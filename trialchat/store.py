@@ -7,12 +7,15 @@ default one would download a model) and telemetry is off.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex
 from trialchat.schema import Chunk
 from trialchat.settings import Settings
@@ -66,6 +69,7 @@ class ChunkStore:
         )
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
+        self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
 
     # ---------- writing (ingest) ----------
     def existing_hashes(self, ids: list[str]) -> dict[str, str]:
@@ -126,7 +130,31 @@ class ChunkStore:
         self.lexical.rebuild(ids, texts, studies)
         (self.lexical_dir / CATALOG_FILE).write_text(json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"])))
 
+    def save_facts(self, sheets: Iterable[FactSheet]) -> None:
+        """One JSON file per study (trialchat.facts.FactSheet), each replaced atomically."""
+        self.facts_dir.mkdir(parents=True, exist_ok=True)
+        for sheet in sheets:
+            path = self._facts_path(sheet.study_id)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(sheet.model_dump_json(exclude_defaults=True))
+            os.replace(tmp, path)
+
+    def _facts_path(self, study_id: str) -> Path:
+        return self.facts_dir / (re.sub(r"[^A-Za-z0-9._-]", "_", study_id) + ".json")
+
     # ---------- reading (assistant) ----------
+    def facts(self, study_id: str) -> FactSheet | None:
+        """The study's fact sheet, or None for a study ingested before fact sheets existed."""
+        path = self._facts_path(study_id)
+        return FactSheet.model_validate_json(path.read_text()) if path.exists() else None
+
+    def chunks_of_field(self, study_id: str, field_path: str) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of the chunks of one field of a study, in chunk order."""
+        got = self.vectors.get(where={"$and": [{"study_id": study_id}, {"field_path": field_path}]},
+                               include=["documents", "metadatas"])
+        rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
+        return sorted(rows, key=lambda r: int(r[2].get("chunk_index", 0)))
+
     def catalog(self) -> list[dict]:
         path = self.lexical_dir / CATALOG_FILE
         return json.loads(path.read_text()) if path.exists() else []

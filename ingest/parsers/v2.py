@@ -8,12 +8,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ingest.criteria import split_criteria
 from ingest.enums import enum_text, masking_text, phases_text
 from ingest.parsers.textutil import clean_text, date_text, join_nonempty, short, unescape_markdown
 from trialchat.schema import Study, StudyField, ctgov_url
 
 NCT_RE = re.compile(r"^NCT\d{8}$")
 P = "protocolSection"
+
+
+CRITERIA_LABELS = {"inclusion": "Eligibility › Inclusion criteria", "exclusion": "Eligibility › Exclusion criteria",
+                   "": "Eligibility › Criteria"}
 
 
 class RecordError(ValueError):
@@ -70,10 +75,12 @@ class _Fields:
     def __init__(self) -> None:
         self.items: list[StudyField] = []
 
-    def add(self, path: str, label: str, text: Any) -> None:
+    def add(self, path: str, label: str, text: Any, section: str = "", parts: dict[str, str] | None = None) -> None:
+        """Add a field; ``parts`` are typed values for the fact sheet, kept only where verbatim in the text."""
         t = clean_text(text)
         if t:
-            self.items.append(StudyField(path=path, label=label, text=t))
+            kept = {k: v for k, v in (parts or {}).items() if v and v in t}
+            self.items.append(StudyField(path=path, label=label, text=t, section=section, parts=kept))
 
 
 def _date_line(name: str, struct: Any) -> str:
@@ -97,7 +104,13 @@ def _status(f: _Fields, m: dict) -> None:
     f.add(f"{base}.overallStatus", "Status › Overall status", join_nonempty([
         enum_text(s(m, "overallStatus")),
         f"Last known status: {enum_text(s(m, 'lastKnownStatus'))}" if s(m, "lastKnownStatus") else "",
-        f"Why stopped: {s(m, 'whyStopped')}" if s(m, "whyStopped") else ""]))
+        f"Why stopped: {s(m, 'whyStopped')}" if s(m, "whyStopped") else ""]),
+        parts={"status": enum_text(s(m, "overallStatus")), "last_known_status": enum_text(s(m, "lastKnownStatus")),
+               "why_stopped": s(m, "whyStopped")})
+    dates = {key: _date_line(name, m.get(src)) for key, name, src in (
+        ("start", "Start", "startDateStruct"), ("primary_completion", "Primary completion", "primaryCompletionDateStruct"),
+        ("completion", "Study completion", "completionDateStruct"),
+        ("last_update", "Last update posted", "lastUpdatePostDateStruct"), ("verified", "Status verified", "statusVerifiedDate"))}
     f.add(base, "Status › Dates", join_nonempty([
         _date_line("Start", m.get("startDateStruct")),
         _date_line("Primary completion", m.get("primaryCompletionDateStruct")),
@@ -105,7 +118,7 @@ def _status(f: _Fields, m: dict) -> None:
         _date_line("First posted", m.get("studyFirstPostDateStruct")),
         _date_line("Results first posted", m.get("resultsFirstPostDateStruct")),
         _date_line("Last update posted", m.get("lastUpdatePostDateStruct")),
-        _date_line("Status verified", m.get("statusVerifiedDate"))]))
+        _date_line("Status verified", m.get("statusVerifiedDate"))]), parts=dates)
 
 
 def _design(f: _Fields, m: dict) -> None:
@@ -114,9 +127,11 @@ def _design(f: _Fields, m: dict) -> None:
     study_type = enum_text(s(m, "studyType"))
     if study_type and m.get("patientRegistry") is True:
         study_type += " (Patient Registry)"
-    f.add(f"{base}.studyType", "Design › Study type", study_type)
-    f.add(f"{base}.phases", "Design › Phase", phases_text(strs(m, "phases")))
-    f.add(f"{base}.designInfo.allocation", "Design › Allocation", enum_text(s(info, "allocation")))
+    f.add(f"{base}.studyType", "Design › Study type", study_type, parts={"study_type": study_type})
+    phases = phases_text(strs(m, "phases"))
+    f.add(f"{base}.phases", "Design › Phase", phases, parts={"phase": phases})
+    allocation = enum_text(s(info, "allocation"))
+    f.add(f"{base}.designInfo.allocation", "Design › Allocation", allocation, parts={"allocation": allocation})
     f.add(f"{base}.designInfo.interventionModel", "Design › Intervention model", join_nonempty(
         [enum_text(s(info, "interventionModel")), s(info, "interventionModelDescription")]))
     f.add(f"{base}.designInfo.primaryPurpose", "Design › Primary purpose",
@@ -127,14 +142,16 @@ def _design(f: _Fields, m: dict) -> None:
           enum_text(s(info, "timePerspective")))
     mask = d(info, "maskingInfo")
     if s(mask, "masking"):
+        masking = masking_text(s(mask, "masking"), strs(mask, "whoMasked"))
         f.add(f"{base}.designInfo.maskingInfo", "Design › Masking", join_nonempty([
-            masking_text(s(mask, "masking"), strs(mask, "whoMasked")),
-            s(mask, "maskingDescription")]))
+            masking, s(mask, "maskingDescription")]),
+            parts={"masking": masking, "masking_level": enum_text(s(mask, "masking").upper())})
     enr = d(m, "enrollmentInfo")
     if s(enr, "count"):
         kind = s(enr, "type")
         f.add(f"{base}.enrollmentInfo", "Design › Enrollment",
-              f"{s(enr, 'count')} participants" + (f" ({enum_text(kind)})" if kind else ""))
+              f"{s(enr, 'count')} participants" + (f" ({enum_text(kind)})" if kind else ""),
+              parts={"enrollment": s(enr, "count"), "enrollment_type": enum_text(kind) if kind else ""})
     bio = d(m, "bioSpec")
     f.add(f"{base}.bioSpec", "Design › Biospecimens", join_nonempty([
         f"Retention: {enum_text(s(bio, 'retention'))}" if s(bio, "retention") else "",
@@ -148,7 +165,8 @@ def _arms(f: _Fields, m: dict) -> None:
         names = strs(arm, "interventionNames")
         f.add(f"{base}.armGroups[{i}]", f"Arms › {short(label)}", join_nonempty([
             label, f"Type: {enum_text(s(arm, 'type'))}" if s(arm, "type") else "",
-            s(arm, "description"), f"Interventions: {'; '.join(names)}" if names else ""]))
+            s(arm, "description"), f"Interventions: {'; '.join(names)}" if names else ""]),
+            parts={"label": label, "type": enum_text(s(arm, "type")), "description": s(arm, "description")})
     for i, iv in enumerate(dicts(m, "interventions")):
         name = s(iv, "name") or f"Intervention {i + 1}"
         kind = enum_text(s(iv, "type"))
@@ -156,7 +174,8 @@ def _arms(f: _Fields, m: dict) -> None:
         f.add(f"{base}.interventions[{i}]", f"Interventions › {short(name)}", join_nonempty([
             f"{kind}: {name}" if kind else name, s(iv, "description"),
             f"Other names: {'; '.join(others)}" if others else "",
-            f"Arms: {'; '.join(arms)}" if arms else ""]))
+            f"Arms: {'; '.join(arms)}" if arms else ""]),
+            parts={"name": name, "type": kind, "description": s(iv, "description")})
 
 
 def _outcomes(f: _Fields, m: dict) -> None:
@@ -167,15 +186,21 @@ def _outcomes(f: _Fields, m: dict) -> None:
             measure = s(o, "measure")
             f.add(f"{base}.{key}[{i}]", f"Outcomes › {kind}: {short(measure, 70)}", join_nonempty([
                 measure, s(o, "description"),
-                f"Time frame: {s(o, 'timeFrame')}" if s(o, "timeFrame") else ""]))
+                f"Time frame: {s(o, 'timeFrame')}" if s(o, "timeFrame") else ""]),
+                parts={"measure": measure, "time_frame": s(o, "timeFrame")})
 
 
 def _eligibility(f: _Fields, m: dict) -> None:
     base = f"{P}.eligibilityModule"
-    f.add(f"{base}.eligibilityCriteria", "Eligibility › Criteria", s(m, "eligibilityCriteria"))
+    for section in split_criteria(clean_text(s(m, "eligibilityCriteria"))):
+        f.add(f"{base}.eligibilityCriteria", CRITERIA_LABELS[section.kind], section.text, section=section.kind)
     f.add(f"{base}.studyPopulation", "Eligibility › Study population", s(m, "studyPopulation"))
     ages = [enum_text(a) for a in strs(m, "stdAges")]
-    f.add(base, "Eligibility › Summary", join_nonempty([
+    healthy = yes_no(m.get("healthyVolunteers")) if isinstance(m.get("healthyVolunteers"), bool) else ""
+    f.add(base, "Eligibility › Summary", parts={
+        "sex": enum_text(s(m, "sex")), "gender_description": s(m, "genderDescription"),
+        "min_age": s(m, "minimumAge"), "max_age": s(m, "maximumAge"),
+        "healthy_volunteers": f"Accepts healthy volunteers: {healthy}" if healthy else ""}, text=join_nonempty([
         f"Sex: {enum_text(s(m, 'sex'))}" if s(m, "sex") else "",
         f"Gender-based eligibility: {s(m, 'genderDescription')}" if s(m, "genderDescription") else "",
         f"Minimum age: {s(m, 'minimumAge')}" if s(m, "minimumAge") else "",
@@ -186,7 +211,7 @@ def _eligibility(f: _Fields, m: dict) -> None:
         f"Sampling method: {enum_text(s(m, 'samplingMethod'))}" if s(m, "samplingMethod") else ""]))
 
 
-def _location_text(loc: dict) -> tuple[str, str]:
+def _location_text(loc: dict) -> tuple[str, str, dict[str, str]]:
     facility, city = s(loc, "facility"), s(loc, "city")
     place = join_nonempty([city, join_nonempty([s(loc, "state"), s(loc, "zip")], " ")], ", ")
     label = join_nonempty([facility, city], ", ") or s(loc, "country") or "Site"
@@ -195,20 +220,44 @@ def _location_text(loc: dict) -> tuple[str, str]:
         facility, join_nonempty([place, s(loc, "country")], ", "),
         f"Status: {enum_text(s(loc, 'status'))}" if s(loc, "status") else "",
         *[f"Contact: {c}" for c in contacts if c]])
-    return label, text
+    parts = {"facility": facility, "city": city, "state": s(loc, "state"), "country": s(loc, "country"),
+             "status": enum_text(s(loc, "status"))}
+    return label, text, parts
+
+
+def _person_parts(p: dict) -> dict[str, str]:
+    return {"name": s(p, "name"), "role": enum_text(s(p, "role")), "phone": s(p, "phone"), "email": s(p, "email"),
+            "affiliation": s(p, "affiliation")}
+
+
+def sites_summary(countries: list[str]) -> str:
+    """"105 sites in 9 countries: United States (36), Russia (18), ..." — one text for the whole list."""
+    counts: dict[str, int] = {}
+    for c in countries:
+        counts[c or "country not given"] = counts.get(c or "country not given", 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    n = len(countries)
+    sites = f"{n} site" + ("s" if n != 1 else "")
+    real = [c for c in counts if c != "country not given"]
+    head = f"{sites} in {len(real)} countr{'ies' if len(real) != 1 else 'y'}" if real else sites
+    return f"{head}: " + ", ".join(f"{c} ({k})" for c, k in ranked)
 
 
 def _contacts(f: _Fields, m: dict) -> None:
     base = f"{P}.contactsLocationsModule"
     for i, c in enumerate(dicts(m, "centralContacts")):
         f.add(f"{base}.centralContacts[{i}]", f"Contacts › {short(s(c, 'name') or 'Central contact')}",
-              _person(c))
+              _person(c), parts=_person_parts(c))
     for i, o in enumerate(dicts(m, "overallOfficials")):
         f.add(f"{base}.overallOfficials[{i}]", f"Study officials › {short(s(o, 'name') or 'Official')}",
-              join_nonempty([s(o, "name"), enum_text(s(o, "role")), s(o, "affiliation")], ", "))
-    for i, loc in enumerate(dicts(m, "locations")):
-        label, text = _location_text(loc)
-        f.add(f"{base}.locations[{i}]", f"Locations › {short(label)}", text)
+              join_nonempty([s(o, "name"), enum_text(s(o, "role")), s(o, "affiliation")], ", "), parts=_person_parts(o))
+    locations = dicts(m, "locations")
+    if locations:
+        f.add(f"{base}.locations", "Locations › Summary", sites_summary([s(loc, "country") for loc in locations]),
+              section="summary")
+    for i, loc in enumerate(locations):
+        label, text, parts = _location_text(loc)
+        f.add(f"{base}.locations[{i}]", f"Locations › {short(label)}", text, parts=parts)
 
 
 def _references(f: _Fields, m: dict) -> None:
@@ -253,7 +302,7 @@ def study_fields(record: dict) -> list[StudyField]:
     _status(f, d(ps, "statusModule"))
     sp = d(ps, "sponsorCollaboratorsModule")
     f.add(f"{P}.sponsorCollaboratorsModule.leadSponsor", "Sponsor › Lead sponsor",
-          s(d(sp, "leadSponsor"), "name"))
+          s(d(sp, "leadSponsor"), "name"), parts={"sponsor": s(d(sp, "leadSponsor"), "name")})
     f.add(f"{P}.sponsorCollaboratorsModule.collaborators", "Sponsor › Collaborators",
           "\n".join(s(c, "name") for c in dicts(sp, "collaborators")))
     rp = d(sp, "responsibleParty")

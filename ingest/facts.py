@@ -1,0 +1,119 @@
+"""Study → its fact sheet, read from the study's fields (so every format gives the same facts).
+
+Values come from the typed ``parts`` the parsers put on each field; the quote of a fact is the line
+of the field text that holds the value, verbatim.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest.criteria import split_criteria
+from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
+from trialchat.schema import Study, StudyField
+
+P = "protocolSection."
+# the plain-language page lists sites as "- FACILITY — CITY, COUNTRY (STATUS)"
+_PAGE_SITE = re.compile(r"^-?\s*(?P<facility>.+?)\s+—\s+(?P<city>[^,]+),\s*(?P<country>[^()]+?)\s*(?:\((?P<status>[^)]+)\))?$")
+
+SCALARS = {  # field path → parts that are single facts on the sheet
+    P + "statusModule.overallStatus": ("status", "why_stopped"),
+    P + "statusModule": ("start", "primary_completion", "completion", "last_update"),
+    P + "designModule.phases": ("phase",),
+    P + "designModule.studyType": ("study_type",),
+    P + "designModule.designInfo.allocation": ("allocation",),
+    P + "designModule.designInfo.maskingInfo": ("masking", "masking_level"),
+    P + "designModule.enrollmentInfo": ("enrollment", "enrollment_type"),
+    P + "eligibilityModule": ("min_age", "max_age", "sex", "healthy_volunteers"),
+    P + "sponsorCollaboratorsModule.leadSponsor": ("sponsor",),
+}
+PAGE_SCALARS = {"page.quick_facts.sex": "sex", "page.quick_facts.sponsor": "sponsor"}
+
+
+def line_with(text: str, value: str) -> str:
+    """The (stripped) line of ``text`` that holds ``value``; the value itself if it spans lines."""
+    for line in text.split("\n"):
+        if value in line:
+            return line.strip()
+    return value
+
+
+def _fact(field: StudyField, key: str) -> Fact | None:
+    value = field.parts.get(key, "")
+    return Fact(value=value, path=field.path, quote=line_with(field.text, value)) if value else None
+
+
+def _lines(field: StudyField) -> list[Fact]:
+    return [Fact(value=ln.strip(), path=field.path, quote=ln.strip()) for ln in field.text.split("\n") if ln.strip()]
+
+
+def _bare(path: str) -> str:
+    return re.sub(r"\[\d+\]$", "", path)
+
+
+def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
+    bare, p = _bare(field.path), field.parts
+
+    def quote(key: str) -> str:
+        return line_with(field.text, p[key]) if p.get(key) else field.text.split("\n")[0]
+    if bare == P + "contactsLocationsModule.locations":
+        if field.section == "summary":
+            sheet.sites_summary = Fact(value=field.text, path=field.path, quote=field.text)
+        else:
+            sheet.sites.append(Site(path=field.path, quote=quote("facility") if p.get("facility") else quote("city"),
+                                    **{k: p.get(k, "") for k in ("facility", "city", "state", "country", "status")}))
+    elif bare in (P + "contactsLocationsModule.centralContacts", P + "contactsLocationsModule.overallOfficials"):
+        person = Person(path=field.path, quote=field.text.split("\n")[0],
+                        **{k: p.get(k, "") for k in ("name", "role", "phone", "email", "affiliation")})
+        (sheet.contacts if bare.endswith("centralContacts") else sheet.officials).append(person)
+    elif bare == P + "armsInterventionsModule.armGroups" and p.get("label"):
+        sheet.arms.append(Arm(path=field.path, quote=quote("label"), label=p["label"], type=p.get("type", ""),
+                              description=p.get("description", "")))
+    elif bare == P + "armsInterventionsModule.interventions" and p.get("name"):
+        sheet.interventions.append(Intervention(path=field.path, quote=quote("name"), name=p["name"],
+                                                type=p.get("type", ""), description=p.get("description", "")))
+    elif bare.startswith(P + "outcomesModule.") and p.get("measure"):
+        sheet.outcomes.append(Outcome(path=field.path, quote=quote("measure"), measure=p["measure"],
+                                      time_frame=p.get("time_frame", ""), primary=bare.endswith("primaryOutcomes")))
+
+
+def _add_criteria(sheet: FactSheet, field: StudyField) -> None:
+    target = {"inclusion": sheet.inclusion, "exclusion": sheet.exclusion}.get(field.section, sheet.criteria)
+    for section in split_criteria(field.text):
+        target.extend(Fact(value=item, path=field.path, quote=item) for item in section.items)
+
+
+def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
+    if field.path in PAGE_SCALARS:
+        value = field.text.strip()
+        setattr(sheet, PAGE_SCALARS[field.path], Fact(value=value, path=field.path, quote=value))
+    elif field.path == "page.where_this_research_is_happening":
+        for line in field.text.split("\n"):
+            m = _PAGE_SITE.match(line.strip())
+            if m:
+                sheet.sites.append(Site(path=field.path, quote=line.strip().lstrip("- ").strip(),
+                                        **{k: (m.group(k) or "").strip() for k in ("facility", "city", "country",
+                                                                                   "status")}))
+
+
+def fact_sheet(study: Study) -> FactSheet:
+    sheet = FactSheet(study_id=study.study_id, title=study.title, acronym=study.acronym,
+                      source_url=study.source_url)
+    for field in study.fields:
+        if field.path in SCALARS:
+            for key in SCALARS[field.path]:
+                fact = _fact(field, key)
+                if fact:
+                    setattr(sheet, key, fact)
+        elif field.path == P + "eligibilityModule.eligibilityCriteria":
+            _add_criteria(sheet, field)
+        elif field.path == P + "sponsorCollaboratorsModule.collaborators":
+            sheet.collaborators = _lines(field)
+        elif field.path == P + "conditionsModule.conditions":
+            sheet.conditions = _lines(field)
+        elif field.path.startswith("page."):
+            _add_page_field(sheet, field)
+        elif field.path.startswith("resultsSection"):
+            sheet.has_results = True
+        else:
+            _add_list_item(sheet, field)
+    return sheet

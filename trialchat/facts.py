@@ -1,0 +1,114 @@
+"""A study's fact sheet: the typed facts common questions need, each tied to the words it came from.
+
+Built at ingest (``ingest/facts.py``) from the same fields the chunks hold, for every format. Every
+fact keeps the API v2 path of its field and a verbatim ``quote`` of that field's text, so an answer
+composed from facts can cite the field and show the exact words. A fact the record does not give is
+absent (None or an empty list), never guessed.
+"""
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?", re.IGNORECASE)
+_YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25, "hour": 1 / 8766,
+              "minute": 1 / 525960}
+
+
+class Fact(BaseModel):
+    value: str  # the value in the record's words ("Completed", "18 Years", "Germany")
+    path: str  # field path of the chunk that holds it
+    quote: str  # verbatim words of that field (the line that holds the value)
+
+
+class Site(BaseModel):
+    path: str
+    quote: str
+    facility: str = ""
+    city: str = ""
+    state: str = ""
+    country: str = ""
+    status: str = ""
+
+
+class Person(BaseModel):
+    path: str
+    quote: str
+    name: str = ""
+    role: str = ""
+    phone: str = ""
+    email: str = ""
+    affiliation: str = ""
+
+
+class Arm(BaseModel):
+    path: str
+    quote: str
+    label: str
+    type: str = ""
+    description: str = ""
+
+
+class Intervention(BaseModel):
+    path: str
+    quote: str
+    name: str
+    type: str = ""
+    description: str = ""
+
+
+class Outcome(BaseModel):
+    path: str
+    quote: str
+    measure: str
+    time_frame: str = ""
+    primary: bool = True
+
+
+class FactSheet(BaseModel):
+    study_id: str
+    title: str
+    acronym: str | None = None
+    source_url: str = ""
+    status: Fact | None = None
+    why_stopped: Fact | None = None
+    last_update: Fact | None = None
+    start: Fact | None = None
+    primary_completion: Fact | None = None
+    completion: Fact | None = None
+    phase: Fact | None = None
+    study_type: Fact | None = None
+    enrollment: Fact | None = None
+    enrollment_type: Fact | None = None  # "Actual" or "Estimated"
+    min_age: Fact | None = None
+    max_age: Fact | None = None
+    sex: Fact | None = None
+    healthy_volunteers: Fact | None = None
+    allocation: Fact | None = None
+    masking: Fact | None = None
+    masking_level: Fact | None = None
+    sponsor: Fact | None = None
+    collaborators: list[Fact] = Field(default_factory=list)
+    conditions: list[Fact] = Field(default_factory=list)
+    arms: list[Arm] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+    sites_summary: Fact | None = None  # the list summary chunk: "105 sites in 9 countries: ..."
+    contacts: list[Person] = Field(default_factory=list)
+    officials: list[Person] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    inclusion: list[Fact] = Field(default_factory=list)  # one fact per criterion, in record order
+    exclusion: list[Fact] = Field(default_factory=list)
+    criteria: list[Fact] = Field(default_factory=list)  # criteria the record gives without the two headings
+    has_results: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.title} ({self.acronym})" if self.acronym and self.acronym not in self.title else self.title
+
+
+def age_in_years(text: str | None) -> float | None:
+    """'18 Years' → 18.0, '6 Months' → 0.5; None when there is no age in it."""
+    m = _AGE.search(text or "")
+    return float(m.group(1)) * _YEARS_PER[m.group(2).lower()] if m else None
