@@ -34,6 +34,7 @@ TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
 EXCERPT_CHARS = 320  # per source in the prompt: keeps the whole prompt near 400–600 tokens
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
+MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 CONTACT_PATHS = ("centralContacts", "overallOfficials", "page.researchers")
 
 
@@ -145,7 +146,18 @@ class AnswerChain:
     def _composed(self, intent: str, question: str, scope: Scope) -> list[AnswerEvent] | None:
         """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
-        composed = self.p.composer.compose(intent, question, sheet) if sheet and self.p.composer else None
+        if not self.p.composer:
+            return None
+        if intent == "term":
+            entries = self.p.retriever.search(question, k=6, study_ids={GLOSSARY_ID})
+            # the entry whose own name the question uses ("phase 3", not "phase 2/3"), else the best match
+            named = [e for e in entries if re.search(rf"\b{re.escape(e.field_label.split(' › ')[-1])}\b", question,
+                                                     re.IGNORECASE)]
+            entry = max(named, key=lambda e: len(e.field_label)) if named else entries[0] if entries else None
+            composed = self.p.composer.term(question, entry.field_path, sheet) \
+                if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
+        else:
+            composed = self.p.composer.compose(intent, question, sheet) if sheet else None
         if not composed:
             return None
         answer = Answer(text=composed.text, status="answered", citations=composed.citations,

@@ -24,6 +24,8 @@ ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, fi
 
 COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "phase", "size", "design",
                               "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates"})
+MAX_LISTED = 6  # names in one sentence before "and N more"
+MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 SHOWN_CRITERIA = 3  # inclusion and exclusion items shown before "N more"
 _AGE_Q = re.compile(r"(?:\b(?:i'?m|i am|at|aged?|is|turning|turned|he's|she's|of)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|mg|cm)))"
                     r"|\b(\d{1,3})\s*(?:years?|yrs?|yo|y/o)\b", re.IGNORECASE)
@@ -80,10 +82,12 @@ class _Writer:
         for _cid, text, _meta in self.chunks(GLOSSARY_ID, path):
             body = [ln for ln in text.split("\n")[1:] if ln.strip() and not ln.startswith("Also called")]
             if body:
-                first = re.split(r"(?<=[.!?])\s+", body[0].strip())[0]
-                n = self.cite(path, first, GLOSSARY_ID)
+                definition = re.split(r"(?<=[.!?])\s+", body[0].strip().split("): ", 1)[-1])[0]
+                term = text.split("\n", 1)[0].split(" › ")[-1]
+                n = self.cite(path, definition, GLOSSARY_ID)
                 if n:
-                    self.sentences.append(f"{sentence(key, definition=first.rstrip('.'))} [{n}].")
+                    words = definition[:1].lower() + definition[1:] if definition[1:2].islower() else definition
+                    self.sentences.append(f"{sentence(key, term=term, definition=words.rstrip('.'))} [{n}].")
                     return True
         return False
 
@@ -133,6 +137,21 @@ class Composer:
             return None
         w = _Writer(sheet.study_id, self.chunks)
         getattr(self, f"_{intent}")(w, question, sheet)
+        return w.result()
+
+    def term(self, question: str, glossary_path: str, sheet: FactSheet | None) -> Composed | None:
+        """A term question: the glossary's definition, then what this study's record says about it."""
+        w = _Writer(sheet.study_id if sheet else GLOSSARY_ID, self.chunks)
+        slug = glossary_path.split(".", 1)[-1]
+        if not w.gloss("term.means", slug):
+            return None
+        related = next((intent for prefix, intent in TERM_FACTS if slug.startswith(prefix)), None)
+        if sheet and related:
+            before = len(w.sentences)
+            getattr(self, f"_{related}")(w, question, sheet)
+            # the study part must not repeat the definition we already gave
+            w.sentences[before:] = [x for x in w.sentences[before:] if x.split(" [")[0] not in
+                                    " ".join(w.sentences[:before]) and " means: " not in x][:MAX_TERM_STUDY_SENTENCES]
         return w.result()
 
     # ---- status, phase, size, dates ----
@@ -220,7 +239,9 @@ class Composer:
         if len(s.arms) == 1:
             w.say("arms.one", cites, name=s.arms[0].label)
         else:
-            w.say("arms.count", cites, n=len(s.arms), names=join_words([f"“{a.label}”" for a in s.arms]))
+            names = [f"“{a.label}”" for a in s.arms[:MAX_LISTED]]
+            more = [f"{len(s.arms) - MAX_LISTED} more"] if len(s.arms) > MAX_LISTED else []
+            w.say("arms.count", cites[:MAX_LISTED], n=len(s.arms), names=join_words(names + more))
         placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
         if re.search(r"placebo|dummy|sugar pill|fake", q, re.IGNORECASE) or placebo:
             if placebo:
@@ -273,14 +294,12 @@ class Composer:
             who, _ = _person_words(p)
             w.say("contact.official", [(p.path, p.quote)], who=who + (f", {p.affiliation}" if p.affiliation else ""))
 
-    def team_sentence(self, w: _Writer, s: FactSheet) -> None:
+    def team_sentence(self, w: _Writer, s: FactSheet) -> bool:
         """Close an eligibility answer by naming who decides, with their contact when the record has one."""
-        if s.contacts:
-            who, how = _person_words(s.contacts[0])
-            w.say("can_i_join.team", [(s.contacts[0].path, s.contacts[0].quote)], who=who, how=how)
-        elif s.officials:
-            who, _ = _person_words(s.officials[0])
-            w.say("can_i_join.team", [(s.officials[0].path, s.officials[0].quote)], who=who, how="")
+        for p in (s.contacts or s.officials)[:1]:
+            who, how = _person_words(p)
+            return w.say("can_i_join.team", [(p.path, p.quote)], who=who, how=how)
+        return False
 
     # ---- eligibility ----
     def _age_sex(self, w: _Writer, s: FactSheet) -> None:
@@ -393,19 +412,17 @@ class Composer:
             [(x.path, x.quote) for x in s.sites[:3]]
         w.say("where.summary", summary, sites=f"{len(s.sites)} sites",
               countries=f"{n_countries} countr{'ies' if n_countries != 1 else 'y'}" if n_countries > 1
-              else (ranked[0][0] if ranked else "the places listed"))
+              else (country_words(ranked[0][0]) if ranked else "the places listed"))
         if n_countries > 1:
             top = ranked[:10]
             rest = f", and {n_countries - 10} more countries" if n_countries > 10 else ""
             w.say("where.countries", summary, list=", ".join(f"{c} ({k})" for c, k in top) + rest)
-        us = [x for x in s.sites if x.country == "United States" and x.state]
-        if us:
-            states: dict[str, int] = {}
-            for x in us:
-                states[x.state] = states.get(x.state, 0) + 1
-            top_states = sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-            w.say("where.states", [(x.path, x.quote) for x in us if x.state in dict(top_states)][:8],
-                  list=", ".join(f"{st} ({k})" for st, k in top_states) + (" and more" if len(states) > 8 else ""))
+        us_line = next((ln for ln in (s.sites_summary.value.split("\n") if s.sites_summary else [])
+                        if ln.startswith("United States by state: ")), "")
+        if us_line and s.sites_summary:
+            states = us_line.split(": ", 1)[1].split(", ")
+            shown = ", ".join(states[:10]) + (f", and {len(states) - 10} more states" if len(states) > 10 else "")
+            w.say("where.states", [(s.sites_summary.path, us_line)], list=shown)
         cities = list(dict.fromkeys(x.city for x in s.sites if x.city))
         if cities and n_countries <= 1 or (cities and len(s.sites) <= 12):
             picked = [next(x for x in s.sites if x.city == c) for c in cities[:5]]
@@ -437,14 +454,29 @@ def load_places() -> frozenset[str]:
     return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
 
+# glossary entry (slug prefix) → the fact-sheet answer that says how this study uses the term
+TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_blind", "design"),
+              ("triple_blind", "design"), ("quadruple_blind", "design"), ("masking", "design"),
+              ("who_is_masked", "design"), ("phase", "phase"), ("early_phase", "phase"), ("randomized", "randomization"),
+              ("non_randomized", "randomization"), ("allocation", "randomization"), ("placebo", "arms"),
+              ("arm", "arms"), ("enrollment", "size"), ("actual_enrollment", "size"), ("anticipated_enrollment", "size"),
+              ("recruit", "status"), ("not_yet_recruiting", "status"), ("active_not_recruiting", "status"),
+              ("completed", "status"), ("terminated", "status"), ("healthy_volunteers", "who_can_join"),
+              ("age_limits", "who_can_join"), ("sex_eligibility", "who_can_join"), ("sponsor", "sponsor"),
+              ("observational", "design"), ("interventional", "design"), ("registry", "design"))
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 ROLE_WORDS = {"participant": "the people taking part", "care provider": "their doctors and nurses",
               "investigator": "the researchers", "outcomes assessor": "the people who check the results"}
 
 
 def _site_words(site) -> str:
-    return join_words([site.facility, ", ".join(x for x in (site.city, site.state, site.country) if x)]) \
-        .replace(" and ", ", ", 1) if site.facility else ", ".join(x for x in (site.city, site.state, site.country) if x)
+    return ", ".join(x for x in (site.facility, site.city, site.state, site.country) if x)
+
+
+def country_words(country: str) -> str:
+    """'United States' → 'the United States' (as said in a sentence)."""
+    return f"the {country}" if re.match(r"(United|Russian Federation|Netherlands|Philippines|Czech Republic)",
+                                         country) else country
 
 
 def _quoted(item: str) -> str:

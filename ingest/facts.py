@@ -57,7 +57,7 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
         return line_with(field.text, p[key]) if p.get(key) else field.text.split("\n")[0]
     if bare == P + "contactsLocationsModule.locations":
         if field.section == "summary":
-            sheet.sites_summary = Fact(value=field.text, path=field.path, quote=field.text)
+            sheet.sites_summary = Fact(value=field.text, path=field.path, quote=field.text.split("\n")[0])
         else:
             sheet.sites.append(Site(path=field.path, quote=quote("facility") if p.get("facility") else quote("city"),
                                     **{k: p.get(k, "") for k in ("facility", "city", "state", "country", "status")}))

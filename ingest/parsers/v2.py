@@ -230,8 +230,9 @@ def _person_parts(p: dict) -> dict[str, str]:
             "affiliation": s(p, "affiliation")}
 
 
-def sites_summary(countries: list[str]) -> str:
-    """"105 sites in 9 countries: United States (36), Russia (18), ..." — one text for the whole list."""
+def sites_summary(countries: list[str], us_states: list[str]) -> str:
+    """"105 sites in 9 countries: United States (36), Russia (18), ..." — one text for the whole list,
+    with a line of U.S. states when the sites give them."""
     counts: dict[str, int] = {}
     for c in countries:
         counts[c or "country not given"] = counts.get(c or "country not given", 0) + 1
@@ -240,7 +241,12 @@ def sites_summary(countries: list[str]) -> str:
     sites = f"{n} site" + ("s" if n != 1 else "")
     real = [c for c in counts if c != "country not given"]
     head = f"{sites} in {len(real)} countr{'ies' if len(real) != 1 else 'y'}" if real else sites
-    return f"{head}: " + ", ".join(f"{c} ({k})" for c, k in ranked)
+    states: dict[str, int] = {}
+    for st in us_states:
+        states[st] = states.get(st, 0) + 1
+    by_state = ", ".join(f"{st} ({k})" for st, k in sorted(states.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{head}: " + ", ".join(f"{c} ({k})" for c, k in ranked) + \
+        (f"\nUnited States by state: {by_state}" if by_state else "")
 
 
 def _contacts(f: _Fields, m: dict) -> None:
@@ -253,7 +259,8 @@ def _contacts(f: _Fields, m: dict) -> None:
               join_nonempty([s(o, "name"), enum_text(s(o, "role")), s(o, "affiliation")], ", "), parts=_person_parts(o))
     locations = dicts(m, "locations")
     if locations:
-        f.add(f"{base}.locations", "Locations › Summary", sites_summary([s(loc, "country") for loc in locations]),
+        f.add(f"{base}.locations", "Locations › Summary", sites_summary([s(loc, "country") for loc in locations],
+                            [s(loc, "state") for loc in locations if s(loc, "country") == "United States" and s(loc, "state")]),
               section="summary")
     for i, loc in enumerate(locations):
         label, text, parts = _location_text(loc)
