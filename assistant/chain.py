@@ -24,7 +24,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
-from assistant.verify import Similarity, StreamingVerifier, best_quote, render_sentence
+from assistant.verify import Similarity, StreamingVerifier, best_quote, meaning_problem, render_sentence
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 
@@ -265,6 +265,10 @@ class AnswerChain:
         def admit(checks) -> Iterator[AnswerEvent]:
             # supported AND on the question; once the answer is on topic, its next sentences may elaborate
             for check in checks:
+                problem = meaning_problem(check, sources, scope.study_id)
+                if problem:
+                    log.info("dropped a supported sentence: %s: %r", problem, check.sentence)
+                    continue
                 if kept or self._answers_question(question, hints, sources, [check]):
                     kept.append(check)
                     yield TokenEvent(text=render_sentence(check) + " ")

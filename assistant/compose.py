@@ -330,7 +330,7 @@ class Composer:
                 w.say(f"eligibility.{intro if i == 0 else more}", item, item=_quoted(item.value))
         hidden = max(len(s.inclusion) - SHOWN_CRITERIA, 0) + max(len(s.exclusion) - SHOWN_CRITERIA, 0)
         if hidden and (s.inclusion or s.exclusion):
-            last = (s.exclusion or s.inclusion)[-1]
+            last = (s.inclusion or s.exclusion)[-1]
             w.say("eligibility.more", last, n=hidden)
         self.team_sentence(w, s)
 

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 INTENTS = ("where", "who_can_join", "can_i_join", "status", "phase", "size", "design", "randomization", "arms",
            "treatment", "outcomes", "sponsor", "contact", "dates", "results", "term", "corpus", "other")
 BANK = "intent_examples.jsonl"
-NEIGHBOURS = 7
-MIN_SIMILARITY = 0.42  # below this nearest example, the question is "other"
+NEIGHBOURS = 10
+MIN_SIMILARITY = 0.35  # below this nearest example, the question is "other"
 
 TERM_RE = re.compile(r"\b(what does .{1,40} mean|what do .{1,40} mean|meaning of|definition|define|what is meant by)\b|"
                      r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+", re.IGNORECASE)
@@ -61,13 +61,24 @@ def load_examples(path: Path | None = None) -> list[Example]:
     return out
 
 
+# words that name one field exactly, whatever else the question says (checked after the two rules above)
+KEYWORD_RULES = (
+    (re.compile(r"\bphase\b|\bphase[1-4i]", re.IGNORECASE), "phase"),
+    (re.compile(r"\brandomi[sz]", re.IGNORECASE), "randomization"),
+    (re.compile(r"\b(sponsor\w*|funds?|funded|funding|paying|pays|paid for)\b", re.IGNORECASE), "sponsor"),
+    (re.compile(r"\b(recruit\w*|recuit\w*|still open|still running)\b", re.IGNORECASE), "status"),
+    (re.compile(r"\b(enrol+ment|how many (people|participants|patients|subjects))\b", re.IGNORECASE), "size"),
+)
+
+
 def rule_intent(question: str) -> str | None:
     """Exact cases no example vote should overturn."""
     if TERM_RE.search(question) and not JOIN_RE.search(question):
         return "term"
     if JOIN_RE.search(question) and PERSONAL_RE.search(question):
         return "can_i_join"
-    return None
+    hits = {intent for rx, intent in KEYWORD_RULES if rx.search(question)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 class IntentRouter:
@@ -112,6 +123,6 @@ class IntentRouter:
             return Route("other", float(sims[top[0]]), "fallback")
         votes: dict[str, float] = {}
         for i in top:  # similarity-weighted vote, the nearest counting most
-            votes[self.examples[i].intent] = votes.get(self.examples[i].intent, 0.0) + float(sims[i]) ** 4
+            votes[self.examples[i].intent] = votes.get(self.examples[i].intent, 0.0) + float(sims[i]) ** 8
         best = max(votes, key=lambda k: votes[k])
         return Route(best, float(sims[top[0]]), "examples")

@@ -7,7 +7,11 @@ from trialchat.lexical import english_stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+(?=[A-Z0-9\"“(\[])")
+# a full stop after a short title or abbreviation ("St. Marianna", "Dr. Lee", "e.g. aspirin") ends nothing
+ABBREVIATIONS = ("St", "Dr", "Mr", "Mrs", "Ms", "Prof", "No", "vs", "Inc", "Ltd", "Co", "Jr", "Sr", "Mt", "Ft", "Univ",
+                 "Dept", "approx", "e.g", "i.e", "etc", "Fig", "Vol")
+NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATIONS)
+_SENTENCE_END = re.compile(NOT_AFTER_ABBREVIATION + r"(?<=[.!?])[\"”')\]]*\s+(?=[A-Z0-9\"“(\[])")
 
 STOPWORDS = frozenset("""
 a an the and or but if then than of to in on at by for with from as is are was were be been being

@@ -14,13 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.textutil import content_terms, normalize_ws, numbers, overlap, split_sentences
+from assistant.textutil import NOT_AFTER_ABBREVIATION, content_terms, normalize_ws, numbers, overlap, split_sentences
+from trialchat.schema import GLOSSARY_ID
 from assistant.types import Citation, Source
 
 Similarity = Callable[[str, str], float]
 
 CITE_RE = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*(?::\s*[\"“]([^\"”\]]+)[\"”])?\s*\]")
-_ANSWER_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-Z])")
+_ANSWER_SENTENCE_END = re.compile(NOT_AFTER_ABBREVIATION + r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-Z])")
 
 FULL_SUPPORT = 0.5  # share of the sentence's content words found in the cited text
 PARTIAL_SUPPORT = 0.25  # what each cited source must contribute at least
@@ -214,3 +215,18 @@ class StreamingVerifier:
     @property
     def supported(self) -> list[SentenceCheck]:
         return [c for c in self.checks if c.supported]
+
+
+# an exclusion criterion may only be said as a reason someone cannot join
+NEGATED = re.compile(r"\b(cannot|can't|can ?not|not|no|never|exclud\w*|ineligible|unable|must not|won't|isn't|aren't)\b",
+                     re.IGNORECASE)
+
+
+def meaning_problem(check: SentenceCheck, sources: list[Source], study_id: str | None) -> str | None:
+    """Why a supported sentence still misleads, or None: a quote can be verbatim and mean the wrong thing."""
+    cited = [sources[c.n - 1] for c in check.citations if 0 < c.n <= len(sources)]
+    if study_id and any(s.study_id not in (study_id, GLOSSARY_ID) for s in cited):
+        return "cites a study the conversation is not about"
+    if any(s.section == "exclusion" for s in cited) and not NEGATED.search(_strip_markers(check.sentence)):
+        return "presents an exclusion criterion as a requirement"
+    return None

@@ -161,7 +161,7 @@ class ChunkStore:
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         out: dict[str, tuple[str, dict]] = {}
-        for batch in _batched(ids, GET_BATCH):
+        for batch in _batched(list(dict.fromkeys(ids)), GET_BATCH):  # Chroma refuses repeated ids
             got = self.vectors.get(ids=batch, include=["documents", "metadatas"])
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 out[cid] = (doc, meta)
