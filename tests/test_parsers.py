@@ -39,9 +39,12 @@ def one(p: Path) -> Study:
 
 
 def fields(study: Study) -> dict[str, tuple[str, str]]:
-    paths = [f.path for f in study.fields]
-    assert len(paths) == len(set(paths)), "field paths must be unique within a study"
-    return {f.path: (f.label, f.text) for f in study.fields}
+    """Fields by path; a path with several sections (inclusion / exclusion criteria) keys the later
+    sections as "path#section"."""
+    keys = [f.path if i == 0 or f.path not in {g.path for g in study.fields[:i]} else f"{f.path}#{f.section}"
+            for i, f in enumerate(study.fields)]
+    assert len(keys) == len(set(keys)), "field (path, section) pairs must be unique within a study"
+    return {k: (f.label, f.text) for k, f in zip(keys, study.fields)}
 
 
 @lru_cache(maxsize=8)
@@ -264,7 +267,7 @@ def _same_study(a: Study, b: Study, bullets_differ: bool = False) -> None:
     for path in fa:
         assert fa[path][0] == fb[path][0], path  # labels
         ta, tb = fa[path][1], fb[path][1]
-        if bullets_differ and path == CRITERIA:  # legacy API text has no list markers
+        if bullets_differ and path.startswith(CRITERIA):  # legacy API text has no list markers
             ta, tb = (re.sub(r"(?m)^\s*\* ", "", t).split() for t in (ta, tb))
         assert ta == tb, path
 
