@@ -41,8 +41,10 @@ def one(p: Path) -> Study:
 def fields(study: Study) -> dict[str, tuple[str, str]]:
     """Fields by path; a path with several sections (inclusion / exclusion criteria) keys the later
     sections as "path#section"."""
-    keys = [f.path if i == 0 or f.path not in {g.path for g in study.fields[:i]} else f"{f.path}#{f.section}"
-            for i, f in enumerate(study.fields)]
+    keys: list[str] = []
+    for f in study.fields:
+        key = f.path if f.path not in keys else f"{f.path}#{f.section}"
+        keys.append(key if key not in keys else f"{key}#{len(keys)}")  # a record that repeats a heading
     assert len(keys) == len(set(keys)), "field (path, section) pairs must be unique within a study"
     return {k: (f.label, f.text) for k, f in zip(keys, study.fields)}
 
