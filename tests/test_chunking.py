@@ -36,15 +36,31 @@ def pieces_by_field(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
     return out
 
 
+def pieces_per_field(study: Study, chunks: list[Chunk]) -> list[tuple[StudyField, list[Chunk]]]:
+    """Each field with its chunks, in field order. One path can hold several fields (the inclusion and
+    the exclusion criteria): their chunks follow each other, each section under its own label."""
+    out, rest = [], list(chunks)
+    for f in study.fields:
+        group = []
+        while rest and rest[0].field_path == f.path and rest[0].field_label == f.label \
+                and rest[0].section == f.section:
+            group.append(rest.pop(0))
+        out.append((f, group))
+    assert not rest, [c.id for c in rest]
+    return out
+
+
 @pytest.mark.parametrize("max_chars", [300, 700])
 @pytest.mark.parametrize("study", STUDIES, ids=[s.study_id + "/" + Path(s.source_file).suffix for s in STUDIES])
 def test_label_on_top_nothing_lost_size_bound(study, max_chars):
     chunks = chunk_study(study, max_chars=max_chars)
-    by_field = pieces_by_field(chunks)
-    assert list(by_field) == [f.path for f in study.fields]  # one group per field, in field order
-    for f in study.fields:
-        group = by_field[f.path]
-        assert [c.chunk_index for c in group] == list(range(len(group)))
+    next_index: dict[str, int] = {}
+    for f, group in pieces_per_field(study, chunks):  # every field has its pieces, in field order
+        assert group, f.path
+        start = next_index.get(f.path, 0)
+        # one numbering per path: the chunk IDs of two sections of one field never collide
+        assert [c.chunk_index for c in group] == list(range(start, start + len(group)))
+        next_index[f.path] = start + len(group)
         for c in group:
             assert c.text.startswith(f.label + "\n") and c.field_label == f.label
             assert len(c.text) <= max_chars
@@ -53,6 +69,7 @@ def test_label_on_top_nothing_lost_size_bound(study, max_chars):
         body = " ".join(c.text[len(f.label) + 1:] for c in group)
         # same words in the same order: nothing lost, nothing split mid-word
         assert body.split() == f.text.split(), f.path
+    assert len({c.id for c in chunks}) == len(chunks)
 
 
 def test_long_field_is_split_and_short_field_is_not():
@@ -65,9 +82,12 @@ def test_long_field_is_split_and_short_field_is_not():
 
 
 def test_bullets_stay_whole_and_lead_in_stays_with_its_list():
-    crit = next(f for f in load(FIX / "NCT02633163.xml").fields if f.path == CRITERIA)
-    pieces = split_text(crit.text, 400)
-    bullets = [ln for ln in crit.text.split("\n") if ln.startswith("* ")]
+    inclusion, exclusion = (f for f in load(FIX / "NCT02633163.xml").fields if f.path == CRITERIA)
+    assert (inclusion.section, exclusion.section) == ("inclusion", "exclusion")
+    # the criteria as the registry writes them: a lead-in line before each list
+    text = f"Inclusion Criteria:\n\n{inclusion.text}\n\nExclusion Criteria:\n\n{exclusion.text}"
+    pieces = split_text(text, 400)
+    bullets = [ln for ln in text.split("\n") if ln.startswith("* ")]
     piece_lines = {ln for p in pieces for ln in p.split("\n")}
     assert all(b in piece_lines for b in bullets if len(b) <= 400)
     assert any(p.startswith("Exclusion Criteria:\n* ") for p in pieces)

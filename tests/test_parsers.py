@@ -185,9 +185,13 @@ def test_xml_nct00513591_registry():
     assert f["protocolSection.designModule.studyType"][1] == "Observational"
     assert f[ELIG][1] == ("Sex: Female\nMinimum age: 18 Years\nAge groups: Adult, Older Adult\n"
                           "Accepts healthy volunteers: Yes\nSampling method: Non-Probability Sample")
-    crit = f[CRITERIA][1]
-    assert crit.startswith("Inclusion Criteria:\n\n* 18 years of age or older\n* Desire for pregnancy")
+    label, crit = f[CRITERIA]
+    # the "Inclusion Criteria:" heading became the section's label; the exclusions are a field of their own
+    assert label == "Eligibility › Inclusion criteria"
+    assert crit.startswith("* 18 years of age or older\n* Desire for pregnancy")
     assert "\n  * Lupus (systemic lupus erythematosus or cutaneous lupus)\n" in crit
+    assert f[CRITERIA + "#exclusion"][0] == "Eligibility › Exclusion criteria"
+    assert "Exclusion Criteria" not in crit and "Inclusion Criteria" not in f[CRITERIA + "#exclusion"][1]
     assert f["protocolSection.contactsLocationsModule.locations[0]"][0] == \
         "Locations › Duke University Medical Center, Durham"
     assert "Blood samples will be collected" in f["protocolSection.designModule.bioSpec"][1]
