@@ -145,9 +145,9 @@ class AnswerChain:
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope) -> list[AnswerEvent] | None:
         """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
-        sheet = self.p.facts(scope.study_id) if scope.study_id else None
         if not self.p.composer:
             return None
+        sheet = self.p.facts(scope.study_id) if scope.study_id else None
         if intent == "term":
             entries = self.p.retriever.search(question, k=6, study_ids={GLOSSARY_ID})
             # the entry whose own name the question uses ("phase 3", not "phase 2/3"), else the best match

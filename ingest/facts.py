@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ingest.criteria import split_criteria
+from ingest.parsers.v2 import US_STATES_LINE
 from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
 from trialchat.schema import Study, StudyField
 
@@ -57,7 +58,11 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
         return line_with(field.text, p[key]) if p.get(key) else field.text.split("\n")[0]
     if bare == P + "contactsLocationsModule.locations":
         if field.section == "summary":
-            sheet.sites_summary = Fact(value=field.text, path=field.path, quote=field.text.split("\n")[0])
+            first, *rest = field.text.split("\n")
+            sheet.sites_summary = Fact(value=first, path=field.path, quote=first)
+            for line in rest:
+                if line.startswith(US_STATES_LINE):
+                    sheet.sites_by_us_state = Fact(value=line, path=field.path, quote=line)
         else:
             sheet.sites.append(Site(path=field.path, quote=quote("facility") if p.get("facility") else quote("city"),
                                     **{k: p.get(k, "") for k in ("facility", "city", "state", "country", "status")}))

@@ -8,6 +8,8 @@ absent (None or an empty list), never guessed.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
@@ -16,15 +18,18 @@ _YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25
               "minute": 1 / 525960}
 
 
-class Fact(BaseModel):
-    value: str  # the value in the record's words ("Completed", "18 Years", "Germany")
+class Quoted(BaseModel):
+    """Where a fact was read: what a citation needs."""
+
     path: str  # field path of the chunk that holds it
     quote: str  # verbatim words of that field (the line that holds the value)
 
 
-class Site(BaseModel):
-    path: str
-    quote: str
+class Fact(Quoted):
+    value: str  # the value in the record's words ("Completed", "18 Years", "Germany")
+
+
+class Site(Quoted):
     facility: str = ""
     city: str = ""
     state: str = ""
@@ -32,9 +37,7 @@ class Site(BaseModel):
     status: str = ""
 
 
-class Person(BaseModel):
-    path: str
-    quote: str
+class Person(Quoted):
     name: str = ""
     role: str = ""
     phone: str = ""
@@ -42,25 +45,19 @@ class Person(BaseModel):
     affiliation: str = ""
 
 
-class Arm(BaseModel):
-    path: str
-    quote: str
+class Arm(Quoted):
     label: str
     type: str = ""
     description: str = ""
 
 
-class Intervention(BaseModel):
-    path: str
-    quote: str
+class Intervention(Quoted):
     name: str
     type: str = ""
     description: str = ""
 
 
-class Outcome(BaseModel):
-    path: str
-    quote: str
+class Outcome(Quoted):
     measure: str
     time_frame: str = ""
     primary: bool = True
@@ -95,6 +92,7 @@ class FactSheet(BaseModel):
     interventions: list[Intervention] = Field(default_factory=list)
     sites: list[Site] = Field(default_factory=list)
     sites_summary: Fact | None = None  # the list summary chunk: "105 sites in 9 countries: ..."
+    sites_by_us_state: Fact | None = None  # its line "United States by state: Florida (7), ..."
     contacts: list[Person] = Field(default_factory=list)
     officials: list[Person] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
@@ -103,12 +101,13 @@ class FactSheet(BaseModel):
     criteria: list[Fact] = Field(default_factory=list)  # criteria the record gives without the two headings
     has_results: bool = False
 
-    @property
-    def name(self) -> str:
-        return f"{self.title} ({self.acronym})" if self.acronym and self.acronym not in self.title else self.title
-
 
 def age_in_years(text: str | None) -> float | None:
     """'18 Years' → 18.0, '6 Months' → 0.5; None when there is no age in it."""
     m = _AGE.search(text or "")
     return float(m.group(1)) * _YEARS_PER[m.group(2).lower()] if m else None
+
+
+def ranked_counts(values: Iterable[str]) -> list[tuple[str, int]]:
+    """How often each value occurs, most first, ties by name: the order site summaries use everywhere."""
+    return sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))

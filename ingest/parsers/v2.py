@@ -11,12 +11,14 @@ from typing import Any
 from ingest.criteria import split_criteria
 from ingest.enums import enum_text, masking_text, phases_text
 from ingest.parsers.textutil import clean_text, date_text, join_nonempty, short, unescape_markdown
+from trialchat.facts import ranked_counts
 from trialchat.schema import Study, StudyField, ctgov_url
 
 NCT_RE = re.compile(r"^NCT\d{8}$")
 P = "protocolSection"
 
 
+US_STATES_LINE = "United States by state: "  # the second line of a locations summary
 CRITERIA_LABELS = {"inclusion": "Eligibility › Inclusion criteria", "exclusion": "Eligibility › Exclusion criteria",
                    "": "Eligibility › Criteria"}
 
@@ -233,20 +235,14 @@ def _person_parts(p: dict) -> dict[str, str]:
 def sites_summary(countries: list[str], us_states: list[str]) -> str:
     """"105 sites in 9 countries: United States (36), Russia (18), ..." — one text for the whole list,
     with a line of U.S. states when the sites give them."""
-    counts: dict[str, int] = {}
-    for c in countries:
-        counts[c or "country not given"] = counts.get(c or "country not given", 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = ranked_counts(c or "country not given" for c in countries)
     n = len(countries)
     sites = f"{n} site" + ("s" if n != 1 else "")
-    real = [c for c in counts if c != "country not given"]
+    real = [c for c, _ in ranked if c != "country not given"]
     head = f"{sites} in {len(real)} countr{'ies' if len(real) != 1 else 'y'}" if real else sites
-    states: dict[str, int] = {}
-    for st in us_states:
-        states[st] = states.get(st, 0) + 1
-    by_state = ", ".join(f"{st} ({k})" for st, k in sorted(states.items(), key=lambda kv: (-kv[1], kv[0])))
+    by_state = ", ".join(f"{st} ({k})" for st, k in ranked_counts(us_states))
     return f"{head}: " + ", ".join(f"{c} ({k})" for c, k in ranked) + \
-        (f"\nUnited States by state: {by_state}" if by_state else "")
+        (f"\n{US_STATES_LINE}{by_state}" if by_state else "")
 
 
 def _contacts(f: _Fields, m: dict) -> None:

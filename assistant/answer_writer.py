@@ -1,0 +1,104 @@
+"""Writes a composed answer sentence by sentence, each sentence cited to the chunk that holds its fact.
+
+A citation is resolved by finding the fact's verbatim quote in the chunks of its field, so the quote
+shown to the reader is always the record's own words; a sentence none of whose citations resolve is
+not written at all.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.answer_templates import sentence
+from assistant.types import Citation, Source
+from trialchat.facts import Quoted
+from trialchat.schema import GLOSSARY_ID
+
+ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
+Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
+
+
+@dataclass
+class Composed:
+    text: str
+    citations: list[Citation]
+    sources: list[Source]
+
+
+@dataclass
+class AnswerWriter:
+    study_id: str
+    chunks: ChunkLookup
+    sentences: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    defined: bool = False  # one glossary definition per answer: the first one is the one asked about
+    _fields: dict[tuple[str, str], list[tuple[str, str, dict]]] = field(default_factory=dict)
+
+    def _chunks_of(self, study_id: str, path: str) -> list[tuple[str, str, dict]]:
+        key = (study_id, path)  # one store read per field, however many facts of it are cited
+        if key not in self._fields:
+            self._fields[key] = self.chunks(study_id, path)
+        return self._fields[key]
+
+    def cite(self, path: str, quote: str, study_id: str | None = None) -> int | None:
+        """The source number of the chunk of ``path`` whose text holds ``quote``; None when none does."""
+        for cid, text, meta in self._chunks_of(study_id or self.study_id, path):
+            if quote and quote in text:
+                n = next((i for i, s in enumerate(self.sources, 1) if s.chunk_id == cid), None)
+                if n is None:
+                    self.sources.append(Source.from_chunk(cid, text, meta))
+                    n = len(self.sources)
+                self.citations.append(Citation.from_source(n, self.sources[n - 1], quote))
+                return n
+        return None
+
+    def say(self, key: str, cites: Cite | list[Cite], **variables: object) -> bool:
+        """Add one sentence of ``prompts/answers.toml`` if at least one of its citations resolves."""
+        pairs = [c if isinstance(c, tuple) else (c.path, c.quote)
+                 for c in (cites if isinstance(cites, list) else [cites])]
+        marks = [n for path, quote in pairs if (n := self.cite(path, quote)) is not None]
+        if not marks:
+            return False
+        text = sentence(key, **variables).rstrip(" .")
+        self.sentences.append(f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(marks))}.")
+        return True
+
+    def gloss(self, key: str, term_slug: str) -> bool:
+        """The glossary's definition of a term (its first sentence, verbatim), unless the answer has one."""
+        path = f"{GLOSSARY_ID}.{term_slug}"
+        for _cid, text, _meta in [] if self.defined else self._chunks_of(GLOSSARY_ID, path):
+            label, _, body = text.partition("\n")
+            # "Double-blind (also called double-masked, …): Two groups of people …"
+            first_line = body.strip().split("\n", 1)[0]
+            definition = re.split(r"(?<=[.!?])\s+", first_line.split("): ", 1)[-1])[0]
+            n = self.cite(path, definition, GLOSSARY_ID)
+            if n:
+                words = definition[:1].lower() + definition[1:] if definition[1:2].islower() else definition
+                term = label.split(" › ")[-1]
+                self.sentences.append(f"{sentence(key, term=term, definition=words.rstrip('.'))} [{n}].")
+                self.defined = True
+                return True
+        return False
+
+    def result(self) -> Composed | None:
+        return Composed(" ".join(self.sentences), self.citations, self.sources) if self.sentences else None
+
+
+def join_words(items: list[str]) -> str:
+    """['a', 'b', 'c'] → 'a, b and c'."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def country_words(country: str) -> str:
+    """'United States' → 'the United States' (as said in a sentence)."""
+    return f"the {country}" if re.match(r"(United|Russian Federation|Netherlands|Philippines|Czech Republic)",
+                                         country) else country
+
+
+def quoted(item: str) -> str:
+    return f"“{item.rstrip(' .;')}”"
