@@ -49,6 +49,7 @@ class ChainParts:
     router: IntentRouter | None = None  # None: every question goes through retrieval
     composer: Composer | None = None
     facts: Callable[[str], FactSheet | None] = lambda _study_id: None
+    all_facts: Callable[[], list[FactSheet]] = list  # every study's sheet, for questions across studies
 
 
 def is_term_question(question: str) -> bool:
@@ -107,7 +108,9 @@ class AnswerChain:
             scope = self._scope_from_history(guard.question, history, catalog) or scope
 
         route = self.p.router.route(guard.question) if self.p.router else None
-        intent = route.intent if route else None
+        # an intent the router is unsure of (the question has words of another intent) is not answered as
+        # that intent: retrieval reads the whole question instead
+        intent = route.intent if route and route.confident else None
         if scope.study_id and intent and self.p.composer and not scope.unknown_id:
             composed = self._composed(intent, guard.question, scope)
             if composed:
@@ -133,7 +136,15 @@ class AnswerChain:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
 
-        list_question = scope.study_id is None and bool(CORPUS_RE.search(guard.question))
+        list_question = scope.study_id is None and (intent == "corpus" or bool(CORPUS_RE.search(guard.question)))
+        if list_question and self.p.composer:
+            composed = self.p.composer.corpus(guard.question, self.p.all_facts(),
+                                              lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
+            if composed:
+                answer.text, answer.citations, answer.sources = composed.text, composed.citations, composed.sources
+                yield TokenEvent(text=composed.text)
+                yield FinalEvent(answer=answer)
+                return
         if self.p.llm is None or list_question:
             # "which trials ...?" is answered as a cited list of the matching studies: exact IDs, no paraphrase
             yield from self._quote(answer, scope, guard.question, sources, hints,

@@ -13,6 +13,7 @@ import re
 from importlib import resources
 
 from assistant.answer_templates import has_sentence
+from assistant.corpus_list import Search, compose_list
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, country_words, join_words, quoted
 from assistant.textutil import content_terms, overlap
 from trialchat.facts import Fact, FactSheet, Person, Site, age_in_years, ranked_counts
@@ -67,6 +68,11 @@ class Composer:
         w = AnswerWriter(sheet.study_id, self.chunks)
         getattr(self, f"_{intent}")(w, question, sheet)
         return w.result()
+
+    def corpus(self, question: str, sheets: list[FactSheet], search: Search) -> Composed | None:
+        """A question across studies: the matching studies as a cited list (assistant/corpus_list.py)."""
+        places = set(self.places) | {x.country for s in sheets for x in s.sites if x.country}
+        return compose_list(question, sheets, self.chunks, places, search)
 
     def term(self, question: str, glossary_path: str, sheet: FactSheet | None) -> Composed | None:
         """A term question: the glossary's definition, then what this study's record says about it."""

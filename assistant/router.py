@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.textutil import content_terms
+
 log = logging.getLogger(__name__)
 
 INTENTS = ("where", "who_can_join", "can_i_join", "status", "phase", "size", "design", "randomization", "arms",
@@ -25,6 +27,7 @@ INTENTS = ("where", "who_can_join", "can_i_join", "status", "phase", "size", "de
 BANK = "intent_examples.jsonl"
 NEIGHBOURS = 10
 MIN_SIMILARITY = 0.35  # below this nearest example, the question is "other"
+SPECIFIC = 2  # a word used by at most this many intents' examples says which intent a question is
 
 TERM_RE = re.compile(r"\b(what does .{1,40} mean|what do .{1,40} mean|meaning of|definition|define|what is meant by)\b|"
                      r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+", re.IGNORECASE)
@@ -47,6 +50,14 @@ class Route:
     intent: str
     score: float  # similarity of the nearest example (1.0 for a rule)
     by: str  # "rule" | "examples" | "fallback"
+    # specific question words the bank knows only from other intents ("paid" in "How much are
+    # participants paid?", routed to size by "participants"): this intent may not answer the question
+    unexplained: frozenset[str] = frozenset()
+
+    @property
+    def confident(self) -> bool:
+        """Safe to answer as this intent without reading the question's other words."""
+        return self.by == "rule" or (self.by == "examples" and not self.unexplained)
 
 
 def load_examples(path: Path | None = None) -> list[Example]:
@@ -89,6 +100,10 @@ class IntentRouter:
         self.cache_dir, self.model_name = cache_dir, model_name
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
+        self.intents_of: dict[str, set[str]] = {}  # content word → the intents whose examples use it
+        for e in self.examples:
+            for term in content_terms(e.text):
+                self.intents_of.setdefault(term, set()).add(e.intent)
 
     def _bank_vectors(self) -> np.ndarray:
         with self._lock:
@@ -125,4 +140,6 @@ class IntentRouter:
         for i in top:  # similarity-weighted vote, the nearest counting most
             votes[self.examples[i].intent] = votes.get(self.examples[i].intent, 0.0) + float(sims[i]) ** 8
         best = max(votes, key=lambda k: votes[k])
-        return Route(best, float(sims[top[0]]), "examples")
+        unexplained = {t for t in content_terms(question)
+                       if best not in (owners := self.intents_of.get(t, set())) and 0 < len(owners) <= SPECIFIC}
+        return Route(best, float(sims[top[0]]), "examples", frozenset(unexplained))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -15,34 +17,53 @@ from assistant.retrieval import HybridRetriever
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from trialchat.embeddings import shared_embeddings
+from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
 from trialchat.store import CATALOG_FILE, ChunkStore, open_store
 
 
-class CatalogCache:
-    """The study catalog, re-read only when an ingest rewrote it."""
+T = TypeVar("T")
 
-    def __init__(self, store: ChunkStore):
-        self.store = store
+
+class ReloadOnChange(Generic[T]):
+    """A value read from disk, read again only when its stamp (a file's mtime) changed."""
+
+    def __init__(self, stamp: Callable[[], float | None], load: Callable[[], T], empty: T):
+        self._stamp_of, self._load = stamp, load
         self._lock = threading.Lock()
         self._stamp: float | None = None
-        self._catalog = StudyCatalog([])
+        self._value = empty
 
-    def __call__(self) -> StudyCatalog:
-        path = self.store.lexical_dir / CATALOG_FILE
-        stamp = path.stat().st_mtime if path.exists() else None
+    def __call__(self) -> T:
+        stamp = self._stamp_of()
         with self._lock:
             if stamp != self._stamp:
-                self._catalog = StudyCatalog(self.store.catalog())
+                self._value = self._load()
                 self._stamp = stamp
-            return self._catalog
+            return self._value
+
+
+def _mtime(path: Path) -> float | None:
+    return path.stat().st_mtime if path.exists() else None
+
+
+def catalog_cache(store: ChunkStore) -> ReloadOnChange[StudyCatalog]:
+    """The study catalog, re-read only when an ingest rewrote it."""
+    return ReloadOnChange(lambda: _mtime(store.lexical_dir / CATALOG_FILE),
+                          lambda: StudyCatalog(store.catalog()), StudyCatalog([]))
+
+
+def facts_cache(store: ChunkStore) -> ReloadOnChange[list[FactSheet]]:
+    """Every study's fact sheet (for questions across studies), re-read when an ingest replaced one."""
+    return ReloadOnChange(lambda: _mtime(store.facts_dir), store.all_facts, [])
 
 
 class TrialchatService:
     """Implements assistant.protocols.AnswerService."""
 
-    def __init__(self, settings: Settings, store: ChunkStore, chain: AnswerChain, catalog: CatalogCache):
+    def __init__(self, settings: Settings, store: ChunkStore, chain: AnswerChain,
+                 catalog: ReloadOnChange[StudyCatalog]):
         self.settings, self.store, self.chain, self.catalog = settings, store, chain, catalog
 
     def ask(self, question: str, study_id: str | None = None, history: list[HistoryTurn] | None = None) -> Answer:
@@ -81,11 +102,11 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     if llm is None and llm_from_settings:
         llm = make_chat_model(settings)
     retriever = HybridRetriever(store=store, k=settings.retrieve_k, mode=settings.retrieval_mode)
-    catalog = CatalogCache(store)
+    catalog = catalog_cache(store)
     router = IntentRouter(embeddings, cache_dir=settings.data_dir / "router", model_name=settings.embedding_model or "")
     composer = Composer(store.chunks_of_field, load_places())
     chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
                                    similarity=make_similarity(embeddings), k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
-                                   composer=composer, facts=store.facts))
+                                   composer=composer, facts=store.facts, all_facts=facts_cache(store)))
     return TrialchatService(settings, store, chain, catalog)

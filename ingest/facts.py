@@ -28,6 +28,7 @@ SCALARS = {  # field path → parts that are single facts on the sheet
     P + "sponsorCollaboratorsModule.leadSponsor": ("sponsor",),
 }
 PAGE_SCALARS = {"page.quick_facts.sex": "sex", "page.quick_facts.sponsor": "sponsor"}
+TITLE_PATHS = (P + "identificationModule.briefTitle", "page.title")
 
 
 def line_with(text: str, value: str) -> str:
@@ -88,7 +89,10 @@ def _add_criteria(sheet: FactSheet, field: StudyField) -> None:
 
 
 def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
-    if field.path in PAGE_SCALARS:
+    if field.path == "page.conditions":  # "Autoimmune Diseases, autoimmune disorder, ..."
+        sheet.conditions = [Fact(value=c.strip(), path=field.path, quote=c.strip())
+                            for c in field.text.split(",") if c.strip()]
+    elif field.path in PAGE_SCALARS:
         value = field.text.strip()
         setattr(sheet, PAGE_SCALARS[field.path], Fact(value=value, path=field.path, quote=value))
     elif field.path == "page.where_this_research_is_happening":
@@ -104,7 +108,9 @@ def fact_sheet(study: Study) -> FactSheet:
     sheet = FactSheet(study_id=study.study_id, title=study.title, acronym=study.acronym,
                       source_url=study.source_url)
     for field in study.fields:
-        if field.path in SCALARS:
+        if field.path in TITLE_PATHS:
+            sheet.title_fact = Fact(value=field.text, path=field.path, quote=field.text)
+        elif field.path in SCALARS:
             for key in SCALARS[field.path]:
                 fact = _fact(field, key)
                 if fact:

@@ -68,6 +68,7 @@ class FactSheet(BaseModel):
     title: str
     acronym: str | None = None
     source_url: str = ""
+    title_fact: Fact | None = None  # the title field, so a list of studies can cite each one by name
     status: Fact | None = None
     why_stopped: Fact | None = None
     last_update: Fact | None = None

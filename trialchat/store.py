@@ -148,6 +148,11 @@ class ChunkStore:
         path = self._facts_path(study_id)
         return FactSheet.model_validate_json(path.read_text()) if path.exists() else None
 
+    def all_facts(self) -> list[FactSheet]:
+        """Every study's fact sheet, by study ID."""
+        paths = sorted(self.facts_dir.glob("*.json")) if self.facts_dir.exists() else []
+        return [FactSheet.model_validate_json(p.read_text()) for p in paths]
+
     def chunks_of_field(self, study_id: str, field_path: str) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of the chunks of one field of a study, in chunk order."""
         got = self.vectors.get(where={"$and": [{"study_id": study_id}, {"field_path": field_path}]},

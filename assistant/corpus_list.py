@@ -1,0 +1,132 @@
+"""Questions across studies ("Which lupus studies are recruiting?") answered from the fact sheets.
+
+The question is read as filters the fact sheets can check exactly (status, phase, a place with sites,
+posted results) plus topic words, which a study matches when its title, conditions and treatments, or
+the chunks about it that the search finds, hold all of them.
+The answer is a cited list, one study per sentence with its status, phase and condition, the ones
+taking people first. Returns None when nothing matches; the caller then searches the text instead.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed
+from assistant.textutil import content_terms, overlap
+from assistant.types import Source
+from trialchat.facts import Fact, FactSheet, Site
+
+Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
+
+MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
+OPEN_STATUSES = ("Recruiting", "Not yet recruiting", "Enrolling by invitation")
+# status words → the record statuses they mean (the first pattern that matches wins)
+STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
+    (re.compile(r"\bnot (yet )?(recruiting|open|started)\b", re.I), ("Not yet recruiting",)),
+    (re.compile(r"\b(recruiting|recruit|enrolling|open to|taking (new )?(people|patients)|sign ?up)\b", re.I),
+     ("Recruiting", "Enrolling by invitation")),
+    (re.compile(r"\b(completed|finished|ended|over|done)\b", re.I), ("Completed",)),
+    (re.compile(r"\b(stopped|terminated|withdrawn|suspended)\b", re.I), ("Terminated", "Withdrawn", "Suspended")),
+)
+PHASE_Q = re.compile(r"\bphase\s*(1|2|3|4|i{1,3}|iv)\b", re.I)
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+RESULTS_Q = re.compile(r"\b(posted|have|with|has) results\b|\bresults (posted|available)\b", re.I)
+# words of the question that are about the listing, not the topic ("which studies are recruiting")
+LISTING_WORDS = content_terms("which what any list find show are there is there studies study trials trial "
+                              "research recruiting recruit open sites site located location place places have has "
+                              "posted results phase completed finished ended already currently now people patients "
+                              "not yet started taking new enrolling sign up treatment treatments therapy test "
+                              "tests testing use using include includes including involve involving about for")
+# the fields that say what a study is about; eligibility text names many diseases a study is not about
+ABOUT_FIELDS = ("protocolSection.identificationModule", "protocolSection.conditionsModule",
+                "derivedSection.conditionBrowseModule", "protocolSection.descriptionModule.briefSummary",
+                "protocolSection.armsInterventionsModule", "page.title", "page.official_title", "page.conditions",
+                "page.what_this_research_studies", "page.summary")
+
+
+@dataclass
+class CorpusQuery:
+    statuses: tuple[str, ...] = ()
+    phase: str | None = None  # "Phase 2"
+    place: str | None = None
+    results: bool = False
+    topic: set[str] = field(default_factory=set)
+
+
+def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
+    q = CorpusQuery()
+    for rx, statuses in STATUS_FILTERS:
+        if rx.search(question):
+            q.statuses = statuses
+            break
+    m = PHASE_Q.search(question)
+    if m:
+        q.phase = "Phase " + ROMAN.get(m.group(1).lower(), m.group(1))
+    for place in sorted(places, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(place)}\b", question, re.IGNORECASE):
+            q.place = place
+            break
+    q.results = bool(RESULTS_Q.search(question))
+    named = content_terms(" ".join(x for x in (q.place or "", q.phase or "")))
+    q.topic = content_terms(question) - LISTING_WORDS - named
+    return q
+
+
+def _topic_text(s: FactSheet) -> str:
+    return " ".join([s.title, s.acronym or "", *(c.value for c in s.conditions), *(i.name for i in s.interventions),
+                     *(a.label for a in s.arms)])
+
+
+def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
+    if q.statuses and not (s.status and s.status.value in q.statuses):
+        return False
+    if q.phase and not (s.phase and q.phase in s.phase.value):
+        return False
+    if q.results and not s.has_results:
+        return False
+    return not (q.place and not _sites_in(s, q.place))
+
+
+def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[str, int]:
+    """Studies that hold every topic word in what they are about → their rank (search order first)."""
+    if not q.topic:
+        return {s.study_id: i for i, s in enumerate(sheets)}
+    held = {s.study_id: content_terms(_topic_text(s)) & q.topic for s in sheets}
+    order: list[str] = []
+    for src in search(" ".join(sorted(q.topic)), 3 * len(sheets)):
+        if src.study_id in held and src.field_path.startswith(ABOUT_FIELDS):
+            held[src.study_id] |= content_terms(src.text) & q.topic
+            order.append(src.study_id)
+    order += [s.study_id for s in sheets]
+    matching = [sid for sid in dict.fromkeys(order) if held[sid] >= q.topic]
+    return {sid: i for i, sid in enumerate(matching)}
+
+
+def _sites_in(s: FactSheet, place: str) -> list[Site]:
+    p = place.lower()
+    return [x for x in s.sites if p in (x.country.lower(), x.state.lower(), x.city.lower())]
+
+
+def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, places: Iterable[str],
+                 search: Search) -> Composed | None:
+    """The cited list of studies matching the question, those taking people first."""
+    q = parse_query(question, places)
+    if not (q.statuses or q.phase or q.place or q.results or q.topic):
+        return None
+    rank = on_topic(q, sheets, search)
+    found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
+    found.sort(key=lambda s: (not (s.status and s.status.value in OPEN_STATUSES), rank[s.study_id]))
+    w = AnswerWriter("", chunks)
+    for s in found[:MAX_STUDIES]:
+        condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \
+            if q.topic else None
+        condition = condition or (s.conditions[0] if s.conditions else None)
+        facts: list[Fact] = [f for f in (s.status, s.phase, condition) if f]
+        sites = _sites_in(s, q.place) if q.place else []
+        w.study_id = s.study_id
+        w.say("corpus.study", [f for f in (s.title_fact, *facts, *sites[:1]) if f], title=s.title, study_id=s.study_id,
+              details=", ".join(f.value for f in (s.status, s.phase) if f),
+              condition=condition.value if condition else "",
+              sites=f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else "")
+    return w.result()
