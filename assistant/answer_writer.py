@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer_templates import sentence
 from assistant.types import Citation, Source
-from trialchat.facts import Quoted
+from trialchat.facts import Person, Quoted
 from trialchat.schema import GLOSSARY_ID
 
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
@@ -50,7 +50,9 @@ class AnswerWriter:
                 if n is None:
                     self.sources.append(Source.from_chunk(cid, text, meta))
                     n = len(self.sources)
-                self.citations.append(Citation.from_source(n, self.sources[n - 1], quote))
+                cite = Citation.from_source(n, self.sources[n - 1], quote)
+                if cite not in self.citations:  # the same words cited again: one entry in the list
+                    self.citations.append(cite)
                 return n
         return None
 
@@ -75,7 +77,8 @@ class AnswerWriter:
             definition = re.split(r"(?<=[.!?])\s+", first_line.split("): ", 1)[-1])[0]
             n = self.cite(path, definition, GLOSSARY_ID)
             if n:
-                words = definition[:1].lower() + definition[1:] if definition[1:2].islower() else definition
+                # "A stage that …" → "a stage that …"; an acronym ("NCT number …") keeps its capitals
+                words = definition[:1].lower() + definition[1:] if not definition[1:2].isupper() else definition
                 term = label.split(" › ")[-1]
                 self.sentences.append(f"{sentence(key, term=term, definition=words.rstrip('.'))} [{n}].")
                 self.defined = True
@@ -84,6 +87,18 @@ class AnswerWriter:
 
     def result(self) -> Composed | None:
         return Composed(" ".join(self.sentences), self.citations, self.sources) if self.sentences else None
+
+
+PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+
+
+def person_words(p: Person) -> tuple[str, str]:
+    """(who, how to reach them): 'Gary Gilkeson', '(843) 792 - 6043 or gilkeson@musc.edu'. Some records put
+    the phone number in the affiliation ("UCB Cares, Study Director, 1-844-599-2273 (UCB)")."""
+    who = p.name + (f" ({p.role.lower()})" if p.role and p.role.lower() != "contact" else "")
+    phone = p.phone or (m.group(0).strip() if (m := PHONE_LIKE.search(p.affiliation)) else "")
+    how = " or ".join(x for x in (phone, p.email) if x)
+    return who or p.affiliation, how
 
 
 def join_words(items: list[str]) -> str:

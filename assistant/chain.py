@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.extractive import GENERIC, extractive_answer, relevance
+from assistant.answer_writer import person_words
 from assistant.compose import Composer
 from assistant.intents import INTENT_FIELDS, field_hints, path_matches
 from assistant.router import IntentRouter
@@ -35,7 +36,6 @@ TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are
 EXCERPT_CHARS = 320  # per source in the prompt: keeps the whole prompt near 400–600 tokens
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
-CONTACT_PATHS = ("centralContacts", "overallOfficials", "page.researchers")
 
 
 @dataclass
@@ -171,6 +171,10 @@ class AnswerChain:
             composed = self.p.composer.compose(intent, question, sheet) if sheet else None
         if not composed:
             return None
+        ref = self.p.catalog_loader().get(scope.study_id) if scope.study_id and scope.reason != "pinned" else None
+        if ref:  # the reader named the study (or the conversation did): say which record this is about
+            composed.text = f"About {(ref.names or [ref.title])[0]} ({ref.study_id}): " \
+                f"{composed.text[:1].lower()}{composed.text[1:]}"
         answer = Answer(text=composed.text, status="answered", citations=composed.citations,
                         sources=composed.sources, study_id=scope.study_id, intent=intent,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
@@ -219,13 +223,11 @@ class AnswerChain:
         return r.search(q, k=k, per_study=1 if not term else 2)
 
     def _contact(self, study_id: str | None) -> str | None:
-        if not study_id:
-            return None
-        got = self.p.retriever.store.vectors.get(where={"study_id": study_id}, include=["documents", "metadatas"])
-        for path_part in CONTACT_PATHS:
-            for doc, meta in zip(got["documents"], got["metadatas"]):
-                if path_part in meta.get("field_path", ""):
-                    return " ".join(doc.split("\n", 1)[-1].split())[:200]
+        """'Gary Gilkeson at (843) 792 - 6043 or gilkeson@musc.edu', from the study's fact sheet."""
+        sheet = self.p.facts(study_id) if study_id else None
+        for person in (sheet.contacts + sheet.officials)[:1] if sheet else []:
+            who, how = person_words(person)
+            return f"{who} at {how}" if how else who
         return None
 
     def _abstain(self, answer: Answer, scope: Scope) -> Answer:

@@ -10,13 +10,15 @@ Returns None when the sheet lacks the facts; the caller then falls back to retri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date, datetime
 from importlib import resources
 
 from assistant.answer_templates import has_sentence
 from assistant.corpus_list import Search, compose_list
-from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, country_words, join_words, quoted
+from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, country_words, join_words, person_words, quoted
 from assistant.textutil import content_terms, overlap
-from trialchat.facts import Fact, FactSheet, Person, Site, age_in_years, ranked_counts
+from trialchat.facts import ENDED_STATUSES, RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years, ranked_counts
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "phase", "size", "design",
@@ -51,16 +53,12 @@ def _when(fact: Fact | None) -> tuple[str, bool] | None:
     return m.group(1), (m.group(2) or "").lower() == "actual"
 
 
-def _person_words(p: Person) -> tuple[str, str]:
-    who = p.name + (f" ({p.role.lower()})" if p.role and p.role.lower() not in ("contact",) else "")
-    how = join_words([p.phone, p.email]).replace(" and ", " or ")
-    return who or p.affiliation, how
-
-
 class Composer:
-    def __init__(self, chunks: ChunkLookup, places: frozenset[str] = frozenset()):
+    def __init__(self, chunks: ChunkLookup, places: frozenset[str] = frozenset(),
+                 today: Callable[[], date] = date.today):
         self.chunks = chunks
         self.places = places
+        self.today = today  # to tell a record's expected dates that have passed
 
     def compose(self, intent: str, question: str, sheet: FactSheet) -> Composed | None:
         if intent not in COMPOSED_INTENTS:
@@ -88,7 +86,7 @@ class Composer:
         return w.result()
 
     # ---- status, phase, size, dates ----
-    def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+    def _status_sentence(self, w: AnswerWriter, s: FactSheet) -> None:
         if not s.status:
             return
         key = re.sub(r"[^a-z]+", "_", s.status.value.lower()).strip("_")
@@ -99,11 +97,33 @@ class Composer:
             w.say(f"status.{key}", s.status)
         else:
             w.say("status.other", s.status, status=s.status.value)
+
+    def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None:
+        """Who-can-join and where answers start by saying so when the study is not taking people."""
+        if s.status and s.status.value not in RECRUITING_STATUSES:
+            self._status_sentence(w, s)
+
+    def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        if not s.status:
+            return
+        self._status_sentence(w, s)
         if s.why_stopped:
             w.say("status.why_stopped", s.why_stopped, why=s.why_stopped.value)
         when = _when(s.last_update)
         if when and s.last_update:
             w.say("status.as_of", s.last_update, date=when[0])
+        end = _when(s.completion)
+        if s.status.value in RECRUITING_STATUSES and end and s.completion and not end[1] and self._passed(end[0]):
+            w.say("status.stale", s.completion, date=end[0])
+
+    def _passed(self, when: str) -> bool:
+        """Whether a record date ('June 2023', 'June 14, 2023') is before today."""
+        for fmt in ("%B %d, %Y", "%B %Y", "%Y-%m-%d", "%Y-%m", "%Y"):
+            try:
+                return datetime.strptime(when, fmt).date() < self.today()
+            except ValueError:
+                continue
+        return False
 
     def _phase(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.phase:
@@ -222,16 +242,16 @@ class Composer:
 
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         for p in s.contacts[:2]:
-            who, how = _person_words(p)
+            who, how = person_words(p)
             w.say("contact.person", p, who=who, how=how)
         for p in s.officials[:2]:
-            who, _ = _person_words(p)
+            who, _ = person_words(p)
             w.say("contact.official", p, who=who + (f", {p.affiliation}" if p.affiliation else ""))
 
     def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool:
         """Close an eligibility answer by naming who decides, with their contact when the record has one."""
         for p in (s.contacts or s.officials)[:1]:
-            who, how = _person_words(p)
+            who, how = person_words(p)
             return w.say("can_i_join.team", p, who=who, how=how)
         return False
 
@@ -252,6 +272,7 @@ class Composer:
             w.say(key, s.sex)
 
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        self._not_open_note(w, s)
         self._age_sex(w, s)
         if s.healthy_volunteers:
             yes = s.healthy_volunteers.value.lower().endswith("yes")
@@ -274,6 +295,12 @@ class Composer:
         if age is not None and age > 120:
             age = None
         male, female = bool(_MALE_Q.search(q)), bool(_FEMALE_Q.search(q))
+        cm = _CONDITION_Q.search(q)
+        condition = cm.group(1).strip() if cm and cm.group(1).strip().lower() not in _NOT_CONDITIONS else ""
+        if age is None and male == female and not condition:  # nothing personal to compare: the general rules
+            self._who_can_join(w, q, s)
+            return
+        self._not_open_note(w, s)
         if age is not None or male != female:
             self._age_sex(w, s)
         if age is not None and (s.min_age or s.max_age):
@@ -287,13 +314,9 @@ class Composer:
             fits = sex.startswith("all") or (female and sex.startswith(("female", "women"))) or \
                 (male and sex.startswith(("male", "men")))
             w.say("can_i_join.sex_yes" if fits else "can_i_join.sex_no", s.sex, who="a man" if male else "a woman")
-        cm = _CONDITION_Q.search(q)
-        condition = cm.group(1).strip() if cm and cm.group(1).strip().lower() not in _NOT_CONDITIONS else ""
         if condition:
             self._condition(w, condition, s)
-        if not w.sentences:  # nothing personal we could compare: give the general rules
-            self._who_can_join(w, q, s)
-        elif not self.team_sentence(w, s):
+        if not self.team_sentence(w, s):
             w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f])
 
     def _condition(self, w: AnswerWriter, condition: str, s: FactSheet) -> None:
@@ -323,20 +346,21 @@ class Composer:
         ranked = ranked_counts(x.country for x in s.sites if x.country)
         place, matched = self._place_in(q, s)
         if place and matched:
-            shown = "; ".join(_site_words(x) for x in matched[:MAX_LISTED])
+            shown = "; ".join(_site_words(x, place) for x in matched[:MAX_LISTED])
             rest = f" and {len(matched) - MAX_LISTED} more" if len(matched) > MAX_LISTED else ""
             w.say("where.in_place", list(matched[:MAX_LISTED]), place=place, n=len(matched), list=shown + rest)
         elif place:
             w.say("where.not_in_place", summary, place=place,
                   countries=join_words([c for c, _ in ranked[:10]]) or "other places")
         elif len(s.sites) == 1:
-            w.say("where.one_site", s.sites[0], place=_site_words(s.sites[0]))
+            w.say("where.one_site_past" if _ended(s) else "where.one_site", s.sites[0], place=_site_words(s.sites[0]))
         else:
             self._all_sites(w, s, summary, ranked)
+        self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
 
     def _all_sites(self, w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[str, int]]) -> None:
         n = len(ranked)
-        w.say("where.summary", summary, sites=f"{len(s.sites)} sites",
+        w.say("where.summary_past" if _ended(s) else "where.summary", summary, sites=f"{len(s.sites)} sites",
               countries=f"{n} countries" if n > 1 else (country_words(ranked[0][0]) if ranked else "the places listed"))
         if n > 1:
             rest = f", and {n - 10} more countries" if n > 10 else ""
@@ -386,10 +410,19 @@ TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_bli
               ("completed", "status"), ("terminated", "status"), ("healthy_volunteers", "who_can_join"),
               ("age_limits", "who_can_join"), ("sex_eligibility", "who_can_join"), ("sponsor", "sponsor"),
               ("observational", "design"), ("interventional", "design"), ("registry", "design"))
+SITE_CODE = re.compile(r"\s*/?\s*ID#\s*\d+\s*$")
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 ROLE_WORDS = {"participant": "the people taking part", "care provider": "their doctors and nurses",
               "investigator": "the researchers", "outcomes assessor": "the people who check the results"}
 
 
-def _site_words(site: Site) -> str:
-    return ", ".join(x for x in (site.facility, site.city, site.state, site.country) if x)
+def _site_words(site: Site, place: str = "") -> str:
+    """'Emory University, Atlanta, Georgia, United States'; within a place asked about, only what is
+    not the place itself; without registry site codes ("… /ID# 254767")."""
+    facility = SITE_CODE.sub("", site.facility)
+    parts = [facility, site.city] + ([] if place else [site.state, site.country])
+    return ", ".join(x for x in parts if x and x.lower() != place.lower())
+
+
+def _ended(s: FactSheet) -> bool:
+    return bool(s.status and s.status.value in ENDED_STATUSES)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
-from trialchat.facts import Fact, FactSheet, Site
+from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site
 
 Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
 
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
-OPEN_STATUSES = ("Recruiting", "Not yet recruiting", "Enrolling by invitation")
+LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)
 STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"\bnot (yet )?(recruiting|open|started)\b", re.I), ("Not yet recruiting",)),
@@ -116,7 +116,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         return None
     rank = on_topic(q, sheets, search)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
-    found.sort(key=lambda s: (not (s.status and s.status.value in OPEN_STATUSES), rank[s.study_id]))
+    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), rank[s.study_id]))
     w = AnswerWriter("", chunks)
     for s in found[:MAX_STUDIES]:
         condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \

@@ -15,6 +15,8 @@ from trialchat.schema import Study, StudyField
 P = "protocolSection."
 # the plain-language page lists sites as "- FACILITY — CITY, COUNTRY (STATUS)"
 _PAGE_SITE = re.compile(r"^-?\s*(?P<facility>.+?)\s+—\s+(?P<city>[^,]+),\s*(?P<country>[^()]+?)\s*(?:\((?P<status>[^)]+)\))?$")
+# and its researchers as "- Principal investigator: NAME — AFFILIATION"
+_PAGE_PERSON = re.compile(r"^-?\s*(?P<role>[^:]+):\s*(?P<name>.+?)(?:\s+—\s+(?P<affiliation>.+))?$")
 
 SCALARS = {  # field path → parts that are single facts on the sheet
     P + "statusModule.overallStatus": ("status", "why_stopped"),
@@ -95,6 +97,13 @@ def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
     elif field.path in PAGE_SCALARS:
         value = field.text.strip()
         setattr(sheet, PAGE_SCALARS[field.path], Fact(value=value, path=field.path, quote=value))
+    elif field.path == "page.researchers":  # "- Principal investigator: GILKESON, GARY S — MEDICAL UNIVERSITY …"
+        for line in field.text.split("\n"):
+            m = _PAGE_PERSON.match(line.strip())
+            if m:
+                sheet.officials.append(Person(path=field.path, quote=line.strip().lstrip("- ").strip(),
+                                              **{k: (m.group(k) or "").strip() for k in ("role", "name",
+                                                                                         "affiliation")}))
     elif field.path == "page.where_this_research_is_happening":
         for line in field.text.split("\n"):
             m = _PAGE_SITE.match(line.strip())

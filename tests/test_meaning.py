@@ -155,10 +155,10 @@ def test_composed_answers_need_no_model(sample_settings, sample_store):
 
 
 # ---------------- the router ----------------
-def test_rules_catch_exact_cases():
+def test_the_rule_catches_definitions_only():
     assert rule_intent("What does double-blind mean?") == "term"
-    assert rule_intent("can i join if i'm 70") == "can_i_join"
-    assert rule_intent("Who can join?") is None
+    assert rule_intent("what is a placebo") == "term"
+    assert rule_intent("can i join if i'm 70") is None and rule_intent("Who can join?") is None
 
 
 def test_router_accuracy_on_the_held_out_paraphrases(embeddings):
@@ -167,7 +167,7 @@ def test_router_accuracy_on_the_held_out_paraphrases(embeddings):
     router = IntentRouter(embeddings)
     right = sum(router.route(r["question"]).intent == r["intent"] for r in rows)
     assert {r["intent"] for r in rows} <= set(INTENTS)
-    assert right / len(rows) >= 0.8, right / len(rows)  # measured 0.83; the goal is 0.95
+    assert right / len(rows) >= 0.95, right / len(rows)  # measured 0.984
 
 
 # ---------------- questions across studies ----------------
@@ -187,8 +187,8 @@ def test_corpus_list_with_a_place_counts_the_sites_there(service):
     assert open_first.index("Recruiting") < open_first.index("Not yet recruiting")
 
 
-def test_a_question_with_words_of_another_intent_is_not_answered_as_the_nearest_one(service, embeddings):
+def test_a_question_about_something_else_is_not_answered_with_a_nearby_fact(service, embeddings):
     route = IntentRouter(embeddings).route("How much are participants paid?")
-    assert not route.confident and "paid" in " ".join(route.unexplained) or route.intent == "other"
+    assert route.intent == "other" or not route.confident
     answer = service.ask("How much are participants paid?", "NCT02633163")
     assert "81" not in answer.text  # the enrollment is not an answer about payment

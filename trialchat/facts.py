@@ -18,6 +18,10 @@ _YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25
               "minute": 1 / 525960}
 
 
+RECRUITING_STATUSES = ("Recruiting", "Enrolling by invitation")  # taking people now
+ENDED_STATUSES = ("Completed", "Terminated", "Withdrawn")
+
+
 class Quoted(BaseModel):
     """Where a fact was read: what a citation needs."""
 
