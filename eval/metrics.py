@@ -251,6 +251,7 @@ class QuestionScore:
     """What aggregation needs from one question's record."""
 
     kind: str = "general"
+    intent: str = "none"  # what the router chose ("none": not routed, or a configuration without a router)
     error: bool = False
     study_recall: float | None = None
     field_recall: float | None = None
@@ -298,6 +299,11 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
     return out
 
 
+def aggregate_by(scores: Sequence[QuestionScore], attribute: str) -> dict[str, dict[str, float | int | None]]:
+    """Figures per value of a question attribute ("kind", "intent")."""
+    groups = sorted({getattr(s, attribute) for s in scores})
+    return {g: aggregate([s for s in scores if getattr(s, attribute) == g]) for g in groups}
+
+
 def aggregate_by_kind(scores: Sequence[QuestionScore]) -> dict[str, dict[str, float | int | None]]:
-    kinds = sorted({s.kind for s in scores})
-    return {k: aggregate([s for s in scores if s.kind == k]) for k in kinds}
+    return aggregate_by(scores, "kind")

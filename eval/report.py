@@ -70,6 +70,19 @@ def by_kind_tables(results: dict) -> str:
     return "\n\n".join(out)
 
 
+def by_intent_table(results: dict) -> str:
+    """Answer correctness, reading grade and first-text latency per routed intent, configurations side by side."""
+    names = list(results["configs"])
+    intents = sorted({i for c in results["configs"].values() for i in c.get("by_intent", {})})
+    if not intents:
+        return ""
+    keys = ("n", "answer_correct", "reading_grade", "first_token_ms_p50")
+    header = ["intent"] + [f"{LABELS.get(k, k)} `{n}`" for n in names for k in keys]
+    rows = [[intent] + [fmt(k, results["configs"][n].get("by_intent", {}).get(intent, {}).get(k))
+                        for n in names for k in keys] for intent in intents]
+    return _table(header, rows)
+
+
 def badness(q: dict) -> float:
     """Higher = worse: errors, then wrong status / answer, then retrieval misses."""
     if q.get("error"):
@@ -146,7 +159,11 @@ def render_report(results: dict, worst: int = 8) -> str:
     plots = results.get("plots") or {}
     if plots:
         parts += ["## Plots", ""] + [f"![{name}]({file})" for name, file in plots.items()] + [""]
-    parts += ["## By kind", "", by_kind_tables(results), "", "## Worst questions", ""]
+    parts += ["## By kind", "", by_kind_tables(results), ""]
+    intent_table = by_intent_table(results)
+    if intent_table:
+        parts += ["## By intent (as routed; `none` = not routed or no router)", "", intent_table, ""]
+    parts += ["## Worst questions", ""]
     for n in names:
         parts += [f"### `{n}`", "", worst_questions(results["configs"][n], worst), ""]
     return "\n".join(parts).rstrip() + "\n"

@@ -131,7 +131,8 @@ def score_question(q: Question, sources: list[Source], final: Answer | None, ms:
             grade = M.reading_grade(final.text)
     score = M.QuestionScore(
         # a correct decline retrieves nothing by design: its study recall would only punish it
-        kind=q.kind, study_recall=M.study_recall(items, targets, k) if q.expect != "decline" else None,
+        kind=q.kind, intent=(final.intent if final and final.intent else "none"),
+        study_recall=M.study_recall(items, targets, k) if q.expect != "decline" else None,
         field_recall=M.field_recall(items, targets, q.expected_fields, k), hit_rank=rank,
         scored_retrieval=bool(q.expected_fields), correct=M.answer_correct(answer, q.expected_answer),
         expect_ok=M.expect_ok(q.expect, status), citations_ok=checks, cited_sentences=cited, sentences=n_sent,
@@ -139,7 +140,7 @@ def score_question(q: Question, sources: list[Source], final: Answer | None, ms:
     record = {
         "id": q.id, "kind": q.kind, "question": q.question, "study_id": q.study_id, "expect": q.expect,
         "expected_fields": q.expected_fields, "expected_answer": q.expected_answer,
-        "status": status, "answer": answer,
+        "status": status, "answer": answer, "intent": final.intent if final else None,
         "citations": [c.model_dump() for c in final.citations] if (final and generated) else [],
         "citations_verified": checks,
         "retrieved": [_retrieved(s) for s in top],
@@ -202,7 +203,8 @@ def run_config(config: EvalConfig, questions: Sequence[Question], k: int, factor
 
 def _finish(out: dict, pairs: list[tuple[dict, M.QuestionScore]]) -> dict:
     scores = [s for _, s in pairs]
-    out.update(metrics=M.aggregate(scores), by_kind=M.aggregate_by_kind(scores), questions=[r for r, _ in pairs])
+    out.update(metrics=M.aggregate(scores), by_kind=M.aggregate_by_kind(scores),
+               by_intent=M.aggregate_by(scores, "intent"), questions=[r for r, _ in pairs])
     return out
 
 

@@ -67,8 +67,11 @@ def test_chat_pick_ask_cite_follow_up_feedback(page, live_app, real_corpus):
     assert STUDY in page.locator("#tc-sources .tc-src-head").first.inner_text()
 
     # a citation: study ID, field label, the quote highlighted in the field's text, a link to the public page
+    # the study is completed: the answer says so first, then the rules for who could join
+    summaries = page.locator("#tc-chat .tc-cite summary").all_inner_texts()
+    assert summaries[0].startswith(f"[1] {STUDY} · Status › Overall status")
+    assert any(f"{STUDY} · Eligibility › Inclusion criteria" in s for s in summaries)
     cite = page.locator("#tc-chat .tc-cite").first
-    assert cite.locator("summary").inner_text().startswith(f"[1] {STUDY} · Eligibility")
     cite.locator("summary").click()
     mark = cite.locator(".tc-field mark")
     mark.wait_for(state="visible")
