@@ -9,7 +9,8 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from assistant.chain import AnswerChain, ChainParts
-from assistant.compose import Composer, load_places
+from assistant.compose import Composer
+from assistant.compose_where import load_places
 from assistant.router import IntentRouter
 from assistant.verify import Similarity
 from assistant.protocols import StudySummary

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import country_words
+from assistant.answer_writer import country_words
 from assistant.router import INTENTS, IntentRouter, rule_intent
 from assistant.service import build_answer_service
 from assistant.textutil import split_sentences

@@ -1,0 +1,85 @@
+"""The answer to "where is it?": the study's sites from its fact sheet, counted, filtered or absent."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from assistant.answer_writer import AnswerWriter, country_words, join_words
+from trialchat.facts import ENDED_STATUSES, FactSheet, Site, ranked_counts
+
+MAX_SITES_LISTED = 6  # sites named in one sentence before "and N more"
+SITE_CODE = re.compile(r"\s*/?\s*ID#\s*\d+\s*$")  # "… /ID# 254767": a sponsor's site code, not a name
+PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
+
+
+def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str]) -> None:
+    """Every site counted by country (and U.S. state), or the sites in a place the question names
+    ("Is there a site in Arizona?"), or that none is listed there."""
+    summary: list = [s.sites_summary] if s.sites_summary else s.sites[:3]
+    ranked = ranked_counts(x.country for x in s.sites if x.country)
+    place, matched = place_in(q, s, places)
+    if place and matched:
+        shown = "; ".join(_site_words(x, place) for x in matched[:MAX_SITES_LISTED])
+        rest = f" and {len(matched) - MAX_SITES_LISTED} more" if len(matched) > MAX_SITES_LISTED else ""
+        w.say("where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched), list=shown + rest)
+    elif place:
+        w.say("where.not_in_place", summary, place=place,
+              countries=join_words([c for c, _ in ranked[:10]]) or "other places")
+    elif len(s.sites) == 1:
+        w.say("where.one_site_past" if _ended(s) else "where.one_site", s.sites[0], place=_site_words(s.sites[0]))
+    else:
+        _all_sites(w, s, summary, ranked)
+
+
+def _all_sites(w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[str, int]]) -> None:
+    n = len(ranked)
+    w.say("where.summary_past" if _ended(s) else "where.summary", summary, sites=f"{len(s.sites)} sites",
+          countries=f"{n} countries" if n > 1 else (country_words(ranked[0][0]) if ranked else "the places listed"))
+    if n > 1:
+        rest = f", and {n - 10} more countries" if n > 10 else ""
+        w.say("where.countries", summary, list=", ".join(f"{c} ({k})" for c, k in ranked[:10]) + rest)
+    if s.sites_by_us_state:
+        top = ranked_counts(x.state for x in s.sites if x.country == "United States" and x.state)
+        shown = ", ".join(f"{st} ({k})" for st, k in top[:10]) + \
+            (f", and {len(top) - 10} more states" if len(top) > 10 else "")
+        w.say("where.states", s.sites_by_us_state, list=shown)
+    cities = list(dict.fromkeys(x.city for x in s.sites if x.city))
+    if cities and (n <= 1 or len(s.sites) <= 12):
+        picked = [next(x for x in s.sites if x.city == c) for c in cities[:5]]
+        w.say("where.cities", picked, list=", ".join(cities[:5]) + (" and others" if len(cities) > 5 else ""))
+
+
+def place_in(q: str, s: FactSheet, places: frozenset[str]) -> tuple[str, list[Site]]:
+    """A place named in the question, and the sites there ([] when none is listed there)."""
+    names: dict[str, list[Site]] = {}
+    spelled: dict[str, str] = {}
+    for site in s.sites:
+        for value in (site.country, site.state, site.city):
+            if value and len(value) > 2:
+                names.setdefault(value.lower(), []).append(site)
+                spelled.setdefault(value.lower(), value)
+    for value in places:
+        names.setdefault(value.lower(), [])
+        spelled.setdefault(value.lower(), value)
+    for name in sorted(names, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(name)}\b", q, re.IGNORECASE):
+            return spelled[name], names.get(PLACE_ALIASES.get(name, name), [])
+    return "", []
+
+
+def load_places() -> frozenset[str]:
+    """Place names a question may name (``assistant/routing/places.txt``), beyond the study's own sites."""
+    text = resources.files("assistant").joinpath("routing", "places.txt").read_text("utf-8")
+    return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def _site_words(site: Site, place: str = "") -> str:
+    """'Emory University, Atlanta, Georgia, United States'; within a place asked about, only what is
+    not the place itself; without registry site codes ("… /ID# 254767")."""
+    facility = SITE_CODE.sub("", site.facility)
+    parts = [facility, site.city] + ([] if place else [site.state, site.country])
+    return ", ".join(x for x in parts if x and x.lower() != place.lower())
+
+
+def _ended(s: FactSheet) -> bool:
+    return bool(s.status and s.status.value in ENDED_STATUSES)
