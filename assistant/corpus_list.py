@@ -24,9 +24,10 @@ LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking pe
 # status words → the record statuses they mean (the first pattern that matches wins)
 STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"\bnot (yet )?(recruiting|open|started)\b", re.I), ("Not yet recruiting",)),
-    (re.compile(r"\b(recruiting|recruit|enrolling|open to|taking (new )?(people|patients)|sign ?up)\b", re.I),
+    (re.compile(r"\b(recruiting|recruit|enrolling|taking (new )?(people|patients)|sign ?up)\b", re.I),
      ("Recruiting", "Enrolling by invitation")),
-    (re.compile(r"\b(completed|finished|ended|over|done)\b", re.I), ("Completed",)),
+    # not "over" or "open to": "studies for people over 65", "open to children" are about who can join
+    (re.compile(r"\b(completed|finished|ended)\b", re.I), ("Completed",)),
     (re.compile(r"\b(stopped|terminated|withdrawn|suspended)\b", re.I), ("Terminated", "Withdrawn", "Suspended")),
 )
 PHASE_Q = re.compile(r"\bphase\s*(1|2|3|4|i{1,3}|iv)\b", re.I)

@@ -192,3 +192,10 @@ def test_a_question_about_something_else_is_not_answered_with_a_nearby_fact(serv
     assert route.intent == "other" or not route.confident
     answer = service.ask("How much are participants paid?", "NCT02633163")
     assert "81" not in answer.text  # the enrollment is not an answer about payment
+
+
+def test_corpus_words_about_age_are_not_read_as_a_status():
+    from assistant.corpus_list import parse_query
+    assert parse_query("Which studies are open to people over 65?", []).statuses == ()
+    assert parse_query("Which lupus studies are recruiting?", []).statuses == ("Recruiting", "Enrolling by invitation")
+    assert parse_query("Which studies have sites in Spain?", ["Spain"]).place == "Spain"
