@@ -94,7 +94,7 @@ class Composer:
             last = s.status.quote if "Last known status" in s.status.quote else s.status.value
             w.say("status.unknown", s.status, last=last)
         elif has_sentence(f"status.{key}"):
-            w.say(f"status.{key}", s.status)
+            w.say(f"status.{key}", s.status, status=s.status.value)
         else:
             w.say("status.other", s.status, status=s.status.value)
 
@@ -354,5 +354,8 @@ TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_bli
               ("completed", "status"), ("terminated", "status"), ("healthy_volunteers", "who_can_join"),
               ("age_limits", "who_can_join"), ("sex_eligibility", "who_can_join"), ("sponsor", "sponsor"),
               ("observational", "design"), ("interventional", "design"), ("registry", "design"))
-ROLE_WORDS = {"participant": "the people taking part", "care provider": "their doctors and nurses",
-              "investigator": "the researchers", "outcomes assessor": "the people who check the results"}
+# who is masked, in plain words, with the record's own word after it (so the reader can match the record)
+ROLE_WORDS = {"participant": "the people taking part (participants)",
+              "care provider": "their doctors and nurses (care providers)",
+              "investigator": "the researchers (investigators)",
+              "outcomes assessor": "the people who check the results (outcomes assessors)"}
