@@ -112,7 +112,7 @@ class AnswerChain:
         # that intent: retrieval reads the whole question instead
         intent = route.intent if route and route.confident else None
         if scope.study_id and intent and self.p.composer and not scope.unknown_id:
-            composed = self._composed(intent, guard.question, scope)
+            composed = self._composed(intent, guard.question, scope, route.also if route else ())
             if composed:
                 yield from composed
                 return
@@ -154,7 +154,7 @@ class AnswerChain:
         yield from self._generate(answer, scope, sources, guard.question, hints)
 
     # ---------------- steps ----------------
-    def _composed(self, intent: str, question: str, scope: Scope) -> list[AnswerEvent] | None:
+    def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = ()) -> list[AnswerEvent] | None:
         """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
         if not self.p.composer:
             return None
@@ -168,7 +168,7 @@ class AnswerChain:
             composed = self.p.composer.term(question, entry.field_path, sheet) \
                 if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
         else:
-            composed = self.p.composer.compose(intent, question, sheet) if sheet else None
+            composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
         if not composed:
             return None
         ref = self.p.catalog_loader().get(scope.study_id) if scope.study_id and scope.reason != "pinned" else None

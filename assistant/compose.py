@@ -25,14 +25,19 @@ COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "
                               "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates"})
 MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
+MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
+BULLET = re.compile(r"^[*•-]\s*")
 SHOWN_CRITERIA = 3  # inclusion and exclusion items shown before "N more"
 _AGE_Q = re.compile(r"(?:\b(?:i'?m|i am|at|aged?|is|turning|turned|he's|she's|of)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|mg|cm)))"
-                    r"|\b(\d{1,3})\s*(?:years?|yrs?|yo|y/o)\b", re.IGNORECASE)
+                    r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b", re.IGNORECASE)
 _MALE_Q = re.compile(r"\b(man|male|guy|boy|he|him|husband|son|father|dad|grandpa|brother)\b", re.IGNORECASE)
 _FEMALE_Q = re.compile(r"\b(woman|women|female|girl|lady|she|her|wife|daughter|mother|mom|mum|grandma|sister|"
                        r"pregnant)\b", re.IGNORECASE)
 _CONDITION_Q = re.compile(r"\b(?:with|have|has|had|got|diagnosed with)\s+(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
-                          r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bdo\b))", re.IGNORECASE)
+                          r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bdo\b|\bjoin\b|"
+                          r"\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b))", re.IGNORECASE)
+# "a few years ago", "last year": when, not what
+_TIME_WORDS = content_terms("a few years ago last year month months week weeks recently since now still yet")
 _NOT_CONDITIONS = {"question", "questions", "a question", "kids", "children", "time"}
 
 
@@ -60,11 +65,13 @@ class Composer:
         self.places = places
         self.today = today  # to tell a record's expected dates that have passed
 
-    def compose(self, intent: str, question: str, sheet: FactSheet) -> Composed | None:
+    def compose(self, intent: str, question: str, sheet: FactSheet, also: tuple[str, ...] = ()) -> Composed | None:
+        """The answer to ``intent`` (and to ``also``, a second part of the question), or None."""
         if intent not in COMPOSED_INTENTS:
             return None
         w = AnswerWriter(sheet.study_id, self.chunks)
-        getattr(self, f"_{intent}")(w, question, sheet)
+        for part in (intent, *[a for a in also if a in COMPOSED_INTENTS and a != intent]):
+            getattr(self, f"_{part}")(w, question, sheet)
         return w.result()
 
     def corpus(self, question: str, sheets: list[FactSheet], search: Search) -> Composed | None:
@@ -150,7 +157,8 @@ class Composer:
         for fact, name in ((s.start, "start"), (s.primary_completion, "primary"), (s.completion, "end")):
             when = _when(fact)
             if when and fact:
-                w.say(f"dates.{name}_{'past' if when[1] else 'future'}", fact, date=when[0])
+                on_or_in = "on" if re.search(r"\d{1,2}, \d{4}", when[0]) else "in"  # "on June 30, 2023", "in June 2023"
+                w.say(f"dates.{name}_{'past' if when[1] else 'future'}", fact, date=when[0], when=f"{on_or_in} {when[0]}")
 
     # ---- design ----
     def _design(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
@@ -181,7 +189,7 @@ class Composer:
         key = "randomization.randomized" if a == "randomized" else "randomization.non_randomized" \
             if a in ("non-randomized", "nonrandomized") else "randomization.single_group" \
             if a in ("not applicable", "na", "n/a") else "randomization.other"
-        w.say(key, s.allocation, allocation=s.allocation.value)
+        w.say(key, s.allocation, allocation=s.allocation.value)  # the record's word follows the plain answer
         if key == "randomization.randomized":
             w.gloss("glossary.means", "randomized")
 
@@ -208,17 +216,17 @@ class Composer:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
 
     def _treatment(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        if s.study_type and s.study_type.value.lower().startswith("observational"):
+            w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
         real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
-        described = [a for a in s.arms if a.description][:3]
-        for a in described:
+        for i in [i for i in real if i.description][:MAX_TREATMENTS]:  # how it is given: form, dose, route
+            lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
+            w.say("treatment.given", [(i.path, ln) for ln in lines], name=i.name,
+                  description="; ".join(BULLET.sub("", ln) for ln in lines))
+        for a in [a for a in s.arms if a.description][:MAX_TREATMENTS]:  # what each group gets, how often
             w.say("treatment.group", [(a.path, a.description)], label=a.label, description=a.description)
-        if not described:
-            for i in real[:3]:
-                if i.description:
-                    w.say("treatment.given", [(i.path, i.description.split("\n")[0])], name=i.name,
-                          description=i.description.split("\n")[0])
 
     # ---- outcomes, sponsor, contact ----
     def _outcomes(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
@@ -320,12 +328,16 @@ class Composer:
             w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f])
 
     def _condition(self, w: AnswerWriter, condition: str, s: FactSheet) -> None:
-        terms = content_terms(condition) - {"diseas", "condit", "problem", "histori"}
+        terms = content_terms(condition) - {"diseas", "condit", "problem", "histori"} - _TIME_WORDS
         if not terms:
             return
 
+        def spelled_out(text: str) -> str:  # "Diagnosis of AS" → "… AS Ankylosing Spondylitis"
+            return text + "".join(f" {long}" for short, long in s.abbreviations.items()
+                                  if re.search(rf"\b{re.escape(short)}\b", text))
+
         def best(items: list[Fact]) -> Fact | None:
-            scored = [(overlap(terms, content_terms(i.value)), i) for i in items]
+            scored = [(overlap(terms, content_terms(spelled_out(i.value))), i) for i in items]
             top = max(scored, key=lambda t: t[0], default=(0.0, None))
             return top[1] if top[0] >= 0.5 else None
 
@@ -353,6 +365,8 @@ TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_bli
               ("recruit", "status"), ("not_yet_recruiting", "status"), ("active_not_recruiting", "status"),
               ("completed", "status"), ("terminated", "status"), ("healthy_volunteers", "who_can_join"),
               ("age_limits", "who_can_join"), ("sex_eligibility", "who_can_join"), ("sponsor", "sponsor"),
+              ("primary_outcome", "outcomes"), ("secondary_outcome", "outcomes"), ("outcome_measure", "outcomes"),
+              ("endpoint", "outcomes"), ("time_frame", "outcomes"),
               ("observational", "design"), ("interventional", "design"), ("registry", "design"))
 # who is masked, in plain words, with the record's own word after it (so the reader can match the record)
 ROLE_WORDS = {"participant": "the people taking part (participants)",

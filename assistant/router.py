@@ -31,6 +31,8 @@ INTENTS = ("where", "who_can_join", "can_i_join", "status", "phase", "size", "de
            "treatment", "outcomes", "sponsor", "contact", "dates", "results", "term", "corpus", "other")
 BANK = "intent_examples.jsonl"
 MIN_CONFIDENCE = 0.4  # below this probability the intent is a guess: the question is read whole instead
+SECOND_INTENT = 0.2  # a runner-up this likely, in a question joined by "and", is asked about too
+JOINED_RE = re.compile(r"\b(and|also|plus)\b|&", re.IGNORECASE)
 REGULARIZATION_C = 4.0
 
 # "what does double-blind mean", "what is a placebo": a definition, whatever the term
@@ -50,6 +52,7 @@ class Route:
     intent: str
     score: float  # the classifier's probability for the intent (1.0 for the rule)
     by: str  # "rule" | "classifier"
+    also: tuple[str, ...] = ()  # a second intent the question asks about too ("Is it blinded, and randomized?")
 
     @property
     def confident(self) -> bool:
@@ -123,5 +126,7 @@ class IntentRouter:
         ngrams, classifier = self._model()
         vector = np.asarray([self.embeddings.embed_query(question)], dtype=np.float32)
         probabilities = classifier.predict_proba(hstack([csr_matrix(vector), ngrams.transform([question])]).tocsr())[0]
-        best = int(np.argmax(probabilities))
-        return Route(str(classifier.classes_[best]), float(probabilities[best]), "classifier")
+        first, second = (int(i) for i in np.argsort(-probabilities)[:2])
+        also = (str(classifier.classes_[second]),) \
+            if probabilities[second] >= SECOND_INTENT and JOINED_RE.search(question) else ()
+        return Route(str(classifier.classes_[first]), float(probabilities[first]), "classifier", also)

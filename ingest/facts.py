@@ -18,6 +18,8 @@ _PAGE_SITE = re.compile(r"^-?\s*(?P<facility>.+?)\s+—\s+(?P<city>[^,]+),\s*(?P
 # and its researchers as "- Principal investigator: NAME — AFFILIATION"
 _PAGE_PERSON = re.compile(r"^-?\s*(?P<role>[^:]+):\s*(?P<name>.+?)(?:\s+—\s+(?P<affiliation>.+))?$")
 
+_DEFINED_SHORT = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,6})\(([A-Za-z][A-Za-z0-9]{1,7})\)")
+
 SCALARS = {  # field path → parts that are single facts on the sheet
     P + "statusModule.overallStatus": ("status", "why_stopped"),
     P + "statusModule": ("start", "primary_completion", "completion", "last_update"),
@@ -113,6 +115,20 @@ def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
                                                                                    "status")}))
 
 
+def abbreviations(texts: list[str]) -> dict[str, str]:
+    """Short forms defined in the text as "Long Form Words (LFW)": the words before the brackets whose
+    initials spell the short form's capitals."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in _DEFINED_SHORT.finditer(text):
+            short = m.group(2)
+            caps = [c for c in short if c.isupper()]
+            words = m.group(1).split()[-len(caps):] if caps else []
+            if len(words) == len(caps) and [w[0].upper() for w in words] == caps:
+                out.setdefault(short, " ".join(words))
+    return out
+
+
 def fact_sheet(study: Study) -> FactSheet:
     sheet = FactSheet(study_id=study.study_id, title=study.title, acronym=study.acronym,
                       source_url=study.source_url)
@@ -136,4 +152,5 @@ def fact_sheet(study: Study) -> FactSheet:
             sheet.has_results = True
         else:
             _add_list_item(sheet, field)
+    sheet.abbreviations = abbreviations([study.official_title or "", *(f.text for f in study.fields)])
     return sheet

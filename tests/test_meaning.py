@@ -199,3 +199,15 @@ def test_corpus_words_about_age_are_not_read_as_a_status():
     assert parse_query("Which studies are open to people over 65?", []).statuses == ()
     assert parse_query("Which lupus studies are recruiting?", []).statuses == ("Recruiting", "Enrolling by invitation")
     assert parse_query("Which studies have sites in Spain?", ["Spain"]).place == "Spain"
+
+
+def test_can_i_join_reads_hyphenated_ages_and_spelled_out_short_forms(service):
+    older = service.ask("Can a 68-year-old with lupus nephritis join?", "NCT03673748")
+    assert "at 68, you would be outside" in older.text
+    spelled = service.ask("I've been diagnosed with ankylosing spondylitis. Could I have joined?", "NCT02552212")
+    assert "cannot join" in spelled.text and "Diagnosis of AS" in spelled.text
+
+
+def test_a_question_in_two_parts_gets_both_answers(service):
+    answer = service.ask("Is it blinded, and is it randomized?", "NCT07247227")
+    assert "open-label" in answer.text and "Non-Randomized" in answer.text

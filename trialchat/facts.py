@@ -105,6 +105,9 @@ class FactSheet(BaseModel):
     exclusion: list[Fact] = Field(default_factory=list)
     criteria: list[Fact] = Field(default_factory=list)  # criteria the record gives without the two headings
     has_results: bool = False
+    # short forms the record defines, "Ankylosing Spondylitis (AS)" → {"AS": "Ankylosing Spondylitis"}, so a
+    # question in words matches a criterion in letters ("Diagnosis of AS or any other Inflammatory Arthritis")
+    abbreviations: dict[str, str] = Field(default_factory=dict)
 
 
 def age_in_years(text: str | None) -> float | None:
