@@ -25,6 +25,7 @@ COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "
                               "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates"})
 MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
+LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
 BULLET = re.compile(r"^[*•-]\s*")
 SHOWN_CRITERIA = 3  # inclusion and exclusion items shown before "N more"
@@ -77,7 +78,7 @@ class Composer:
     def corpus(self, question: str, sheets: list[FactSheet], search: Search) -> Composed | None:
         """A question across studies: the matching studies as a cited list (assistant/corpus_list.py)."""
         places = set(self.places) | {x.country for s in sheets for x in s.sites if x.country}
-        return compose_list(question, sheets, self.chunks, places, search)
+        return compose_list(question, sheets, self.chunks, places, search, self.stale_date)
 
     def term(self, question: str, glossary_path: str, sheet: FactSheet | None) -> Composed | None:
         """A term question: the glossary's definition, then what this study's record says about it."""
@@ -106,9 +107,28 @@ class Composer:
             w.say("status.other", s.status, status=s.status.value)
 
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None:
-        """Who-can-join and where answers start by saying so when the study is not taking people."""
+        """Who-can-join and where answers say so when the study is not taking people, or when the record's
+        status may be out of date."""
         if s.status and s.status.value not in RECRUITING_STATUSES:
             self._status_sentence(w, s)
+        self._stale_note(w, s)
+
+    def _stale_note(self, w: AnswerWriter, s: FactSheet) -> None:
+        stale = self.stale_date(s)
+        if stale:
+            fact, date_words = stale
+            w.say("status.stale_start" if fact is s.start else "status.stale", fact, date=date_words)
+
+    def stale_date(self, s: FactSheet) -> tuple[Fact, str] | None:
+        """A status that still looks ahead (recruiting, not yet recruiting) while the record's own expected
+        end date (or, not yet recruiting, start date) has passed: the record is probably out of date."""
+        if not (s.status and s.status.value in LOOKS_AHEAD):
+            return None
+        for fact in [s.completion] + ([s.start] if s.status.value == "Not yet recruiting" else []):
+            when = _when(fact)
+            if fact and when and not when[1] and self._passed(when[0]):
+                return fact, when[0]
+        return None
 
     def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.status:
@@ -119,9 +139,7 @@ class Composer:
         when = _when(s.last_update)
         if when and s.last_update:
             w.say("status.as_of", s.last_update, date=when[0])
-        end = _when(s.completion)
-        if s.status.value in RECRUITING_STATUSES and end and s.completion and not end[1] and self._passed(end[0]):
-            w.say("status.stale", s.completion, date=end[0])
+        self._stale_note(w, s)
 
     def _passed(self, when: str) -> bool:
         """Whether a record date ('June 2023', 'June 14, 2023') is before today."""

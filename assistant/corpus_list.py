@@ -110,7 +110,8 @@ def _sites_in(s: FactSheet, place: str) -> list[Site]:
 
 
 def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, places: Iterable[str],
-                 search: Search) -> Composed | None:
+                 search: Search, stale_date: Callable[[FactSheet], tuple[Fact, str] | None] = lambda _s: None
+                 ) -> Composed | None:
     """The cited list of studies matching the question, those taking people first."""
     q = parse_query(question, places)
     if not (q.statuses or q.phase or q.place or q.results or q.topic):
@@ -126,7 +127,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         facts: list[Fact] = [f for f in (s.status, s.phase, condition) if f]
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id
-        w.say("corpus.study", [f for f in (s.title_fact, *facts, *sites[:1]) if f], title=s.title, study_id=s.study_id,
+        stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
+        w.say("corpus.study", [f for f in (s.title_fact, *facts, *sites[:1], stale[0] if stale else None) if f],
+              stale=stale[1] if stale else "", title=s.title, study_id=s.study_id,
               details=", ".join(f.value for f in (s.status, s.phase) if f),
               condition=condition.value if condition else "",
               sites=f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else "")
