@@ -28,7 +28,7 @@ MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
 BULLET = re.compile(r"^[*•-]\s*")
-SHOWN_CRITERIA = 3  # inclusion and exclusion items shown before "N more"
+SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
 _AGE_Q = re.compile(r"(?:\b(?:i'?m|i am|at|aged?|is|turning|turned|he's|she's|of)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|mg|cm)))"
                     r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b", re.IGNORECASE)
 _MALE_Q = re.compile(r"\b(man|male|guy|boy|he|him|husband|son|father|dad|grandpa|brother)\b", re.IGNORECASE)

@@ -18,10 +18,11 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
     summary: list = [s.sites_summary] if s.sites_summary else s.sites[:3]
     ranked = ranked_counts(x.country for x in s.sites if x.country)
     place, matched = place_in(q, s, places)
-    if place and matched:
-        shown = "; ".join(_site_words(x, place) for x in matched[:MAX_SITES_LISTED])
-        rest = f" and {len(matched) - MAX_SITES_LISTED} more" if len(matched) > MAX_SITES_LISTED else ""
-        w.say("where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched), list=shown + rest)
+    if place and matched:  # the count, then one short sentence per site
+        w.say("where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
+              more=len(matched) > MAX_SITES_LISTED)
+        for site in matched[:MAX_SITES_LISTED]:
+            w.say("where.site_in_place", site, site=_site_words(site, place))
     elif place:
         w.say("where.not_in_place", summary, place=place,
               countries=join_words([c for c, _ in ranked[:10]]) or "other places")

@@ -124,13 +124,16 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \
             if q.topic else None
         condition = condition or (s.conditions[0] if s.conditions else None)
-        facts: list[Fact] = [f for f in (s.status, s.phase, condition) if f]
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id
+        where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
+        said = w.say("corpus.study", [f for f in (s.title_fact, s.status, s.phase) if f], title=s.title,
+                     study_id=s.study_id, details=", ".join(f.value for f in (s.status, s.phase) if f))
+        if said and condition:
+            w.say("corpus.about", [condition, *sites[:1]], condition=condition.value, sites=where)
+        elif said and sites:
+            w.say("corpus.sites", sites[0], sites=where)
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
-        w.say("corpus.study", [f for f in (s.title_fact, *facts, *sites[:1], stale[0] if stale else None) if f],
-              stale=stale[1] if stale else "", title=s.title, study_id=s.study_id,
-              details=", ".join(f.value for f in (s.status, s.phase) if f),
-              condition=condition.value if condition else "",
-              sites=f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else "")
+        if said and stale:
+            w.say("corpus.stale", stale[0], stale=stale[1])
     return w.result()
