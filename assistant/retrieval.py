@@ -83,10 +83,9 @@ class HybridRetriever(BaseRetriever):
 
     def _hinted(self, query: str, scope: set[str], hints: list[str]) -> list[tuple[str, str, dict]]:
         """The scope's chunks whose field the question is about, best lexical match first."""
-        got = self.store.vectors.get(where={"study_id": {"$in": sorted(scope)}}, include=["documents", "metadatas"])
         q = content_terms(query)
         rank = {p: i for i, p in enumerate(hints)}
-        rows = [(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        rows = [(cid, doc, meta) for cid, doc, meta in self.store.chunks_of_studies(scope)
                 if path_matches(meta.get("field_path", ""), hints)]
 
         def key(row):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -21,7 +20,7 @@ from trialchat.embeddings import shared_embeddings
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
-from trialchat.store import CATALOG_FILE, ChunkStore, open_store
+from trialchat.store import ChunkStore, open_store
 
 
 T = TypeVar("T")
@@ -45,19 +44,15 @@ class ReloadOnChange(Generic[T]):
             return self._value
 
 
-def _mtime(path: Path) -> float | None:
-    return path.stat().st_mtime if path.exists() else None
-
-
 def catalog_cache(store: ChunkStore) -> ReloadOnChange[StudyCatalog]:
     """The study catalog, re-read only when an ingest rewrote it."""
-    return ReloadOnChange(lambda: _mtime(store.lexical_dir / CATALOG_FILE),
+    return ReloadOnChange(store.catalog_stamp,
                           lambda: StudyCatalog(store.catalog()), StudyCatalog([]))
 
 
 def facts_cache(store: ChunkStore) -> ReloadOnChange[list[FactSheet]]:
     """Every study's fact sheet (for questions across studies), re-read when an ingest replaced one."""
-    return ReloadOnChange(lambda: _mtime(store.facts_dir), store.all_facts, [])
+    return ReloadOnChange(store.facts_stamp, store.all_facts, [])
 
 
 class TrialchatService:

@@ -93,8 +93,7 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     bar = tqdm(total=len(todo), desc="embed+store", unit="chunk", disable=not progress or not todo)
     for i in range(0, len(todo), EMBED_BATCH):
         batch = todo[i:i + EMBED_BATCH]
-        vectors = store.embeddings.embed_documents([c.text for c in batch])
-        store.upsert(batch, vectors)
+        store.upsert(batch)
         bar.update(len(batch))
         if on_embedded:
             on_embedded(len(batch))
@@ -104,6 +103,6 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     store.delete(stale)
     report.chunks_deleted = len(stale)
 
-    if todo or stale or not store.lexical.exists():
+    if todo or stale or not store.lexical_ready():
         store.rebuild_lexical()
     return report

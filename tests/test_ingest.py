@@ -49,13 +49,13 @@ def test_sample_ingests_with_canonical_metadata_and_reingest_is_a_no_op(settings
     assert first.studies >= 10 and first.chunks_added == store.count() > 100
     assert counting.texts == first.chunks_added
 
-    got = store.vectors.get(include=["metadatas", "documents"])
-    for meta, doc in zip(got["metadatas"], got["documents"]):
+    rows = list(store.all_chunks())
+    for _, doc, meta in rows:
         assert CANONICAL <= set(meta), meta
         assert doc.startswith(meta["field_label"])  # the label sits on top of every chunk
-    paths = {m["field_path"] for m in got["metadatas"] if m["study_id"] == "NCT02633163"}
+    paths = {m["field_path"] for _, _, m in rows if m["study_id"] == "NCT02633163"}
     assert "protocolSection.designModule.designInfo.maskingInfo" in paths
-    assert any(m["study_id"] == GLOSSARY_ID for m in got["metadatas"])
+    assert any(m["study_id"] == GLOSSARY_ID for _, _, m in rows)
 
     counting.texts = 0
     second = ingest_paths([SAMPLE, GLOSSARY], store)
@@ -85,7 +85,7 @@ def test_changed_study_updates_changed_chunks_and_deletes_stale_ones(settings, e
     assert store.count() == before - second.chunks_deleted + second.chunks_added
     hits = store.lexical_search("brigatinib new summary differs", 3)
     assert hits and "briefSummary" in hits[0][0]
-    ids = store.vectors.get(where={"study_id": "NCT04318938"}, include=[])["ids"]
+    ids = [r[0] for r in store.chunks_of_studies(["NCT04318938"])]
     assert not [i for i in ids if "locations[5]" in i]
 
 
@@ -108,7 +108,7 @@ def test_a_run_killed_mid_way_is_completed_by_the_next_without_duplicates(settin
     assert report.ok
     assert report.chunks_unchanged == partial  # what the killed run stored is kept, not redone
     assert store.count() == report.chunks_added + report.chunks_unchanged
-    assert len(set(store.lexical.ids())) == store.count()
+    assert len(set(store.lexical_ids())) == store.count()
 
 
 def _bad_files(folder: Path) -> dict[str, bytes]:
@@ -159,7 +159,7 @@ def test_bad_files_are_reported_by_path_and_reason_while_good_ones_ingest(settin
     assert any("line 2" in f["error"] or "record 2" in f["error"] for f in report.failed
                if f["path"].endswith("some_bad_lines.jsonl"))
     assert len(report.failed) >= 18
-    ids = {m["study_id"] for m in store.vectors.get(include=["metadatas"])["metadatas"]}
+    ids = {m["study_id"] for _, _, m in store.all_chunks()}
     assert {"NCT04318938", "NCT00513591", "NCT02633163"} <= ids  # good records survived, incl. from the zip and jsonl
 
 

@@ -47,6 +47,10 @@ def make_chroma_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def _mtime(path: Path) -> float | None:
+    return path.stat().st_mtime if path.exists() else None
+
+
 def _batched(items: list, n: int) -> Iterator[list]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -67,6 +71,8 @@ class ChunkStore:
             client=self.client,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
+        # Chroma's public collection API for our own vectors (LangChain's add_texts would re-embed)
+        self._collection = self.client.get_collection(self.collection_name)
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
@@ -91,9 +97,8 @@ class ChunkStore:
         """Upsert chunks; pass precomputed vectors to keep embedding in the caller's big batches."""
         if not chunks:
             return
-        coll = self.vectors._collection  # upsert with our own vectors: LangChain's add_texts re-embeds
         vecs = embeddings if embeddings is not None else self.embeddings.embed_documents([c.text for c in chunks])
-        coll.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
+        self._collection.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                     metadatas=[c.metadata() for c in chunks], embeddings=vecs)
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -110,7 +115,14 @@ class ChunkStore:
             offset += len(got["ids"])
 
     def count(self) -> int:
-        return self.vectors._collection.count()
+        return self._collection.count()
+
+    def lexical_ready(self) -> bool:
+        """Whether the BM25 index (and the catalog written with it) exists."""
+        return self.lexical.exists()
+
+    def lexical_ids(self) -> list[str]:
+        return self.lexical.ids()
 
     def rebuild_lexical(self) -> None:
         """Rebuild BM25 and the study catalog from what Chroma holds (the single source of truth)."""
@@ -160,6 +172,19 @@ class ChunkStore:
         rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
         return sorted(rows, key=lambda r: int(r[2].get("chunk_index", 0)))
 
+    def chunks_of_studies(self, study_ids: Iterable[str]) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of every chunk of these studies."""
+        got = self.vectors.get(where={"study_id": {"$in": sorted(set(study_ids))}}, include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"]))
+
+    def catalog_stamp(self) -> float | None:
+        """Changes whenever an ingest rewrites the catalog (None before the first one)."""
+        return _mtime(self.lexical_dir / CATALOG_FILE)
+
+    def facts_stamp(self) -> float | None:
+        """Changes whenever an ingest adds or replaces a fact sheet."""
+        return _mtime(self.facts_dir)
+
     def catalog(self) -> list[dict]:
         path = self.lexical_dir / CATALOG_FILE
         return json.loads(path.read_text()) if path.exists() else []
@@ -177,7 +202,7 @@ class ChunkStore:
         """Top-k (id, text, metadata, cosine similarity)."""
         vec = query_vector if query_vector is not None else self.embeddings.embed_query(query)
         where = {"study_id": {"$in": sorted(study_ids)}} if study_ids else None
-        res = self.vectors._collection.query(query_embeddings=[vec], n_results=k, where=where,
+        res = self._collection.query(query_embeddings=[vec], n_results=k, where=where,
                                              include=["documents", "metadatas", "distances"])
         return [(cid, doc, meta, 1.0 - dist) for cid, doc, meta, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]

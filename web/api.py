@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
+from trialchat.store import StoreUnavailable
 from web.security import RateLimiter, client_key
 from web.sse import SSE_HEADERS, answer_event_stream
 from web.texts import NOT_MEDICAL_ADVICE
@@ -134,7 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        if type(exc).__name__ == "StoreUnavailable":
+        if isinstance(exc, StoreUnavailable):
             return error_response(503, "store_unavailable", "The study index is not reachable right now. "
                                   "Please try again in a moment.")
         return error_response(500, "internal_error", "Something went wrong on our side. Please try again.")
