@@ -6,7 +6,13 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ingest.enums import parse_masking_text, phases_to_codes, to_code
-from ingest.parsers.textutil import clean_text, prune, std_ages, to_iso_date, xml_textblock
+from ingest.parsers.textutil import (
+    prune,
+    std_ages,
+    to_iso_date,
+)
+from ingest.parsers.xml_fields import xml_block, xml_plain, xml_text, xml_texts
+from ingest.parsers.xml_results import xml_results
 
 try:  # defusedxml refuses entity expansion and external references
     from defusedxml.ElementTree import fromstring as _fromstring
@@ -35,31 +41,9 @@ def parse_xml(data: bytes) -> Element:
     return root
 
 
-def t(el: Element | None, path: str) -> str | None:
-    """Text of a short element, whitespace collapsed; None when absent or empty."""
-    x = el.find(path) if el is not None else None
-    text = " ".join("".join(x.itertext()).split()) if x is not None else ""
-    return text or None
-
-
-def ts(el: Element, path: str) -> list[str]:
-    return [v for x in el.findall(path) if (v := " ".join("".join(x.itertext()).split()))]
-
-
-def plain(el: Element | None, path: str) -> str | None:
-    """Text of a plain (non-textblock) element: its line breaks are meaningful, keep them."""
-    x = el.find(path) if el is not None else None
-    return (clean_text("".join(x.itertext())) or None) if x is not None else None
-
-
-def block(el: Element, path: str) -> str | None:
-    x = el.find(path)
-    return (xml_textblock("".join(x.itertext())) or None) if x is not None else None
-
-
 def _date(el: Element, path: str) -> dict | None:
     x = el.find(path)
-    when = to_iso_date(t(el, path))
+    when = to_iso_date(xml_text(el, path))
     if x is None or not when:
         return None
     kind = _attr_code(el, path)
@@ -72,55 +56,55 @@ def _attr_code(el: Element, path: str, attr: str = "type") -> str | None:
 
 
 def _yes(el: Element, path: str) -> bool | None:
-    return {"yes": True, "no": False}.get((t(el, path) or "").lower())
+    return {"yes": True, "no": False}.get((xml_text(el, path) or "").lower())
 
 
 def _contact(c: Element, role: str | None = "CONTACT") -> dict:
-    return {"name": t(c, "last_name"), "role": role, "phone": t(c, "phone"),
-            "phoneExt": t(c, "phone_ext"), "email": t(c, "email")}
+    return {"name": xml_text(c, "last_name"), "role": role, "phone": xml_text(c, "phone"),
+            "phoneExt": xml_text(c, "phone_ext"), "email": xml_text(c, "email")}
 
 
 def _location(loc: Element) -> dict:
     contacts = [_contact(c) for c in loc.findall("contact") + loc.findall("contact_backup")]
-    contacts += [{"name": t(i, "last_name"), "role": to_code(t(i, "role"))}
+    contacts += [{"name": xml_text(i, "last_name"), "role": to_code(xml_text(i, "role"))}
                  for i in loc.findall("investigator")]
-    return {"facility": t(loc, "facility/name"), "city": t(loc, "facility/address/city"),
-            "state": t(loc, "facility/address/state"), "zip": t(loc, "facility/address/zip"),
-            "country": t(loc, "facility/address/country"), "status": to_code(t(loc, "status")),
+    return {"facility": xml_text(loc, "facility/name"), "city": xml_text(loc, "facility/address/city"),
+            "state": xml_text(loc, "facility/address/state"), "zip": xml_text(loc, "facility/address/zip"),
+            "country": xml_text(loc, "facility/address/country"), "status": to_code(xml_text(loc, "status")),
             "contacts": contacts}
 
 
 def _arms_interventions(root: Element) -> dict:
-    ivs = [{"type": to_code(t(iv, "intervention_type")), "name": t(iv, "intervention_name"),
-            "description": plain(iv, "description"), "armGroupLabels": ts(iv, "arm_group_label"),
-            "otherNames": ts(iv, "other_name")} for iv in root.findall("intervention")]
+    ivs = [{"type": to_code(xml_text(iv, "intervention_type")), "name": xml_text(iv, "intervention_name"),
+            "description": xml_plain(iv, "description"), "armGroupLabels": xml_texts(iv, "arm_group_label"),
+            "otherNames": xml_texts(iv, "other_name")} for iv in root.findall("intervention")]
     arms = []
     for a in root.findall("arm_group"):
-        label = t(a, "arm_group_label")
+        label = xml_text(a, "arm_group_label")
         # v2 lists "Type: Name" per arm; XML links them from the intervention side.
-        names = [f"{t(iv, 'intervention_type')}: {t(iv, 'intervention_name')}"
-                 for iv in root.findall("intervention") if label in ts(iv, "arm_group_label")]
-        arms.append({"label": label, "type": to_code(t(a, "arm_group_type")),
-                     "description": plain(a, "description"), "interventionNames": names})
+        names = [f"{xml_text(iv, 'intervention_type')}: {xml_text(iv, 'intervention_name')}"
+                 for iv in root.findall("intervention") if label in xml_texts(iv, "arm_group_label")]
+        arms.append({"label": label, "type": to_code(xml_text(a, "arm_group_type")),
+                     "description": xml_plain(a, "description"), "interventionNames": names})
     return {"armGroups": arms, "interventions": ivs}
 
 
 def _outcomes(root: Element, tag: str) -> list[dict]:
-    return [{"measure": t(o, "measure"), "description": plain(o, "description"),
-             "timeFrame": t(o, "time_frame")} for o in root.findall(tag)]
+    return [{"measure": xml_text(o, "measure"), "description": xml_plain(o, "description"),
+             "timeFrame": xml_text(o, "time_frame")} for o in root.findall(tag)]
 
 
 def _eligibility(root: Element) -> dict:
     e = root.find("eligibility")
     if e is None:
         return {}
-    lo, hi = t(e, "minimum_age"), t(e, "maximum_age")
+    lo, hi = xml_text(e, "minimum_age"), xml_text(e, "maximum_age")
     lo, hi = (None if v in (None, "N/A") else v for v in (lo, hi))
-    hv = (t(e, "healthy_volunteers") or "").lower()
-    return {"eligibilityCriteria": block(e, "criteria/textblock"),
-            "studyPopulation": block(e, "study_pop/textblock"),
-            "samplingMethod": to_code(t(e, "sampling_method")), "sex": to_code(t(e, "gender")),
-            "genderDescription": t(e, "gender_description"), "minimumAge": lo, "maximumAge": hi,
+    hv = (xml_text(e, "healthy_volunteers") or "").lower()
+    return {"eligibilityCriteria": xml_block(e, "criteria/textblock"),
+            "studyPopulation": xml_block(e, "study_pop/textblock"),
+            "samplingMethod": to_code(xml_text(e, "sampling_method")), "sex": to_code(xml_text(e, "gender")),
+            "genderDescription": xml_text(e, "gender_description"), "minimumAge": lo, "maximumAge": hi,
             # classic XML has no age groups: derive them as ClinicalTrials.gov does
             "stdAges": std_ages(lo, hi),
             "healthyVolunteers": True if hv.startswith("accepts") or hv == "yes"
@@ -128,61 +112,61 @@ def _eligibility(root: Element) -> dict:
 
 
 def xml_to_v2(root: Element) -> dict:
-    study_type = t(root, "study_type") or ""
+    study_type = xml_text(root, "study_type") or ""
     design = root.find("study_design_info")
-    masking, who = parse_masking_text(t(design, "masking"))
-    refs = ([{"pmid": t(r, "PMID"), "citation": t(r, "citation"), "type": "BACKGROUND"}
+    masking, who = parse_masking_text(xml_text(design, "masking"))
+    refs = ([{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "BACKGROUND"}
              for r in root.findall("reference")]
-            + [{"pmid": t(r, "PMID"), "citation": t(r, "citation"), "type": "RESULT"}
+            + [{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "RESULT"}
                for r in root.findall("results_reference")])
     ipd = root.find("patient_data")
     ps: dict[str, Any] = {
         "identificationModule": {
-            "nctId": t(root, "id_info/nct_id"), "briefTitle": t(root, "brief_title"),
-            "officialTitle": t(root, "official_title"), "acronym": t(root, "acronym"),
-            "orgStudyIdInfo": {"id": t(root, "id_info/org_study_id")},
-            "secondaryIdInfos": [{"id": x} for x in ts(root, "id_info/secondary_id")],
-            "organization": {"fullName": t(root, "source")}},
+            "nctId": xml_text(root, "id_info/nct_id"), "briefTitle": xml_text(root, "brief_title"),
+            "officialTitle": xml_text(root, "official_title"), "acronym": xml_text(root, "acronym"),
+            "orgStudyIdInfo": {"id": xml_text(root, "id_info/org_study_id")},
+            "secondaryIdInfos": [{"id": x} for x in xml_texts(root, "id_info/secondary_id")],
+            "organization": {"fullName": xml_text(root, "source")}},
         "statusModule": {
-            "overallStatus": to_code(t(root, "overall_status")),
-            "lastKnownStatus": to_code(t(root, "last_known_status")),
-            "whyStopped": t(root, "why_stopped"),
+            "overallStatus": to_code(xml_text(root, "overall_status")),
+            "lastKnownStatus": to_code(xml_text(root, "last_known_status")),
+            "whyStopped": xml_text(root, "why_stopped"),
             "startDateStruct": _date(root, "start_date"),
             "primaryCompletionDateStruct": _date(root, "primary_completion_date"),
             "completionDateStruct": _date(root, "completion_date"),
             "studyFirstPostDateStruct": _date(root, "study_first_posted"),
             "resultsFirstPostDateStruct": _date(root, "results_first_posted"),
             "lastUpdatePostDateStruct": _date(root, "last_update_posted"),
-            "statusVerifiedDate": to_iso_date(t(root, "verification_date"))},
+            "statusVerifiedDate": to_iso_date(xml_text(root, "verification_date"))},
         "sponsorCollaboratorsModule": {
-            "leadSponsor": {"name": t(root, "sponsors/lead_sponsor/agency")},
-            "collaborators": [{"name": x} for x in ts(root, "sponsors/collaborator/agency")],
+            "leadSponsor": {"name": xml_text(root, "sponsors/lead_sponsor/agency")},
+            "collaborators": [{"name": x} for x in xml_texts(root, "sponsors/collaborator/agency")],
             "responsibleParty": {
-                "investigatorFullName": t(root, "responsible_party/investigator_full_name"),
-                "investigatorTitle": t(root, "responsible_party/investigator_title"),
-                "investigatorAffiliation": t(root, "responsible_party/investigator_affiliation")}},
+                "investigatorFullName": xml_text(root, "responsible_party/investigator_full_name"),
+                "investigatorTitle": xml_text(root, "responsible_party/investigator_title"),
+                "investigatorAffiliation": xml_text(root, "responsible_party/investigator_affiliation")}},
         "oversightModule": {"oversightHasDmc": _yes(root, "oversight_info/has_dmc"),
                             "isFdaRegulatedDrug": _yes(root, "oversight_info/is_fda_regulated_drug"),
                             "isFdaRegulatedDevice": _yes(root, "oversight_info/is_fda_regulated_device")},
-        "descriptionModule": {"briefSummary": block(root, "brief_summary/textblock"),
-                              "detailedDescription": block(root, "detailed_description/textblock")},
-        "conditionsModule": {"conditions": ts(root, "condition"), "keywords": ts(root, "keyword")},
+        "descriptionModule": {"briefSummary": xml_block(root, "brief_summary/textblock"),
+                              "detailedDescription": xml_block(root, "detailed_description/textblock")},
+        "conditionsModule": {"conditions": xml_texts(root, "condition"), "keywords": xml_texts(root, "keyword")},
         "designModule": {
             "studyType": to_code(study_type.split("[")[0]),
             "patientRegistry": True if "patient registry" in study_type.lower() else None,
-            "phases": phases_to_codes(t(root, "phase")),
+            "phases": phases_to_codes(xml_text(root, "phase")),
             "designInfo": {
-                "allocation": to_code(t(design, "allocation")),
-                "interventionModel": to_code(t(design, "intervention_model")),
-                "interventionModelDescription": t(design, "intervention_model_description"),
-                "primaryPurpose": to_code(t(design, "primary_purpose")),
-                "observationalModel": to_code(t(design, "observational_model")),
-                "timePerspective": to_code(t(design, "time_perspective")),
+                "allocation": to_code(xml_text(design, "allocation")),
+                "interventionModel": to_code(xml_text(design, "intervention_model")),
+                "interventionModelDescription": xml_text(design, "intervention_model_description"),
+                "primaryPurpose": to_code(xml_text(design, "primary_purpose")),
+                "observationalModel": to_code(xml_text(design, "observational_model")),
+                "timePerspective": to_code(xml_text(design, "time_perspective")),
                 "maskingInfo": {"masking": masking, "whoMasked": who,
-                                "maskingDescription": t(design, "masking_description")}},
-            "enrollmentInfo": {"count": t(root, "enrollment"), "type": _attr_code(root, "enrollment")},
-            "bioSpec": {"retention": to_code(t(root, "biospec_retention")),
-                        "description": block(root, "biospec_descr/textblock")}},
+                                "maskingDescription": xml_text(design, "masking_description")}},
+            "enrollmentInfo": {"count": xml_text(root, "enrollment"), "type": _attr_code(root, "enrollment")},
+            "bioSpec": {"retention": to_code(xml_text(root, "biospec_retention")),
+                        "description": xml_block(root, "biospec_descr/textblock")}},
         "armsInterventionsModule": _arms_interventions(root),
         "outcomesModule": {"primaryOutcomes": _outcomes(root, "primary_outcome"),
                            "secondaryOutcomes": _outcomes(root, "secondary_outcome"),
@@ -191,24 +175,24 @@ def xml_to_v2(root: Element) -> dict:
         "contactsLocationsModule": {
             "centralContacts": [_contact(c) for c in
                                 root.findall("overall_contact") + root.findall("overall_contact_backup")],
-            "overallOfficials": [{"name": t(o, "last_name"), "role": to_code(t(o, "role")),
-                                  "affiliation": t(o, "affiliation")} for o in root.findall("overall_official")],
+            "overallOfficials": [{"name": xml_text(o, "last_name"), "role": to_code(xml_text(o, "role")),
+                                  "affiliation": xml_text(o, "affiliation")} for o in root.findall("overall_official")],
             "locations": [_location(loc) for loc in root.findall("location")]},
         "referencesModule": {
             "references": refs,
-            "seeAlsoLinks": [{"label": t(x, "description"), "url": t(x, "url")} for x in root.findall("link")]},
+            "seeAlsoLinks": [{"label": xml_text(x, "description"), "url": xml_text(x, "url")}
+                             for x in root.findall("link")]},
         "ipdSharingStatementModule": {} if ipd is None else {
-            "ipdSharing": to_code(t(ipd, "sharing_ipd")), "description": t(ipd, "ipd_description"),
-            "infoTypes": [to_code(x) for x in ts(ipd, "ipd_info_type")],
-            "timeFrame": t(ipd, "ipd_time_frame"), "accessCriteria": t(ipd, "ipd_access_criteria"),
-            "url": t(ipd, "ipd_url")},
+            "ipdSharing": to_code(xml_text(ipd, "sharing_ipd")), "description": xml_text(ipd, "ipd_description"),
+            "infoTypes": [to_code(x) for x in xml_texts(ipd, "ipd_info_type")],
+            "timeFrame": xml_text(ipd, "ipd_time_frame"), "accessCriteria": xml_text(ipd, "ipd_access_criteria"),
+            "url": xml_text(ipd, "ipd_url")},
     }
     study: dict[str, Any] = {
         "protocolSection": ps,
         "derivedSection": {"conditionBrowseModule": {
-            "meshes": [{"term": x} for x in ts(root, "condition_browse/mesh_term")]}}}
+            "meshes": [{"term": x} for x in xml_texts(root, "condition_browse/mesh_term")]}}}
     results = root.find("clinical_results")
     if results is not None:
-        from ingest.parsers.xml_results import xml_results
         study["resultsSection"] = xml_results(results)
     return prune(study)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.enums import parse_masking_text, phases_to_codes, to_code
+from ingest.parsers.legacy_fields import code_of, column, first_of, yes_of, zip_columns
+from ingest.parsers.legacy_results import legacy_results
 from ingest.parsers.textutil import prune, to_iso_date
 
 # Keys whose presence (as lists) marks a legacy study-fields record.
@@ -18,48 +20,15 @@ LEGACY_MARKERS = ("NCTId", "BriefTitle", "OfficialTitle", "OverallStatus", "Cond
                   "BriefSummary", "DesignMasking", "LeadSponsorName", "EligibilityCriteria")
 
 
-def vals(rec: dict, key: str) -> list[str]:
-    v = rec.get(key)
-    if isinstance(v, (str, int, float)):
-        v = [v]
-    return [str(x) for x in v if isinstance(x, (str, int, float))] if isinstance(v, list) else []
-
-
-def first(rec: dict, key: str) -> str | None:
-    v = vals(rec, key)
-    return v[0] if v and v[0].strip() else None
-
-
-def code(rec: dict, key: str) -> str | None:
-    return to_code(first(rec, key))
-
-
-def yes(rec: dict, key: str) -> bool | None:
-    v = (first(rec, key) or "").strip().lower()
-    return {"yes": True, "no": False}.get(v)
-
-
 def is_legacy_record(obj: Any) -> bool:
     return isinstance(obj, dict) and any(isinstance(obj.get(k), list) for k in LEGACY_MARKERS)
 
 
-def zip_columns(rec: dict, columns: dict[str, str]) -> list[dict]:
-    """Parallel legacy lists → list of dicts; columns shorter than the longest are dropped."""
-    cols = {k: vals(rec, legacy) for k, legacy in columns.items()}
-    n = max((len(c) for c in cols.values()), default=0)
-    rows: list[dict] = [{} for _ in range(n)]
-    for key, col in cols.items():
-        if len(col) == n:
-            for row, v in zip(rows, col):
-                row[key] = v
-    return rows
-
-
 def _date(rec: dict, key: str) -> dict | None:
-    when = to_iso_date(first(rec, key))
+    when = to_iso_date(first_of(rec, key))
     if not when:
         return None
-    kind = code(rec, key + "Type")
+    kind = code_of(rec, key + "Type")
     return {"date": when, "type": kind} if kind else {"date": when}
 
 
@@ -68,7 +37,7 @@ def _arms(rec: dict) -> list[dict]:
                              "description": "ArmGroupDescription"})
     for a in arms:
         a["type"] = to_code(a.get("type"))
-    names = vals(rec, "ArmGroupInterventionName")
+    names = column(rec, "ArmGroupInterventionName")
     # Each arm may name several interventions, flattened into one list: pair them only when
     # there is exactly one per arm and no arm is expected to have none.
     if len(names) == len(arms) and all(a.get("type") != "NO_INTERVENTION" for a in arms):
@@ -84,7 +53,7 @@ def _interventions(rec: dict) -> list[dict]:
         iv["type"] = to_code(iv.get("type"))
     for key, legacy in (("armGroupLabels", "InterventionArmGroupLabel"),
                         ("otherNames", "InterventionOtherName")):
-        col = vals(rec, legacy)
+        col = column(rec, legacy)
         if len(col) == len(ivs):  # same one-per-item rule as for arms
             for iv, v in zip(ivs, col):
                 iv[key] = [v]
@@ -106,75 +75,75 @@ def _coded(rows: list[dict], *keys: str) -> list[dict]:
 
 
 def _healthy(rec: dict) -> bool | None:
-    v = (first(rec, "HealthyVolunteers") or "").lower()
+    v = (first_of(rec, "HealthyVolunteers") or "").lower()
     return True if v.startswith("accepts") or v == "yes" else False if v == "no" else None
 
 
 def legacy_to_v2(rec: dict) -> dict:
-    masking, _ = parse_masking_text(first(rec, "DesignMasking"))
-    phases = [c for p in vals(rec, "Phase") for c in phases_to_codes(p)]
+    masking, _ = parse_masking_text(first_of(rec, "DesignMasking"))
+    phases = [c for p in column(rec, "Phase") for c in phases_to_codes(p)]
     ps = {
         "identificationModule": {
-            "nctId": first(rec, "NCTId"), "briefTitle": first(rec, "BriefTitle"),
-            "officialTitle": first(rec, "OfficialTitle"), "acronym": first(rec, "Acronym"),
-            "orgStudyIdInfo": {"id": first(rec, "OrgStudyId")},
+            "nctId": first_of(rec, "NCTId"), "briefTitle": first_of(rec, "BriefTitle"),
+            "officialTitle": first_of(rec, "OfficialTitle"), "acronym": first_of(rec, "Acronym"),
+            "orgStudyIdInfo": {"id": first_of(rec, "OrgStudyId")},
             "secondaryIdInfos": zip_columns(rec, {"id": "SecondaryId"}),
-            "organization": {"fullName": first(rec, "OrgFullName")},
+            "organization": {"fullName": first_of(rec, "OrgFullName")},
         },
         "statusModule": {
-            "overallStatus": code(rec, "OverallStatus"), "lastKnownStatus": code(rec, "LastKnownStatus"),
-            "whyStopped": first(rec, "WhyStopped"),
+            "overallStatus": code_of(rec, "OverallStatus"), "lastKnownStatus": code_of(rec, "LastKnownStatus"),
+            "whyStopped": first_of(rec, "WhyStopped"),
             "startDateStruct": _date(rec, "StartDate"),
             "primaryCompletionDateStruct": _date(rec, "PrimaryCompletionDate"),
             "completionDateStruct": _date(rec, "CompletionDate"),
             "studyFirstPostDateStruct": _date(rec, "StudyFirstPostDate"),
             "resultsFirstPostDateStruct": _date(rec, "ResultsFirstPostDate"),
             "lastUpdatePostDateStruct": _date(rec, "LastUpdatePostDate"),
-            "statusVerifiedDate": to_iso_date(first(rec, "StatusVerifiedDate")),
+            "statusVerifiedDate": to_iso_date(first_of(rec, "StatusVerifiedDate")),
         },
         "sponsorCollaboratorsModule": {
-            "leadSponsor": {"name": first(rec, "LeadSponsorName")},
+            "leadSponsor": {"name": first_of(rec, "LeadSponsorName")},
             "collaborators": zip_columns(rec, {"name": "CollaboratorName"}),
             "responsibleParty": {
-                "investigatorFullName": first(rec, "ResponsiblePartyInvestigatorFullName"),
-                "investigatorTitle": first(rec, "ResponsiblePartyInvestigatorTitle"),
-                "investigatorAffiliation": first(rec, "ResponsiblePartyInvestigatorAffiliation")},
+                "investigatorFullName": first_of(rec, "ResponsiblePartyInvestigatorFullName"),
+                "investigatorTitle": first_of(rec, "ResponsiblePartyInvestigatorTitle"),
+                "investigatorAffiliation": first_of(rec, "ResponsiblePartyInvestigatorAffiliation")},
         },
-        "oversightModule": {"oversightHasDmc": yes(rec, "OversightHasDMC"),
-                            "isFdaRegulatedDrug": yes(rec, "IsFDARegulatedDrug"),
-                            "isFdaRegulatedDevice": yes(rec, "IsFDARegulatedDevice")},
-        "descriptionModule": {"briefSummary": first(rec, "BriefSummary"),
-                              "detailedDescription": first(rec, "DetailedDescription")},
-        "conditionsModule": {"conditions": vals(rec, "Condition"), "keywords": vals(rec, "Keyword")},
+        "oversightModule": {"oversightHasDmc": yes_of(rec, "OversightHasDMC"),
+                            "isFdaRegulatedDrug": yes_of(rec, "IsFDARegulatedDrug"),
+                            "isFdaRegulatedDevice": yes_of(rec, "IsFDARegulatedDevice")},
+        "descriptionModule": {"briefSummary": first_of(rec, "BriefSummary"),
+                              "detailedDescription": first_of(rec, "DetailedDescription")},
+        "conditionsModule": {"conditions": column(rec, "Condition"), "keywords": column(rec, "Keyword")},
         "designModule": {
-            "studyType": code(rec, "StudyType"), "patientRegistry": yes(rec, "PatientRegistry"),
+            "studyType": code_of(rec, "StudyType"), "patientRegistry": yes_of(rec, "PatientRegistry"),
             "phases": phases,
             "designInfo": {
-                "allocation": code(rec, "DesignAllocation"),
-                "interventionModel": code(rec, "DesignInterventionModel"),
-                "interventionModelDescription": first(rec, "DesignInterventionModelDescription"),
-                "primaryPurpose": code(rec, "DesignPrimaryPurpose"),
-                "observationalModel": code(rec, "DesignObservationalModel"),
-                "timePerspective": code(rec, "DesignTimePerspective"),
+                "allocation": code_of(rec, "DesignAllocation"),
+                "interventionModel": code_of(rec, "DesignInterventionModel"),
+                "interventionModelDescription": first_of(rec, "DesignInterventionModelDescription"),
+                "primaryPurpose": code_of(rec, "DesignPrimaryPurpose"),
+                "observationalModel": code_of(rec, "DesignObservationalModel"),
+                "timePerspective": code_of(rec, "DesignTimePerspective"),
                 "maskingInfo": {"masking": masking,
-                                "whoMasked": [to_code(w) for w in vals(rec, "DesignWhoMasked")],
-                                "maskingDescription": first(rec, "DesignMaskingDescription")},
+                                "whoMasked": [to_code(w) for w in column(rec, "DesignWhoMasked")],
+                                "maskingDescription": first_of(rec, "DesignMaskingDescription")},
             },
-            "enrollmentInfo": {"count": first(rec, "EnrollmentCount"), "type": code(rec, "EnrollmentType")},
-            "bioSpec": {"retention": code(rec, "BioSpecRetention"),
-                        "description": first(rec, "BioSpecDescription")},
+            "enrollmentInfo": {"count": first_of(rec, "EnrollmentCount"), "type": code_of(rec, "EnrollmentType")},
+            "bioSpec": {"retention": code_of(rec, "BioSpecRetention"),
+                        "description": first_of(rec, "BioSpecDescription")},
         },
         "armsInterventionsModule": {"armGroups": _arms(rec), "interventions": _interventions(rec)},
         "outcomesModule": {"primaryOutcomes": _outcomes(rec, "Primary"),
                            "secondaryOutcomes": _outcomes(rec, "Secondary"),
                            "otherOutcomes": _outcomes(rec, "Other")},
         "eligibilityModule": {
-            "eligibilityCriteria": first(rec, "EligibilityCriteria"),
-            "studyPopulation": first(rec, "StudyPopulation"),
-            "sex": code(rec, "Gender"), "genderDescription": first(rec, "GenderDescription"),
-            "minimumAge": first(rec, "MinimumAge"), "maximumAge": first(rec, "MaximumAge"),
-            "stdAges": [to_code(a) for a in vals(rec, "StdAge")],
-            "healthyVolunteers": _healthy(rec), "samplingMethod": code(rec, "SamplingMethod"),
+            "eligibilityCriteria": first_of(rec, "EligibilityCriteria"),
+            "studyPopulation": first_of(rec, "StudyPopulation"),
+            "sex": code_of(rec, "Gender"), "genderDescription": first_of(rec, "GenderDescription"),
+            "minimumAge": first_of(rec, "MinimumAge"), "maximumAge": first_of(rec, "MaximumAge"),
+            "stdAges": [to_code(a) for a in column(rec, "StdAge")],
+            "healthyVolunteers": _healthy(rec), "samplingMethod": code_of(rec, "SamplingMethod"),
         },
         "contactsLocationsModule": {
             "centralContacts": _coded(zip_columns(rec, {
@@ -196,18 +165,17 @@ def legacy_to_v2(rec: dict) -> dict:
             "seeAlsoLinks": zip_columns(rec, {"label": "SeeAlsoLinkLabel", "url": "SeeAlsoLinkURL"}),
         },
         "ipdSharingStatementModule": {
-            "ipdSharing": code(rec, "IPDSharing"), "description": first(rec, "IPDSharingDescription"),
-            "infoTypes": [to_code(x) for x in vals(rec, "IPDSharingInfoType")],
-            "timeFrame": first(rec, "IPDSharingTimeFrame"),
-            "accessCriteria": first(rec, "IPDSharingAccessCriteria"), "url": first(rec, "IPDSharingURL"),
+            "ipdSharing": code_of(rec, "IPDSharing"), "description": first_of(rec, "IPDSharingDescription"),
+            "infoTypes": [to_code(x) for x in column(rec, "IPDSharingInfoType")],
+            "timeFrame": first_of(rec, "IPDSharingTimeFrame"),
+            "accessCriteria": first_of(rec, "IPDSharingAccessCriteria"), "url": first_of(rec, "IPDSharingURL"),
         },
     }
     study: dict[str, Any] = {
         "protocolSection": ps,
         "derivedSection": {"conditionBrowseModule": {
-            "meshes": [{"term": t} for t in vals(rec, "ConditionMeshTerm")]}},
+            "meshes": [{"term": t} for t in column(rec, "ConditionMeshTerm")]}},
     }
     if any(k.startswith(("EventGroup", "OutcomeMeasure", "FlowGroup", "BaselineGroup")) for k in rec):
-        from ingest.parsers.legacy_results import legacy_results  # 50 of 1,535 records
         study["resultsSection"] = legacy_results(rec)
     return prune(study)

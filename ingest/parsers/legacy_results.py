@@ -9,7 +9,7 @@ and outcome measure descriptions (their values are left out: rows cannot be attr
 from __future__ import annotations
 
 from ingest.enums import to_code
-from ingest.parsers.legacy import first, vals, zip_columns
+from ingest.parsers.legacy_fields import column, first_of, zip_columns
 
 
 def _int(v: str | None) -> int | str | None:
@@ -39,14 +39,14 @@ def _events(rec: dict, prefix: str, n_groups: int) -> list[dict]:
 def _flow(rec: dict) -> dict:
     groups = zip_columns(rec, {"id": "FlowGroupId", "title": "FlowGroupTitle",
                                "description": "FlowGroupDescription"})
-    flow: dict = {"recruitmentDetails": first(rec, "FlowRecruitmentDetails"),
-                  "preAssignmentDetails": first(rec, "FlowPreAssignmentDetails"), "groups": groups}
-    periods = vals(rec, "FlowPeriodTitle")
+    flow: dict = {"recruitmentDetails": first_of(rec, "FlowRecruitmentDetails"),
+                  "preAssignmentDetails": first_of(rec, "FlowPreAssignmentDetails"), "groups": groups}
+    periods = column(rec, "FlowPeriodTitle")
     if len(periods) == 1:  # several periods share one flat list: not rebuilt
-        types = vals(rec, "FlowMilestoneType")
+        types = column(rec, "FlowMilestoneType")
         ach = _chunks(rec, {"groupId": "FlowAchievementGroupId", "numSubjects": "FlowAchievementNumSubjects"},
                       len(types), len(groups))
-        reasons = vals(rec, "FlowDropWithdrawType")
+        reasons = column(rec, "FlowDropWithdrawType")
         drops = _chunks(rec, {"groupId": "FlowReasonGroupId", "numSubjects": "FlowReasonNumSubjects"},
                         len(reasons), len(groups))
         flow["periods"] = [{
@@ -63,8 +63,8 @@ def _baseline(rec: dict) -> dict:
     measures = zip_columns(rec, {"title": "BaselineMeasureTitle", "paramType": "BaselineMeasureParamType",
                                  "unitOfMeasure": "BaselineMeasureUnitOfMeasure",
                                  "dispersionType": "BaselineMeasureDispersionType"})
-    return {"populationDescription": first(rec, "BaselinePopulationDescription"), "groups": groups,
-            "denoms": [{"units": first(rec, "BaselineDenomUnits"), "counts": counts}] if counts else [],
+    return {"populationDescription": first_of(rec, "BaselinePopulationDescription"), "groups": groups,
+            "denoms": [{"units": first_of(rec, "BaselineDenomUnits"), "counts": counts}] if counts else [],
             "measures": measures}
 
 
@@ -87,12 +87,12 @@ def legacy_results(rec: dict) -> dict:
         "seriousNumAffected": "EventGroupSeriousNumAffected", "seriousNumAtRisk": "EventGroupSeriousNumAtRisk",
         "otherNumAffected": "EventGroupOtherNumAffected", "otherNumAtRisk": "EventGroupOtherNumAtRisk",
         "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"})
-    adverse = {"timeFrame": first(rec, "EventsTimeFrame"), "description": first(rec, "EventsDescription"),
-               "frequencyThreshold": first(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
+    adverse = {"timeFrame": first_of(rec, "EventsTimeFrame"), "description": first_of(rec, "EventsDescription"),
+               "frequencyThreshold": first_of(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
                "seriousEvents": _events(rec, "Serious", len(groups)),
                "otherEvents": _events(rec, "Other", len(groups))}
     return {"participantFlowModule": _flow(rec), "baselineCharacteristicsModule": _baseline(rec),
             "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
             "adverseEventsModule": adverse,
             "moreInfoModule": {"limitationsAndCaveats": {
-                "description": first(rec, "LimitationsAndCaveatsDescription")}}}
+                "description": first_of(rec, "LimitationsAndCaveatsDescription")}}}
