@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from assistant.answer_templates import sentence
 from assistant.types import Citation, Source
 from trialchat.facts import Person, Quoted
-from trialchat.schema import GLOSSARY_ID
+from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
@@ -71,7 +71,7 @@ class AnswerWriter:
         """The glossary's definition of a term (its first sentence, verbatim), unless the answer has one."""
         path = f"{GLOSSARY_ID}.{term_slug}"
         for _cid, text, _meta in [] if self.defined else self._chunks_of(GLOSSARY_ID, path):
-            label, _, body = text.partition("\n")
+            label, body = split_chunk_text(text)
             # "Double-blind (also called double-masked, …): Two groups of people …"
             first_line = body.strip().split("\n", 1)[0]
             definition = re.split(r"(?<=[.!?])\s+", first_line.split("): ", 1)[-1])[0]

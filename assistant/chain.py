@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.extractive import GENERIC, extractive_answer, relevance
 from assistant.answer_writer import person_words
 from assistant.compose import Composer
-from assistant.intents import INTENT_FIELDS, field_hints, path_matches
-from assistant.router import IntentRouter
+from assistant.extractive import GENERIC, extractive_answer, relevance
 from assistant.guard import check_question, decline_message
+from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.prompting import render_prompt
 from assistant.retrieval import HybridRetriever
+from assistant.router import IntentRouter
 from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
@@ -58,7 +58,7 @@ def is_term_question(question: str) -> bool:
 
 def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
     """The chunk sentences most related to the question, in their original order, verbatim."""
-    body = src.text.split("\n", 1)[-1]
+    body = src.body
     if len(body) <= limit:
         return body.replace("\n", " ")
     q = content_terms(question)
@@ -131,7 +131,7 @@ class AnswerChain:
             return
         best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
         best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
-        on_topic = any(path_matches(s.field_path, hints) for s in sources)
+        on_topic = any(path_within(s.field_path, hints) for s in sources)
         if not sources or (best < MIN_RELEVANCE and best_dense < 0.35 and not on_topic):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
@@ -239,11 +239,11 @@ class AnswerChain:
     def _answers_question(question: str, hints: list[str], sources: list[Source], kept) -> bool:
         """Verified sentences must also be on the question: share its specific words, or cite a field it asks about."""
         cited = [sources[c.n - 1] for k in kept for c in k.citations if 0 < c.n <= len(sources)]
-        if any(path_matches(s.field_path, hints) for s in cited):
+        if any(path_within(s.field_path, hints) for s in cited):
             return True
         q = content_terms(question) - GENERIC
         return not q or bool(q & content_terms(" ".join(k.sentence for k in kept) + " " +
-                                              " ".join(s.text.split("\n", 1)[0] for s in cited)))
+                                              " ".join(s.label for s in cited)))
 
     def _study_tail(self, scope: Scope, sources: list[Source], cited: set[int]):
         """A term answer should connect the term to this study: if the model only cited the glossary,
@@ -298,7 +298,7 @@ class AnswerChain:
         said_not_stated = NOT_STATED in raw.upper() and not kept
         if not said_not_stated:
             yield from admit(verifier.finish())
-        if said_not_stated and not any(path_matches(s.field_path, hints) for s in sources):
+        if said_not_stated and not any(path_within(s.field_path, hints) for s in sources):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         tail = None

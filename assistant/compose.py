@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from assistant.answer_templates import has_sentence
-from assistant.corpus_list import Search, compose_list
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words, person_words, quoted
 from assistant.compose_where import where_sentences
+from assistant.corpus_list import Search, compose_list
 from assistant.textutil import content_terms, overlap
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID

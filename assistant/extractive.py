@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.intents import path_matches
+from assistant.intents import path_within
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
 from trialchat.schema import GLOSSARY_ID
@@ -21,7 +21,7 @@ def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
     """Sentences of the chunk ranked by how many question words they (with their field label) share.
     Lexical on purpose: one embedding call per sentence cost seconds per answer on 2 cores."""
     q_terms = content_terms(question)
-    label, _, body = src.text.partition("\n")
+    label, body = src.label, src.body
     field_terms = content_terms(label)
     if len(body.strip()) <= SHORT_FIELD and not body.strip().endswith(":"):
         return [(1.0, body.strip())]  # a short field (age/sex summary, a site) is quoted whole
@@ -62,7 +62,7 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
     for n, src in order:
         if len(parts) >= max_sentences:
             break
-        hinted = bool(hints) and path_matches(src.field_path, hints or [])
+        hinted = bool(hints) and path_within(src.field_path, hints or [])
         if relevance(question, src) < MIN_QUESTION_OVERLAP and not hinted:
             continue
         ranked = _candidates(question, src)

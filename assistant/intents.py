@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from trialchat.schema import bare_path
+
 _P = "protocolSection."
 INTENTS: list[tuple[str, tuple[str, ...]]] = [
     (r"\bwhere\b|\bcountr|\bcit(y|ies)\b|\bsites?\b|\blocat|\bhospital|\bnear\b|\bclinics?\b",
@@ -54,8 +56,9 @@ def field_hints(question: str) -> list[str]:
     return out
 
 
-def path_matches(field_path: str, prefixes: list[str]) -> bool:
-    bare = re.sub(r"\[\d+\]", "", field_path)
+def path_within(field_path: str, prefixes: list[str]) -> bool:
+    """Whether the field is one of these fields or inside one of them (list positions ignored)."""
+    bare = bare_path(field_path)
     return any(bare == p or bare.startswith(p + ".") for p in prefixes)
 
 

@@ -1,7 +1,6 @@
 """Hybrid retrieval over field chunks: dense (Chroma) + BM25, fused with reciprocal-rank fusion."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Literal
 
@@ -10,9 +9,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.intents import path_matches
+from assistant.intents import path_within
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
+from trialchat.schema import bare_path
 from trialchat.store import ChunkStore
 
 RRF_K = 60  # the usual constant: damps the head so two lists of different score scales fuse fairly
@@ -86,10 +86,10 @@ class HybridRetriever(BaseRetriever):
         q = content_terms(query)
         rank = {p: i for i, p in enumerate(hints)}
         rows = [(cid, doc, meta) for cid, doc, meta in self.store.chunks_of_studies(scope)
-                if path_matches(meta.get("field_path", ""), hints)]
+                if path_within(meta.get("field_path", ""), hints)]
 
         def key(row):
-            bare = re.sub(r"\[\d+\]", "", row[2].get("field_path", ""))
+            bare = bare_path(row[2].get("field_path", ""))
             intent = min((i for p, i in rank.items() if bare == p or bare.startswith(p + ".")), default=99)
             summary = 0 if bare in rank else 1  # the module-level summary ("Eligibility › Summary") leads
             # earlier pieces first within a field: criteria lists start with who is included

@@ -10,18 +10,17 @@ import numpy as np
 from assistant.chain import AnswerChain, ChainParts
 from assistant.compose import Composer
 from assistant.compose_where import load_places
-from assistant.router import IntentRouter
-from assistant.verify import Similarity
 from assistant.protocols import StudySummary
 from assistant.retrieval import HybridRetriever
+from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.types import Answer, AnswerEvent, HistoryTurn
+from assistant.verify import Similarity
 from trialchat.embeddings import shared_embeddings
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
 from trialchat.store import ChunkStore, open_store
-
 
 T = TypeVar("T")
 

@@ -5,6 +5,8 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, Field
 
+from trialchat.schema import split_chunk_text
+
 Status = Literal["answered", "abstained", "declined"]
 
 
@@ -25,8 +27,18 @@ class Source(BaseModel):
     dense_score: float | None = None  # cosine similarity, when the dense list found it
     bm25_score: float | None = None  # BM25 score, when the lexical list found it
 
+    @property
+    def label(self) -> str:
+        """The field label on the chunk's first line."""
+        return split_chunk_text(self.text)[0]
+
+    @property
+    def body(self) -> str:
+        """The field text below the label (the whole text for a one-line chunk)."""
+        return split_chunk_text(self.text)[1]
+
     @classmethod
-    def from_chunk(cls, chunk_id: str, text: str, meta: dict, **scores: float | None) -> "Source":
+    def from_chunk(cls, chunk_id: str, text: str, meta: dict, **scores: float | None) -> Source:
         """A stored chunk (Chroma id, document, metadata) as a Source."""
         return cls(chunk_id=chunk_id, text=text, study_id=meta["study_id"], study_title=meta.get("study_title", ""),
                    field_path=meta.get("field_path", ""), field_label=meta.get("field_label", ""),
@@ -45,7 +57,7 @@ class Citation(BaseModel):
     chunk_id: str = ""
 
     @classmethod
-    def from_source(cls, n: int, src: Source, quote: str) -> "Citation":
+    def from_source(cls, n: int, src: Source, quote: str) -> Citation:
         return cls(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
                    quote=quote, source_url=src.source_url, chunk_id=src.chunk_id)
 

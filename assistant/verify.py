@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.textutil import NOT_AFTER_ABBREVIATION, content_terms, normalize_ws, numbers, overlap, split_sentences
-from trialchat.schema import GLOSSARY_ID
 from assistant.types import Citation, Source
+from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
 Similarity = Callable[[str, str], float]
 
@@ -58,8 +58,7 @@ def split_answer_sentences(text: str) -> list[str]:
 def best_quote(claim: str, chunk_text: str) -> tuple[str, float]:
     """The chunk sentence (verbatim) sharing most content words with the claim, and that overlap."""
     terms = content_terms(claim)
-    lines = chunk_text.split("\n", 1)
-    body = lines[1] if len(lines) > 1 and lines[1].strip() else chunk_text
+    body = split_chunk_text(chunk_text)[1]
     best, best_score = "", -1.0
     for sent in split_sentences(body):
         score = overlap(terms, content_terms(sent))

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-_INDEX = re.compile(r"\[\d+\]")
+from trialchat.schema import bare_path
+
 _WS = re.compile(r"\s+")
 
 
@@ -30,10 +31,10 @@ class Retrieved:
 
 def strip_indices(path: str) -> str:
     """`...locations[3].city` → `...locations.city`: list positions never decide a hit."""
-    return _INDEX.sub("", path)
+    return bare_path(path)
 
 
-def path_matches(field_path: str, expected: str) -> bool:
+def hits_expected_field(field_path: str, expected: str) -> bool:
     """The prefix rule, on whole dot-separated segments and with list indices removed.
 
     A chunk hits when its path starts with the expected path (the expected path names a module or
@@ -60,7 +61,7 @@ def target_studies(study_id: str | None, expected_studies: Sequence[str] | None)
 def is_field_hit(item: Retrieved, targets: set[str], expected_fields: Sequence[str]) -> bool:
     if targets and item.study_id not in targets:
         return False
-    return any(path_matches(fp, e) for fp in item.field_paths for e in expected_fields)
+    return any(hits_expected_field(fp, e) for fp in item.field_paths for e in expected_fields)
 
 
 def hit_rank(retrieved: Sequence[Retrieved], targets: set[str], expected_fields: Sequence[str],
@@ -78,7 +79,7 @@ def field_recall(retrieved: Sequence[Retrieved], targets: set[str], expected_fie
     if not expected_fields:
         return None
     top = [r for r in retrieved[:k] if not targets or r.study_id in targets]
-    covered = sum(1 for e in expected_fields if any(path_matches(fp, e) for r in top for fp in r.field_paths))
+    covered = sum(1 for e in expected_fields if any(hits_expected_field(fp, e) for r in top for fp in r.field_paths))
     return covered / len(expected_fields)
 
 
@@ -155,7 +156,7 @@ _HIDE = str.maketrans({".": "\ue000", "!": "\ue001", "?": "\ue002", "\n": "\ue00
 _SHOW = {v: k for k, v in zip(".!?\n", "\ue000\ue001\ue002\ue003")}
 
 
-def split_sentences(text: str) -> list[str]:
+def split_lines_and_sentences(text: str) -> list[str]:
     """Sentences and list items of an answer; bare citation markers are not sentences.
 
     A quotation (“…”) is one unit however many sentences or lines it holds: extractive answers
@@ -184,7 +185,7 @@ def _split_plain(text: str) -> list[str]:
 
 def sentence_citation_counts(text: str, valid_numbers: set[int]) -> tuple[int, int]:
     """(sentences carrying a marker [n] of an existing citation, sentences)."""
-    sentences = split_sentences(text)
+    sentences = split_lines_and_sentences(text)
     cited = 0
     for s in sentences:
         nums = {int(n) for m in _HAS_MARKER.findall(s) for n in re.findall(r"\d+", m)}
@@ -217,7 +218,7 @@ def reading_grade(text: str | None) -> float | None:
     words = _WORD.findall(clean)
     if not words:
         return None
-    sentences = max(1, len(split_sentences(clean)))
+    sentences = max(1, len(split_lines_and_sentences(clean)))
     hy = _hyphenator()
     syllables = sum(max(1, len(hy.positions(w.lower())) + 1) for w in words)
     return round(0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59, 2)

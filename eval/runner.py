@@ -13,7 +13,7 @@ import json
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from assistant.types import Answer, FinalEvent, Source, SourcesEvent, TokenEvent
 from eval import metrics as M
 from eval.configs import EvalConfig
 from eval.questions_io import Question
+from trialchat.schema import split_chunk_text
 from trialchat.settings import Settings
 
 ServiceFactory = Callable[[EvalConfig], AnswerService]
@@ -100,7 +101,7 @@ def consume(service: AnswerService, q: Question, generate: bool) -> tuple[list[S
 
 def _retrieved(src: Source) -> dict:
     paths = list(getattr(src, "field_paths", None) or [src.field_path])
-    body = src.text.split("\n", 1)[-1] if "\n" in src.text else src.text
+    body = split_chunk_text(src.text)[1]
     item = {"chunk_id": src.chunk_id, "study_id": src.study_id, "field_path": src.field_path,
             "score": round(float(src.score), 4), "snippet": " ".join(body.split())[:SNIPPET_CHARS]}
     if paths != [src.field_path]:
@@ -223,7 +224,7 @@ def run_eval(questions: Sequence[Question], configs: Sequence[EvalConfig], k: in
     base = base or (configs[0].settings if configs else Settings())
     results: dict[str, Any] = {
         "k": k, "questions_file": questions_file, "n_questions": len(questions),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(base.data_dir), "collection": base.collection, "chroma_url": base.chroma_url,
         "configs": {},
     }

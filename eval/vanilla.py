@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from assistant.protocols import StudySummary
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
-from trialchat.schema import GLOSSARY_ID
+from trialchat.schema import GLOSSARY_ID, bare_path, split_chunk_text
 from trialchat.settings import Settings
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
@@ -92,7 +92,7 @@ class VanillaSource(Source):
 
 def path_sort_key(path: str) -> tuple:
     """Module order first, then natural order (`locations[2]` before `locations[10]`)."""
-    head = re.sub(r"\[\d+\]", "", path).split(".")[:2]
+    head = bare_path(path).split(".")[:2]
     rank = next((i for i, m in enumerate(MODULE_ORDER) if m in head), len(MODULE_ORDER))
     parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", path) if p)
     return rank, parts
@@ -109,9 +109,9 @@ def render_studies(chunks: Iterable[tuple[str, str, dict]]) -> list[StudyText]:
     labels: dict[tuple[str, str], str] = {}
     for _cid, text, meta in chunks:
         sid, path = meta["study_id"], meta["field_path"]
-        label, _, body = text.partition("\n")
-        if not body:  # a one-line chunk: the label line is the only text
-            body, label = label, meta.get("field_label") or label
+        label, body = split_chunk_text(text)
+        if body == text:  # a one-line chunk: the label line is the only text
+            label = meta.get("field_label") or label
         pieces[sid][path].append((int(meta.get("chunk_index", 0)), body.strip()))
         labels[(sid, path)] = meta.get("field_label") or label.strip()
         meta_of.setdefault(sid, meta)

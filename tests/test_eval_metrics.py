@@ -32,7 +32,7 @@ LOCATIONS = "protocolSection.contactsLocationsModule.locations"
     ("", MASKING, False),
 ])
 def test_path_matches(field_path, expected, hit):
-    assert M.path_matches(field_path, expected) is hit
+    assert M.hits_expected_field(field_path, expected) is hit
 
 
 def test_field_hit_needs_the_target_study():
@@ -104,7 +104,7 @@ def test_citation_checks_verbatim_in_a_retrieved_chunk():
 def test_sentence_citation_coverage():
     text = ("The study is double-blind [1]. It enrols adults, e.g. people aged 18 to 65. [2] "
             "Ask the study team for details.\n- Site: Charleston [3]\n- Site: Atlanta")
-    assert M.split_sentences(text) == [
+    assert M.split_lines_and_sentences(text) == [
         "The study is double-blind [1].", "It enrols adults, e.g. people aged 18 to 65. [2]",
         "Ask the study team for details.", "Site: Charleston [3]", "Site: Atlanta"]
     assert M.sentence_citation_counts(text, {1, 2, 3}) == (3, 5)

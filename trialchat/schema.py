@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
-from pydantic import BaseModel, Field as PField
+from pydantic import BaseModel
+from pydantic import Field as PField
 
 GLOSSARY_ID = "glossary"
+_LIST_INDEX = re.compile(r"\[\d+\]")
 
 
 class StudyField(BaseModel):
@@ -73,10 +76,24 @@ class Chunk(BaseModel):
         return h.hexdigest()[:32]
 
     @classmethod
-    def from_metadata(cls, text: str, meta: dict) -> "Chunk":
+    def from_metadata(cls, text: str, meta: dict) -> Chunk:
         return cls(text=text, **{k: meta.get(k, "") for k in (
             "study_id", "study_title", "field_path", "field_label", "source_file",
             "source_url", "section", "content_hash")}, chunk_index=int(meta.get("chunk_index", 0)))
+
+
+def split_chunk_text(text: str) -> tuple[str, str]:
+    """(label, body) of a chunk's text: the field label is its first line, the field text follows.
+
+    A one-line chunk has no separate body: the whole text is both.
+    """
+    label, sep, body = text.partition("\n")
+    return label, (body if sep and body.strip() else text)
+
+
+def bare_path(field_path: str) -> str:
+    """A field path without list positions (`...locations[3].city` -> `...locations.city`)."""
+    return _LIST_INDEX.sub("", field_path)
 
 
 def chunk_id(study_id: str, field_path: str, chunk_index: int) -> str:
