@@ -7,7 +7,7 @@ not written at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer_templates import sentence
@@ -56,10 +56,10 @@ class AnswerWriter:
                 return n
         return None
 
-    def say(self, key: str, cites: Cite | list[Cite], **variables: object) -> bool:
+    def say(self, key: str, cites: Cite | Sequence[Cite], **variables: object) -> bool:
         """Add one sentence of ``prompts/answers.toml`` if at least one of its citations resolves."""
         pairs = [c if isinstance(c, tuple) else (c.path, c.quote)
-                 for c in (cites if isinstance(cites, list) else [cites])]
+                 for c in (cites if isinstance(cites, Sequence) and not isinstance(cites, tuple) else [cites])]
         marks = [n for path, quote in pairs if (n := self.cite(path, quote)) is not None]
         if not marks:
             return False

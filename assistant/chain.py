@@ -64,7 +64,8 @@ def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
     q = content_terms(question)
     sents = split_sentences(body)
     ranked = sorted(range(len(sents)), key=lambda i: -overlap(q, content_terms(sents[i])))
-    keep, size = [], 0
+    keep: list[int] = []
+    size = 0
     for i in ranked:
         if size + len(sents[i]) > limit and keep:
             continue
@@ -138,11 +139,11 @@ class AnswerChain:
 
         list_question = scope.study_id is None and (intent == "corpus" or bool(CORPUS_RE.search(guard.question)))
         if list_question and self.p.composer:
-            composed = self.p.composer.corpus(guard.question, self.p.all_facts(),
-                                              lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
-            if composed:
-                answer.text, answer.citations, answer.sources = composed.text, composed.citations, composed.sources
-                yield TokenEvent(text=composed.text)
+            listed = self.p.composer.corpus(guard.question, self.p.all_facts(),
+                                            lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
+            if listed:
+                answer.text, answer.citations, answer.sources = listed.text, listed.citations, listed.sources
+                yield TokenEvent(text=listed.text)
                 yield FinalEvent(answer=answer)
                 return
         if self.p.llm is None or list_question:

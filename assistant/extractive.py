@@ -56,8 +56,10 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
     citations: list[Citation] = []
     # one quote per study first (the study's field and the glossary entry; several studies), then fill
     order = list(enumerate(sources, start=1))
-    seen: set[str] = set()
-    firsts = [(n, s) for n, s in order if not (s.study_id in seen or seen.add(s.study_id))]
+    first_of_study: dict[str, int] = {}
+    for n, s in order:
+        first_of_study.setdefault(s.study_id, n)
+    firsts = [(n, s) for n, s in order if first_of_study[s.study_id] == n]
     order = firsts + [item for item in order if item not in firsts]
     for n, src in order:
         if len(parts) >= max_sentences:

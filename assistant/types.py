@@ -1,7 +1,7 @@
 """Typed results of the answering service (what the UI, API and eval consume)."""
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -94,4 +94,4 @@ class FinalEvent(BaseModel):
     answer: Answer
 
 
-AnswerEvent = Union[SourcesEvent, TokenEvent, FinalEvent]
+AnswerEvent = SourcesEvent | TokenEvent | FinalEvent

@@ -20,7 +20,7 @@ MIN_PIECE = 120  # a very long label must not squeeze pieces to nothing
 
 
 @lru_cache(maxsize=16)
-def _splitter(size: int) -> "RecursiveCharacterTextSplitter":
+def _splitter(size: int) -> RecursiveCharacterTextSplitter:
     from langchain_text_splitters import RecursiveCharacterTextSplitter  # ~1 s import: only when needed
 
     # keep_separator="end": a sentence keeps its full stop, a bullet its own line

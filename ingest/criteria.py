@@ -51,7 +51,7 @@ def _items(lines: list[str]) -> list[str]:
 def split_criteria(text: str) -> list[CriteriaSection]:
     """Sections in their order in the text. A text without headings is one section of kind ""."""
     sections: list[CriteriaSection] = []
-    kind, buf = "", []
+    kind, buf = "", []  # type: tuple[str, list[str]]
 
     def flush() -> None:
         body = "\n".join(buf).strip("\n")

@@ -34,7 +34,7 @@ def bundled_model_path() -> Path:
         ) from e
     for f in dist.files or []:
         if f.name in ("config_sentence_transformers.json", "modules.json"):
-            return Path(dist.locate_file(f)).parent
+            return Path(str(dist.locate_file(f))).parent
     raise ModelNotFoundError(f"{BUNDLED_PACKAGE} is installed but holds no sentence-transformers model.")
 
 

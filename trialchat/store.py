@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
@@ -51,6 +52,11 @@ def _mtime(path: Path) -> float | None:
     return path.stat().st_mtime if path.exists() else None
 
 
+def _in_studies(study_ids: Iterable[str]) -> Any:
+    """Chroma filter for chunks of these studies (typed Any: Chroma's Where type rejects a built list)."""
+    return {"study_id": {"$in": sorted(set(study_ids))}}
+
+
 def _batched(items: list, n: int) -> Iterator[list]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -89,7 +95,7 @@ class ChunkStore:
     def ids_of_studies(self, study_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
         for batch in _batched(sorted(set(study_ids)), 100):
-            got = self.vectors.get(where={"study_id": {"$in": batch}}, include=[])
+            got = self.vectors.get(where=_in_studies(batch), include=[])
             out.update(got["ids"])
         return out
 
@@ -174,7 +180,7 @@ class ChunkStore:
 
     def chunks_of_studies(self, study_ids: Iterable[str]) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of every chunk of these studies."""
-        got = self.vectors.get(where={"study_id": {"$in": sorted(set(study_ids))}}, include=["documents", "metadatas"])
+        got = self.vectors.get(where=_in_studies(study_ids), include=["documents", "metadatas"])
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
     def catalog_stamp(self) -> float | None:
@@ -201,7 +207,7 @@ class ChunkStore:
                      query_vector: list[float] | None = None) -> list[tuple[str, str, dict, float]]:
         """Top-k (id, text, metadata, cosine similarity)."""
         vec = query_vector if query_vector is not None else self.embeddings.embed_query(query)
-        where = {"study_id": {"$in": sorted(study_ids)}} if study_ids else None
+        where = _in_studies(study_ids) if study_ids else None
         res = self._collection.query(query_embeddings=[vec], n_results=k, where=where,
                                              include=["documents", "metadatas", "distances"])
         return [(cid, doc, meta, 1.0 - dist) for cid, doc, meta, dist in

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from assistant.llm.model_files import DEFAULT_MODEL, ModelFileError, ensure_model
 
 if TYPE_CHECKING:
@@ -68,8 +70,8 @@ def _make_openai(settings: Settings) -> BaseChatModel:
         api_key = PLACEHOLDER_API_KEY
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=api_key,
-                      temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
+    return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=SecretStr(api_key),
+                      temperature=settings.llm_temperature, max_completion_tokens=settings.llm_max_tokens,
                       streaming=True)
 
 

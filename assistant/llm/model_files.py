@@ -74,7 +74,7 @@ def locate_parts(spec: ModelSpec) -> list[Path]:
         want = f"part{n:02d}.bin"
         entry = next((f for f in dist.files or [] if f.name == want and f.parent.name == "data"),
                      None)
-        path = Path(dist.locate_file(entry)) if entry is not None else None
+        path = Path(str(dist.locate_file(entry))) if entry is not None else None
         if entry is None or path is None or not path.is_file():
             raise ModelFileError(
                 f"Model part {n} of {spec.part_count} ({name}) is missing data/{want}: "

@@ -99,7 +99,8 @@ def parse_page(text: str, source_file: str) -> Study:
     out.add("page.official_title", "Official title", official)
     out.add("page.acronym", "Acronym", acronym or "")
 
-    section, label, buf = "page.summary", "Summary", []
+    section, label = "page.summary", "Summary"
+    buf: list[str] = []
     in_facts = False
     rest = body[2:]
 

@@ -16,7 +16,8 @@ MAX_EVENTS = 10       # most frequent serious / other adverse events listed
 
 
 def _bounded(lines: list[str], limit: int = MAX_CHARS) -> str:
-    out, size = [], 0
+    out: list[str] = []
+    size = 0
     for i, line in enumerate(lines):
         if not line:
             continue
@@ -125,8 +126,7 @@ def _outcome(o: dict) -> str:
 
 def _events(events: list[dict], names: dict[str, str], kind: str) -> list[str]:
     def total(e: dict) -> int:
-        return sum(x.get("numAffected") for x in dicts_at(e, "stats")
-                   if isinstance(x.get("numAffected"), int))
+        return sum(x["numAffected"] for x in dicts_at(e, "stats") if isinstance(x.get("numAffected"), int))
     if events and not any(dicts_at(e, "stats") for e in events):  # legacy records: terms only
         return [f"{kind.capitalize()} adverse events reported: "
                 + "; ".join(text_at(e, "term") for e in events[:3 * MAX_EVENTS])]

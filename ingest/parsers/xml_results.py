@@ -86,7 +86,7 @@ def _outcome(o: Element) -> dict:
 
 def _events(el: Element | None, kind: str, totals: dict[str, dict]) -> list[dict]:
     """Event rows; the XML "Total" category carries the per-group totals instead."""
-    out = []
+    out: list[dict] = []
     if el is None:
         return out
     for cat in el.findall("category_list/category"):
@@ -96,7 +96,7 @@ def _events(el: Element | None, kind: str, totals: dict[str, dict]) -> list[dict
                       "numAtRisk": _int(c.get("subjects_at_risk"))} for c in ev.findall("counts")]
             if organ == "Total":
                 for st in stats:
-                    g = totals.setdefault(st["groupId"], {})
+                    g = totals.setdefault(str(st["groupId"]), {})
                     g[f"{kind}NumAffected"], g[f"{kind}NumAtRisk"] = st["numAffected"], st["numAtRisk"]
                 continue
             out.append({"term": xml_text(ev, "sub_title"), "organSystem": organ, "stats": stats})
