@@ -58,6 +58,11 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 _W = r"[^.!?\n]{0,120}?"  # the rest of the same sentence (bounded: no catastrophic backtracking)
 _ASK_EN = r"(?:asks?|asked|asking|inquires?|enquires?|wants? to know|questions? (?:you|the assistant))"
 _SAY_EN = r"(?:say|tell|respond|reply|answer|state|claim|explain|insist|assure|inform|mention)"
+# the clause after "when someone asks ...": an order to say something, not "the study nurse will answer"
+# nor "tell your doctor"
+_THEN_SAY_EN = (r"[^.!?\n]{0,120}?[,;:]\s*(?:then |please |always |just |simply |you (?:must|should|will|need to) )?"
+                r"(?:say|tell|respond|reply|answer|state|claim|explain|insist|assure|inform|mention)\b"
+                r"(?!\s+(?:your|the study|a|the|their) (?:doctor|physician|nurse|study team|team|staff|coordinator))")
 _WHO_EN = r"(?:anyone|anybody|someone|somebody|any ?one|a user|the user|users|people|a patient|patients|a reader|readers|you(?: are|'re)?)"
 _MEDS = (r"(?:current |existing |prescribed |regular |other |usual )*(?:[a-z-]+ )?(?:medications?|medicines?|meds|"
          r"treatments?|therapy|therapies|drugs|prescriptions?|insulin|chemo(?:therapy)?)\b")
@@ -66,9 +71,11 @@ _AI_EN = r"(?:ai|a\.i\.|assistant|chat ?bot|chat ?gpt|gpt|language model|llm|lar
 RULES: tuple[Rule, ...] = (
     # -- impersonating a chat role or a model's control tokens --
     Rule("role-tag", "role", _rx(
-        r"^[ \t>*#\[(<{-]*(?:system|sys|assistant|developer|instructions?|sistema|syst[eè]me|systemnachricht|"
+        r"(?:^|[.!?]\s+)[ \t>*#\[(<{-]*(?:system|sys|assistant|developer|instructions?|sistema|syst[eè]me|systemnachricht|"
         r"系统|システム|시스템)[ \t\])>}*]*[:：]",
-        r"^[ \t>*#\[(<{-]*(?:system|new|updated|hidden|secret|important|admin) (?:prompt|instructions?|message|note to (?:the )?" + _AI_EN + r")[ \t\])>}*]*[:：]")),
+        r"(?:^|[.!?]\s+)[ \t>*#\[(<{-]*(?:system|new|updated|hidden|secret|important|admin) (?:prompt|instructions?|message|note to (?:the )?" + _AI_EN + r")[ \t\])>}*]*[:：]")),
+    # an all-caps role word anywhere, unless it ends an all-caps heading ("NERVOUS SYSTEM:")
+    Rule("role-word", "role", re.compile(r"(?<![A-Z] )(?<![A-Z])\b(?:SYSTEM|ASSISTANT|DEVELOPER|SYSTEM PROMPT)\s*[:：]")),
     Rule("chat-template-token", "role", _rx(
         r"<\|?(?:im_start|im_end|system|assistant|user|endoftext|eot_id|start_header_id)\|?>",
         r"\[/?inst\]", r"<</?sys>>", r"^#{2,}\s*(?:system|instruction|response)\b", r"</?(?:system|assistant)>")),
@@ -87,7 +94,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:指示|命令|ルール)[^。！？\n]{0,8}(?:を)?無視",  # ja
     )),
     Rule("new-identity", "override", _rx(
-        r"\b(?:you are|you're) (?:now |no longer |not )?(?:an? |the )?" + _AI_EN + r"\b",
+        r"\b(?:you are|you're) (?:now |no longer |not )?(?:an? |the )?(?:[a-z-]+ ){0,2}" + _AI_EN + r"\b",
         r"\b(?:from now on|starting now|henceforth),? (?:you|the " + _AI_EN + r")\b",
         r"\b(?:act|behave|respond|pretend|roleplay) (?:as|like|to be) (?:an? |the )?(?:unrestricted |different |new )?" + _AI_EN + r"\b",
         r"\b(?:dear|attention|note to(?: the)?|hey|hello|to the) " + _AI_EN + r"s?\b",
@@ -95,18 +102,18 @@ RULES: tuple[Rule, ...] = (
     )),
     # -- telling whoever answers questions what to say --
     Rule("when-asked-say", "answer_directive", _rx(
-        r"\b(?:when|whenever|if|once)\b,? " + _WHO_EN + r" (?:ever )?" + _ASK_EN + _W + r"\b" + _SAY_EN + r"\b",
-        r"\bif asked\b" + _W + r"\b" + _SAY_EN + r"\b",
+        r"\b(?:when|whenever|if|once)\b,? " + _WHO_EN + r" (?:ever )?" + _ASK_EN + _THEN_SAY_EN,
+        r"\bif asked\b" + _THEN_SAY_EN,
         r"\b(?:cuando|si)\b (?:alguien|alguno|un usuario|el usuario|los usuarios|la gente|un paciente|te|le) (?:te |le )?pregunt\w*" + _W + r"\b(?:di|diga|digas|responde|responda|contesta|conteste|afirma|dile|dígale|decir)\b",  # es
         r"\b(?:quand|si|lorsque|lorsqu')\s?(?:quelqu'un|quiconque|on|un utilisateur|l'utilisateur|les utilisateurs|un patient|vous) (?:vous )?(?:demande|interroge|pose)\w*" + _W + r"\b(?:dis|dites|répond\w*|affirme\w*|déclare\w*|indique\w*)\b",  # fr
-        r"\b(?:wenn|falls|sobald)\b (?:jemand|ein nutzer|der nutzer|nutzer|ein benutzer|ein patient|man|sie jemand) (?:\w+ )?(?:fragt|nachfragt|wissen will|erkundigt)" + _W + r"\b(?:sag|sage|sagen|antworte|antworten|behaupte|behaupten|erkläre|erklären)\b",  # de
+        r"\b(?:wenn|falls|sobald)\b (?:jemand|ein nutzer|der nutzer|nutzer|ein benutzer|ein patient|man|sie jemand) (?:\w+ ){0,4}(?:fragt|nachfragt|wissen will|erkundigt)" + _W + r"\b(?:sag|sage|sagen|antworte|antworten|behaupte|behaupten|erkläre|erklären)\b",  # de
         r"(?:当|如果|若|每当)[^。！？\n]{0,6}(?:有人|用户|任何人|患者|别人)[^。！？\n]{0,12}(?:问|询问|提问)[^。！？\n]{0,40}(?:说|告诉|回答|声称)",  # zh
     )),
     Rule("tell-them-that", "answer_directive", _rx(
         r"(?:^|[.!?:;]\s+|\bplease\s+|\balways\s+|\byou (?:must|should|need to|have to)\s+)(?:tell|inform|assure|convince|remind) (?:the |all |every |any )?(?:users?|readers?|people|everyone|everybody|anyone|visitors?|them)\b[^.!?\n]{0,20}?\bthat\b",
         r"\b(?:always|only|must|should|you will|you shall)\s+(?:answer|respond|reply)\s+(?:with|that|by saying)\b",
         r"\b(?:do not|don't|never)\s+(?:tell|mention|reveal|disclose|say)\b[^.!?\n]{0,30}?\b(?:to )?(?:the )?(?:users?|readers?)\b",
-        r"\b(?:in|with) (?:every|each|all|your) (?:answers?|responses?|replies)\b",
+        r"\b(?:in|with) (?:every|all|all of your|each of your|your) (?:answers?|replies)\b",  # not "response": a clinical word
         r"\b(?:diles|dígales|di a|dile a) (?:los |a los )?(?:usuarios|pacientes|lectores)\b[^.!?\n]{0,20}?\bque\b",  # es
         r"\b(?:dites|dis) (?:aux|à l'|a l') ?(?:utilisateurs?|patients|lecteurs)\b[^.!?\n]{0,20}?\bque\b",  # fr
         r"\b(?:sag|sagen sie) (?:den|dem|allen) (?:nutzern|benutzern|patienten|lesern)\b[^.!?\n]{0,20}?\bdass\b",  # de
@@ -123,10 +130,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:setzen sie|setz) (?:ihre|ihr|deine|dein|alle) (?:\w+ )?(?:medikamente|medikation|medikament|behandlung|therapie) (?:sofort |umgehend )?ab\b",  # de
         r"\b(?:h(?:ö|o)ren sie|h(?:ö|o)r) (?:sofort |umgehend )?auf,? (?:ihre|ihr|deine) (?:\w+ )?(?:medikamente|medikation|behandlung)\b",
         r"(?:立即|马上|立刻)?停(?:止|用)(?:服用)?(?:你的|您的|他们的|所有)(?:\S{0,6})?(?:药物|药|治疗)",  # zh
-    ), unless=_rx(  # a protocol step: a time or a study event in the same sentence
+    ), unless=_rx(  # a protocol step (a time or a study event) or a doctor's say in the same sentence
         r"\b(?:before|prior|at least|within|weeks?|days?|hours?|months?|screening|baseline|randomi[sz]\w*|enrol+\w*|"
         r"entry|visit|dosing|washout|surgery|procedure|antes|semanas?|d(?:í|i)as|avant|semaines?|jours|vor|wochen|tagen?)\b",
-        r"(?:之前|前|周|天)")),
+        r"\b(?:doctor|physician|nurse|investigator|study team|study staff|médico|médecin|arzt|ärztin)\b",  # supervised
+        r"(?:之前|前|周|天|医生)")),
 )
 
 
