@@ -34,7 +34,10 @@ class Withheld:
 
 def screen_study(study: Study) -> list[Withheld]:
     """Mark withheld fields in place (``StudyField.withheld``); a poisoned title is replaced by the ID."""
-    total = sum(len(f.text) for f in study.fields)
+    for field in study.fields:  # first: a giant field is withheld, and not counted against the study
+        if len(field.text) > MAX_FIELD_CHARS:
+            field.withheld = f"field is too large ({len(field.text):,} characters; limit {MAX_FIELD_CHARS:,})"
+    total = sum(len(f.text) for f in study.fields if not f.withheld)
     if total > MAX_STUDY_CHARS:
         raise StudyTooLarge(f"study {study.study_id} is too large ({total:,} characters of text; "
                             f"limit {MAX_STUDY_CHARS:,}): not ingested")
@@ -45,9 +48,7 @@ def screen_study(study: Study) -> list[Withheld]:
             setattr(study, attr, study.study_id if attr == "title" else None)
             out.append(Withheld(study.study_id, attr, finding.reason))
     for field in study.fields:
-        if len(field.text) > MAX_FIELD_CHARS:
-            field.withheld = f"field is too large ({len(field.text):,} characters; limit {MAX_FIELD_CHARS:,})"
-        else:
+        if not field.withheld:
             finding = detect(f"{field.label}\n{field.text}")
             if finding:
                 field.withheld = finding.reason
