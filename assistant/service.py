@@ -1,6 +1,7 @@
 """Build the answering service from settings (embedder, store, LLM and chain, built once)."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
@@ -94,6 +95,9 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
 
     embeddings = shared_embeddings(settings.embedding_model, settings.embed_batch_size)
     store = store or open_store(settings, embeddings)
+    repaired = store.repair_derived()  # a kill during an ingest's index rebuild must not leave studies unknown
+    if repaired:
+        logging.getLogger(__name__).warning("rebuilt the lexical index and study catalog: %s", repaired)
     if llm is None and llm_from_settings:
         llm = make_chat_model(settings)
     retriever = HybridRetriever(store=store, k=settings.retrieve_k, mode=settings.retrieval_mode)

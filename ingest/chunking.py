@@ -48,6 +48,8 @@ def chunk_study(study: Study, max_chars: int = 700) -> list[Chunk]:
     chunks: list[Chunk] = []
     next_index: dict[str, int] = {}  # one path can hold several sections (inclusion, exclusion): one numbering
     for field in study.fields:
+        if field.withheld:  # see ingest/screening.py: never chunked
+            continue
         label = " ".join(field.label.split())
         pieces = split_text(field.text, max(max_chars - len(label) - 1, MIN_PIECE))
         start = next_index.get(field.path, 0)

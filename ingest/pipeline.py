@@ -1,9 +1,15 @@
-"""Ingest: documents → Study → field chunks → embed only what changed → Chroma upsert + BM25 rebuild.
+"""Ingest: documents → Study → screen → field chunks → embed only what changed → Chroma upsert + BM25 rebuild.
 
 Idempotent and incremental: a chunk's ID is (study, field path, index) and its metadata carries a
-content hash, so unchanged chunks are skipped without re-embedding, changed ones are upserted and a
-re-ingested study's stale chunks are deleted. Upserts are keyed, so a run killed mid-way is
-completed by the next run without duplicates; BM25 is rebuilt (atomically) from Chroma at the end.
+hash of its content (not of the path it was read from), so unchanged chunks are skipped without
+re-embedding, changed ones are upserted and a re-ingested study's stale chunks are deleted. Upserts
+are keyed, so a run killed mid-way is completed by the next run without duplicates. The derived
+indexes (BM25, study catalog, fact sheets) are checked against the vector store at the start and
+rebuilt (atomically) whenever they disagree with it at the end.
+
+Sources are synced per file: a study that is no longer in a file that was read cleanly is removed,
+and the same study in two files is reported (the last one read is kept). The bundled glossary is
+part of every collection unless the caller opts out.
 """
 from __future__ import annotations
 
@@ -14,81 +20,139 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ingest.chunking import chunk_study
-from ingest.discovery import discover
+from ingest.discovery import discover, root_name as _root_name
 from ingest.facts import fact_sheet
 from ingest.parsers import ParseError, parse_document
+from ingest.screening import StudyTooLarge, screen_study
 from trialchat.schema import GLOSSARY_ID, Chunk, Study
 from trialchat.store import ChunkStore
 
 EMBED_BATCH = 128
+GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
 
 
 @dataclass
 class IngestReport:
-    studies: int = 0
+    studies: int = 0  # studies read in this run (the glossary not counted)
     chunks_added: int = 0
     chunks_updated: int = 0
     chunks_unchanged: int = 0
     chunks_deleted: int = 0
-    failed: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)  # {path, error}: nothing of it was ingested
+    withheld: list[dict[str, str]] = field(default_factory=list)  # {path, study_id, field, reason}
+    removed: list[dict[str, str]] = field(default_factory=list)  # {study_id, path, reason}
+    duplicates: list[dict] = field(default_factory=list)  # {study_id, kept, also_in: [...]}
+    repaired: str | None = None  # what was wrong with the derived indexes when the run started
+    glossary: bool = False  # whether the bundled glossary was part of this run
 
     def as_dict(self) -> dict:
         return {"studies": self.studies, "chunks_added": self.chunks_added, "chunks_updated": self.chunks_updated,
                 "chunks_unchanged": self.chunks_unchanged, "chunks_deleted": self.chunks_deleted,
-                "failed": self.failed}
+                "failed": self.failed, "withheld": self.withheld, "removed": self.removed,
+                "duplicates": self.duplicates, "repaired": self.repaired, "glossary": self.glossary}
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
 
-def load_studies(paths: list[Path], report: IngestReport, progress: bool = False) -> list[Study]:
-    """Parse every document; failures are recorded with their path and reason, never raised."""
+@dataclass
+class _Source:
+    """What one document gave: the studies in it, and whether it was read cleanly enough to sync."""
+    studies: list[str] = field(default_factory=list)
+    clean: bool = True
+
+
+def load_studies(paths: list[Path], report: IngestReport, progress: bool = False,
+                 sources: dict[str, _Source] | None = None) -> list[Study]:
+    """Parse and screen every document; failures are recorded with their path and reason, never raised."""
     by_id: dict[str, Study] = {}
+    seen_in: dict[str, list[str]] = {}
+    sources = {} if sources is None else sources
     docs = discover(paths)
     for doc in tqdm(docs, desc="parse", unit="file", disable=not progress, leave=False):
+        src = sources.setdefault(doc.source_file, _Source())
         if doc.error:
             report.failed.append({"path": doc.source_file, "error": doc.error})
+            src.clean = False
             continue
         try:
             parsed = parse_document(doc.name, doc.data or b"", doc.source_file)
         except ParseError as e:
             report.failed.append({"path": doc.source_file, "error": str(e)})
+            src.clean = False
             continue
         except Exception as e:  # a parser bug must not lose the other files
             report.failed.append({"path": doc.source_file, "error": f"unexpected parser error: {type(e).__name__}: {e}"})
+            src.clean = False
             continue
         for err in parsed.record_errors:
             report.failed.append({"path": doc.source_file, "error": err})
+            src.clean = False  # a broken record may be a study that is still there: remove nothing from this file
         for study in parsed.studies:
-            by_id[study.study_id] = study  # the same study twice in one run: the last one wins
+            src.studies.append(study.study_id)
+            try:
+                withheld = screen_study(study)
+            except StudyTooLarge as e:
+                report.failed.append({"path": doc.source_file, "error": str(e)})
+                continue
+            report.withheld.extend(w.as_dict(doc.source_file) for w in withheld)
+            previous = by_id.get(study.study_id)
+            if previous is not None and _content(previous) != _content(study):
+                seen_in.setdefault(study.study_id, [previous.source_file]).append(study.source_file)
+            by_id[study.study_id] = study  # the same study twice: the last one read wins, and is reported
+    for sid, files in seen_in.items():
+        report.duplicates.append({"study_id": sid, "kept": files[-1], "also_in": files[:-1],
+                                  "reason": "the same study with different content in several files; "
+                                            "the last one read was kept"})
     return list(by_id.values())
 
 
-def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
-                 on_embedded: Callable[[int], None] | None = None) -> IngestReport:
-    report = IngestReport()
-    studies = load_studies(paths, report, progress)
-    report.studies = len(studies)
-    store.save_facts(fact_sheet(s) for s in studies if s.study_id != GLOSSARY_ID)
+def _content(study: Study) -> str:
+    return study.model_dump_json(exclude={"source_file"})
 
+
+def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
+                 on_embedded: Callable[[int], None] | None = None, glossary: bool = True) -> IngestReport:
+    """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run."""
+    report = IngestReport()
+    report.repaired = store.repair_derived()
+    paths = list(paths)
+    if glossary and not any(_in_glossary_dir(p) for p in paths):
+        paths.append(GLOSSARY_DIR)
+    sources: dict[str, _Source] = {}
+    studies = load_studies(paths, report, progress, sources)
+    report.glossary = any(s.study_id == GLOSSARY_ID for s in studies)
+    report.studies = sum(s.study_id != GLOSSARY_ID for s in studies)
+
+    folders = [f"{_root_name(p)}/" for p in paths if p.is_dir()]
+    gone = _gone_from_sources(store, sources, folders, {s.study_id for s in studies})
+    for sid, source in sorted(gone.items()):
+        report.removed.append({"study_id": sid, "path": source, "reason": "no longer in its source file"})
+    report.chunks_deleted += len(store.remove_studies(gone))
+
+    answerable = [s.answerable() for s in studies]
+    store.save_facts(fact_sheet(s) for s in answerable if s.study_id != GLOSSARY_ID)
     chunks: list[Chunk] = []
-    for study in studies:
+    for study in answerable:
         chunks.extend(chunk_study(study))
     wanted = {c.id: c for c in chunks}
 
-    existing = store.existing_hashes(list(wanted))
-    todo = []
+    existing = store.existing_versions(list(wanted))
+    todo, moved = [], []
     for cid, chunk in wanted.items():
         old = existing.get(cid)
         if old is None:
             report.chunks_added += 1
             todo.append(chunk)
-        elif old != chunk.content_hash:
+        elif old[0] != chunk.content_hash:
             report.chunks_updated += 1
             todo.append(chunk)
         else:
             report.chunks_unchanged += 1
+            if old[1] != chunk.source_file:
+                moved.append(chunk)
+    store.update_metadata(moved)
 
     bar = tqdm(total=len(todo), desc="embed+store", unit="chunk", disable=not progress or not todo)
     for i in range(0, len(todo), EMBED_BATCH):
@@ -101,8 +165,42 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
 
     stale = store.ids_of_studies(s.study_id for s in studies) - set(wanted)
     store.delete(stale)
-    report.chunks_deleted = len(stale)
+    report.chunks_deleted += len(stale)
 
-    if todo or stale or not store.lexical_ready():
+    if todo or stale or moved or gone or store.derived_mismatch():
         store.rebuild_lexical()
     return report
+
+
+def remove_studies(study_ids: list[str], store: ChunkStore) -> tuple[list[str], list[str]]:
+    """Remove studies by ID; returns (removed, unknown)."""
+    store.repair_derived()
+    known = {e["study_id"] for e in store.catalog()}
+    removed = [s for s in dict.fromkeys(study_ids) if s in known]
+    store.remove_studies(removed)
+    if removed:
+        store.rebuild_lexical()
+    return removed, [s for s in dict.fromkeys(study_ids) if s not in known]
+
+
+def _gone_from_sources(store: ChunkStore, sources: dict[str, _Source], folders: list[str],
+                       still_here: set[str]) -> dict[str, str]:
+    """Studies the store has from a file read cleanly in this run that no longer holds them, or from a
+    file that is gone from a folder ingested in this run."""
+    clean = {name for name, src in sources.items() if src.clean}
+    gone = {}
+    for entry in store.catalog():
+        source, sid = entry.get("source_file", ""), entry["study_id"]
+        if sid in still_here or not source:
+            continue
+        if source in clean or (source not in sources and source.split("!")[0].startswith(tuple(folders))):
+            gone[sid] = source
+    return gone
+
+
+def _in_glossary_dir(path: Path) -> bool:
+    try:
+        p = path.resolve()
+    except OSError:
+        return False
+    return p == GLOSSARY_DIR or GLOSSARY_DIR in p.parents

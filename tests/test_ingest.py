@@ -174,7 +174,8 @@ def test_cli_json_summary_and_exit_code(tmp_path):
     ok = _cli("ingest", str(V2_STUDY), "--json", env=env)
     assert ok.returncode == 0, ok.stderr
     summary = json.loads(ok.stdout)
-    assert set(summary) == {"studies", "chunks_added", "chunks_updated", "chunks_unchanged", "chunks_deleted", "failed"}
+    assert set(summary) == {"studies", "chunks_added", "chunks_updated", "chunks_unchanged", "chunks_deleted", "failed",
+                            "withheld", "removed", "duplicates", "repaired", "glossary"}
     assert summary["studies"] == 1 and summary["chunks_added"] > 0
     mixed = _cli("ingest", str(V2_STUDY), str(tmp_path / "bad.json"), "--json", env=env)
     assert mixed.returncode == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 from trialchat.settings import Settings
@@ -22,17 +23,41 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def printable(text: object) -> str:
+    """Text from files and records, safe on a terminal: control characters (ESC, CR, BEL...) shown as escapes."""
+    return "".join(ch if ch == "\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
 def _print_summary(report, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report.as_dict()))
         return
     from rich.console import Console
+    from rich.text import Text
 
-    console = Console(stderr=True)
-    console.print(f"[bold]{report.studies}[/] studies · added {report.chunks_added} · updated "
-                  f"{report.chunks_updated} · unchanged {report.chunks_unchanged} · deleted {report.chunks_deleted} chunks")
+    console = Console(stderr=True, highlight=False)
+
+    def line(tag: str, style: str, *parts: object) -> None:
+        # Text, not markup: file names and record words are shown as they are, never interpreted
+        console.print(Text.assemble((tag, style), " ", printable(" ".join(str(p) for p in parts))))
+
+    console.print(Text.assemble((str(report.studies), "bold"), f" studies · added {report.chunks_added} · updated "
+                                f"{report.chunks_updated} · unchanged {report.chunks_unchanged} · deleted "
+                                f"{report.chunks_deleted} chunks" + (" · glossary included" if report.glossary else "")))
+    if report.repaired:
+        line("repaired", "yellow", f"the derived indexes disagreed with the vector store ({report.repaired}); rebuilt them")
+    for r in report.removed:
+        line("removed", "yellow", f"{r['study_id']} ({r['path']}): {r['reason']}")
+    for d in report.duplicates:
+        line("duplicate", "yellow", f"{d['study_id']} in {', '.join(d['also_in'])} and {d['kept']}: kept the one in {d['kept']}")
+    for w in report.withheld:
+        line("withheld", "magenta", f"{w['path']} · {w['study_id']} · {w['field']}: {w['reason']}")
+    if report.withheld:
+        console.print(f"{len(report.withheld)} field(s) withheld: never shown to the model or quoted in answers. "
+                      "Check the records above with their source.")
     for f in report.failed:
-        console.print(f"[red]failed[/] {f['path']}: {f['error']}", highlight=False, markup=False)
+        line("failed", "red", f"{f['path']}: {f['error']}")
     if report.failed:
         console.print(f"{len(report.failed)} problem(s); everything else was ingested. Fix the files above and re-run: "
                       "unchanged chunks are skipped.")
@@ -46,12 +71,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         store = open_store(settings, shared_embeddings(settings.embedding_model, settings.embed_batch_size))
-        report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress)
+        report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
+                              glossary=not args.no_glossary)
     except StoreUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(report, args.json)
     return 0 if report.ok else 1
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from ingest.pipeline import remove_studies
+    from trialchat.embeddings import shared_embeddings
+    from trialchat.store import StoreUnavailable, open_store
+
+    settings = _settings(args)
+    try:
+        store = open_store(settings, shared_embeddings(settings.embedding_model, settings.embed_batch_size))
+        removed, unknown = remove_studies(args.study_ids, store)
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"removed": removed, "unknown": unknown}))
+    else:
+        for sid in removed:
+            print(f"removed {printable(sid)}", file=sys.stderr)
+        for sid in unknown:
+            print(f"not found: {printable(sid)} (no such study in collection {printable(store.collection_name)})",
+                  file=sys.stderr)
+    return 1 if unknown else 0
 
 
 def cmd_setup_model(args: argparse.Namespace) -> int:
@@ -84,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: ingest the bundled sample corpus and glossary, then serve the chat."""
-    args.paths, args.json, args.progress = [str(p) for p in SAMPLE_PATHS], False, True
+    args.paths, args.json, args.progress, args.no_glossary = [str(p) for p in SAMPLE_PATHS], False, True, False
     if cmd_ingest(args) not in (0,):
         print("error: the bundled sample did not ingest cleanly (see above).", file=sys.stderr)
         return 1
@@ -108,7 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--collection", help="keep corpora apart (default: trialchat)")
     ing.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     ing.add_argument("--progress", action="store_true", help="show progress bars even when not on a terminal")
+    ing.add_argument("--no-glossary", action="store_true",
+                     help="leave the bundled glossary out (by default every collection gets it)")
     ing.set_defaults(func=cmd_ingest)
+
+    rm = sub.add_parser("remove", help="remove studies (their chunks and fact sheets) by study ID")
+    rm.add_argument("study_ids", nargs="+", metavar="STUDY_ID")
+    rm.add_argument("--collection")
+    rm.add_argument("--json", action="store_true", help="print {removed, unknown} as JSON on stdout")
+    rm.set_defaults(func=cmd_remove)
 
     ask = sub.add_parser("ask", help="ask one question")
     ask.add_argument("question")

@@ -39,7 +39,9 @@ class LexicalIndex:
         self._study_of: list[str] = []
 
     # ---- writing ----
-    def rebuild(self, ids: list[str], texts: list[str], study_ids: list[str]) -> None:
+    def rebuild(self, ids: list[str], texts: list[str], study_ids: list[str],
+                extra_files: dict[str, str] | None = None) -> None:
+        """Write the index (and ``extra_files``, name → text, that must change with it) in one rename."""
         import bm25s
 
         tmp = self.directory.with_name(self.directory.name + ".tmp")
@@ -50,12 +52,14 @@ class LexicalIndex:
             retriever = bm25s.BM25()
             retriever.index(tokens, show_progress=False)
             retriever.save(str(tmp))
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text)
         (tmp / STATE_FILE).write_text(json.dumps({"ids": ids, "study_ids": study_ids}))
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.directory.exists():
             self.directory.rename(old)
-        tmp.rename(self.directory)
+        tmp.rename(self.directory)  # a kill between the two renames leaves no index: the next check rebuilds it
         shutil.rmtree(old, ignore_errors=True)
 
     def exists(self) -> bool:

@@ -23,6 +23,10 @@ class StudyField(BaseModel):
     # typed values read from the record, each one verbatim in ``text`` (so a citation can quote it):
     # {"country": "Germany", "city": "Berlin"}, {"min_age": "18 Years"}, ...
     parts: dict[str, str] = PField(default_factory=dict)
+    # why this field is kept out of every answer (empty: it is not): set at ingest for text that speaks to the
+    # assistant or the reader instead of describing the study (trialchat.injection), or a field over the size
+    # cap. A withheld field is never chunked, indexed, put on a fact sheet, shown to a model or quoted.
+    withheld: str = ""
 
 
 class Study(BaseModel):
@@ -33,6 +37,10 @@ class Study(BaseModel):
     source_file: str = ""
     source_url: str = ""
     fields: list[StudyField] = PField(default_factory=list)
+
+    def answerable(self) -> "Study":
+        """The study without its withheld fields: all that chunks and fact sheets may be built from."""
+        return self.model_copy(update={"fields": [f for f in self.fields if not f.withheld]})
 
 
 class Chunk(BaseModel):
@@ -68,9 +76,9 @@ class Chunk(BaseModel):
         }
 
     def compute_hash(self) -> str:
+        """Of the content only: the same record ingested from another path (or moved) is not re-embedded."""
         h = hashlib.sha256()
-        for part in (self.text, self.study_title, self.field_label, self.source_url, self.source_file,
-                     self.section):
+        for part in (self.text, self.study_title, self.field_label, self.source_url, self.section):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()[:32]

@@ -6,6 +6,7 @@ default one would download a model) and telemetry is off.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from trialchat.settings import Settings
 
 GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
 CATALOG_FILE = "studies.json"
+FINGERPRINT_FILE = "fingerprint.json"  # of the vector store's content the BM25 index and catalog were built from
 
 
 class StoreUnavailable(RuntimeError):
@@ -85,12 +87,21 @@ class ChunkStore:
 
     # ---------- writing (ingest) ----------
     def existing_hashes(self, ids: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+        return {cid: h for cid, (h, _) in self.existing_versions(ids).items()}
+
+    def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """id → (content hash, source file) of the chunks the store already holds."""
+        out: dict[str, tuple[str, str]] = {}
         for batch in _batched(ids, GET_BATCH):
             got = self.vectors.get(ids=batch, include=["metadatas"])
             for cid, meta in zip(got["ids"], got["metadatas"]):
-                out[cid] = (meta or {}).get("content_hash", "")
+                out[cid] = ((meta or {}).get("content_hash", ""), (meta or {}).get("source_file", ""))
         return out
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """New metadata for chunks whose content is unchanged (a record now read from another file): no re-embedding."""
+        for batch in _batched(chunks, GET_BATCH):
+            self._collection.update(ids=[c.id for c in batch], metadatas=[c.metadata() for c in batch])
 
     def ids_of_studies(self, study_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
@@ -131,22 +142,90 @@ class ChunkStore:
         return self.lexical.ids()
 
     def rebuild_lexical(self) -> None:
-        """Rebuild BM25 and the study catalog from what Chroma holds (the single source of truth)."""
-        ids, texts, studies = [], [], []
+        """Rebuild BM25 and the study catalog from what Chroma holds (the single source of truth).
+
+        Both are written, with the fingerprint of the content they were built from, in one directory
+        swapped in by a rename: a kill at any moment leaves the old set or the new one, never a mix.
+        """
+        ids, texts, studies, versions = [], [], [], []
         catalog: dict[str, dict] = {}
         for cid, text, meta in self.all_chunks():
             ids.append(cid)
             texts.append(text)
+            versions.append((cid, meta.get("content_hash", "")))
             sid = meta["study_id"]
             studies.append(sid)
             entry = catalog.setdefault(sid, {"study_id": sid, "title": meta.get("study_title", ""),
                                              "acronym": None, "source_url": meta.get("source_url", ""),
-                                             "chunks": 0})
+                                             "source_file": meta.get("source_file", ""), "chunks": 0})
             entry["chunks"] += 1
             if meta.get("field_path", "").endswith("identificationModule.acronym"):
                 entry["acronym"] = split_chunk_text(text)[1].strip()
-        self.lexical.rebuild(ids, texts, studies)
-        (self.lexical_dir / CATALOG_FILE).write_text(json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"])))
+        catalog_text = json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"]))
+        self.lexical.rebuild(ids, texts, studies, extra_files={
+            CATALOG_FILE: catalog_text, FINGERPRINT_FILE: json.dumps(_fingerprint(versions))})
+
+    # ---------- derived indexes vs the vector store ----------
+    def fingerprint(self) -> dict:
+        """Count and digest of (chunk id, content hash) over everything the vector store holds."""
+        versions = []
+        offset = 0
+        while True:
+            got = self.vectors.get(include=["metadatas"], limit=5000, offset=offset)
+            if not got["ids"]:
+                break
+            versions.extend((cid, (meta or {}).get("content_hash", "")) for cid, meta in zip(got["ids"], got["metadatas"]))
+            offset += len(got["ids"])
+        return _fingerprint(versions)
+
+    def derived_mismatch(self) -> str | None:
+        """Why the BM25 index, catalog or fact sheets disagree with the vector store; None when they agree."""
+        current = self.fingerprint()
+        path = self.lexical_dir / FINGERPRINT_FILE
+        try:
+            built = json.loads(path.read_text()) if self.lexical.exists() else None
+        except (OSError, ValueError):
+            built = None
+        orphans = self._orphan_fact_sheets()
+        if built is None and current["chunks"] == 0 and not orphans:
+            return None  # an empty collection
+        if built is None:
+            return f"no valid lexical index or catalog for the {current['chunks']:,} chunks in the vector store"
+        if built != current:
+            return (f"the lexical index and catalog hold {built.get('chunks', 0):,} chunks, the vector store "
+                    f"{current['chunks']:,} (or other versions of them)")
+        if orphans:
+            return f"{len(orphans)} fact sheet(s) of studies no longer in the vector store"
+        return None
+
+    def repair_derived(self) -> str | None:
+        """Rebuild the derived indexes when they disagree with the vector store; says what was wrong."""
+        problem = self.derived_mismatch()
+        if problem:
+            self.rebuild_lexical()
+            for path in self._orphan_fact_sheets():
+                path.unlink(missing_ok=True)
+        return problem
+
+    # ---------- removing studies ----------
+    def remove_studies(self, study_ids: Iterable[str]) -> set[str]:
+        """Delete the studies' chunks and fact sheets (not the derived indexes: call rebuild_lexical after)."""
+        study_ids = list(study_ids)
+        ids = self.ids_of_studies(study_ids)
+        self.delete(ids)
+        self.delete_facts(study_ids)
+        return ids
+
+    def delete_facts(self, study_ids: Iterable[str]) -> None:
+        for sid in study_ids:
+            self._facts_path(sid).unlink(missing_ok=True)
+
+    def _orphan_fact_sheets(self) -> set[Path]:
+        """Fact sheet files of studies the catalog (hence the vector store) does not hold."""
+        if not self.facts_dir.exists():
+            return set()
+        known = {self._facts_path(e["study_id"]).name for e in self.catalog()}
+        return {p for p in self.facts_dir.glob("*.json") if p.name not in known}
 
     def save_facts(self, sheets: Iterable[FactSheet]) -> None:
         """One JSON file per study (trialchat.facts.FactSheet), each replaced atomically."""
@@ -215,6 +294,13 @@ class ChunkStore:
 
     def lexical_search(self, query: str, k: int, study_ids: set[str] | None = None) -> list[tuple[str, float]]:
         return self.lexical.search(query, k, study_ids)
+
+
+def _fingerprint(versions: list[tuple[str, str]]) -> dict:
+    h = hashlib.sha256()
+    for cid, content_hash in sorted(versions):
+        h.update(f"{cid}\x00{content_hash}\n".encode())
+    return {"chunks": len(versions), "digest": h.hexdigest()}
 
 
 def open_store(settings: Settings, embeddings: Embeddings, collection: str | None = None) -> ChunkStore:
