@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answer_templates import sentence
-from assistant.types import Citation, Source
-from trialchat.facts import Person, Quoted
+from assistant.types import Citation, Contact, Source
+from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
@@ -99,6 +99,38 @@ def person_words(p: Person) -> tuple[str, str]:
     phone = p.phone or (m.group(0).strip() if (m := PHONE_LIKE.search(p.affiliation)) else "")
     how = " or ".join(x for x in (phone, p.email) if x)
     return who or p.affiliation, how
+
+
+MAX_CONTACTS = 3  # people listed when an answer stops short
+
+
+def team_to_ask(sheet: FactSheet | None) -> list[Person]:
+    """The people to point a reader to: the record's contacts, else its officials (a few, each once)."""
+    people = (sheet.contacts or sheet.officials) if sheet else []
+    seen: set[str] = set()
+    out = []
+    for p in people:
+        key = (p.name or p.affiliation).lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out[:MAX_CONTACTS]
+
+
+def contact_of(p: Person, study_id: str) -> Contact:
+    """A person of the fact sheet as plain data, the phone number found in the affiliation when it hides there."""
+    phone = p.phone or (m.group(0).strip() if (m := PHONE_LIKE.search(p.affiliation)) else "")
+    affiliation = p.affiliation if not (phone and phone in p.affiliation) else ""
+    return Contact(name=p.name or p.affiliation, role=p.role, phone=phone, email=p.email, affiliation=affiliation,
+                   study_id=study_id, field_path=p.path)
+
+
+def contact_line(c: Contact) -> str:
+    """'Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu'."""
+    role = c.role.lower()
+    role = "study contact" if role in ("", "contact") else role
+    name = c.name + (f", {c.affiliation}" if c.affiliation and c.affiliation.lower() not in c.name.lower() else "")
+    return sentence("contact.line", name=name, role=role, phone=c.phone, email=c.email)
 
 
 def join_words(items: list[str]) -> str:

@@ -7,6 +7,7 @@ from html import escape
 
 from assistant.protocols import StudySummary
 from assistant.types import Answer, Citation, Source
+from trialchat.schema import GLOSSARY_ID
 from web.texts import PUBLIC_PAGE_LABEL
 
 EXCERPT_CHARS = 320  # field text shown either side of a highlighted quote
@@ -88,15 +89,33 @@ def field_text(s: Source) -> str:
     return text
 
 
-def citation_html(c: Citation, sources: list[Source]) -> str:
+def citation_html(group: list[Citation], sources: list[Source]) -> str:
+    """One numbered source of an answer, openable: its label (never a field path: those are for machines,
+    in the API), every quote the answer took from it highlighted in the field's text, its public page."""
+    c = group[0]
     src = source_for(c, sources)
-    body = highlight(field_text(src), c.quote) if src else f"<mark>{e(c.quote)}</mark>"
-    page = link(c.source_url or (src.source_url if src else ""), f"{c.study_id} · {PUBLIC_PAGE_LABEL}")
-    return (f'<details class="tc-cite" data-study="{e(c.study_id)}" data-n="{int(c.n)}">'
-            f'<summary><b>[{int(c.n)}]</b> {e(c.study_id)} · {e(c.field_label)} — '
-            f'<q>{e(_short(c.quote, 90))}</q></summary>'
-            f'<div class="tc-field"><div class="tc-path">{e(c.field_path)}</div>{body}</div>'
-            f'{page}</details>')
+    if src:
+        body = highlight(field_text(src), c.quote) if len(group) == 1 else "".join(
+            f'<p class="tc-quote">{highlight(field_text(src), g.quote, context=EXCERPT_CHARS // 4)}</p>' for g in group)
+    else:
+        body = "".join(f"<mark>{e(g.quote)}</mark>" for g in group)
+    page = link(c.source_url or (src.source_url if src else ""), public_page_label(c))
+    quotes = " · ".join(f"<q>{e(_short(g.quote, 90 // len(group) + 20))}</q>" for g in group)
+    return (f'<details class="tc-cite" data-study="{e(c.study_id)}" data-n="{int(c.n)}" data-path="{e(c.field_path)}">'
+            f'<summary><b>[{int(c.n)}]</b> {e(c.display_label)} — {quotes}</summary>'
+            f'<div class="tc-field">{body}</div>{page}</details>')
+
+
+def public_page_label(c: Citation) -> str:
+    return PUBLIC_PAGE_LABEL if c.study_id == GLOSSARY_ID else f"{c.study_id} · {PUBLIC_PAGE_LABEL}"
+
+
+def by_number(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations grouped by their number: a sentence pair citing [2] twice is one source, listed once."""
+    groups: dict[int, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.n, []).append(c)
+    return [groups[n] for n in sorted(groups)]
 
 
 def _short(text: str, n: int) -> str:
@@ -104,13 +123,24 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _short_lines(text: str, n: int) -> str:
+    """Like ``_short`` but keeps the field's line breaks (a site's name, its town, its status)."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def answer_html(answer: Answer) -> str:
-    """The whole assistant message: answer text, then its clickable citations."""
+    """The whole assistant message: answer text, then its clickable citations (one per source number)."""
     parts = [f'<div class="tc-answer tc-{e(answer.status)}">{answer_text(answer.text)}</div>']
     if answer.citations:
-        parts.append('<div class="tc-cites">' + "".join(citation_html(c, answer.sources) for c in answer.citations)
-                     + "</div>")
+        parts.append('<div class="tc-cites">' + "".join(citation_html(g, answer.sources)
+                                                         for g in by_number(answer.citations)) + "</div>")
     return "".join(parts)
+
+
+def source_label(s: Source) -> str:
+    return s.field_label if s.study_id == GLOSSARY_ID else f"{s.study_id} · {s.field_label}"
 
 
 def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state: str = "") -> str:
@@ -119,11 +149,11 @@ def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state
         return f'<div class="tc-sources-empty">{e(msg)}</div>'
     cited_ids = cited_ids or set()
     items = []
-    for i, s in enumerate(sources, 1):
+    for s in sources:
         tag = ' <span class="tc-cited">cited</span>' if s.chunk_id in cited_ids else ""
         items.append(f'<li class="tc-source" data-study="{e(s.study_id)}"><div class="tc-src-head">'
-                     f'{e(s.study_id)} · {e(s.field_label)}{tag}</div>'
-                     f'<div class="tc-src-text">{text_block(_short(field_text(s), 280))}</div>'
+                     f'{e(source_label(s))}{tag}</div>'
+                     f'<div class="tc-src-text">{text_block(_short_lines(field_text(s), 280))}</div>'
                      f'{link(s.source_url, PUBLIC_PAGE_LABEL)}</li>')
     n = len(sources)
     head = e(state) if state else f"{n} passage{'s' if n != 1 else ''} from the study records"
@@ -140,23 +170,9 @@ def study_card_html(study: StudySummary | None) -> str:
 
 
 def study_choice_label(s: StudySummary) -> str:
-    """Dropdown label (shown as text by Gradio); searchable by ID, acronym and title."""
-    acr = f" · {s.acronym}" if s.acronym else ""
-    return _short(f"{s.study_id}{acr} · {s.title}", 140)
+    """Dropdown label (shown as text, and what Gradio's filter matches): the ID and the study's short names
+    first, so a long title cut short never hides an acronym ("MiSLE"), then the title."""
+    names = " · ".join(n for n in dict.fromkeys([s.acronym or "", *s.names]) if n and n.lower() not in s.study_id.lower())
+    return _short(f"{s.study_id}{' · ' + names if names else ''} · {s.title}", 140)
 
 
-CSS = """
-.tc-note {font-size: .85em; color: var(--body-text-color-subdued); margin: 0}
-.tc-card {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
-.tc-card-id {font-weight: 600} .tc-card-title {margin: 2px 0 4px}
-.tc-cites {margin-top: 8px; font-size: .92em}
-.tc-cite {border-left: 3px solid var(--color-accent); padding: 2px 8px; margin: 4px 0}
-.tc-cite summary {cursor: pointer}
-.tc-field {margin: 6px 0; white-space: normal} .tc-path {font-family: monospace; font-size: .8em; opacity: .7}
-.tc-cite mark, .tc-field mark {background: #ffe36e; color: #111; padding: 0 2px}
-.tc-mark {font-size: .75em}
-.tc-sources ol {padding-left: 18px} .tc-source {margin-bottom: 8px}
-.tc-src-head {font-weight: 600} .tc-src-text {font-size: .88em; opacity: .9}
-.tc-cited {background: var(--color-accent); color: white; border-radius: 4px; padding: 0 4px; font-size: .75em}
-.tc-sources-head {font-weight: 600; margin-bottom: 4px}
-"""
