@@ -58,17 +58,28 @@ def _find(haystack: str, needle: str) -> tuple[int, int] | None:
     return None
 
 
-def highlight(field_text: str, quote: str, context: int = EXCERPT_CHARS) -> str:
-    """The field's text around the quote, escaped, with the quoted words in ``<mark>``."""
-    span = _find(field_text, quote)
-    if span is None:
+def highlight(field_text: str, quote: str | list[str], context: int = EXCERPT_CHARS) -> str:
+    """The field's text around the quote(s), escaped, each quoted passage in ``<mark>`` (one excerpt from
+    the first quote to the last, so a field cited for several of its lines is shown once)."""
+    quotes = [q for q in ([quote] if isinstance(quote, str) else quote) if q]
+    found = sorted(span for q in quotes if (span := _find(field_text, q)))
+    missing = [q for q in quotes if not _find(field_text, q)]
+    if not found:
         shown = field_text[: 2 * context] + ("…" if len(field_text) > 2 * context else "")
-        return f'{text_block(shown)}<br><mark>{e(quote)}</mark>' if quote else text_block(shown)
-    a, b = span
-    start, end = max(0, a - context), min(len(field_text), b + context)
-    before = ("…" if start > 0 else "") + field_text[start:a]
-    after = field_text[b:end] + ("…" if end < len(field_text) else "")
-    return f"{text_block(before)}<mark>{text_block(field_text[a:b])}</mark>{text_block(after)}"
+        return text_block(shown) + "".join(f"<br><mark>{e(q)}</mark>" for q in missing)
+    spans: list[tuple[int, int]] = []
+    for a, b in found:  # overlapping quotes become one mark
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    start, end = max(0, spans[0][0] - context), min(len(field_text), spans[-1][1] + context)
+    out, pos = ["…" if start > 0 else ""], start
+    for a, b in spans:
+        out.append(f"{text_block(field_text[pos:a])}<mark>{text_block(field_text[a:b])}</mark>")
+        pos = b
+    out.append(text_block(field_text[pos:end]) + ("…" if end < len(field_text) else ""))
+    return "".join(out) + "".join(f"<br><mark>{e(q)}</mark>" for q in missing)
 
 
 def source_for(citation: Citation, sources: list[Source]) -> Source | None:
@@ -95,8 +106,7 @@ def citation_html(group: list[Citation], sources: list[Source]) -> str:
     c = group[0]
     src = source_for(c, sources)
     if src:
-        body = highlight(field_text(src), c.quote) if len(group) == 1 else "".join(
-            f'<p class="tc-quote">{highlight(field_text(src), g.quote, context=EXCERPT_CHARS // 4)}</p>' for g in group)
+        body = highlight(field_text(src), [g.quote for g in group])
     else:
         body = "".join(f"<mark>{e(g.quote)}</mark>" for g in group)
     page = link(c.source_url or (src.source_url if src else ""), public_page_label(c))
