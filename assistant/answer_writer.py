@@ -15,6 +15,7 @@ from assistant.types import Citation, Contact, Source
 from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
+LIST_ITEM = "\n• "  # starts a line of a list in an answer's text
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
 
@@ -85,8 +86,23 @@ class AnswerWriter:
                 return True
         return False
 
+    def item(self, key: str, cites: Cite, **variables: object) -> bool:
+        """Add one line of a list ("• Gary Gilkeson (study contact) · phone: … [1]") if its citation resolves."""
+        path, quote = cites if isinstance(cites, tuple) else (cites.path, cites.quote)
+        n = self.cite(path, quote)
+        if n is None:
+            return False
+        self.sentences.append(f"{LIST_ITEM}{sentence(key, **variables).rstrip(' .')} [{n}]")
+        return True
+
     def result(self) -> Composed | None:
-        return Composed(" ".join(self.sentences), self.citations, self.sources) if self.sentences else None
+        if not self.sentences:
+            return None
+        text = ""
+        for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
+            after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
+            text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
+        return Composed(text, self.citations, self.sources)
 
 
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
@@ -125,12 +141,17 @@ def contact_of(p: Person, study_id: str) -> Contact:
                    study_id=study_id, field_path=p.path)
 
 
+def contact_words(c: Contact) -> dict[str, str]:
+    """The variables of a ``contact.line``: name (with the affiliation it lacks), role, phone, e-mail."""
+    role = c.role.lower()
+    name = c.name + (f", {c.affiliation}" if c.affiliation and c.affiliation.lower() not in c.name.lower() else "")
+    return {"name": name, "role": "study contact" if role in ("", "contact") else role, "phone": c.phone,
+            "email": c.email}
+
+
 def contact_line(c: Contact) -> str:
     """'Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu'."""
-    role = c.role.lower()
-    role = "study contact" if role in ("", "contact") else role
-    name = c.name + (f", {c.affiliation}" if c.affiliation and c.affiliation.lower() not in c.name.lower() else "")
-    return sentence("contact.line", name=name, role=role, phone=c.phone, email=c.email)
+    return sentence("contact.line", **contact_words(c))
 
 
 def join_words(items: list[str]) -> str:

@@ -113,6 +113,15 @@ def test_abstention_lists_the_study_team_with_phone_and_email_cited(extractive, 
     assert b.citations[0].display_label == "NCT02552212 · Study officials › UCB Cares"
 
 
+def test_contact_question_lists_the_team_one_person_a_line(extractive, sample_store):
+    a = extractive.ask("Who can I contact about this study?", "NCT02633163")
+    assert a.intent == "contact" and a.text.splitlines()[:2] == [
+        "You can reach the study team:",
+        "• Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu [1]"]
+    assert a.citations[0].field_path == "protocolSection.contactsLocationsModule.centralContacts[0]"
+    assert_quotes_verbatim(a, sample_store)
+
+
 def test_studies_are_found_by_acronym_also_a_study_page_s(extractive):
     """The plain-language page of MiSLE has its acronym after its official title: it reaches the catalog."""
     found = {s.study_id: s for s in extractive.list_studies("MiSLE")}

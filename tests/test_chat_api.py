@@ -4,17 +4,16 @@ citations)."""
 from __future__ import annotations
 
 import pytest
+from conftest_web import ServedCli, real_corpus, served_cli  # noqa: F401,F811
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-
-from conftest_web import ServedCli, real_corpus, served_cli  # noqa: F401
 
 MISLE, AXSPAND = "NCT02633163", "NCT02552212"
 MASKING = "protocolSection.designModule.designInfo.maskingInfo"
 
 
 @pytest.fixture(scope="module")
-def client(served_cli: ServedCli) -> Client:
+def client(served_cli: ServedCli) -> Client:  # noqa: F811
     return Client(served_cli.url + "/", verbose=False)
 
 
@@ -74,7 +73,7 @@ def test_find_studies_by_acronym_id_or_title(client):
                  "source_url": f"https://clinicaltrials.gov/study/{MISLE}"}
 
 
-def test_bad_input_gets_a_clear_error_and_no_traceback(client, served_cli):
+def test_bad_input_gets_a_clear_error_and_no_traceback(client, served_cli):  # noqa: F811
     before = served_cli.log()
     with pytest.raises(AppError, match=r"No study with ID 'NCT99999999' is in this collection: find one with "
                                        r"/find_studies"):

@@ -9,6 +9,7 @@ import re
 
 import gradio as gr
 import pytest
+from web_doubles import FakeAnswerService
 
 from assistant.protocols import StudySummary
 from assistant.types import Answer, Citation, Source
@@ -16,7 +17,6 @@ from web import render
 from web.chat_handlers import THINKING, ChatHandlers
 from web.feedback import FeedbackStore
 from web.security import RateLimiter
-from web_doubles import FakeAnswerService
 
 STUDY = "NCT02633163"
 PATH_RE = re.compile(r"protocolSection\.|glossary\.[a-z_]+|page\.[a-z_]+")
@@ -88,7 +88,8 @@ def source(study: str, path: str, label: str, text: str) -> Source:
 
 def test_opened_citations_show_labels_never_field_paths():
     """The issue: an opened citation showed `glossary.double_blind` and `page.what_this_research_studies`."""
-    srcs = [source("glossary", "glossary.double_blind", "Glossary › Double-blind", "Double-blind: two groups do not know."),
+    srcs = [source("glossary", "glossary.double_blind", "Glossary › Double-blind",
+                   "Double-blind: two groups do not know."),
             source("NIH-11159694", "page.what_this_research_studies", "What this research studies",
                    "The trial is double-blind.")]
     answer = Answer(text="Double-blind means … [1]. The trial is double-blind [2].", status="answered", sources=srcs,

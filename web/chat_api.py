@@ -18,8 +18,8 @@ from gradio.context import get_blocks_context
 
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
-from web.security import RateLimiter
 from web.chat_handlers import client_of
+from web.security import RateLimiter
 
 MAX_HISTORY_TURNS = 20
 MAX_STUDIES = 100
@@ -108,10 +108,14 @@ class ChatApi:
 
         Args:
             question: the question in plain words, e.g. "Who can join?"
-            study_id: pin the question to one study: its ID (e.g. "NCT02633163"), as listed by /find_studies; empty to let the question or the history name the study
-            history: earlier turns, oldest first, as [{"role": "user" | "assistant", "content": "..."}]; lets follow-ups ("Where is it?") work
+            study_id: pin the question to one study by its ID (e.g. "NCT02633163", see /find_studies);
+                empty to let the question or the history name the study
+            history: earlier turns, oldest first, [{"role": "user" | "assistant", "content": "..."}];
+                lets follow-ups ("Where is it?") work
         Returns:
-            {"text", "status" (answered / abstained / declined), "study_id", "intent", "citations": [{"n", "label", "study_id", "field_label", "field_path", "quote", "source_url"}], "contacts": [{"name", "role", "phone", "email", "affiliation"}]}
+            {"text", "status" (answered / abstained / declined), "study_id", "intent",
+             "citations": [{"n", "label", "study_id", "field_label", "field_path", "quote", "source_url"}],
+             "contacts": [{"name", "role", "phone", "email", "affiliation"}]}
         """
         text = (question or "").strip()
         if not text:

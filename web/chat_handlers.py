@@ -29,7 +29,8 @@ THINKING = '<span class="tc-thinking">Searching the study records…</span>'
 
 
 def reading(n: int) -> str:
-    what = f"Reading {n} passage{'s' if n != 1 else ''} of the study records and writing an answer…" if n else "Writing…"
+    what = (f"Reading {n} passage{'s' if n != 1 else ''} of the study records and writing an answer…"
+            if n else "Writing…")
     return f'<span class="tc-thinking">{what}</span>'
 
 

@@ -175,14 +175,16 @@ def study_card_html(study: StudySummary | None) -> str:
         return ('<div class="tc-card tc-card-empty">No study pinned: pick one above, or name a study ID '
                 '(like NCT02633163) in your question.</div>')
     acr = f" ({e(study.acronym)})" if study.acronym else ""
-    return (f'<div class="tc-card" data-study="{e(study.study_id)}"><div class="tc-card-id">{e(study.study_id)}{acr}</div>'
+    return (f'<div class="tc-card" data-study="{e(study.study_id)}">'
+            f'<div class="tc-card-id">{e(study.study_id)}{acr}</div>'
             f'<div class="tc-card-title">{e(study.title)}</div>{link(study.source_url, PUBLIC_PAGE_LABEL)}</div>')
 
 
 def study_choice_label(s: StudySummary) -> str:
     """Dropdown label (shown as text, and what Gradio's filter matches): the ID and the study's short names
     first, so a long title cut short never hides an acronym ("MiSLE"), then the title."""
-    names = " · ".join(n for n in dict.fromkeys([s.acronym or "", *s.names]) if n and n.lower() not in s.study_id.lower())
+    short = dict.fromkeys([s.acronym or "", *s.names])
+    names = " · ".join(n for n in short if n and n.lower() not in s.study_id.lower())
     return _short(f"{s.study_id}{' · ' + names if names else ''} · {s.title}", 140)
 
 
