@@ -279,7 +279,8 @@ class Composer:
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
             w.sentences.append(sentence("contact.list_intro"))
-            listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id))) for p in s.contacts[:MAX_CONTACTS]]
+            listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id)))
+                      for p in s.contacts[:MAX_CONTACTS]]
             if not any(listed):
                 w.sentences.pop()
         for p in s.officials[:2]:

@@ -92,21 +92,13 @@ def source_for(citation: Citation, sources: list[Source]) -> Source | None:
     return None
 
 
-def field_text(s: Source) -> str:
-    """A chunk's text without the field label it starts with (the label is shown on its own)."""
-    text = s.text
-    if s.field_label and text.startswith(s.field_label):
-        text = text[len(s.field_label):].lstrip(" :\n")
-    return text
-
-
 def citation_html(group: list[Citation], sources: list[Source]) -> str:
     """One numbered source of an answer, openable: its label (never a field path: those are for machines,
     in the API), every quote the answer took from it highlighted in the field's text, its public page."""
     c = group[0]
     src = source_for(c, sources)
     if src:
-        body = highlight(field_text(src), [g.quote for g in group])
+        body = highlight(src.body, [g.quote for g in group])
     else:
         body = "".join(f"<mark>{e(g.quote)}</mark>" for g in group)
     page = link(c.source_url or (src.source_url if src else ""), public_page_label(c))
@@ -163,7 +155,7 @@ def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state
         tag = ' <span class="tc-cited">cited</span>' if s.chunk_id in cited_ids else ""
         items.append(f'<li class="tc-source" data-study="{e(s.study_id)}"><div class="tc-src-head">'
                      f'{e(source_label(s))}{tag}</div>'
-                     f'<div class="tc-src-text">{text_block(_short_lines(field_text(s), 280))}</div>'
+                     f'<div class="tc-src-text">{text_block(_short_lines(s.body, 280))}</div>'
                      f'{link(s.source_url, PUBLIC_PAGE_LABEL)}</li>')
     n = len(sources)
     head = e(state) if state else f"{n} passage{'s' if n != 1 else ''} from the study records"
