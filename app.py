@@ -32,9 +32,8 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     import gradio as gr
 
     from web import api, widget
-    from web.chat_ui import build_chat_ui
+    from web.chat_ui import build_chat_ui, chat_css
     from web.feedback import FeedbackStore
-    from web.render import CSS
     from web.security import RateLimiter, install_security
 
     settings = settings or Settings()
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     blocks = build_chat_ui(service, limiter=app.state.limiter, feedback=app.state.feedback,
                            max_question_chars=settings.max_question_chars)
     blocks.queue(default_concurrency_limit=8)
-    gr.mount_gradio_app(app, blocks, path="/", css=CSS, footer_links=[], run_history=False, show_error=False,
+    gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), footer_links=[], run_history=False, show_error=False,
                         theme=gr.themes.Soft(font=["system-ui", "sans-serif"],
                                               font_mono=["ui-monospace", "monospace"]))
     return app

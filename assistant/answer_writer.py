@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer_templates import sentence
-from assistant.types import Citation, Source
-from trialchat.facts import Person, Quoted
+from assistant.types import Citation, Contact, Source
+from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
+LIST_ITEM = "\n• "  # starts a line of a list in an answer's text
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
 
@@ -85,8 +86,23 @@ class AnswerWriter:
                 return True
         return False
 
+    def item(self, key: str, cites: Cite, **variables: object) -> bool:
+        """Add one line of a list ("• Gary Gilkeson (study contact) · phone: … [1]") if its citation resolves."""
+        path, quote = cites if isinstance(cites, tuple) else (cites.path, cites.quote)
+        n = self.cite(path, quote)
+        if n is None:
+            return False
+        self.sentences.append(f"{LIST_ITEM}{sentence(key, **variables).rstrip(' .')} [{n}]")
+        return True
+
     def result(self) -> Composed | None:
-        return Composed(" ".join(self.sentences), self.citations, self.sources) if self.sentences else None
+        if not self.sentences:
+            return None
+        text = ""
+        for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
+            after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
+            text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
+        return Composed(text, self.citations, self.sources)
 
 
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
@@ -99,6 +115,43 @@ def person_words(p: Person) -> tuple[str, str]:
     phone = p.phone or (m.group(0).strip() if (m := PHONE_LIKE.search(p.affiliation)) else "")
     how = " or ".join(x for x in (phone, p.email) if x)
     return who or p.affiliation, how
+
+
+MAX_CONTACTS = 3  # people listed when an answer stops short
+
+
+def team_to_ask(sheet: FactSheet | None) -> list[Person]:
+    """The people to point a reader to: the record's contacts, else its officials (a few, each once)."""
+    people = (sheet.contacts or sheet.officials) if sheet else []
+    seen: set[str] = set()
+    out = []
+    for p in people:
+        key = (p.name or p.affiliation).lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out[:MAX_CONTACTS]
+
+
+def contact_of(p: Person, study_id: str) -> Contact:
+    """A person of the fact sheet as plain data, the phone number found in the affiliation when it hides there."""
+    phone = p.phone or (m.group(0).strip() if (m := PHONE_LIKE.search(p.affiliation)) else "")
+    affiliation = p.affiliation if not (phone and phone in p.affiliation) else ""
+    return Contact(name=p.name or p.affiliation, role=p.role, phone=phone, email=p.email, affiliation=affiliation,
+                   study_id=study_id, field_path=p.path)
+
+
+def contact_words(c: Contact) -> dict[str, str]:
+    """The variables of a ``contact.line``: name (with the affiliation it lacks), role, phone, e-mail."""
+    role = c.role.lower()
+    name = c.name + (f", {c.affiliation}" if c.affiliation and c.affiliation.lower() not in c.name.lower() else "")
+    return {"name": name, "role": "study contact" if role in ("", "contact") else role, "phone": c.phone,
+            "email": c.email}
+
+
+def contact_line(c: Contact) -> str:
+    """'Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu'."""
+    return sentence("contact.line", **contact_words(c))
 
 
 def join_words(items: list[str]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.answer_writer import person_words
+from assistant.answer_writer import AnswerWriter, contact_line, contact_of, team_to_ask
 from assistant.compose import Composer
 from assistant.extractive import GENERIC, extractive_answer, relevance
 from assistant.guard import check_question, decline_message
@@ -223,17 +223,24 @@ class AnswerChain:
             return (study[: k - len(strong)] + strong) if strong else study
         return r.search(q, k=k, per_study=1 if not term else 2)
 
-    def _contact(self, study_id: str | None) -> str | None:
-        """'Gary Gilkeson at (843) 792 - 6043 or gilkeson@musc.edu', from the study's fact sheet."""
-        sheet = self.p.facts(study_id) if study_id else None
-        for person in (sheet.contacts + sheet.officials)[:1] if sheet else []:
-            who, how = person_words(person)
-            return f"{who} at {how}" if how else who
-        return None
-
     def _abstain(self, answer: Answer, scope: Scope) -> Answer:
-        answer.text = render_prompt("abstain.txt", topic="", contact=self._contact(scope.study_id))
-        answer.status, answer.citations = "abstained", []
+        """'The study records don't say.' and, when the record names them, the people to ask as a list
+        (name, role, phone, e-mail), each line cited to the record's contact field."""
+        sheet = self.p.facts(scope.study_id) if scope.study_id else None
+        contacts = [contact_of(p, scope.study_id or "") for p in team_to_ask(sheet)]
+        lines = [contact_line(c) for c in contacts]
+        answer.citations = []
+        if contacts and self.p.composer and scope.study_id:
+            # the contact fields become sources 1, 2, … (cited), then what the search had found
+            writer = AnswerWriter(scope.study_id, self.p.composer.chunks)
+            for i, p in enumerate(team_to_ask(sheet)):
+                n = writer.cite(p.path, p.quote)
+                lines[i] += f" [{n}]" if n else ""
+            cited = {s.chunk_id for s in writer.sources}
+            answer.citations = writer.citations
+            answer.sources = writer.sources + [s for s in answer.sources if s.chunk_id not in cited]
+        answer.text = render_prompt("abstain.txt", topic="", contacts=lines)
+        answer.status, answer.contacts = "abstained", contacts
         return answer
 
     @staticmethod

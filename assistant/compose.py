@@ -13,8 +13,18 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-from assistant.answer_templates import has_sentence
-from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words, person_words, quoted
+from assistant.answer_templates import has_sentence, sentence
+from assistant.answer_writer import (
+    MAX_CONTACTS,
+    AnswerWriter,
+    ChunkLookup,
+    Composed,
+    contact_of,
+    contact_words,
+    join_words,
+    person_words,
+    quoted,
+)
 from assistant.compose_where import where_sentences
 from assistant.corpus_list import Search, compose_list
 from assistant.textutil import content_terms, overlap
@@ -267,9 +277,12 @@ class Composer:
                   names=join_words([c.value for c in s.collaborators]))
 
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
-        for p in s.contacts[:2]:
-            who, how = person_words(p)
-            w.say("contact.person", p, who=who, how=how)
+        if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
+            w.sentences.append(sentence("contact.list_intro"))
+            listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id)))
+                      for p in s.contacts[:MAX_CONTACTS]]
+            if not any(listed):
+                w.sentences.pop()
         for p in s.officials[:2]:
             who, _ = person_words(p)
             w.say("contact.official", p, who=who + (f", {p.affiliation}" if p.affiliation else ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 
@@ -13,6 +13,8 @@ class StudySummary(BaseModel):
     study_id: str
     title: str
     acronym: str | None = None
+    names: list[str] = Field(default_factory=list, description="short names people use: the acronym, "
+                             "or one a title ends with, e.g. MiSLE")
     source_url: str = ""
 
 

@@ -78,7 +78,8 @@ class TrialchatService:
 
 
 def _summary(ref: StudyRef) -> StudySummary:
-    return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym, source_url=ref.source_url)
+    return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym or next(iter(ref.names), None),
+                        names=ref.names, source_url=ref.source_url)
 
 
 def make_similarity(embeddings) -> Similarity:

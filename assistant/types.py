@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+from trialchat.schema import GLOSSARY_ID
 
 from trialchat.schema import split_chunk_text
 
@@ -56,16 +58,37 @@ class Citation(BaseModel):
     source_url: str
     chunk_id: str = ""
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def display_label(self) -> str:
+        """What people see: "NCT02633163 · Design › Masking", or "Glossary › Double-blind" (never a field path)."""
+        if self.study_id == GLOSSARY_ID:
+            return self.field_label
+        return f"{self.study_id} · {self.field_label}" if self.field_label else self.study_id
+
     @classmethod
     def from_source(cls, n: int, src: Source, quote: str) -> Citation:
         return cls(n=n, study_id=src.study_id, field_path=src.field_path, field_label=src.field_label,
                    quote=quote, source_url=src.source_url, chunk_id=src.chunk_id)
 
 
+class Contact(BaseModel):
+    """Someone the study record names to ask (a central contact, else an official), with how to reach them."""
+
+    name: str
+    role: str = ""
+    phone: str = ""
+    email: str = ""
+    affiliation: str = ""
+    study_id: str = ""
+    field_path: str = ""
+
+
 class Answer(BaseModel):
     text: str
     status: Status
     citations: list[Citation] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)  # who to ask, when the answer stops short
     sources: list[Source] = Field(default_factory=list)
     study_id: str | None = None  # the study the question was scoped to, if any
     intent: str | None = None  # what the question asked (assistant.router.INTENTS), when it was routed

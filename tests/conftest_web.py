@@ -7,6 +7,8 @@
 * ``live_app``: the real app (``create_app``) served by uvicorn on a free loopback port, allowing one
   partner origin (``partner_site``, a static server on another port); ``other_site`` is a third,
   not-allowed origin serving the same partner page.
+* ``served_cli``: ``python -m trialchat.cli serve`` itself, in a subprocess over ``real_corpus`` (what a user
+  runs; for the Gradio client tests), its log kept for the tests to read.
 * ``browser``: Debian chromium through Playwright (never a downloaded browser).
 
 Expensive things are cached per process, so importing these fixtures into several modules still
@@ -192,6 +194,57 @@ def live_app(real_service, real_corpus, partner_site) -> LiveServer:
         settings = real_settings(real_corpus, allowed_origins=[partner_site.origin], rate_limit_per_minute=600)
         return LiveServer(create_app(settings, service=real_service)).start()
     return _once("live_app", make)
+
+
+class ServedCli:
+    """``trialchat serve`` in a subprocess, stdout and stderr in a log file."""
+
+    def __init__(self, data_dir: Path, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive",
+               "TRIALCHAT_RATE_LIMIT_PER_MINUTE": "600", "PYTHONPATH": str(REPO)}
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "trialchat.cli", "serve", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], cwd=REPO, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 600) -> "ServedCli":
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"trialchat serve exited ({self.proc.returncode}):\n{self.log()[-4000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"trialchat serve did not answer /healthz in {timeout:.0f} s:\n{self.log()[-4000:]}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def served_cli(real_corpus, tmp_path_factory, request) -> ServedCli:
+    def make():
+        server = ServedCli(real_corpus, tmp_path_factory.mktemp("served") / "serve.log")
+        request.config.add_cleanup(server.stop)
+        return server.wait_ready()
+    return _once("served_cli", make)
 
 
 @pytest.fixture(scope="session")

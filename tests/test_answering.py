@@ -90,6 +90,46 @@ def test_follow_up_without_an_id_resolves_the_study_from_history(extractive):
     assert {s.study_id for s in a.sources} <= {"NCT07247227", "glossary"}
 
 
+def test_abstention_lists_the_study_team_with_phone_and_email_cited(extractive, sample_store):
+    """Not in the record: say so, then who to ask as a readable list (name, role, phone, e-mail), each line
+    cited to the record's contact field, and the same people as plain data."""
+    a = extractive.ask("Is there free parking for visitors?", "NCT03562065")
+    assert a.status == "abstained", a.text
+    assert a.text.splitlines() == [
+        "The study records don't say. The study team can tell you:",
+        "• Dominique Farge, MD PhD (study contact) · phone: 142499768 · e-mail: dominique.farge-bancel@sls.aphp.fr [1]",
+        "• Matthieu RESCHE-RIGON, MD PhD (study contact) · phone: 142499742 · "
+        "e-mail: matthieu.resche-rigon@univ-paris-diderot.fr [2]"]
+    assert [(c.n, c.field_path) for c in a.citations] == [
+        (1, "protocolSection.contactsLocationsModule.centralContacts[0]"),
+        (2, "protocolSection.contactsLocationsModule.centralContacts[1]")]
+    assert_quotes_verbatim(a, sample_store)
+    assert [(p.name, p.phone, p.email) for p in a.contacts] == [
+        ("Dominique Farge, MD PhD", "142499768", "dominique.farge-bancel@sls.aphp.fr"),
+        ("Matthieu RESCHE-RIGON, MD PhD", "142499742", "matthieu.resche-rigon@univ-paris-diderot.fr")]
+    # no central contact: the official, with the phone number the record keeps in the affiliation
+    b = extractive.ask("Is there free parking for visitors?", "NCT02552212")
+    assert b.status == "abstained" and b.text.splitlines()[1] == "• UCB Cares (study director) · phone: 1-844-599-2273 [1]"
+    assert b.citations[0].display_label == "NCT02552212 · Study officials › UCB Cares"
+
+
+def test_contact_question_lists_the_team_one_person_a_line(extractive, sample_store):
+    a = extractive.ask("Who can I contact about this study?", "NCT02633163")
+    assert a.intent == "contact" and a.text.splitlines()[:2] == [
+        "You can reach the study team:",
+        "• Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu [1]"]
+    assert a.citations[0].field_path == "protocolSection.contactsLocationsModule.centralContacts[0]"
+    assert_quotes_verbatim(a, sample_store)
+
+
+def test_studies_are_found_by_acronym_also_a_study_page_s(extractive):
+    """The plain-language page of MiSLE has its acronym after its official title: it reaches the catalog."""
+    found = {s.study_id: s for s in extractive.list_studies("MiSLE")}
+    assert set(found) == {"NCT02633163", "NIH-11159694"}
+    assert found["NIH-11159694"].acronym == "MiSLE" and found["NCT02633163"].names == ["MiSLE"]
+    assert [s.study_id for s in extractive.list_studies("misle")] == sorted(found)
+
+
 def test_cli_ask_json(sample_settings, sample_store):
     env = {**os.environ, "TRIALCHAT_DATA_DIR": str(sample_settings.data_dir), "TRIALCHAT_LLM": "extractive"}
     out = subprocess.run([sys.executable, "-m", "trialchat.cli", "ask", "Which countries have sites?", "--study",

@@ -105,6 +105,36 @@ def test_chat_pick_ask_cite_follow_up_feedback(page, live_app, real_corpus):
     assert page.dialogs == []
 
 
+def test_acronym_picker_labels_not_paths_and_the_study_team_as_a_list(page, live_app):
+    """Seen by a user: "MiSLE" did not find the MiSLE study page, opened citations showed
+    `glossary.double_blind`, and an answer that stops short named the team without phone or e-mail."""
+    page.goto(live_app.url + "/")
+    box = page.locator("#tc-study input")
+    box.click()
+    box.press_sequentially("MiSLE")
+    page.get_by_role("option", name="NIH-11159694").wait_for()
+    assert sorted(t.split(" · ")[0] for t in page.get_by_role("option").all_inner_texts()) == [
+        "NCT02633163", "NIH-11159694"]  # the trial and its plain-language page
+    page.get_by_role("option", name="NCT02633163").click()
+    page.locator("#tc-card .tc-card-id", has_text="NCT02633163 (MiSLE)").wait_for()
+
+    ask(page, "What does double-blind mean here?", 1)
+    wait_idle(page)
+    for summary in page.locator("#tc-chat .tc-cite summary").all():
+        summary.click()
+    chat = page.locator("#tc-chat").inner_text()
+    assert "Glossary › Double-blind" in chat and "NCT02633163 · Design › Masking" in chat
+    assert "glossary." not in chat and "protocolSection." not in chat and "page." not in chat, chat
+
+    answer = ask(page, "Is there free parking for visitors?", 2)
+    wait_idle(page)
+    lines = answer.inner_text().splitlines()
+    assert lines[0] == "The study records don't say. The study team can tell you:"
+    assert lines[1] == "• Gary Gilkeson (study contact) · phone: (843) 792 - 6043 · e-mail: gilkeson@musc.edu [1]"
+    assert "Contacts › Gary Gilkeson" in page.locator("#tc-chat .tc-cites").last.inner_text()
+    assert page.dialogs == []
+
+
 def test_follow_up_without_a_pin_uses_the_conversation(page, live_app):
     page.goto(live_app.url + "/")
     page.locator("#tc-question textarea").wait_for()

@@ -107,3 +107,32 @@ def test_rate_limited_visitors_see_a_clear_message(page, real_service, real_corp
         assert "err" in err.get_attribute("class") and "Too many questions" in err.inner_text() and "1 per minute" in err.inner_text()
     finally:
         server.stop()
+
+
+def test_widget_lists_each_source_once_with_labels_and_shows_the_newest_question(page, live_app, partner_site,
+                                                                                 partner_page_dir):
+    """Seen last session: sources numbered "1. 1. 1." (one item per quote) and the panel scrolled to the
+    last source of a long answer instead of the question just asked."""
+    misle = "NCT02633163"
+    (partner_page_dir / "numbering.html").write_text(partner_html(live_app.url, misle), encoding="utf-8")
+    panel = open_widget(page, f"{partner_site.origin}/numbering.html")
+    bot = ask(panel, "Who can join?", 1)
+    numbers = [int(v) for v in bot.locator("ol li").evaluate_all("items => items.map(li => li.value)")]
+    assert numbers == sorted(set(numbers)) and len(numbers) >= 3, numbers  # 1, 2, 3, … each once
+    summary = bot.locator("ol li", has=page.locator(".src", has_text="Eligibility › Summary"))
+    assert summary.count() == 1 and summary.locator("q").count() >= 2  # one source, each quote it gave
+
+    term = ask(panel, "What does double-blind mean here?", 2)
+    labels = term.locator("ol li .src").all_inner_texts()
+    assert "Glossary › Double-blind" in labels and f"{misle} · Design › Masking" in labels
+    assert "glossary." not in term.inner_text() and "protocolSection." not in term.inner_text()
+
+    ask(panel, "Who can join?", 3)  # a long answer: the question stays in view, at the top of the log
+    in_view = page.evaluate("""() => {
+      const root = document.querySelector('[data-trialchat]').shadowRoot;
+      const log = root.querySelector('.log'), mine = [...root.querySelectorAll('.msg.me')].pop();
+      const a = log.getBoundingClientRect(), m = mine.getBoundingClientRect();
+      return m.top >= a.top - 1 && m.bottom <= a.bottom + 1;
+    }""")
+    assert in_view
+    assert page.dialogs == []

@@ -9,6 +9,9 @@ from pydantic import Field as PField
 
 GLOSSARY_ID = "glossary"
 _LIST_INDEX = re.compile(r"\[\d+\]")
+# fields that hold a study's acronym: ClinicalTrials.gov's (every format maps to the API v2 path) and a
+# plain-language page's "(MiSLE)" after its official title
+ACRONYM_PATHS = ("protocolSection.identificationModule.acronym", "page.acronym")
 
 
 class StudyField(BaseModel):

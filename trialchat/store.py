@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex
-from trialchat.schema import Chunk, split_chunk_text
+from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
 
 GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
@@ -159,7 +159,7 @@ class ChunkStore:
                                              "acronym": None, "source_url": meta.get("source_url", ""),
                                              "source_file": meta.get("source_file", ""), "chunks": 0})
             entry["chunks"] += 1
-            if meta.get("field_path", "").endswith("identificationModule.acronym"):
+            if meta.get("field_path", "") in ACRONYM_PATHS:
                 entry["acronym"] = split_chunk_text(text)[1].strip()
         catalog_text = json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"]))
         self.lexical.rebuild(ids, texts, studies, extra_files={

@@ -7,6 +7,7 @@ from html import escape
 
 from assistant.protocols import StudySummary
 from assistant.types import Answer, Citation, Source
+from trialchat.schema import GLOSSARY_ID
 from web.texts import PUBLIC_PAGE_LABEL
 
 EXCERPT_CHARS = 320  # field text shown either side of a highlighted quote
@@ -57,17 +58,28 @@ def _find(haystack: str, needle: str) -> tuple[int, int] | None:
     return None
 
 
-def highlight(field_text: str, quote: str, context: int = EXCERPT_CHARS) -> str:
-    """The field's text around the quote, escaped, with the quoted words in ``<mark>``."""
-    span = _find(field_text, quote)
-    if span is None:
+def highlight(field_text: str, quote: str | list[str], context: int = EXCERPT_CHARS) -> str:
+    """The field's text around the quote(s), escaped, each quoted passage in ``<mark>`` (one excerpt from
+    the first quote to the last, so a field cited for several of its lines is shown once)."""
+    quotes = [q for q in ([quote] if isinstance(quote, str) else quote) if q]
+    found = sorted(span for q in quotes if (span := _find(field_text, q)))
+    missing = [q for q in quotes if not _find(field_text, q)]
+    if not found:
         shown = field_text[: 2 * context] + ("…" if len(field_text) > 2 * context else "")
-        return f'{text_block(shown)}<br><mark>{e(quote)}</mark>' if quote else text_block(shown)
-    a, b = span
-    start, end = max(0, a - context), min(len(field_text), b + context)
-    before = ("…" if start > 0 else "") + field_text[start:a]
-    after = field_text[b:end] + ("…" if end < len(field_text) else "")
-    return f"{text_block(before)}<mark>{text_block(field_text[a:b])}</mark>{text_block(after)}"
+        return text_block(shown) + "".join(f"<br><mark>{e(q)}</mark>" for q in missing)
+    spans: list[tuple[int, int]] = []
+    for a, b in found:  # overlapping quotes become one mark
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    start, end = max(0, spans[0][0] - context), min(len(field_text), spans[-1][1] + context)
+    out, pos = ["…" if start > 0 else ""], start
+    for a, b in spans:
+        out.append(f"{text_block(field_text[pos:a])}<mark>{text_block(field_text[a:b])}</mark>")
+        pos = b
+    out.append(text_block(field_text[pos:end]) + ("…" if end < len(field_text) else ""))
+    return "".join(out) + "".join(f"<br><mark>{e(q)}</mark>" for q in missing)
 
 
 def source_for(citation: Citation, sources: list[Source]) -> Source | None:
@@ -80,23 +92,32 @@ def source_for(citation: Citation, sources: list[Source]) -> Source | None:
     return None
 
 
-def field_text(s: Source) -> str:
-    """A chunk's text without the field label it starts with (the label is shown on its own)."""
-    text = s.text
-    if s.field_label and text.startswith(s.field_label):
-        text = text[len(s.field_label):].lstrip(" :\n")
-    return text
-
-
-def citation_html(c: Citation, sources: list[Source]) -> str:
+def citation_html(group: list[Citation], sources: list[Source]) -> str:
+    """One numbered source of an answer, openable: its label (never a field path: those are for machines,
+    in the API), every quote the answer took from it highlighted in the field's text, its public page."""
+    c = group[0]
     src = source_for(c, sources)
-    body = highlight(field_text(src), c.quote) if src else f"<mark>{e(c.quote)}</mark>"
-    page = link(c.source_url or (src.source_url if src else ""), f"{c.study_id} · {PUBLIC_PAGE_LABEL}")
-    return (f'<details class="tc-cite" data-study="{e(c.study_id)}" data-n="{int(c.n)}">'
-            f'<summary><b>[{int(c.n)}]</b> {e(c.study_id)} · {e(c.field_label)} — '
-            f'<q>{e(_short(c.quote, 90))}</q></summary>'
-            f'<div class="tc-field"><div class="tc-path">{e(c.field_path)}</div>{body}</div>'
-            f'{page}</details>')
+    if src:
+        body = highlight(src.body, [g.quote for g in group])
+    else:
+        body = "".join(f"<mark>{e(g.quote)}</mark>" for g in group)
+    page = link(c.source_url or (src.source_url if src else ""), public_page_label(c))
+    quotes = " · ".join(f"<q>{e(_short(g.quote, 90 // len(group) + 20))}</q>" for g in group)
+    return (f'<details class="tc-cite" data-study="{e(c.study_id)}" data-n="{int(c.n)}" data-path="{e(c.field_path)}">'
+            f'<summary><b>[{int(c.n)}]</b> {e(c.display_label)} — {quotes}</summary>'
+            f'<div class="tc-field">{body}</div>{page}</details>')
+
+
+def public_page_label(c: Citation) -> str:
+    return PUBLIC_PAGE_LABEL if c.study_id == GLOSSARY_ID else f"{c.study_id} · {PUBLIC_PAGE_LABEL}"
+
+
+def by_number(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations grouped by their number: a sentence pair citing [2] twice is one source, listed once."""
+    groups: dict[int, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.n, []).append(c)
+    return [groups[n] for n in sorted(groups)]
 
 
 def _short(text: str, n: int) -> str:
@@ -104,13 +125,24 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _short_lines(text: str, n: int) -> str:
+    """Like ``_short`` but keeps the field's line breaks (a site's name, its town, its status)."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def answer_html(answer: Answer) -> str:
-    """The whole assistant message: answer text, then its clickable citations."""
+    """The whole assistant message: answer text, then its clickable citations (one per source number)."""
     parts = [f'<div class="tc-answer tc-{e(answer.status)}">{answer_text(answer.text)}</div>']
     if answer.citations:
-        parts.append('<div class="tc-cites">' + "".join(citation_html(c, answer.sources) for c in answer.citations)
-                     + "</div>")
+        parts.append('<div class="tc-cites">' + "".join(citation_html(g, answer.sources)
+                                                         for g in by_number(answer.citations)) + "</div>")
     return "".join(parts)
+
+
+def source_label(s: Source) -> str:
+    return s.field_label if s.study_id == GLOSSARY_ID else f"{s.study_id} · {s.field_label}"
 
 
 def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state: str = "") -> str:
@@ -119,11 +151,11 @@ def sources_html(sources: list[Source], cited_ids: set[str] | None = None, state
         return f'<div class="tc-sources-empty">{e(msg)}</div>'
     cited_ids = cited_ids or set()
     items = []
-    for i, s in enumerate(sources, 1):
+    for s in sources:
         tag = ' <span class="tc-cited">cited</span>' if s.chunk_id in cited_ids else ""
         items.append(f'<li class="tc-source" data-study="{e(s.study_id)}"><div class="tc-src-head">'
-                     f'{e(s.study_id)} · {e(s.field_label)}{tag}</div>'
-                     f'<div class="tc-src-text">{text_block(_short(field_text(s), 280))}</div>'
+                     f'{e(source_label(s))}{tag}</div>'
+                     f'<div class="tc-src-text">{text_block(_short_lines(s.body, 280))}</div>'
                      f'{link(s.source_url, PUBLIC_PAGE_LABEL)}</li>')
     n = len(sources)
     head = e(state) if state else f"{n} passage{'s' if n != 1 else ''} from the study records"
@@ -135,28 +167,16 @@ def study_card_html(study: StudySummary | None) -> str:
         return ('<div class="tc-card tc-card-empty">No study pinned: pick one above, or name a study ID '
                 '(like NCT02633163) in your question.</div>')
     acr = f" ({e(study.acronym)})" if study.acronym else ""
-    return (f'<div class="tc-card" data-study="{e(study.study_id)}"><div class="tc-card-id">{e(study.study_id)}{acr}</div>'
+    return (f'<div class="tc-card" data-study="{e(study.study_id)}">'
+            f'<div class="tc-card-id">{e(study.study_id)}{acr}</div>'
             f'<div class="tc-card-title">{e(study.title)}</div>{link(study.source_url, PUBLIC_PAGE_LABEL)}</div>')
 
 
 def study_choice_label(s: StudySummary) -> str:
-    """Dropdown label (shown as text by Gradio); searchable by ID, acronym and title."""
-    acr = f" · {s.acronym}" if s.acronym else ""
-    return _short(f"{s.study_id}{acr} · {s.title}", 140)
+    """Dropdown label (shown as text, and what Gradio's filter matches): the ID and the study's short names
+    first, so a long title cut short never hides an acronym ("MiSLE"), then the title."""
+    short = dict.fromkeys([s.acronym or "", *s.names])
+    names = " · ".join(n for n in short if n and n.lower() not in s.study_id.lower())
+    return _short(f"{s.study_id}{' · ' + names if names else ''} · {s.title}", 140)
 
 
-CSS = """
-.tc-note {font-size: .85em; color: var(--body-text-color-subdued); margin: 0}
-.tc-card {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
-.tc-card-id {font-weight: 600} .tc-card-title {margin: 2px 0 4px}
-.tc-cites {margin-top: 8px; font-size: .92em}
-.tc-cite {border-left: 3px solid var(--color-accent); padding: 2px 8px; margin: 4px 0}
-.tc-cite summary {cursor: pointer}
-.tc-field {margin: 6px 0; white-space: normal} .tc-path {font-family: monospace; font-size: .8em; opacity: .7}
-.tc-cite mark, .tc-field mark {background: #ffe36e; color: #111; padding: 0 2px}
-.tc-mark {font-size: .75em}
-.tc-sources ol {padding-left: 18px} .tc-source {margin-bottom: 8px}
-.tc-src-head {font-weight: 600} .tc-src-text {font-size: .88em; opacity: .9}
-.tc-cited {background: var(--color-accent); color: white; border-radius: 4px; padding: 0 4px; font-size: .75em}
-.tc-sources-head {font-weight: 600; margin-bottom: 4px}
-"""

@@ -145,19 +145,25 @@
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); ask(); });
 
-    function scroll() { log.scrollTop = log.scrollHeight; }
+    // Keep the newest exchange in view: all of it when it fits, else from the question down (a long
+    // answer with its sources is read from its start, not its last source).
+    function scroll(mine) {
+      var fromQuestion = mine ? mine.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8 : 0;
+      log.scrollTop = mine && log.scrollHeight - fromQuestion > log.clientHeight ? fromQuestion : log.scrollHeight;
+    }
 
     function ask() {
       var question = input.value.trim();
       if (!question || busy) return;
       busy = true; send.disabled = true; input.value = "";
-      log.appendChild(el("div", "msg me", question));
+      var mine = el("div", "msg me", question);
+      log.appendChild(mine);
       var bubble = el("div", "msg bot");
       bubble.setAttribute("aria-busy", "true");
       var status = el("div", "status", "Searching the study record\u2026");
       var text = el("div", "text");
       bubble.appendChild(status); bubble.appendChild(text);
-      log.appendChild(bubble); scroll();
+      log.appendChild(bubble); scroll(mine);
       var body = { question: question, history: history.slice(-12) };
       if (current) body.study_id = current;
       var streamed = "", done = false;
@@ -171,7 +177,7 @@
             var n = (data.sources || []).length;
             status.textContent = n ? "Reading " + n + " passage" + (n === 1 ? "" : "s") + " of the record\u2026" : "Writing\u2026";
           } else if (type === "token") {
-            streamed += data.text || ""; text.textContent = streamed; scroll();
+            streamed += data.text || ""; text.textContent = streamed; scroll(mine);
           } else if (type === "answer") {
             done = true;
             finish(bubble, status, text, data.answer || {}, question);
@@ -185,22 +191,28 @@
         text.textContent = e && e.message && e.message !== "Failed to fetch" ? e.message :
           "Could not reach the assistant. Please try again later.";
       }).then(function () {
-        busy = false; send.disabled = false; bubble.setAttribute("aria-busy", "false"); scroll();
+        busy = false; send.disabled = false; bubble.setAttribute("aria-busy", "false"); scroll(mine);
       });
     }
 
     function finish(bubble, status, text, answer, question) {
       status.remove();
       text.textContent = answer.text || "";
-      var cites = answer.citations || [];
-      if (cites.length) {
+      // one list item per source number ("[2]" cited by two sentences is one source, with both quotes)
+      var groups = [], byN = {};
+      (answer.citations || []).forEach(function (c) {
+        if (!byN[c.n]) { byN[c.n] = { n: c.n, first: c, quotes: [] }; groups.push(byN[c.n]); }
+        if (byN[c.n].quotes.indexOf(c.quote) < 0) byN[c.n].quotes.push(c.quote);
+      });
+      if (groups.length) {
         var ol = el("ol");
         ol.setAttribute("aria-label", "Sources");
-        cites.forEach(function (c) {
-          var li = el("li");
-          li.value = c.n;
-          li.appendChild(el("span", "src", c.study_id + " \u00b7 " + c.field_label));
-          li.appendChild(el("q", null, c.quote));
+        groups.forEach(function (g) {
+          var c = g.first, li = el("li");
+          li.value = g.n;
+          // a label for people ("NCT02633163 · Design › Masking", "Glossary › Double-blind"), never a field path
+          li.appendChild(el("span", "src", c.display_label || (c.study_id + " \u00b7 " + c.field_label)));
+          g.quotes.forEach(function (quote) { li.appendChild(el("q", null, quote)); });
           var href = safeUrl(c.source_url);
           if (href) {
             var a = el("a", null, "Study record \u2197");
