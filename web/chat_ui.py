@@ -156,6 +156,9 @@ def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: Fee
             info = (asked or {}).get(str(idx))
             if info is None or data.liked not in (True, False):
                 return None, gr.Group(visible=False), ""
+            decision = limiter.hit(client_key(request.client.host if request and request.client else None))
+            if not decision.allowed:  # feedback shares the questions' budget: a script cannot flood the table
+                return None, gr.Group(visible=False), decision.message()
             fid = feedback.record(session_id=getattr(request, "session_hash", None) or "unknown", channel="web",
                                   message_index=idx, rating=1 if data.liked else -1, study_id=info.get("study_id"),
                                   question=info["question"], answer=info["answer"], status=info.get("status", ""),
