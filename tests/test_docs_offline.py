@@ -6,9 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-
-from conftest_web import (browser, live_app, page, partner_page_dir, partner_site, real_corpus,  # noqa: F401
-                          real_service)
+from conftest_web import browser, live_app, page, partner_page_dir, partner_site, real_corpus, real_service  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

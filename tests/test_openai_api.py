@@ -8,9 +8,18 @@ import re
 import httpx
 import openai
 import pytest
+from conftest_web import (  # noqa: F401
+    PINNED_STUDY,
+    XSS_STUDY_ID,
+    LiveServer,
+    partner_page_dir,
+    partner_site,
+    real_corpus,
+    real_service,
+    real_settings,
+    served_app,
+)
 
-from conftest_web import (PINNED_STUDY, XSS_STUDY_ID, LiveServer, partner_page_dir, partner_site,  # noqa: F401
-                          real_corpus, real_service, real_settings, served_app)
 from web.openai_api import markdown_safe, remainder, strip_footnotes
 
 pytestmark = pytest.mark.server

@@ -7,13 +7,25 @@ import socket
 
 import httpx
 import pytest
+from conftest_web import (  # noqa: F401
+    PINNED_STUDY,
+    XSS_STUDY_ID,
+    LiveServer,
+    ServedApp,
+    browser,
+    page,
+    partner_page_dir,
+    partner_site,
+    real_corpus,
+    real_service,
+    real_settings,
+    served_app,
+)
 from fastapi.testclient import TestClient
+from web_doubles import FakeAnswerService
 
-from conftest_web import (PINNED_STUDY, XSS_STUDY_ID, LiveServer, ServedApp, browser, page,  # noqa: F401
-                          partner_page_dir, partner_site, real_corpus, real_service, real_settings, served_app)
 from web.feedback import FeedbackStore
 from web.public import public_source_file
-from web_doubles import FakeAnswerService
 
 ASK = {"question": "Who can join?", "study_id": "NCT02633163"}
 

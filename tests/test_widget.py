@@ -3,10 +3,22 @@ port, against the real app and service over the ingested sample corpus."""
 from __future__ import annotations
 
 import pytest
-
-from conftest_web import (SCREENSHOTS, XSS_STUDY_ID, XSS_TITLE, LiveServer, browser, live_app,  # noqa: F401
-                          other_site, page, partner_html, partner_page_dir, partner_site, real_corpus, real_service,
-                          real_settings)
+from conftest_web import (  # noqa: F401
+    SCREENSHOTS,
+    XSS_STUDY_ID,
+    XSS_TITLE,
+    LiveServer,
+    browser,
+    live_app,
+    other_site,
+    page,
+    partner_html,
+    partner_page_dir,
+    partner_site,
+    real_corpus,
+    real_service,
+    real_settings,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -130,9 +142,10 @@ def test_widget_when_the_server_goes_down(page, real_service, real_corpus, partn
 
 
 def test_widget_when_answering_fails_on_the_server(page, tmp_path, partner_site, partner_page_dir):
+    from web_doubles import FakeAnswerService
+
     from app import create_app
     from trialchat.settings import Settings
-    from web_doubles import FakeAnswerService
 
     settings = Settings(data_dir=tmp_path, allowed_origins=[partner_site.origin])
     server = LiveServer(create_app(settings, service=FakeAnswerService(fail_on="explode"))).start()

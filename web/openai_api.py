@@ -150,7 +150,8 @@ def _text(message: ChatMessage) -> str:
         return message.content or ""
     kinds = {p.type for p in message.content} - {"text"}
     if kinds:
-        raise ApiError(400, "unsupported_content", f"Only text messages are understood (got {', '.join(sorted(kinds))}).")
+        raise ApiError(400, "unsupported_content",
+                       f"Only text messages are understood (got {', '.join(sorted(kinds))}).")
     return "\n".join(p.text or "" for p in message.content)
 
 
@@ -264,8 +265,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, servic
         return StreamingResponse(_chunks(events, completion_id, created, body.model), media_type="text/event-stream",
                                  headers=SSE_HEADERS)
     answer = await run_in_threadpool(_final, events)
-    return ChatCompletion(id=completion_id, created=created, model=body.model, trialchat=TrialchatExtra(**extra(answer)),
-                          choices=[Choice(message=ResponseMessage(content=markdown_safe(answer.text) + footnotes(answer)))])
+    content = markdown_safe(answer.text) + footnotes(answer)
+    return ChatCompletion(id=completion_id, created=created, model=body.model, choices=[
+        Choice(message=ResponseMessage(content=content))], trialchat=TrialchatExtra(**extra(answer)))
 
 
 @router.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
