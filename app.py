@@ -22,8 +22,8 @@ answer cites the exact source field (`study_id`, `field_path`, `field_label`) an
 * `GET /api/studies?q=` finds studies by NCT ID, title or acronym.
 * `POST /v1/chat/completions` and `GET /v1/models`: the same answers for OpenAI clients (the `openai` SDK,
   Open WebUI, LibreChat, LangChain's `ChatOpenAI`), as the model `trialchat` (or `trialchat:<study ID>`).
-* Errors are JSON `{"error": {"code", "message"}}` with a 4xx status for bad input; 429 when a client
-  asks too often (see `Retry-After`).
+* Errors are JSON `{"error": {"code", "message", "type", "param"}}` (OpenAI's error object) with a 4xx
+  status for bad input; 413 for a body over the limit; 429 when a client asks too often (see `Retry-After`).
 
 This is information from the study records, not medical advice."""
 

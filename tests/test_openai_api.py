@@ -62,6 +62,9 @@ def test_completion_is_the_verified_answer_with_footnotes(client, served_app):
         assert f"[{cite['n']}]" in body  # every footnote is cited in the text...
         assert f"[{cite['n']}] {PINNED_STUDY} · {cite['field_label']}" in notes  # ...and rendered as a footnote
         assert cite["field_path"] and cite["quote"] and cite["source_url"].startswith("https://")
+        assert f"“{markdown_safe(cite['quote'])}”" in notes
+    numbers = {x["n"] for x in extra["citations"]}
+    assert [line.split("]")[0] + "]" for line in notes.split("\n\n")] == [f"[{n}]" for n in sorted(numbers)]
 
 
 def test_streaming_gives_the_same_content_in_openai_chunks(client):

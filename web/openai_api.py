@@ -201,15 +201,21 @@ def markdown_safe(text: str) -> str:
 
 
 def footnotes(answer: Answer) -> str:
+    """One footnote per number: a source cited for several sentences shows each quoted passage once."""
     if not answer.citations:
         return ""
-    lines = []
+    by_n: dict[int, list] = {}
     for c in answer.citations:
-        note = f"[{c.n}] {markdown_safe(c.study_id)} · {markdown_safe(c.field_label)}"
-        if c.quote:
-            note += f": “{markdown_safe(c.quote)}”"
-        if c.source_url.startswith(("https://", "http://")):
-            note += f" — {c.source_url}"
+        by_n.setdefault(c.n, []).append(c)
+    lines = []
+    for n, cites in by_n.items():
+        first = cites[0]
+        note = f"[{n}] {markdown_safe(first.study_id)} · {markdown_safe(first.field_label)}"
+        quotes = list(dict.fromkeys(c.quote for c in cites if c.quote))
+        if quotes:
+            note += ": " + " … ".join(f"“{markdown_safe(q)}”" for q in quotes)
+        if first.source_url.startswith(("https://", "http://")):
+            note += f" — {first.source_url}"
         lines.append(note)
     return f"\n\n{FOOTNOTES_HEADING}\n" + "\n\n".join(lines)
 

@@ -105,7 +105,7 @@
     host.style.setProperty("--c", color);
 
     var btn = el("button", "btn", "Ask about this study");
-    if (studies.length !== 1) btn.textContent = "Ask about the studies";
+    if ((studies.length || wanted.length) !== 1) btn.textContent = "Ask about the studies";
     btn.setAttribute("aria-expanded", "false");
     var panel = el("div", "panel");
     panel.hidden = true;
