@@ -20,8 +20,10 @@ answer cites the exact source field (`study_id`, `field_path`, `field_label`) an
 * `POST /api/ask` returns the whole `Answer`; `POST /api/ask/stream` streams server-sent events:
   `sources` (as soon as retrieval is done), `token`s, then `answer` (the verified `Answer`), or `error`.
 * `GET /api/studies?q=` finds studies by NCT ID, title or acronym.
-* Errors are JSON `{"error": {"code", "message"}}` with a 4xx status for bad input; 429 when a client
-  asks too often (see `Retry-After`).
+* `POST /v1/chat/completions` and `GET /v1/models`: the same answers for OpenAI clients (the `openai` SDK,
+  Open WebUI, LibreChat, LangChain's `ChatOpenAI`), as the model `trialchat` (or `trialchat:<study ID>`).
+* Errors are JSON `{"error": {"code", "message", "type", "param"}}` (OpenAI's error object) with a 4xx
+  status for bad input; 413 for a body over the limit; 429 when a client asks too often (see `Retry-After`).
 
 This is information from the study records, not medical advice."""
 
@@ -31,9 +33,11 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     (``assistant.service.build_answer_service(settings)``); pass one to reuse an already built service."""
     import gradio as gr
 
-    from web import api, widget
+    from web import api, openai_api, widget
     from web.chat_ui import build_chat_ui, chat_css
+    from web.docs import offline_docs_app
     from web.feedback import FeedbackStore
+    from web.limits import BodyLimitMiddleware, RateGateMiddleware
     from web.security import RateLimiter, install_security
 
     settings = settings or Settings()
@@ -42,21 +46,34 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
 
         service = build_answer_service(settings)
 
-    app = FastAPI(title="trialchat", version=_version(), description=API_DESCRIPTION,
-                  openapi_tags=[{"name": "answers"}, {"name": "studies"}, {"name": "widget"}, {"name": "ops"}])
+    app = offline_docs_app(title="trialchat", version=_version(), description=API_DESCRIPTION,
+                           openapi_tags=[{"name": "answers"}, {"name": "studies"}, {"name": "openai"},
+                                         {"name": "widget"}, {"name": "ops"}])
     app.state.settings = settings
     app.state.service = service
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    # middlewares, innermost first (each add_middleware wraps the ones before): a question is charged to
+    # the rate limit, a body is bounded, CORS is answered, a foreign origin is refused, and before all of
+    # it the client address is taken from X-Forwarded-For only when a trusted proxy sent it
+    app.add_middleware(RateGateMiddleware, limiter=app.state.limiter)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     install_security(app, settings.allowed_origins)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     api.install_error_handlers(app)
     app.include_router(widget.router)
+    app.include_router(openai_api.router)
     app.include_router(api.router)  # its /api/{rest} catch-all must stay the last /api route
 
     blocks = build_chat_ui(service, limiter=app.state.limiter, feedback=app.state.feedback,
                            max_question_chars=settings.max_question_chars)
     blocks.queue(default_concurrency_limit=8)
+    # max_file_size=0: Gradio's own check, behind BodyLimitMiddleware's refusal of its upload routes
     gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), footer_links=[], run_history=False, show_error=False,
+                        max_file_size=0,
                         theme=gr.themes.Soft(font=["system-ui", "sans-serif"],
                                               font_mono=["ui-monospace", "monospace"]))
     return app
@@ -79,7 +96,9 @@ def serve(settings: Settings | None = None) -> None:
     app = create_app(settings)
     print(f"trialchat: chat on http://{settings.host}:{settings.port}/  ·  API docs /docs  ·  widget /widget.js",
           flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+    # proxy headers are handled in the app, for TRIALCHAT_TRUSTED_PROXIES only (uvicorn's own default would
+    # believe X-Forwarded-For from any loopback peer)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False, log_level="info")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                timeout_graceful_shutdown=1)
+                                timeout_graceful_shutdown=1, proxy_headers=False)  # as app.serve runs it
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
 
@@ -94,6 +94,48 @@ class StaticSite:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass
+
+
+class ServedApp:
+    """``trialchat serve`` as a user starts it: its own process on a free loopback port, over a data dir."""
+
+    def __init__(self, data_dir: Path, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = data_dir.parent / f"serve-{self.port}.log"
+        env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive", "PYTHONPATH": str(REPO),
+               **{f"TRIALCHAT_{k.upper()}": v for k, v in env.items()}}
+        env.pop("FORWARDED_ALLOW_IPS", None)
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "trialchat.cli", "serve", "--port", str(self.port)],
+                                     cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def start(self, timeout: float = 180) -> "ServedApp":
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"trialchat serve exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"trialchat serve did not answer /healthz in {timeout}s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
 
 
 def xss_study_json() -> dict:
@@ -245,6 +287,16 @@ def served_cli(real_corpus, tmp_path_factory, request) -> ServedCli:
         request.config.add_cleanup(server.stop)
         return server.wait_ready()
     return _once("served_cli", make)
+
+
+@pytest.fixture(scope="session")
+def served_app(real_corpus, partner_site, request) -> ServedApp:
+    """The real ``trialchat serve`` over the ingested sample (extractive answers), one partner origin."""
+    def make():
+        server = ServedApp(real_corpus, allowed_origins=partner_site.origin, rate_limit_per_minute="600").start()
+        request.config.add_cleanup(server.stop)
+        return server
+    return _once("served_app", make)
 
 
 @pytest.fixture(scope="session")

@@ -184,7 +184,9 @@ def test_unknown_routes_and_methods_are_json(client):
 def test_openapi_documents_every_endpoint(client):
     spec = client.get("/openapi.json").json()
     assert set(spec["paths"]) == {"/api/ask", "/api/ask/stream", "/api/studies", "/api/studies/{study_id}",
-                                  "/api/widget/config", "/healthz"}
+                                  "/api/widget/config", "/healthz", "/v1/chat/completions", "/v1/models",
+                                  "/v1/models/{model}"}
+    assert "ChatCompletionRequest" in spec["components"]["schemas"]
     assert "AskRequest" in spec["components"]["schemas"] and "Answer" in spec["components"]["schemas"]
     assert "text/event-stream" in spec["paths"]["/api/ask/stream"]["post"]["responses"]["200"]["content"]
     assert client.get("/docs").status_code == 200

@@ -3,10 +3,22 @@ port, against the real app and service over the ingested sample corpus."""
 from __future__ import annotations
 
 import pytest
-
-from conftest_web import (SCREENSHOTS, XSS_STUDY_ID, XSS_TITLE, LiveServer, browser, live_app,  # noqa: F401
-                          other_site, page, partner_html, partner_page_dir, partner_site, real_corpus, real_service,
-                          real_settings)
+from conftest_web import (  # noqa: F401
+    SCREENSHOTS,
+    XSS_STUDY_ID,
+    XSS_TITLE,
+    LiveServer,
+    browser,
+    live_app,
+    other_site,
+    page,
+    partner_html,
+    partner_page_dir,
+    partner_site,
+    real_corpus,
+    real_service,
+    real_settings,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,12 +72,33 @@ def test_widget_on_a_partner_page_answers_with_citations(page, live_app, partner
     assert page.dialogs == []
 
 
-def test_widget_gets_nothing_on_a_site_that_is_not_allowed(page, live_app, other_site, partner_page_dir):
+def console_log(page) -> list[str]:
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+    return messages
+
+
+def problem_shown(panel) -> str:
+    """The panel shows one error note and nothing can be asked."""
+    note = panel.locator(".msg.err[role=alert]")
+    note.wait_for()
+    assert panel.locator("textarea").is_disabled() and panel.locator("form button").is_disabled()
+    return note.inner_text()
+
+
+def test_widget_on_a_site_that_is_not_allowed_says_so(page, live_app, other_site, partner_page_dir):
     (partner_page_dir / "partner-other.html").write_text(partner_html(live_app.url, STUDY), encoding="utf-8")
-    with page.expect_console_message(lambda m: "[trialchat] widget not shown" in m.text, timeout=20_000):
+    console = console_log(page)
+    with page.expect_console_message(lambda m: "[trialchat] widget cannot start" in m.text, timeout=20_000) as msg:
         page.goto(f"{other_site.origin}/partner-other.html")
-    assert page.locator("[data-trialchat]").count() == 0
-    # and asking directly from that page is refused too
+    # the partner's developer sees why, and what to do about it
+    assert msg.value.type == "error" and f"this site ({other_site.origin}) is not allowed" in msg.value.text
+    assert "TRIALCHAT_ALLOWED_ORIGINS" in msg.value.text
+    # the visitor sees a short sentence, not a silent page
+    panel = open_widget(page, f"{other_site.origin}/partner-other.html")
+    assert problem_shown(panel) == "This assistant isn't available on this website."
+    assert not any("Failed to fetch" in m and "[trialchat]" not in m for m in console)
+    # and asking directly from that page is refused: the preflight fails, nothing is answered
     outcome = page.evaluate("""async (url) => {
         try {
             const r = await fetch(url + '/api/ask', {method: 'POST', headers: {'Content-Type': 'application/json'},
@@ -74,6 +107,58 @@ def test_widget_gets_nothing_on_a_site_that_is_not_allowed(page, live_app, other
         } catch (e) { return 'refused'; }
     }""", live_app.url)
     assert outcome == "refused"
+    assert page.dialogs == []
+
+
+def test_widget_for_a_study_the_server_does_not_have(page, live_app, partner_site, partner_page_dir):
+    (partner_page_dir / "partner-unknown.html").write_text(partner_html(live_app.url, "NCT00000000"), encoding="utf-8")
+    with page.expect_console_message(lambda m: "unknown studies: NCT00000000" in m.text, timeout=20_000):
+        panel = open_widget(page, f"{partner_site.origin}/partner-unknown.html")
+    assert problem_shown(panel) == "This study isn't available in the assistant."
+
+
+def test_widget_when_the_server_goes_down(page, real_service, real_corpus, partner_site, partner_page_dir):
+    from app import create_app
+
+    settings = real_settings(real_corpus, allowed_origins=[partner_site.origin], rate_limit_per_minute=600)
+    server = LiveServer(create_app(settings, service=real_service)).start()
+    (partner_page_dir / "partner-down.html").write_text(partner_html(server.url, STUDY), encoding="utf-8")
+    console = console_log(page)
+    panel = open_widget(page, f"{partner_site.origin}/partner-down.html")
+    assert ask(panel, "Who can join?", 1).locator("ol li").count() >= 1
+    server.stop()  # the server goes away while the page is open
+    err = ask(panel, "Where is it happening?", 2)
+    assert "err" in err.get_attribute("class")
+    assert err.inner_text() == "The assistant can't be reached right now. Please try again later."
+    assert any(m.startswith("error: [trialchat] question not answered: could not reach the trialchat server at "
+                            + server.url) for m in console), console
+    assert not panel.locator("textarea").is_disabled()  # the visitor may try again later
+
+    # the next page view: widget.js comes from the browser's cache, the server is still down
+    with page.expect_console_message(lambda m: "widget cannot start: could not reach" in m.text, timeout=20_000):
+        page.goto(f"{partner_site.origin}/partner-down.html")
+    panel = open_widget(page, f"{partner_site.origin}/partner-down.html")
+    assert problem_shown(panel) == "The assistant can't be reached right now. Please try again later."
+
+
+def test_widget_when_answering_fails_on_the_server(page, tmp_path, partner_site, partner_page_dir):
+    from web_doubles import FakeAnswerService
+
+    from app import create_app
+    from trialchat.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, allowed_origins=[partner_site.origin])
+    server = LiveServer(create_app(settings, service=FakeAnswerService(fail_on="explode"))).start()
+    try:
+        (partner_page_dir / "partner-fail.html").write_text(partner_html(server.url, "NCT02633163"), encoding="utf-8")
+        console = console_log(page)
+        panel = open_widget(page, f"{partner_site.origin}/partner-fail.html")
+        err = ask(panel, "please explode", 1)
+        assert err.inner_text() == "Something went wrong while answering. Please try again."
+        assert "boom" not in err.inner_text() and any("question not answered" in m for m in console)
+        assert ask(panel, "Who can join?", 2).locator("ol li").count() == 1  # the next question works
+    finally:
+        server.stop()
 
 
 def test_hostile_study_title_is_shown_as_text(page, live_app, partner_site, partner_page_dir):
@@ -103,8 +188,12 @@ def test_rate_limited_visitors_see_a_clear_message(page, real_service, real_corp
         (partner_page_dir / "partner-limited.html").write_text(partner_html(server.url, STUDY), encoding="utf-8")
         panel = open_widget(page, f"{partner_site.origin}/partner-limited.html")
         assert ask(panel, "Who can join?", 1).locator("ol li").count() >= 1
+        console = console_log(page)
         err = ask(panel, "Where is it happening?", 2)
         assert "err" in err.get_attribute("class") and "Too many questions" in err.inner_text() and "1 per minute" in err.inner_text()
+        assert any(m.startswith("warning: [trialchat] question not answered: rate limited (429): retry after")
+                   for m in console), console
+        assert panel.locator("form button").is_disabled()  # Send waits for Retry-After
     finally:
         server.stop()
 

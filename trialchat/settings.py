@@ -39,8 +39,13 @@ class Settings(BaseSettings):
     # partner sites allowed to embed the widget: "https://a.org,https://b.org" (or a JSON list)
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     rate_limit_per_minute: int = 20
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDR ranges, comma-
+    # separated or a JSON list); empty = the peer's own address is the client, whatever headers it sends
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # the largest request body accepted (answered 413 before it is read or parsed); uploads are always off
+    max_request_bytes: int = 1_000_000
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value):
         if isinstance(value, str):

@@ -20,7 +20,8 @@ from starlette.responses import JSONResponse, StreamingResponse
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
 from trialchat.store import StoreUnavailable
-from web.security import RateLimiter, client_key
+from web.errors import error_response
+from web.public import public_answer, public_events
 from web.sse import SSE_HEADERS, answer_event_stream
 from web.texts import NOT_MEDICAL_ADVICE
 
@@ -81,14 +82,6 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers, self.fields = status, code, message, headers, fields
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   fields: list[dict[str, Any]] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
-
-
 def _describe_validation(errors: list[dict]) -> tuple[str, list[dict[str, Any]]]:
     fields, messages = [], []
     for e in errors:
@@ -117,19 +110,37 @@ def _describe_validation(errors: list[dict]) -> tuple[str, list[dict[str, Any]]]
     return " ".join(distinct[:3]), fields
 
 
+def _openai_validation(errors: list[dict]) -> JSONResponse:
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return error_response(400, "invalid_request", "The request body is not valid JSON.")
+    loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+    param = ".".join(loc) or None
+    if first.get("type") == "missing" and not loc:
+        message = 'The request body is missing: send JSON like {"model": "trialchat", "messages": [...]}.'
+    elif first.get("type") == "missing":
+        message = f"'{param}' is required."
+    else:
+        message = f"'{param or 'body'}': {first.get('msg', 'invalid value')}."
+    return error_response(400, "invalid_request", message, param=param)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers, exc.fields)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError):
+    async def _validation(request: Request, exc: RequestValidationError):
+        if request.url.path.startswith("/v1/"):  # OpenAI's clients expect 400 and the offending `param`
+            return _openai_validation(list(exc.errors()))
         message, fields = _describe_validation(list(exc.errors()))
         return error_response(422, "invalid_request", message, fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        code = codes.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
@@ -144,13 +155,6 @@ def install_error_handlers(app: FastAPI) -> None:
 # ---------------------------------------------------------------- dependencies
 def get_service(request: Request) -> AnswerService:
     return request.app.state.service
-
-
-def check_rate(request: Request) -> None:
-    limiter: RateLimiter = request.app.state.limiter
-    decision = limiter.hit(client_key(request.client.host if request.client else None))
-    if not decision.allowed:
-        raise ApiError(429, "rate_limited", decision.message(), headers=decision.headers())
 
 
 Service = Annotated[AnswerService, Depends(get_service)]
@@ -199,9 +203,9 @@ router = APIRouter()
 @router.post("/api/ask", response_model=Answer, tags=["answers"], responses=ERRORS,
              summary="Ask a question; get the cited Answer")
 def ask(body: AskRequest, request: Request, service: Service) -> Answer:
+    # the rate limit was charged before the body was read (web.limits.RateGateMiddleware)
     question, study_id, history = validate_ask(body, service, request.app.state.settings.max_question_chars)
-    check_rate(request)  # after validation: bad input always gets its own explanation
-    return service.ask(question, study_id=study_id, history=history)
+    return public_answer(service.ask(question, study_id=study_id, history=history))
 
 
 @router.post("/api/ask/stream", tags=["answers"],
@@ -212,8 +216,7 @@ def ask(body: AskRequest, request: Request, service: Service) -> Answer:
 async def ask_stream(body: AskRequest, request: Request, service: Service):
     question, study_id, history = await run_in_threadpool(
         validate_ask, body, service, request.app.state.settings.max_question_chars)
-    check_rate(request)
-    events = service.stream(question, study_id=study_id, history=history)
+    events = public_events(service.stream(question, study_id=study_id, history=history))
     return StreamingResponse(answer_event_stream(events), media_type="text/event-stream", headers=SSE_HEADERS)
 
 

@@ -147,6 +147,9 @@ class ChatHandlers:
         info = (asked or {}).get(str(idx))
         if info is None or data.liked not in (True, False):
             return None, gr.Group(visible=False), ""
+        decision = self.limiter.hit(client_of(request))
+        if not decision.allowed:  # feedback shares the questions' budget: a script cannot flood the table
+            return None, gr.Group(visible=False), decision.message()
         fid = self.feedback.record(session_id=session_of(request), channel="web", message_index=idx,
                                    rating=1 if data.liked else -1, study_id=info.get("study_id"),
                                    question=info["question"], answer=info["answer"], status=info.get("status", ""),

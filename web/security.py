@@ -6,6 +6,9 @@
   partner gets nothing, not even a computed answer it cannot read.
 * ``Content-Security-Policy: frame-ancestors 'self' <partners>`` on every HTML page: only we and
   the partners may frame the chat.
+  The refusal itself carries ``Access-Control-Allow-Origin`` (it holds nothing but the reason), so
+  the widget on such a page can read it and say what is wrong instead of a bare "Failed to fetch".
+* ``Permissions-Policy`` turns off the browser features the chat never uses (camera, microphone, …).
 * A per-client token bucket for questions (``rate_limit_per_minute``), with a readable message.
 """
 from __future__ import annotations
@@ -19,13 +22,16 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.errors import error_response
 
 # paths that any page may load with a plain <script>/<link> tag (no Origin header is sent then,
 # but a page using crossorigin="anonymous" would send one)
 PUBLIC_ASSET_PATHS = ("/widget.js",)
-GUARDED_PREFIXES = ("/api/", "/gradio_api/")
+GUARDED_PREFIXES = ("/api/", "/gradio_api/", "/v1/")
+# features no page of ours uses: a partner framing the chat cannot turn them on through it
+PERMISSIONS_POLICY = b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
 
 
 def normalize_origin(origin: str) -> str:
@@ -103,11 +109,12 @@ class OriginGuardMiddleware:
         own_hosts = [headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()]
         if (origin is not None and path.startswith(GUARDED_PREFIXES) and path not in PUBLIC_ASSET_PATHS
                 and not any(self.policy.allows(origin, h) for h in own_hosts if h)):
-            response = JSONResponse(
-                {"error": {"code": "origin_not_allowed",
-                           "message": "This site is not allowed to use the trialchat API. "
-                                      "Ask the trialchat operator to add it to TRIALCHAT_ALLOWED_ORIGINS."}},
-                status_code=403, headers={"Vary": "Origin"})
+            headers = {"Vary": "Origin"}
+            if scope.get("method") != "OPTIONS":  # a refused preflight stays opaque: the request is never sent
+                headers["Access-Control-Allow-Origin"] = origin
+            response = error_response(
+                403, "origin_not_allowed", f"This site ({origin}) is not allowed to use the trialchat API. "
+                "Ask the trialchat operator to add it to TRIALCHAT_ALLOWED_ORIGINS.", headers=headers)
             await response(scope, receive, send)
             return
 
@@ -122,6 +129,8 @@ class OriginGuardMiddleware:
                     raw.append((b"x-content-type-options", b"nosniff"))
                 if b"referrer-policy" not in names:
                     raw.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                if b"permissions-policy" not in names:
+                    raw.append((b"permissions-policy", PERMISSIONS_POLICY))
                 message = {**message, "headers": raw}
             await send(message)
 

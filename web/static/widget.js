@@ -56,20 +56,48 @@
   function safeUrl(u) {
     try { var p = new URL(String(u)); return /^https?:$/.test(p.protocol) ? p.href : null; } catch (e) { return null; }
   }
-  function errorText(body, status) {
-    var m = body && body.error && body.error.message;
-    return typeof m === "string" ? m : "The assistant could not answer (error " + status + ").";
+  // A failed request → what the visitor reads in the panel, and the reason for the partner's console.
+  // Without CORS headers on an answer the browser shows us nothing but a TypeError ("Failed to fetch"):
+  // the server adds them to its refusals (403, 413, 429) so those can be told apart from "down".
+  function failure(r, body) {
+    var e = new Error(body && body.error && typeof body.error.message === "string" ? body.error.message : "");
+    e.status = r.status;
+    e.retry = parseInt(r.headers.get("Retry-After"), 10) || 0;
+    return e;
+  }
+  function explain(e) {
+    var why = e && e.message || String(e);
+    if (e && e.status === 403) return ["This assistant isn't available on this website.",
+      "this site (" + location.origin + ") is not allowed by the server at " + base + ": " + why];
+    if (e && e.status === 429) return [why || "Too many questions. Please wait a minute and try again.",
+      "rate limited (429): retry after " + e.retry + " s"];
+    if (e && e.status) return [why || "The assistant could not answer (error " + e.status + ").", "HTTP " + e.status + ": " + why];
+    if (e && e.shown) return [why, why];
+    return ["The assistant can't be reached right now. Please try again later.",
+      "could not reach the trialchat server at " + base + " (" + why + "). Is it running, and is the script's src right?"];
+  }
+  function report(level, reason) { if (window.console) console[level]("[trialchat] " + reason); }
+  function getJSON(r) {
+    return r.json().catch(function () { return null; }).then(function (b) { if (!r.ok) throw failure(r, b); return b; });
   }
 
   var q = wanted.map(function (s) { return "study=" + encodeURIComponent(s); }).join("&");
   fetch(base + "/api/widget/config" + (q ? "?" + q : ""), { mode: "cors", credentials: "omit" })
-    .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(errorText(b, r.status)); return b; }); })
-    .then(mount)
-    .catch(function (e) { if (window.console) console.warn("[trialchat] widget not shown:", e && e.message); });
+    .then(getJSON)
+    .then(function (cfg) {
+      if (wanted.length && !(cfg.studies || []).length) {
+        report("error", "unknown studies: " + wanted.join(", ") + " (check data-study: the server does not have them)");
+        return mount(cfg, "This study isn't available in the assistant.");
+      }
+      mount(cfg, null);
+    }, function (e) {
+      var x = explain(e);
+      report("error", "widget cannot start: " + x[1]);
+      mount({ studies: [] }, x[0]);
+    });
 
-  function mount(cfg) {
+  function mount(cfg, problem) {
     var studies = cfg.studies || [];
-    if (wanted.length && !studies.length) throw new Error("unknown studies: " + wanted.join(", "));
     var host = el("div");
     host.setAttribute("data-trialchat", "");
     var root = host.attachShadow({ mode: "open" });
@@ -77,7 +105,7 @@
     host.style.setProperty("--c", color);
 
     var btn = el("button", "btn", "Ask about this study");
-    if (studies.length !== 1) btn.textContent = "Ask about the studies";
+    if ((studies.length || wanted.length) !== 1) btn.textContent = "Ask about the studies";
     btn.setAttribute("aria-expanded", "false");
     var panel = el("div", "panel");
     panel.hidden = true;
@@ -129,6 +157,12 @@
 
     var history = [];
     var busy = false;
+    if (problem) {  // the panel opens on the reason; nothing can be asked
+      var note = el("div", "msg bot err", problem);
+      note.setAttribute("role", "alert");
+      log.appendChild(note);
+      input.disabled = send.disabled = busy = true;
+    }
     function toggle(open) {
       panel.hidden = !open;
       btn.setAttribute("aria-expanded", String(open));
@@ -167,11 +201,12 @@
       var body = { question: question, history: history.slice(-12) };
       if (current) body.study_id = current;
       var streamed = "", done = false;
+      var wait = 0;
       fetch(base + "/api/ask/stream", {
         method: "POST", mode: "cors", credentials: "omit",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
       }).then(function (r) {
-        if (!r.ok) return r.json().catch(function () { return null; }).then(function (b) { throw new Error(errorText(b, r.status)); });
+        if (!r.ok) return getJSON(r);
         return readEvents(r, function (type, data) {
           if (type === "sources") {
             var n = (data.sources || []).length;
@@ -182,18 +217,25 @@
             done = true;
             finish(bubble, status, text, data.answer || {}, question);
           } else if (type === "error") {
-            throw new Error(data.message || "The assistant could not answer.");
+            throw shown(data.message || "The assistant could not answer.");
           }
-        }).then(function () { if (!done) throw new Error("The answer was cut off. Please try again."); });
+        }).then(function () { if (!done) throw shown("The answer was cut off. Please try again."); },
+                function (e) { throw e && e.shown ? e : shown("The answer was cut off. Please try again."); });
       }).catch(function (e) {
+        var x = explain(e);
+        report(e && e.status === 429 ? "warn" : "error", "question not answered: " + x[1]);
         bubble.className = "msg bot err";
+        bubble.setAttribute("role", "alert");
         status.remove();
-        text.textContent = e && e.message && e.message !== "Failed to fetch" ? e.message :
-          "Could not reach the assistant. Please try again later.";
+        text.textContent = x[0];
+        wait = e && e.status === 429 ? e.retry : 0;
       }).then(function () {
-        busy = false; send.disabled = false; bubble.setAttribute("aria-busy", "false"); scroll(mine);
+        bubble.setAttribute("aria-busy", "false"); scroll(mine);
+        setTimeout(function () { busy = false; send.disabled = false; }, wait * 1000);  // 429: Send waits
       });
     }
+
+    function shown(message) { var e = new Error(message); e.shown = true; return e; }
 
     function finish(bubble, status, text, answer, question) {
       status.remove();
