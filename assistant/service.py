@@ -16,7 +16,7 @@ from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from assistant.verify import Similarity
-from trialchat.embeddings import shared_embeddings
+from trialchat.embeddings import embeddings_for
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
@@ -92,7 +92,7 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     """The one place the answering parts are wired. Pass `store`/`llm` to share or substitute them."""
     from assistant.llm import make_chat_model
 
-    embeddings = shared_embeddings(settings.embedding_model, settings.embed_batch_size)
+    embeddings = embeddings_for(settings)
     store = store or open_store(settings, embeddings)
     if llm is None and llm_from_settings:
         llm = make_chat_model(settings)

@@ -38,12 +38,12 @@ class DefaultFactory:
         self._llms: dict[tuple, Any] = {}
 
     def store(self, s: Settings):
-        from trialchat.embeddings import shared_embeddings
+        from trialchat.embeddings import embeddings_for
         from trialchat.store import open_store
 
-        key = (str(s.data_dir), s.chroma_url, s.collection, s.embedding_model)
+        key = (str(s.data_dir), s.chroma_url, s.collection, s.embedding_model, s.embedding_backend)
         if key not in self._stores:
-            self._stores[key] = open_store(s, shared_embeddings(s.embedding_model, s.embed_batch_size))
+            self._stores[key] = open_store(s, embeddings_for(s))
         return self._stores[key]
 
     def llm(self, s: Settings):

@@ -292,10 +292,10 @@ class VanillaRAG:
 def build_vanilla_service(settings: Settings, store=None, llm=None, embeddings: Embeddings | None = None,
                           progress: bool = False) -> VanillaRAG:
     """Open (or build) the baseline's collection from the main one; `llm` None = as settings say."""
-    from trialchat.embeddings import shared_embeddings
+    from trialchat.embeddings import embeddings_for
     from trialchat.store import open_store
 
-    embeddings = embeddings or shared_embeddings(settings.embedding_model, settings.embed_batch_size)
+    embeddings = embeddings or embeddings_for(settings)
     store = store or open_store(settings, embeddings)
     main_chunks = list(store.all_chunks())
     if not main_chunks:
