@@ -68,6 +68,11 @@ class TrialchatService:
                history: list[HistoryTurn] | None = None) -> Iterator[AnswerEvent]:
         return self.chain.stream(question, study_id, history)
 
+    def warm_up(self) -> None:
+        """Do the first question's one-off work (training the router) before anyone asks."""
+        if self.chain.p.router is not None:
+            self.chain.p.router.warm()
+
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         return [_summary(r) for r in self.catalog().search(query, limit)]
 

@@ -125,12 +125,20 @@ def make_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, 
 
 @lru_cache(maxsize=4)
 def shared_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, backend: str = "auto",
-                      cache_dir: Path | None = None) -> Embeddings:
-    """One embedder per process, model and backend: loading it costs seconds."""
-    return make_embeddings(model, batch_size, backend, cache_dir)
+                      cache_dir: Path | None = None, shipped_vectors: bool = False) -> Embeddings:
+    """One embedder per process, model and backend: loading it costs seconds. With ``shipped_vectors``
+    the bundled sample's precomputed vectors answer for its texts (``trialchat.vector_table``)."""
+    inner = make_embeddings(model, batch_size, backend, cache_dir)
+    if shipped_vectors and model == DEFAULT_EMBEDDING_MODEL:
+        from trialchat.vector_table import SHIPPED_TABLE, TableBackedEmbeddings, VectorTable
+
+        table = VectorTable.load(SHIPPED_TABLE)
+        if table is not None:
+            return TableBackedEmbeddings(inner, table)
+    return inner
 
 
 def embeddings_for(settings: Settings) -> Embeddings:
     """The process-wide embedder the settings ask for."""
     return shared_embeddings(settings.embedding_model, settings.embed_batch_size, settings.embedding_backend,
-                             settings.resolved_model_cache())
+                             settings.resolved_model_cache(), settings.shipped_vectors)
