@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 SHARED = REPO.parent / "shared" / "data"
-CORPUS = [SHARED / "ctgov_v2", SHARED / "ctgov_legacy_studyfields", SHARED / "ctgov_xml", SHARED / "nli4ct" / "CT_json"]
+SOURCES = {"v2": SHARED / "ctgov_v2", "legacy": SHARED / "ctgov_legacy_studyfields", "xml": SHARED / "ctgov_xml",
+           "nli4ct": SHARED / "nli4ct" / "CT_json"}
 SAMPLE = [REPO / "corpus" / "sample", REPO / "ingest" / "glossary"]
 FULL, SMALL = "scale_full", "scale_sample"
 UPDATE_STUDY = SHARED / "ctgov_v2" / "single_studies" / "NCT02552212.json"
@@ -99,7 +100,7 @@ def open_at(workdir: Path, url: str, collection: str):
     return open_store(s, embeddings_for(s))
 
 
-def phase_ingest(workdir: Path) -> dict:
+def phase_ingest(workdir: Path, sources: list[str]) -> dict:
     from ingest.pipeline import ingest_paths
 
     server = ChromaServer(workdir / "chroma")
@@ -110,7 +111,7 @@ def phase_ingest(workdir: Path) -> dict:
         store.embeddings.embed_query("warm up")  # model load is not ingest time
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t = time.perf_counter()
-        report = ingest_paths(CORPUS + SAMPLE, store, progress=True)
+        report = ingest_paths([SOURCES[name] for name in sources] + SAMPLE, store, progress=True)
         ingest_s = time.perf_counter() - t
         chunks = store.count()
         result = {"studies": report.studies, "chunks": chunks, "ingest_s": round(ingest_s, 1),
@@ -119,7 +120,7 @@ def phase_ingest(workdir: Path) -> dict:
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                   "peak_rss_mb_before_ingest": round(rss_before, 1),
                   "chroma_server_peak_rss_mb": server.peak_rss_mb(), "failed": report.failed[:20],
-                  "embedding_backend": type(store.embeddings).__name__}
+                  "embedding_backend": type(store.embeddings).__name__, "sources": sources}
     (workdir / "ingest.json").write_text(json.dumps(result, indent=2))
     return result
 
@@ -201,7 +202,7 @@ def phase_measure(workdir: Path, n_questions: int, out_dir: Path) -> dict:
         "retrieval_sample": sample_t, "retrieval_full": full_t,
         "retrieval_ratio_by_mode": {m: round(full_t[m]["p50_ms"] / sample_t[m]["p50_ms"], 2) for m in full_t},
         **{k: v for k, v in update.items() if k != "one_study_update_s"},
-        "embedding_backend": ingest.get("embedding_backend"),
+        "embedding_backend": ingest.get("embedding_backend"), "sources": ingest.get("sources"),
         "machine": f"{platform.machine()} {platform.python_version()}, {os.cpu_count()} cores (shared)",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -212,8 +213,9 @@ def phase_measure(workdir: Path, n_questions: int, out_dir: Path) -> dict:
 
 def report_md(r: dict) -> str:
     lines = ["# Scale benchmark: the whole shared corpus on a `chroma run` server", "",
-             f"{r['studies']:,} studies, {r['chunks']:,} chunks in one collection (API v2, legacy study fields, "
-             f"classic XML, NLI4CT, plus the bundled sample and glossary); embedder: {r['embedding_backend']}.", "",
+             f"{r['studies']:,} studies, {r['chunks']:,} chunks in one collection (sources: "
+             f"{', '.join(r.get('sources') or [])}, plus the bundled sample and glossary); "
+             f"embedder: {r['embedding_backend']}.", "",
              "| metric | value |", "|---|---|"]
     for key in ("studies", "chunks", "ingest_s", "chunks_per_s", "disk_mb", "peak_rss_mb",
                 "retrieval_p50_ms_sample", "retrieval_p50_ms_full", "retrieval_ratio",
@@ -237,11 +239,13 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/trialchat-scale"))
     ap.add_argument("--phase", choices=("all", "ingest", "measure"), default="all")
     ap.add_argument("--questions", type=int, default=50)
+    ap.add_argument("--sources", default=",".join(SOURCES),
+                    help=f"comma-separated subset of {', '.join(SOURCES)} (default: all)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.phase in ("all", "ingest"):
-        print(json.dumps(phase_ingest(args.dir), indent=2), flush=True)
+        print(json.dumps(phase_ingest(args.dir, [x for x in args.sources.split(",") if x]), indent=2), flush=True)
     if args.phase in ("all", "measure"):
         print(report_md(phase_measure(args.dir, args.questions, args.out)))
     return 0
