@@ -94,6 +94,11 @@ def serve(settings: Settings | None = None) -> None:
     settings = settings or Settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
+    import threading  # the router trains while uvicorn starts, so the first question does not wait for it
+
+    warm_up = getattr(app.state.service, "warm_up", None)
+    if warm_up:
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     print(f"trialchat: chat on http://{settings.host}:{settings.port}/  ·  API docs /docs  ·  widget /widget.js",
           flush=True)
     # proxy headers are handled in the app, for TRIALCHAT_TRUSTED_PROXIES only (uvicorn's own default would

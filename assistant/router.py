@@ -117,6 +117,10 @@ class IntentRouter:
                 self._trained = (ngrams, classifier)
             return self._trained
 
+    def warm(self) -> None:
+        """Train now (the first question would otherwise wait for it): a server calls this at start."""
+        self._model()
+
     def route(self, question: str) -> Route:
         rule = rule_intent(question)
         if rule:

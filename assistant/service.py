@@ -17,7 +17,7 @@ from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from assistant.verify import Similarity
-from trialchat.embeddings import shared_embeddings
+from trialchat.embeddings import embeddings_for
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
@@ -69,6 +69,11 @@ class TrialchatService:
                history: list[HistoryTurn] | None = None) -> Iterator[AnswerEvent]:
         return self.chain.stream(question, study_id, history)
 
+    def warm_up(self) -> None:
+        """Do the first question's one-off work (training the router) before anyone asks."""
+        if self.chain.p.router is not None:
+            self.chain.p.router.warm()
+
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         return [_summary(r) for r in self.catalog().search(query, limit)]
 
@@ -94,7 +99,7 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     """The one place the answering parts are wired. Pass `store`/`llm` to share or substitute them."""
     from assistant.llm import make_chat_model
 
-    embeddings = shared_embeddings(settings.embedding_model, settings.embed_batch_size)
+    embeddings = embeddings_for(settings)
     store = store or open_store(settings, embeddings)
     repaired = store.repair_derived()  # a kill during an ingest's index rebuild must not leave studies unknown
     if repaired:

@@ -27,16 +27,23 @@ class Preset:
     description: str
     overrides: dict[str, Any] = field(default_factory=dict)
     kind: Kind = "service"
+    # what it costs with the default local model on the 2-core dev machine (README / docs/eval.md figures)
+    cost: str = ""
 
 
+_ROUTED = "LLM only for questions the router cannot compose (~1 in 5 of dev.jsonl), ~5-30 s each"
 PRESETS: dict[str, Preset] = {
-    "default": Preset("what the product ships"),
-    "extractive": Preset("same retrieval, no generative model", {"llm": "extractive"}),
-    "dense": Preset("dense-only retrieval (ablation)", {"retrieval_mode": "dense"}),
-    "bm25": Preset("BM25-only retrieval (ablation)", {"retrieval_mode": "bm25"}),
+    "default": Preset("what the product ships", cost=_ROUTED + "; ~3 s/question on average"),
+    "extractive": Preset("same retrieval, no generative model", {"llm": "extractive"},
+                         cost="no LLM; ~0.1 s/question"),
+    "dense": Preset("dense-only retrieval (ablation)", {"retrieval_mode": "dense"}, cost="as default"),
+    "bm25": Preset("BM25-only retrieval (ablation)", {"retrieval_mode": "bm25"}, cost="as default"),
     # a longer context: five 1000-character chunks do not fit the product's small window
     "vanilla": Preset("baseline: whole-study text, 1000/200 splits, dense-only, standard RAG prompt",
-                      {"llm_ctx": 4096}, kind="vanilla"),
+                      {"llm_ctx": 4096}, kind="vanilla",
+                      cost="LLM on every question with ~5x the context: ~20-30 s/question; its own index is "
+                           "built once per store fingerprint (embeds the corpus again: ~1 min for the sample "
+                           "with ONNX) and reused after"),
 }
 DEFAULT_CONFIGS = ("default", "extractive", "vanilla")
 
@@ -98,4 +105,9 @@ def parse_configs(specs: list[str] | None, base: Settings, k: int | None = None)
 
 
 def describe_presets() -> str:
-    return "\n".join(f"  {name:<11} {p.description}" for name, p in PRESETS.items())
+    """Each preset with what it costs here (shown by `trialchat eval --help`)."""
+    return "\n".join(f"  {name:<11} {p.description}\n  {'':<11}   cost: {p.cost}" for name, p in PRESETS.items())
+
+
+def uses_local_model(config: EvalConfig) -> bool:
+    return config.generates and config.settings.llm == "local"

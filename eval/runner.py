@@ -32,18 +32,20 @@ SNIPPET_CHARS = 160
 class DefaultFactory:
     """Builds the real services; shares the store and chat models across configurations."""
 
-    def __init__(self, progress: bool = False):
+    def __init__(self, progress: bool = False, cache=None, log: Callable[[str], None] = print):
         self.progress = progress
+        self.cache = cache  # eval.answer_cache.AnswerCache, or None (--no-cache)
+        self.log = log
         self._stores: dict[tuple, Any] = {}
         self._llms: dict[tuple, Any] = {}
 
     def store(self, s: Settings):
-        from trialchat.embeddings import shared_embeddings
+        from trialchat.embeddings import embeddings_for
         from trialchat.store import open_store
 
-        key = (str(s.data_dir), s.chroma_url, s.collection, s.embedding_model)
+        key = (str(s.data_dir), s.chroma_url, s.collection, s.embedding_model, s.embedding_backend)
         if key not in self._stores:
-            self._stores[key] = open_store(s, shared_embeddings(s.embedding_model, s.embed_batch_size))
+            self._stores[key] = open_store(s, embeddings_for(s))
         return self._stores[key]
 
     def llm(self, s: Settings):
@@ -55,15 +57,17 @@ class DefaultFactory:
         return self._llms[key]
 
     def __call__(self, config: EvalConfig) -> AnswerService:
+        from eval.answer_cache import cached
+
         s = config.settings
+        llm = cached(self.llm(s), self.cache, config.name, s) if config.generates else None
         if config.kind == "vanilla":
             from eval.vanilla import build_vanilla_service
 
-            return build_vanilla_service(s, store=self.store(s), llm=self.llm(s) if config.generates else None,
-                                         progress=self.progress)
+            return build_vanilla_service(s, store=self.store(s), llm=llm, progress=self.progress, log=self.log)
         from assistant.service import build_answer_service
 
-        return build_answer_service(s, store=self.store(s), llm=self.llm(s), llm_from_settings=False)
+        return build_answer_service(s, store=self.store(s), llm=llm, llm_from_settings=False)
 
 
 # ---------------------------------------------------------------- one question
@@ -170,10 +174,28 @@ def settings_summary(c: EvalConfig) -> dict:
             "dense (vanilla)", "retrieve_k": s.retrieve_k, "llm_ctx": s.llm_ctx, "generates": c.generates}
 
 
+def _one(service: AnswerService, config: EvalConfig, q: Question, k: int) -> tuple[dict, M.QuestionScore]:
+    """Answer and score one question (raises what the service raises); notes whether the answer came from
+    the answer cache (the LLM calls of this question run in this thread)."""
+    from eval.answer_cache import reset_thread_hits, thread_hits
+
+    generate = config.generates and q.generates
+    reset_thread_hits()
+    sources, final, ms = consume(service, q, generate)
+    record, score = score_question(q, sources, final, ms, k, generate)
+    hits, misses = thread_hits()
+    record["cache"] = None if not (hits or misses) else ("hit" if not misses else "miss")
+    return record, score
+
+
 def run_config(config: EvalConfig, questions: Sequence[Question], k: int, factory: ServiceFactory,
-               bar=None, log: Callable[[str], None] = print) -> dict:
+               bar=None, log: Callable[[str], None] = print, jobs: int = 1) -> dict:
+    """Every question through one configuration; ``jobs`` > 1 answers that many at once (worth it against
+    an endpoint that serves requests in parallel; results keep the question order)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     t0 = time.perf_counter()
-    out: dict[str, Any] = {"settings": settings_summary(config)}
+    out: dict[str, Any] = {"settings": settings_summary(config), "jobs": jobs}
     try:
         service = factory(config)
     except Exception as e:  # a config that cannot start (model missing, ...) must not sink the run
@@ -184,19 +206,29 @@ def run_config(config: EvalConfig, questions: Sequence[Question], k: int, factor
         out.update(setup_s=round(time.perf_counter() - t0, 2), error=f"{type(e).__name__}: {e}")
         return _finish(out, pairs)
     out["setup_s"] = round(time.perf_counter() - t0, 2)
-    pairs = []
-    for q in questions:
-        generate = config.generates and q.generates
+    t_run = time.perf_counter()
+    errors: list[int] = []
+
+    def run(q: Question) -> tuple[dict, M.QuestionScore]:
         try:
-            sources, final, ms = consume(service, q, generate)
-            pairs.append(score_question(q, sources, final, ms, k, generate))
+            pair = _one(service, config, q, k)
         except Exception as e:
-            if not any(s.error for _, s in pairs):  # the first error of a config, in full
+            if not errors:  # the first error of a config, in full
                 log(f"[{config.name}] {q.id}: {''.join(traceback.format_exception(e))[-1500:]}")
-            pairs.append(error_record(q, e))
+            errors.append(1)
+            pair = error_record(q, e)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix_str(f"errors={sum(s.error for _, s in pairs)}", refresh=False)
+            bar.set_postfix_str(f"errors={len(errors)}", refresh=False)
+        return pair
+
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="eval") as pool:
+            pairs = list(pool.map(run, questions))
+    else:
+        pairs = [run(q) for q in questions]
+    out["run_s"] = round(time.perf_counter() - t_run, 2)
+    out["cache_hits"] = sum(1 for r, _ in pairs if r.get("cache") == "hit")
     del service
     gc.collect()
     return _finish(out, pairs)
@@ -211,7 +243,7 @@ def _finish(out: dict, pairs: list[tuple[dict, M.QuestionScore]]) -> dict:
 
 def run_eval(questions: Sequence[Question], configs: Sequence[EvalConfig], k: int, out_dir: Path,
              questions_file: str = "", factory: ServiceFactory | None = None, progress: bool = True,
-             base: Settings | None = None, worst: int = 8) -> dict:
+             base: Settings | None = None, worst: int = 8, jobs: int = 1, cache=None) -> dict:
     """Run every configuration, write results.json (after each configuration), report.md and plots."""
     from tqdm import tqdm
 
@@ -220,19 +252,22 @@ def run_eval(questions: Sequence[Question], configs: Sequence[EvalConfig], k: in
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    factory = factory or DefaultFactory(progress=progress)
+    factory = factory or DefaultFactory(progress=progress, cache=cache, log=tqdm.write)
     base = base or (configs[0].settings if configs else Settings())
     results: dict[str, Any] = {
         "k": k, "questions_file": questions_file, "n_questions": len(questions),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(base.data_dir), "collection": base.collection, "chroma_url": base.chroma_url,
+        "jobs": jobs, "answer_cache": str(cache.path) if cache is not None else None,
         "configs": {},
     }
     with tqdm(total=len(configs) * len(questions), desc="eval", unit="q", disable=not progress,
               dynamic_ncols=True) as bar:
-        for config in configs:
-            bar.set_description(f"eval {config.name}")
-            results["configs"][config.name] = run_config(config, questions, k, factory, bar, log=tqdm.write)
+        for i, config in enumerate(configs, 1):
+            # which configuration the bar is on: it counts configurations × questions
+            bar.set_description(f"eval [{i}/{len(configs)} {config.name}]")
+            results["configs"][config.name] = run_config(config, questions, k, factory, bar, log=tqdm.write,
+                                                         jobs=jobs)
             _write_json(out_dir / "results.json", results)  # a long run keeps what it finished
     results["plots"] = write_plots(results, out_dir)
     _write_json(out_dir / "results.json", results)

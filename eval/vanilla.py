@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -290,18 +291,24 @@ class VanillaRAG:
 
 
 def build_vanilla_service(settings: Settings, store=None, llm=None, embeddings: Embeddings | None = None,
-                          progress: bool = False) -> VanillaRAG:
+                          progress: bool = False, log=None) -> VanillaRAG:
     """Open (or build) the baseline's collection from the main one; `llm` None = as settings say."""
-    from trialchat.embeddings import shared_embeddings
+    from trialchat.embeddings import embeddings_for
     from trialchat.store import open_store
 
-    embeddings = embeddings or shared_embeddings(settings.embedding_model, settings.embed_batch_size)
+    embeddings = embeddings or embeddings_for(settings)
     store = store or open_store(settings, embeddings)
     main_chunks = list(store.all_chunks())
     if not main_chunks:
         raise RuntimeError(f"collection {store.collection_name!r} is empty: run `trialchat ingest` first")
     index = VanillaIndex(settings, embeddings, client=store.client)
-    index.ensure(main_chunks, progress=progress)
+    t0 = time.perf_counter()
+    rebuilt = index.ensure(main_chunks, progress=progress)
+    if log:  # the index is built once per store fingerprint: say which happened, and what it cost
+        fp = index.fingerprint(main_chunks)[:12]
+        log(f"vanilla: index {index.name!r} built for store fingerprint {fp} in {time.perf_counter() - t0:.0f} s "
+            "(reused by later runs until the store changes)" if rebuilt else
+            f"vanilla: index {index.name!r} reused (store fingerprint {fp} unchanged)")
     if llm is None and settings.llm != "extractive":
         from assistant.llm import make_chat_model
 

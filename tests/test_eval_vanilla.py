@@ -111,7 +111,8 @@ def vanilla_store(settings, embeddings):
 
 
 def test_vanilla_index_builds_once_rebuilds_on_change_and_maps_back_to_fields(settings, vanilla_store):
-    svc = build_vanilla_service(settings, store=vanilla_store)  # llm=extractive in the test settings
+    said: list[str] = []
+    svc = build_vanilla_service(settings, store=vanilla_store, log=said.append)  # llm=extractive here
     coll = vanilla_store.client.get_collection(f"{settings.collection}__vanilla")
     fp = coll.metadata[FINGERPRINT_KEY]
     assert fp != "building" and coll.count() >= 5
@@ -126,8 +127,10 @@ def test_vanilla_index_builds_once_rebuilds_on_change_and_maps_back_to_fields(se
     assert isinstance(events[0], SourcesEvent) and {s.study_id for s in events[0].sources} <= {"NCT2", GLOSSARY_ID}
     assert isinstance(events[-1], FinalEvent) and events[-1].answer.citations == []
 
-    again = build_vanilla_service(settings, store=vanilla_store)  # unchanged: reused, not rebuilt
+    again = build_vanilla_service(settings, store=vanilla_store, log=said.append)  # unchanged: reused
     assert again.index.client.get_collection(again.index.name).metadata[FINGERPRINT_KEY] == fp
+    assert said[0].startswith(f"vanilla: index '{settings.collection}__vanilla' built for store fingerprint {fp[:12]}")
+    assert said[1] == f"vanilla: index '{settings.collection}__vanilla' reused (store fingerprint {fp[:12]} unchanged)"
 
     vanilla_store.upsert([chunk("NCT2", MASKING, "Design › Masking", "Single (Outcomes Assessor)",
                                 title="A headache study")])

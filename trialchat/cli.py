@@ -65,12 +65,12 @@ def _print_summary(report, as_json: bool) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
-    from trialchat.embeddings import shared_embeddings
+    from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
     settings = _settings(args)
     try:
-        store = open_store(settings, shared_embeddings(settings.embedding_model, settings.embed_batch_size))
+        store = open_store(settings, embeddings_for(settings))
         report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
                               glossary=not args.no_glossary)
     except StoreUnavailable as e:
@@ -82,12 +82,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     from ingest.pipeline import remove_studies
-    from trialchat.embeddings import shared_embeddings
+    from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
     settings = _settings(args)
     try:
-        store = open_store(settings, shared_embeddings(settings.embedding_model, settings.embed_batch_size))
+        store = open_store(settings, embeddings_for(settings))
         removed, unknown = remove_studies(args.study_ids, store)
     except StoreUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
@@ -106,6 +106,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_setup_model(args: argparse.Namespace) -> int:
     from assistant.llm.model_files import ensure_model
 
+    from trialchat.embeddings import embeddings_for
+
     settings = Settings()
     try:
         path = ensure_model(settings.resolved_model_cache(), progress=True)
@@ -113,6 +115,8 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(path)
+    emb = embeddings_for(settings)  # the ONNX export of the embedder, made once here rather than on first use
+    print(f"embedder: {type(emb).__name__} ({settings.embedding_backend})")
     return 0
 
 
@@ -189,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("eval_args", nargs=argparse.REMAINDER)
     ev.set_defaults(func=cmd_eval)
 
-    sm = sub.add_parser("setup-model", help="assemble and verify the local GGUF model (once)")
+    sm = sub.add_parser("setup-model", help="assemble and verify the local GGUF model and export the embedder to ONNX (once)")
     sm.set_defaults(func=cmd_setup_model)
     return p
 

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     collection: str = "trialchat"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or any sentence-transformers model path
     embed_batch_size: int = 64
+    # onnx: fp32 ONNX export of the same weights (same vectors, ~1.5-2x bulk, >10x less CPU per query);
+    # auto: onnx when the export can be made and verified, else torch (sentence-transformers)
+    embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
+    # the bundled sample's vectors ship in corpus/sample_vectors.npz (checked against the embedder first)
+    shipped_vectors: bool = True
 
     llm: Literal["local", "openai", "ollama", "extractive"] = "local"
     llm_base_url: str | None = None

@@ -196,8 +196,11 @@ def _json_records(obj: Any) -> tuple[list, bool]:
         raise ParseError("legacy FullStudiesResponse format is not supported: use API v2 JSON or study fields")
     if is_legacy_record(obj):
         return [obj], False
+    from ingest.parsers.nli4ct import is_nli4ct_record
+    if is_nli4ct_record(obj):
+        return [obj], False
     raise ParseError("JSON object is not a ClinicalTrials.gov study "
-                     "(no protocolSection, studies list or legacy study fields)")
+                     "(no protocolSection, studies list, legacy study fields or NLI4CT trial report)")
 
 
 def _to_study(record: Any, source_file: str) -> Study:
@@ -211,6 +214,9 @@ def _to_study(record: Any, source_file: str) -> Study:
             return study_from_v2(record, source_file)
         if is_legacy_record(record):
             return study_from_v2(legacy_to_v2(record), source_file)
+        from ingest.parsers.nli4ct import is_nli4ct_record, study_from_nli4ct
+        if is_nli4ct_record(record):
+            return study_from_nli4ct(record, source_file)
     except RecordError:
         raise
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as e:
