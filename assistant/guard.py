@@ -46,6 +46,25 @@ class GuardResult:
         return self.verdict == "ok"
 
 
+@dataclass(frozen=True)
+class QuestionProblem:
+    """Why a question cannot be taken at all, said the same way by every surface (chat, API, Gradio API)."""
+
+    code: Literal["empty", "too_long"]
+    message: str
+
+
+def question_problem(question: str, max_chars: int) -> QuestionProblem | None:
+    """The one size check of a question as typed; None when it can be asked."""
+    text = (question or "").strip()
+    if not text:
+        return QuestionProblem("empty", "The question is empty: write what you want to know, e.g. 'Who can join?'.")
+    if len(text) > max_chars:
+        return QuestionProblem("too_long", f"The question is {len(text)} characters long; the limit is {max_chars}. "
+                                           "Please shorten it.")
+    return None
+
+
 def check_question(question: object, max_chars: int = 2000) -> GuardResult:
     text = question if isinstance(question, str) else ""
     # NFKC folds look-alike characters; control characters are dropped (they can hide instructions)

@@ -5,9 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from trialchat.schema import GLOSSARY_ID
-
-from trialchat.schema import split_chunk_text
+from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
 Status = Literal["answered", "abstained", "declined"]
 

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, StreamingResponse
 
+from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
 from trialchat.store import StoreUnavailable
@@ -178,13 +179,10 @@ def resolve_study(service: AnswerService, study_id: str | None) -> str | None:
 
 def validate_ask(body: AskRequest, service: AnswerService, max_chars: int) -> tuple[str, str | None, list[HistoryTurn]]:
     question = body.question.strip()
-    if not question:
-        raise ApiError(422, "empty_question", "The question is empty: write what you want to know.",
-                       fields=[{"field": "question", "problem": "empty"}])
-    if len(question) > max_chars:
-        raise ApiError(422, "question_too_long",
-                       f"The question is {len(question)} characters long; the limit is {max_chars}. "
-                       "Please shorten it.", fields=[{"field": "question", "problem": "too_long"}])
+    problem = question_problem(question, max_chars)
+    if problem:
+        code = "empty_question" if problem.code == "empty" else "question_too_long"
+        raise ApiError(422, code, problem.message, fields=[{"field": "question", "problem": problem.code}])
     history = list(body.history or [])
     if len(history) > MAX_HISTORY_TURNS:
         history = history[-MAX_HISTORY_TURNS:]  # older turns do not help follow-ups; drop quietly

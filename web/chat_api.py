@@ -16,6 +16,7 @@ from typing import Literal, TypedDict
 import gradio as gr
 from gradio.context import get_blocks_context
 
+from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
 from web.chat_handlers import client_of
@@ -118,11 +119,9 @@ class ChatApi:
              "contacts": [{"name", "role", "phone", "email", "affiliation"}]}
         """
         text = (question or "").strip()
-        if not text:
-            raise _error("The question is empty: write what you want to know, e.g. 'Who can join?'.")
-        if len(text) > self.max_question_chars:
-            raise _error(f"The question is {len(text)} characters long; the limit is {self.max_question_chars}. "
-                         "Please shorten it.")
+        problem = question_problem(text, self.max_question_chars)
+        if problem:
+            raise _error(problem.message)
         pinned = self._known_study(study_id) if (study_id or "").strip() else None
         turns = self._history(history)
         decision = self.limiter.hit(client_of(request))

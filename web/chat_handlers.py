@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, FinalEvent, HistoryTurn, SourcesEvent, TokenEvent
 from web import render
@@ -129,8 +130,9 @@ class ChatHandlers:
 
     def _refusal(self, text: str, request: gr.Request | None) -> str | None:
         """Why this question is not asked at all (too long, too many questions), or None."""
-        if len(text) > self.max_question_chars:
-            return f"That question is {len(text)} characters long; please keep it under {self.max_question_chars}."
+        problem = question_problem(text, self.max_question_chars)
+        if problem:
+            return problem.message
         decision = self.limiter.hit(client_of(request))
         return None if decision.allowed else decision.message()
 
