@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_first_start.py [--variant NAME]... [--out benchmarks/out]
 
-Each variant starts `python -m trialchat.cli demo` with an empty data dir on a free loopback port and
+Each variant starts `python -m cli demo` with an empty data dir on a free loopback port and
 records, from the moment the command is launched: when `/healthz` first answers 200, and when
 `POST /api/ask` returns the first answer ("Who can join?" pinned to NCT02552212). Variants (same run):
 `default` (what ships), `torch` (TRIALCHAT_EMBEDDING_BACKEND=torch, no shipped vectors: the old path).
@@ -52,7 +52,7 @@ def run_variant(name: str, timeout: float) -> dict:
         log_path = Path(tmp) / "demo.log"
         with open(log_path, "wb") as log:
             t0 = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "trialchat.cli", "demo", "--port", str(port)],
+            proc = subprocess.Popen([sys.executable, "-m", "cli", "demo", "--port", str(port)],
                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
             healthy_s = answer_s = None
             answer = {}

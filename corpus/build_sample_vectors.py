@@ -25,7 +25,7 @@ def first_start_texts() -> list[str]:
     from assistant.router import load_examples
     from ingest.chunking import chunk_study
     from ingest.pipeline import IngestReport, load_studies
-    from trialchat.cli import SAMPLE_PATHS
+    from cli.main import SAMPLE_PATHS
 
     report = IngestReport()
     studies = load_studies(SAMPLE_PATHS, report)

@@ -7,7 +7,7 @@
 * ``live_app``: the real app (``create_app``) served by uvicorn on a free loopback port, allowing one
   partner origin (``partner_site``, a static server on another port); ``other_site`` is a third,
   not-allowed origin serving the same partner page.
-* ``served_cli``: ``python -m trialchat.cli serve`` itself, in a subprocess over ``real_corpus`` (what a user
+* ``served_cli``: ``python -m cli serve`` itself, in a subprocess over ``real_corpus`` (what a user
   runs; for the Gradio client tests), its log kept for the tests to read.
 * ``browser``: Debian chromium through Playwright (never a downloaded browser).
 
@@ -107,7 +107,7 @@ class ServedApp:
                **{f"TRIALCHAT_{k.upper()}": v for k, v in env.items()}}
         env.pop("FORWARDED_ALLOW_IPS", None)
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "trialchat.cli", "serve", "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port)],
                                      cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def start(self, timeout: float = 180) -> "ServedApp":
@@ -170,7 +170,7 @@ def _ingest_real_corpus(base: Path) -> Path:
     (extra / f"{XSS_STUDY_ID}.json").write_text(json.dumps(xss_study_json()), encoding="utf-8")
     env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive",
            "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "trialchat.cli", "ingest", "corpus/sample", "ingest/glossary", str(extra), "--json"]
+    cmd = [sys.executable, "-m", "cli", "ingest", "corpus/sample", "ingest/glossary", str(extra), "--json"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise RuntimeError(f"ingest failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}")
@@ -248,7 +248,7 @@ class ServedCli:
         env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive",
                "TRIALCHAT_RATE_LIMIT_PER_MINUTE": "600", "PYTHONPATH": str(REPO)}
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "trialchat.cli", "serve", "--host", "127.0.0.1",
+        self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=REPO, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT)
 

@@ -132,12 +132,12 @@ def test_studies_are_found_by_acronym_also_a_study_page_s(extractive):
 
 def test_cli_ask_json(sample_settings, sample_store):
     env = {**os.environ, "TRIALCHAT_DATA_DIR": str(sample_settings.data_dir), "TRIALCHAT_LLM": "extractive"}
-    out = subprocess.run([sys.executable, "-m", "trialchat.cli", "ask", "Which countries have sites?", "--study",
+    out = subprocess.run([sys.executable, "-m", "cli", "ask", "Which countries have sites?", "--study",
                           "NCT04318938", "--json"], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert answer["status"] == "answered" and "Germany" in answer["text"]
-    bad = subprocess.run([sys.executable, "-m", "trialchat.cli", "ask", "Who can join?", "--study", "NCT99999999"],
+    bad = subprocess.run([sys.executable, "-m", "cli", "ask", "Who can join?", "--study", "NCT99999999"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode == 2 and "Unknown study" in bad.stderr
 

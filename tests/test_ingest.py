@@ -164,7 +164,7 @@ def test_bad_files_are_reported_by_path_and_reason_while_good_ones_ingest(settin
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trialchat.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           env={**os.environ, **env}, cwd=REPO, timeout=600)
 
 

@@ -54,7 +54,7 @@ elif point == "between-renames":
         if str(target).endswith(".old"): die()
         return out
     Path.rename = rename
-from trialchat.cli import main
+from cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -64,7 +64,7 @@ def _env(data_dir: Path) -> dict:
 
 
 def _cli(data_dir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trialchat.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           env=_env(data_dir), cwd=REPO, timeout=timeout)
 
 
@@ -206,7 +206,7 @@ def test_absolute_or_relative_paths_are_the_same_source(tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLE / "NCT00513591.xml", folder / "NCT00513591.xml")
     data = tmp_path / "data"
-    first = subprocess.run([sys.executable, "-m", "trialchat.cli", "ingest", "studies", "--no-glossary", "--json"],
+    first = subprocess.run([sys.executable, "-m", "cli", "ingest", "studies", "--no-glossary", "--json"],
                            capture_output=True, text=True, env=_env(data), cwd=tmp_path, timeout=600)
     assert first.returncode == 0, first.stderr
     again = _cli(data, "ingest", str(folder.resolve()), "--no-glossary", "--json")  # absolute, another cwd

@@ -207,12 +207,12 @@ def test_no_answer_quotes_it_and_no_model_reads_it(poisoned):
 def test_cli_summary_reports_withheld_fields_in_text_and_json(tmp_path):
     write_records(tmp_path / "records", CASES[:3])
     env = {**os.environ, "TRIALCHAT_DATA_DIR": str(tmp_path / "d"), "PYTHONPATH": str(REPO)}
-    run = subprocess.run([sys.executable, "-m", "trialchat.cli", "ingest", str(tmp_path / "records"), "--no-glossary",
+    run = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path / "records"), "--no-glossary",
                           "--json"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     assert {w["study_id"] for w in summary["withheld"]} == {c["study_id"] for c in CASES[:3]}
-    human = subprocess.run([sys.executable, "-m", "trialchat.cli", "ingest", str(tmp_path / "records"),
+    human = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path / "records"),
                             "--no-glossary"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert human.returncode == 0
     assert human.stderr.count("withheld records/") == 3, human.stderr

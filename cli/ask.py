@@ -17,7 +17,8 @@ def load_history(path: str | None) -> list[HistoryTurn]:
     try:
         return TypeAdapter(list[HistoryTurn]).validate_json(Path(path).read_bytes())
     except (OSError, ValidationError, ValueError) as e:
-        raise SystemExit(f"error: --history {path}: expected a JSON list of {{role: user|assistant, content}} ({e})")
+        raise SystemExit(f"error: --history {path}: expected a JSON list of {{role: user|assistant, content}} ({e})") \
+            from e
 
 
 def run_ask(settings: Settings, question: str, study_id: str | None, history_file: str | None, as_json: bool) -> int:

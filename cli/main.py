@@ -105,7 +105,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_setup_model(args: argparse.Namespace) -> int:
     from assistant.llm.model_files import ensure_model
-
     from trialchat.embeddings import embeddings_for
 
     settings = Settings()
@@ -121,7 +120,7 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.cli_ask import run_ask
+    from cli.ask import run_ask
 
     return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
                    as_json=args.json)

@@ -1,0 +1,4 @@
+"""`python -m cli ...` is the `trialchat` command."""
+from cli.main import main
+
+raise SystemExit(main())
