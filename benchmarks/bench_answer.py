@@ -27,7 +27,6 @@ from assistant.service import build_answer_service  # noqa: E402
 from assistant.types import FinalEvent, HistoryTurn, SourcesEvent, TokenEvent  # noqa: E402
 from trialchat.settings import Settings  # noqa: E402
 
-
 ROUTED = COMPOSED_INTENTS | {"term"}
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ingest.chunking import chunk_study
-from ingest.discovery import discover, root_name as _root_name
+from ingest.discovery import discover
+from ingest.discovery import root_name as _root_name
 from ingest.facts import fact_sheet
 from ingest.parsers import ParseError, parse_document
 from ingest.screening import StudyTooLarge, screen_study

@@ -59,7 +59,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 60
         while not self.server.started:
@@ -83,7 +83,7 @@ class StaticSite:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name=f"site-{self.port}")
 
-    def start(self) -> "StaticSite":
+    def start(self) -> StaticSite:
         self.thread.start()
         return self
 
@@ -110,7 +110,7 @@ class ServedApp:
         self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port)],
                                      cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def start(self, timeout: float = 180) -> "ServedApp":
+    def start(self, timeout: float = 180) -> ServedApp:
         import httpx
 
         deadline = time.monotonic() + timeout
@@ -252,7 +252,7 @@ class ServedCli:
                                       "--port", str(self.port)], cwd=REPO, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float = 600) -> "ServedCli":
+    def wait_ready(self, timeout: float = 600) -> ServedCli:
         import urllib.request
 
         deadline = time.monotonic() + timeout

@@ -9,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
 from conftest_web import live_app, partner_page_dir, partner_site, real_corpus, real_service  # noqa: F401
+from fastapi.testclient import TestClient
 from web_doubles import FakeAnswerService
 
 
@@ -197,8 +196,9 @@ def test_openapi_documents_every_endpoint(client):
 
 @pytest.fixture(scope="module")
 def real_client(real_service, real_corpus, tmp_path_factory):
-    from app import create_app
     from conftest_web import real_settings
+
+    from app import create_app
 
     settings = real_settings(real_corpus, rate_limit_per_minute=1000)
     with TestClient(create_app(settings, service=real_service)) as c:

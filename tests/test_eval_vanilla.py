@@ -10,8 +10,17 @@ from langchain_core.messages import AIMessage
 
 from assistant.types import FinalEvent, SourcesEvent, TokenEvent
 from eval import metrics as M
-from eval.vanilla import (FINGERPRINT_KEY, FieldSpan, VanillaRAG, build_vanilla_service, field_overlaps,
-                          make_splitter, path_sort_key, render_studies, split_study)
+from eval.vanilla import (
+    FINGERPRINT_KEY,
+    FieldSpan,
+    VanillaRAG,
+    build_vanilla_service,
+    field_overlaps,
+    make_splitter,
+    path_sort_key,
+    render_studies,
+    split_study,
+)
 from trialchat.schema import GLOSSARY_ID, Chunk
 from trialchat.store import open_store
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_answering import assert_quotes_verbatim
 
 from assistant.answer_writer import country_words
 from assistant.router import INTENTS, IntentRouter, rule_intent
@@ -17,8 +18,6 @@ from assistant.service import build_answer_service
 from assistant.textutil import split_sentences
 from ingest.criteria import split_criteria
 from trialchat.facts import age_in_years
-
-from test_answering import assert_quotes_verbatim
 
 NEGATION = re.compile(r"\b(cannot|can't|not|no|never|excluded|reason people cannot)\b", re.IGNORECASE)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.enums import enum_text, masking_text, parse_masking_text, phases_to_codes, to_code
-from ingest.parsers import ParseError, ParsedDocument, parse_document
+from ingest.parsers import ParsedDocument, ParseError, parse_document
 from ingest.parsers.textutil import std_ages
 from trialchat.schema import Study
 

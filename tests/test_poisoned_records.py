@@ -18,11 +18,11 @@ import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from poisoned_records import load_cases, record, write_records
 
 from ingest.parsers import parse_document
 from ingest.pipeline import ingest_paths
 from ingest.screening import screen_study
-from poisoned_records import load_cases, record, write_records
 from trialchat.injection import KINDS, detect, normalise
 from trialchat.settings import Settings
 from trialchat.store import open_store

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from conftest_web import browser, live_app, other_site, page, partner_page_dir, partner_site, real_corpus, real_service  # noqa: F401
 from fastapi.testclient import TestClient
+from web_doubles import XSS_TITLE, FakeAnswerService
 
 from assistant.types import Answer, Citation, Source
-from conftest_web import (browser, live_app, other_site, page, partner_page_dir, partner_site,  # noqa: F401
-                          real_corpus, real_service)
 from web import render
 from web.feedback import FeedbackStore
 from web.security import OriginPolicy, RateLimiter, normalize_origin, normalize_origins
-from web_doubles import XSS_TITLE, FakeAnswerService
 
 PARTNER = "https://partner.example"
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
-from conftest_web import (SCREENSHOTS, XSS_STUDY_ID, XSS_TITLE, browser, live_app, page,  # noqa: F401
-                          partner_page_dir, partner_site, real_corpus, real_service)
+from conftest_web import (  # noqa: F401
+    SCREENSHOTS,
+    XSS_STUDY_ID,
+    XSS_TITLE,
+    browser,
+    live_app,
+    page,
+    partner_page_dir,
+    partner_site,
+    real_corpus,
+    real_service,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -194,9 +203,10 @@ def test_chat_streams_a_generated_answer_from_the_local_model(page, real_corpus,
     sentence by the chain) ends with its citations."""
     import importlib.util
 
+    from conftest_web import LiveServer, real_settings
+
     from app import create_app
     from assistant.service import build_answer_service
-    from conftest_web import LiveServer, real_settings
 
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed")

@@ -96,8 +96,8 @@ def make_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, 
     """The embedder for ``backend`` (see the module doc); ``cache_dir`` holds the ONNX export."""
     if backend == "torch":
         return SentenceTransformerEmbeddings(model, batch_size=batch_size)
-    from trialchat.onnx_export import ExportError, discard_export, ensure_export
     from trialchat.onnx_embedder import OnnxEmbeddings
+    from trialchat.onnx_export import ExportError, discard_export, ensure_export
 
     model_dir = Path(resolve_model_path(model))
     cache = cache_dir or Settings().resolved_model_cache()

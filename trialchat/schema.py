@@ -41,7 +41,7 @@ class Study(BaseModel):
     source_url: str = ""
     fields: list[StudyField] = PField(default_factory=list)
 
-    def answerable(self) -> "Study":
+    def answerable(self) -> Study:
         """The study without its withheld fields: all that chunks and fact sheets may be built from."""
         return self.model_copy(update={"fields": [f for f in self.fields if not f.withheld]})
 

@@ -36,7 +36,7 @@ class VectorTable:
         self.probe_vectors = probe_vectors
 
     @classmethod
-    def build(cls, texts: list[str], vectors: np.ndarray, probes: int = 8) -> "VectorTable":
+    def build(cls, texts: list[str], vectors: np.ndarray, probes: int = 8) -> VectorTable:
         unique = dict(zip(texts, vectors))  # one row per distinct text
         texts = list(unique)
         step = max(1, len(texts) // probes)
@@ -51,7 +51,7 @@ class VectorTable:
                             probe_vectors=self.probe_vectors)
 
     @classmethod
-    def load(cls, path: Path) -> "VectorTable | None":
+    def load(cls, path: Path) -> VectorTable | None:
         if not path.exists():
             return None
         try:
