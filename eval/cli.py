@@ -145,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
+    from eval.answer_cache import AnswerCache
     from eval.report import side_by_side
     from eval.runner import run_eval
-
-    from eval.answer_cache import AnswerCache
 
     cache = AnswerCache(base.data_dir / "eval-cache" / "answers.sqlite3", read=not args.no_cache)
     out = args.out or Path("eval_out") / args.questions.stem
