@@ -4,7 +4,8 @@
 the model's identity (backend, model file or name, endpoint, temperature, token limits, context) and the
 exact messages sent: the rendered prompt holds the prompt template, the question, the history and the
 retrieved sources, so a change in any of them (or in the model) is a miss. Only complete generations are
-stored (a stream the caller stopped early is not), in SQLite under the data dir, safe across threads.
+stored (a stream the caller stopped early is not), piece by piece as streamed, in SQLite under the data dir
+(safe across threads).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class AnswerCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tls = threading.local()
         with self._conn() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, text TEXT NOT NULL, "
+            db.execute("CREATE TABLE IF NOT EXISTS answer_streams (key TEXT PRIMARY KEY, text TEXT NOT NULL, "  # JSON pieces
                        "created TEXT DEFAULT CURRENT_TIMESTAMP)")
 
     def _conn(self) -> sqlite3.Connection:
@@ -80,15 +81,18 @@ class AnswerCache:
         payload = json.dumps([namespace, [(m.type, m.content) for m in messages], stop or []], ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> list[str] | None:
+        """The stored stream, piece by piece as the model sent it (None: not cached, or --no-cache)."""
         if not self.read:
             return None
-        row = self._conn().execute("SELECT text FROM answers WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        row = self._conn().execute("SELECT text FROM answer_streams WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
 
-    def put(self, key: str, text: str) -> None:
+    def put(self, key: str, pieces: list[str]) -> None:
+        # the pieces, not only their text: the answer chain verifies sentences as they stream, so a
+        # replay must arrive in the same pieces to be verified the same way
         with self._conn() as db:
-            db.execute("INSERT OR REPLACE INTO answers (key, text) VALUES (?, ?)", (key, text))
+            db.execute("INSERT OR REPLACE INTO answer_streams (key, text) VALUES (?, ?)", (key, json.dumps(pieces)))
 
 
 class CachedChatModel(BaseChatModel):
@@ -107,27 +111,28 @@ class CachedChatModel(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         key = self.answers.key(self.namespace, messages, stop)
-        text = self.answers.get(key)
-        _count(text is not None)
-        if text is None:
-            text = str(self.inner.invoke(messages, stop=stop, **kwargs).content)
-            self.answers.put(key, text)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        pieces = self.answers.get(key)
+        _count(pieces is not None)
+        if pieces is None:
+            pieces = [str(self.inner.invoke(messages, stop=stop, **kwargs).content)]
+            self.answers.put(key, pieces)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content="".join(pieces)))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         key = self.answers.key(self.namespace, messages, stop)
-        text = self.answers.get(key)
-        _count(text is not None)
-        if text is not None:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+        cached_pieces = self.answers.get(key)
+        _count(cached_pieces is not None)
+        if cached_pieces is not None:
+            for piece in cached_pieces:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
             return
-        parts: list[str] = []
+        pieces: list[str] = []
         for chunk in self.inner.stream(messages, stop=stop, **kwargs):
             piece = str(chunk.content)
-            parts.append(piece)
+            pieces.append(piece)
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
-        self.answers.put(key, "".join(parts))  # reached only when the stream ran to its end
+        self.answers.put(key, pieces)  # reached only when the stream ran to its end
 
 
 def cached(llm: BaseChatModel | None, cache: AnswerCache | None, config_name: str, s: Settings):

@@ -229,7 +229,6 @@ def run_config(config: EvalConfig, questions: Sequence[Question], k: int, factor
         pairs = [run(q) for q in questions]
     out["run_s"] = round(time.perf_counter() - t_run, 2)
     out["cache_hits"] = sum(1 for r, _ in pairs if r.get("cache") == "hit")
-    del service
     gc.collect()
     return _finish(out, pairs)
 

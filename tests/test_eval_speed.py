@@ -116,6 +116,21 @@ def test_cache_key_covers_configuration_messages_and_model(tmp_path):
     assert cached(None, cache, "x", s) is None
 
 
+def test_a_cached_answer_replays_in_the_pieces_it_streamed_in(tmp_path):
+    """The chain verifies sentences as they stream: a replay in other pieces could verify differently."""
+    from langchain_core.messages import HumanMessage
+
+    from eval.answer_cache import AnswerCache, cached
+    from trialchat.settings import Settings
+
+    text = "The main results at week 52 included changes in BASDAI. [1], [2]"
+    inner, _ = _counting_llm([text])
+    llm = cached(inner, AnswerCache(tmp_path / "answers.sqlite3"), "default", Settings(llm="openai", llm_model="m"))
+    live = [str(c.content) for c in llm.stream([HumanMessage("q")])]
+    replay = [str(c.content) for c in llm.stream([HumanMessage("q")])]
+    assert len(live) > 5 and replay == live and "".join(replay) == text
+
+
 def test_a_stream_stopped_early_is_not_cached(tmp_path):
     from langchain_core.messages import HumanMessage
 

@@ -106,14 +106,14 @@ def make_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, 
     try:
         try:
             emb = OnnxEmbeddings(model_dir, ensure_export(model_dir, cache), batch_size=batch)
-            emb.encoder  # load now: a damaged cache file shows here, not in the middle of an answer
+            _ = emb.encoder  # load now: a damaged cache file shows here, not in the middle of an answer
         except ExportError:
             raise
         except Exception as e:  # e.g. a truncated model.onnx from a full disk: export again, once
             log.warning("ONNX embedder cache unusable (%s); exporting it again", e)
             discard_export(model_dir, cache)
             emb = OnnxEmbeddings(model_dir, ensure_export(model_dir, cache), batch_size=batch)
-            emb.encoder
+            _ = emb.encoder
         return emb
     except Exception as e:
         if backend == "onnx":

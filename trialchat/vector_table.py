@@ -46,7 +46,7 @@ class VectorTable:
         return cls(keys, vecs, [texts[i] for i in probe_idx], vecs[probe_idx])
 
     def save(self, path: Path) -> None:
-        keys = np.array(sorted(self.rows, key=self.rows.get), dtype="S16")
+        keys = np.array(sorted(self.rows, key=lambda k: self.rows[k]), dtype="S16")
         np.savez_compressed(path, keys=keys, vectors=self.vectors, probe_texts=np.array(self.probe_texts),
                             probe_vectors=self.probe_vectors)
 
@@ -105,12 +105,12 @@ class TableBackedEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts or not self.usable:
             return self.inner.embed_documents(texts)
-        found = [self.table.get(t) for t in texts]
+        found: list[np.ndarray | None] = [self.table.get(t) for t in texts]
         missing = [i for i, v in enumerate(found) if v is None]
-        if missing:
-            for i, vec in zip(missing, self.inner.embed_documents([texts[i] for i in missing])):
-                found[i] = np.asarray(vec, dtype=np.float32)
-        return [v.tolist() for v in found]
+        computed = self.inner.embed_documents([texts[i] for i in missing]) if missing else []
+        for i, vec in zip(missing, computed):
+            found[i] = np.asarray(vec, dtype=np.float32)
+        return [np.asarray(v).tolist() for v in found]
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
