@@ -177,7 +177,7 @@ def test_hostile_study_title_is_shown_as_text(page, live_app):
 def test_each_browser_session_has_its_own_conversation(browser, live_app):
     """Two people at once, each pinned to a different study: each sees only their own chat."""
     pages = []
-    for study, typed in ((STUDY, "C-AXSPAND"), ("NCT02633163", "NCT02633163")):
+    for study in (STUDY, "NCT02633163"):
         context = browser.new_context()
         pg = context.new_page()
         pg.set_default_timeout(60_000)
