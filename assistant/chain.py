@@ -24,7 +24,17 @@ from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter
 from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
 from assistant.textutil import content_terms, overlap, split_sentences
-from assistant.types import Answer, AnswerEvent, Citation, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
+from assistant.types import (
+    Answer,
+    AnswerEvent,
+    Citation,
+    FinalEvent,
+    HistoryTurn,
+    Source,
+    SourcesEvent,
+    TokenEvent,
+    final_answer,
+)
 from assistant.verify import Similarity, StreamingVerifier, best_quote, meaning_problem, render_sentence
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
@@ -72,17 +82,6 @@ def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
         keep.append(i)
         size += len(sents[i]) + 1
     return " ".join(sents[i] for i in sorted(keep))[: limit + 80]
-
-
-def final_answer(events: Iterator[AnswerEvent]) -> Answer:
-    """Drain a stream and return its final, verified Answer."""
-    final = None
-    for event in events:
-        if isinstance(event, FinalEvent):
-            final = event.answer
-    if final is None:
-        raise RuntimeError("answer stream ended without a final answer")
-    return final
 
 
 class AnswerChain:

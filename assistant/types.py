@@ -1,6 +1,7 @@
 """Typed results of the answering service (what the UI, API and eval consume)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
@@ -116,3 +117,14 @@ class FinalEvent(BaseModel):
 
 
 AnswerEvent = SourcesEvent | TokenEvent | FinalEvent
+
+
+def final_answer(events: Iterator[AnswerEvent]) -> Answer:
+    """Drain a stream and return its final, verified Answer."""
+    final = None
+    for event in events:
+        if isinstance(event, FinalEvent):
+            final = event.answer
+    if final is None:
+        raise RuntimeError("answer stream ended without a final answer")
+    return final

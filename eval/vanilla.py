@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from assistant.protocols import StudySummary
-from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent
+from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from trialchat.schema import GLOSSARY_ID, bare_path, split_chunk_text
 from trialchat.settings import Settings
 
@@ -272,7 +272,6 @@ class VanillaRAG:
         yield FinalEvent(answer=Answer(text=text.strip(), status=status, sources=list(sources), study_id=study_id))
 
     def ask(self, question: str, study_id: str | None = None, history: list[HistoryTurn] | None = None) -> Answer:
-        from assistant.chain import final_answer
 
         return final_answer(self.stream(question, study_id, history))
 

@@ -33,7 +33,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from assistant.protocols import AnswerService
-from assistant.types import Answer, FinalEvent, HistoryTurn, TokenEvent
+from assistant.types import Answer, FinalEvent, HistoryTurn, TokenEvent, final_answer
 from web.api import MAX_HISTORY_TURN_CHARS, ApiError, AskRequest, ErrorResponse, get_service, validate_ask
 from web.errors import error_body, error_response
 from web.public import public_events
@@ -270,7 +270,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, servic
     if body.stream:
         return StreamingResponse(_chunks(events, completion_id, created, body.model), media_type="text/event-stream",
                                  headers=SSE_HEADERS)
-    answer = await run_in_threadpool(_final, events)
+    answer = await run_in_threadpool(final_answer, events)
     content = markdown_safe(answer.text) + footnotes(answer)
     return ChatCompletion(id=completion_id, created=created, model=body.model, choices=[
         Choice(message=ResponseMessage(content=content))], trialchat=TrialchatExtra(**extra(answer)))
@@ -280,16 +280,6 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, servic
 def v1_not_found(rest: str, request: Request):
     return error_response(404, "not_found", f"No such endpoint: {request.method} /v1/{rest}. This server offers "
                           "POST /v1/chat/completions and GET /v1/models.")
-
-
-def _final(events: Iterator) -> Answer:
-    answer = None
-    for ev in events:
-        if isinstance(ev, FinalEvent):
-            answer = ev.answer
-    if answer is None:
-        raise RuntimeError("the answering service ended without an answer")
-    return answer
 
 
 def _chunk(completion_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None = None,
