@@ -54,8 +54,12 @@ def test_settings_pick_the_backend(tmp_path):
     from trialchat.embeddings import SentenceTransformerEmbeddings, embeddings_for
     from trialchat.settings import Settings
 
-    assert isinstance(embeddings_for(Settings(data_dir=tmp_path, embedding_backend="torch")),
-                      SentenceTransformerEmbeddings)
+    from trialchat.vector_table import TableBackedEmbeddings
+
+    plain = embeddings_for(Settings(data_dir=tmp_path, embedding_backend="torch", shipped_vectors=False))
+    assert isinstance(plain, SentenceTransformerEmbeddings)
+    backed = embeddings_for(Settings(data_dir=tmp_path, embedding_backend="torch"))  # shipped vectors on
+    assert isinstance(backed, TableBackedEmbeddings) and isinstance(backed.inner, SentenceTransformerEmbeddings)
     os.environ["TRIALCHAT_EMBEDDING_BACKEND"] = "onnx"
     try:
         assert Settings(data_dir=tmp_path).embedding_backend == "onnx"
