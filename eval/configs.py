@@ -31,9 +31,9 @@ class Preset:
     cost: str = ""
 
 
-_ROUTED = "LLM only for questions the router cannot compose (~1 in 5 of dev.jsonl), ~5-30 s each"
+_ROUTED = "LLM only for questions the router cannot compose (6 of 30 dev questions), ~5-30 s each"
 PRESETS: dict[str, Preset] = {
-    "default": Preset("what the product ships", cost=_ROUTED + "; ~3 s/question on average"),
+    "default": Preset("what the product ships", cost=_ROUTED + "; composed answers ~20 ms"),
     "extractive": Preset("same retrieval, no generative model", {"llm": "extractive"},
                          cost="no LLM; ~0.1 s/question"),
     "dense": Preset("dense-only retrieval (ablation)", {"retrieval_mode": "dense"}, cost="as default"),
@@ -42,8 +42,8 @@ PRESETS: dict[str, Preset] = {
     "vanilla": Preset("baseline: whole-study text, 1000/200 splits, dense-only, standard RAG prompt",
                       {"llm_ctx": 4096}, kind="vanilla",
                       cost="LLM on every question with ~5x the context: ~20-30 s/question; its own index is "
-                           "built once per store fingerprint (embeds the corpus again: ~1 min for the sample "
-                           "with ONNX) and reused after"),
+                           "built once per store fingerprint (embeds every study again: minutes for the "
+                           "sample) and reused after"),
 }
 DEFAULT_CONFIGS = ("default", "extractive", "vanilla")
 
