@@ -168,7 +168,7 @@ class ChunkStore:
     # ---------- derived indexes vs the vector store ----------
     def fingerprint(self) -> dict:
         """Count and digest of (chunk id, content hash) over everything the vector store holds."""
-        versions = []
+        versions: list[tuple[str, str]] = []
         offset = 0
         while True:
             got = self.vectors.get(include=["metadatas"], limit=5000, offset=offset)
