@@ -40,7 +40,7 @@ def run_ask(settings: Settings, question: str, study_id: str | None, history_fil
                 a = event.answer
                 print(f"\n\n({a.status})")
                 for c in a.citations:
-                    print(f"[{c.n}] {c.study_id} · {c.field_label}: “{c.quote}” {c.source_url}".rstrip())
+                    print(f"[{c.n}] {c.display_label}: “{c.quote}” {c.source_url}".rstrip())
     except UnknownStudyError as e:
         print(f"error: {e} List studies with the web picker or /api/studies, or ingest it first.", file=sys.stderr)
         return 2
