@@ -53,7 +53,6 @@ def test_batch_order_does_not_change_a_vector(embeddings, sample_texts):
 def test_settings_pick_the_backend(tmp_path):
     from trialchat.embeddings import SentenceTransformerEmbeddings, embeddings_for
     from trialchat.settings import Settings
-
     from trialchat.vector_table import TableBackedEmbeddings
 
     plain = embeddings_for(Settings(data_dir=tmp_path, embedding_backend="torch", shipped_vectors=False))
