@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Verdict = Literal["ok", "empty", "too_long", "medical_advice", "injection", "off_topic"]
+SizeProblem = Literal["empty", "too_long"]
+MAX_QUESTION_CHARS = 2000  # the default limit; settings.max_question_chars overrides it
 
 _MEDICAL = [
     r"\bshould i\b.*\b(stop|start|take|quit|skip|change|increase|decrease|switch|continue|get|have|join|enrol|enroll)\b",
@@ -50,30 +52,42 @@ class GuardResult:
 class QuestionProblem:
     """Why a question cannot be taken at all, said the same way by every surface (chat, API, Gradio API)."""
 
-    code: Literal["empty", "too_long"]
+    code: SizeProblem
     message: str
 
 
-def question_problem(question: str, max_chars: int) -> QuestionProblem | None:
-    """The one size check of a question as typed; None when it can be asked."""
-    text = (question or "").strip()
+def size_problem(text: str, max_chars: int = MAX_QUESTION_CHARS) -> SizeProblem | None:
+    """The one size rule for a (stripped) question, used by every surface and by the chain's guard:
+    nothing to ask, or more than ``max_chars`` characters; None when the size is fine."""
     if not text:
-        return QuestionProblem("empty", "The question is empty: write what you want to know, e.g. 'Who can join?'.")
+        return "empty"
     if len(text) > max_chars:
+        return "too_long"
+    return None
+
+
+def question_problem(question: str, max_chars: int = MAX_QUESTION_CHARS) -> QuestionProblem | None:
+    """The size check of a question as typed, with the message a surface shows; None when it can be asked."""
+    text = (question or "").strip()
+    problem = size_problem(text, max_chars)
+    if problem == "empty":
+        return QuestionProblem("empty", "The question is empty: write what you want to know, e.g. 'Who can join?'.")
+    if problem == "too_long":
         return QuestionProblem("too_long", f"The question is {len(text)} characters long; the limit is {max_chars}. "
                                            "Please shorten it.")
     return None
 
 
-def check_question(question: object, max_chars: int = 2000) -> GuardResult:
+def check_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> GuardResult:
     text = question if isinstance(question, str) else ""
     # NFKC folds look-alike characters; control characters are dropped (they can hide instructions)
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text)
                    if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
-    if not text or not re.search(r"\w", text):
+    if not re.search(r"\w", text):  # nothing but punctuation or spaces: nothing to ask
         return GuardResult("empty", "")
-    if len(text) > max_chars:
-        return GuardResult("too_long", "")
+    problem = size_problem(text, max_chars)
+    if problem:
+        return GuardResult(problem, "")
     low = text.lower()
     for verdict, patterns in (("injection", _INJECTION), ("medical_advice", _MEDICAL), ("off_topic", _OFF_TOPIC)):
         if any(re.search(p, low) for p in patterns):
@@ -81,7 +95,7 @@ def check_question(question: object, max_chars: int = 2000) -> GuardResult:
     return GuardResult("ok", text)
 
 
-def decline_message(verdict: Verdict, max_chars: int = 2000, contact: str | None = None) -> str:
+def decline_message(verdict: Verdict, max_chars: int = MAX_QUESTION_CHARS, contact: str | None = None) -> str:
     who = f" The study team can help: {contact}." if contact else ""
     if verdict == "empty":
         return "Please type a question about a study, for example “Who can join?” or “What does double-blind mean here?”"

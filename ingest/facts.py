@@ -10,7 +10,7 @@ import re
 from ingest.criteria import split_criteria
 from ingest.parsers.v2 import US_STATES_LINE
 from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
-from trialchat.schema import Study, StudyField
+from trialchat.schema import Study, StudyField, bare_path
 
 P = "protocolSection."
 # the plain-language page lists sites as "- FACILITY — CITY, COUNTRY (STATUS)"
@@ -52,12 +52,8 @@ def _lines(field: StudyField) -> list[Fact]:
     return [Fact(value=ln.strip(), path=field.path, quote=ln.strip()) for ln in field.text.split("\n") if ln.strip()]
 
 
-def _bare(path: str) -> str:
-    return re.sub(r"\[\d+\]$", "", path)
-
-
 def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
-    bare, p = _bare(field.path), field.parts
+    bare, p = bare_path(field.path), field.parts
 
     def quote(key: str) -> str:
         return line_with(field.text, p[key]) if p.get(key) else field.text.split("\n")[0]

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from ingest.parsers import ParseError
-from ingest.parsers.glossary import GLOSSARY_PATH, load_glossary, parse_glossary, slugify
+from ingest.parsers.glossary import GLOSSARY_PATH, load_glossary, parse_glossary
+from ingest.parsers.textutil import section_slug, slugify
 from trialchat.schema import GLOSSARY_ID
 
 # Terms the assistant relies on (slugs of the headings in ingest/glossary/glossary.md).
@@ -103,6 +104,8 @@ def test_slugify():
     assert slugify("Phase 1/2") == "phase_1_2"
     assert slugify("Active, not recruiting") == "active_not_recruiting"
     assert slugify("ClinicalTrials.gov") == "clinicaltrials_gov"
+    assert slugify("---") == ""  # glossary: an all-punctuation term keeps an empty slug
+    assert section_slug("---") == "section" and section_slug("Who can join?") == "who_can_join"
 
 
 def test_small_glossary_without_synonyms():

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 from functools import lru_cache
 from pathlib import Path
 
@@ -254,14 +252,12 @@ def test_markdown_page_with_nct_id():
 
 def test_glossary_is_delegated(monkeypatch):
     calls = []
-    fake = types.ModuleType("ingest.parsers.glossary")
 
     def parse_glossary(text: str, source_file: str) -> Study:
         calls.append(source_file)
         return Study(study_id="glossary", title="Glossary", source_file=source_file)
 
-    fake.parse_glossary = parse_glossary
-    monkeypatch.setitem(sys.modules, "ingest.parsers.glossary", fake)
+    monkeypatch.setattr("ingest.parsers.parse_glossary", parse_glossary)
     doc = parse_document("glossary.md", b"\n# trialchat glossary\n\n## Masking\nText.\n", "g.md")
     assert doc.studies[0].study_id == "glossary" and calls == ["g.md"]
 

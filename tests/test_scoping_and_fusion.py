@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.guard import check_question, decline_message
+from assistant.guard import check_question, decline_message, question_problem, size_problem
 from assistant.retrieval import reciprocal_rank_fusion
 from assistant.scoping import StudyCatalog, UnknownStudyError, looks_like_follow_up, resolve_scope
 from assistant.types import HistoryTurn
@@ -67,6 +67,14 @@ def test_follow_up_detection():
 ])
 def test_guard(question, verdict):
     assert check_question(question).verdict == verdict
+
+
+def test_one_size_rule_for_chain_and_surfaces():
+    # the chain's guard and the surfaces' question_problem share size_problem and its default limit
+    assert size_problem("") == "empty" and size_problem("x" * 2000) is None and size_problem("x" * 2001) == "too_long"
+    assert check_question("x" * 2001).verdict == question_problem("x" * 2001).code == "too_long"
+    assert check_question("  ").verdict == question_problem("  ").code == "empty"
+    assert question_problem("Who can join?") is None
 
 
 def test_decline_messages_are_polite_and_point_somewhere():

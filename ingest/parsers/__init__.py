@@ -3,7 +3,7 @@
 ``parse_document`` detects the format from the file name *and* the content, and raises
 ``ParseError`` (never another exception type) when the whole document is unusable. Per-record
 problems in a multi-record document come back in ``record_errors`` while good records survive.
-Format modules are imported lazily: nothing heavy happens at import time.
+The exception types live in ``ingest.parsers.errors`` (a leaf module); ``ParseError`` is re-exported here.
 """
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from ingest.parsers.ctgov_xml import parse_xml, xml_to_v2
+from ingest.parsers.errors import PageError, ParseError, RecordError, XmlError
+from ingest.parsers.glossary import parse_glossary
+from ingest.parsers.legacy import is_legacy_record, legacy_to_v2
+from ingest.parsers.nli4ct import is_nli4ct_record, study_from_nli4ct
+from ingest.parsers.page import parse_page
+from ingest.parsers.v2 import study_from_v2
 from trialchat.schema import Study
 
 __all__ = ["ParseError", "ParsedDocument", "parse_document"]
@@ -20,10 +27,6 @@ __all__ = ["ParseError", "ParsedDocument", "parse_document"]
 JSON_EXTS = {".json", ".jsonl", ".ndjson"}
 TEXT_EXTS = {".txt", ".md", ".markdown"}
 GLOSSARY_MARKER = "# trialchat glossary"
-
-
-class ParseError(Exception):
-    """Whole document unusable; str(e) is a human reason, e.g. 'invalid JSON at line 3: Expecting value'."""
 
 
 @dataclass
@@ -72,14 +75,12 @@ def _decode(data: bytes) -> str:
 def _parse_text(text: str, source_file: str) -> Study:
     first = next(ln.strip() for ln in text.splitlines() if ln.strip())
     if first == GLOSSARY_MARKER:
-        from ingest.parsers.glossary import parse_glossary  # another engineer's module
         try:
             return parse_glossary(text, source_file)
         except ParseError:
             raise
         except ValueError as e:
             raise ParseError(f"glossary: {e}") from e
-    from ingest.parsers.page import PageError, parse_page
     try:
         return parse_page(text, source_file)
     except PageError as e:
@@ -87,8 +88,6 @@ def _parse_text(text: str, source_file: str) -> Study:
 
 
 def _parse_xml(data: bytes, source_file: str) -> Study:
-    from ingest.parsers.ctgov_xml import XmlError, parse_xml, xml_to_v2
-    from ingest.parsers.v2 import RecordError, study_from_v2
     try:
         root = parse_xml(bytes(data))
         return study_from_v2(xml_to_v2(root), source_file)
@@ -173,7 +172,6 @@ def _parse_jsonl(text: str, source_file: str) -> ParsedDocument:
 
 def _json_records(obj: Any) -> tuple[list, bool]:
     """(records, is_multi_record) for the JSON shapes ClinicalTrials.gov produces."""
-    from ingest.parsers.legacy import is_legacy_record
     if isinstance(obj, list):
         if not obj:
             raise ParseError("empty JSON array: no studies")
@@ -196,7 +194,6 @@ def _json_records(obj: Any) -> tuple[list, bool]:
         raise ParseError("legacy FullStudiesResponse format is not supported: use API v2 JSON or study fields")
     if is_legacy_record(obj):
         return [obj], False
-    from ingest.parsers.nli4ct import is_nli4ct_record
     if is_nli4ct_record(obj):
         return [obj], False
     raise ParseError("JSON object is not a ClinicalTrials.gov study "
@@ -205,8 +202,6 @@ def _json_records(obj: Any) -> tuple[list, bool]:
 
 def _to_study(record: Any, source_file: str) -> Study:
     """One record → Study; raises RecordError (a ValueError) for any unusable record."""
-    from ingest.parsers.legacy import is_legacy_record, legacy_to_v2
-    from ingest.parsers.v2 import RecordError, study_from_v2
     if not isinstance(record, dict):
         raise RecordError(f"not a JSON object ({type(record).__name__})")
     try:
@@ -214,7 +209,6 @@ def _to_study(record: Any, source_file: str) -> Study:
             return study_from_v2(record, source_file)
         if is_legacy_record(record):
             return study_from_v2(legacy_to_v2(record), source_file)
-        from ingest.parsers.nli4ct import is_nli4ct_record, study_from_nli4ct
         if is_nli4ct_record(record):
             return study_from_nli4ct(record, source_file)
     except RecordError:
@@ -226,7 +220,6 @@ def _to_study(record: Any, source_file: str) -> Study:
 
 
 def _single(record: Any, source_file: str) -> Study:
-    from ingest.parsers.v2 import RecordError
     try:
         return _to_study(record, source_file)
     except RecordError as e:
@@ -234,7 +227,6 @@ def _single(record: Any, source_file: str) -> Study:
 
 
 def _collect(items: list[tuple[str, Any]], source_file: str) -> ParsedDocument:
-    from ingest.parsers.v2 import RecordError
     studies: list[Study] = []
     errors: list[str] = []
     seen: dict[str, str] = {}

@@ -6,6 +6,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ingest.enums import parse_masking_text, phases_to_codes, to_code
+from ingest.parsers.errors import XmlError
 from ingest.parsers.textutil import (
     prune,
     std_ages,
@@ -20,10 +21,6 @@ except ImportError:  # pragma: no cover - the guard below still rejects DTDs and
     from xml.etree.ElementTree import fromstring as _fromstring
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
-
-
-class XmlError(ValueError):
-    """Malformed or unsafe XML, or not a <clinical_study>."""
 
 
 def parse_xml(data: bytes) -> Element:
@@ -111,24 +108,16 @@ def _eligibility(root: Element) -> dict:
             else False if hv == "no" else None}
 
 
-def xml_to_v2(root: Element) -> dict:
-    study_type = xml_text(root, "study_type") or ""
-    design = root.find("study_design_info")
-    masking, who = parse_masking_text(xml_text(design, "masking"))
-    refs = ([{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "BACKGROUND"}
-             for r in root.findall("reference")]
-            + [{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "RESULT"}
-               for r in root.findall("results_reference")])
-    ipd = root.find("patient_data")
-    ps: dict[str, Any] = {
-        "identificationModule": {
-            "nctId": xml_text(root, "id_info/nct_id"), "briefTitle": xml_text(root, "brief_title"),
+def _identification(root: Element) -> dict:
+    return {"nctId": xml_text(root, "id_info/nct_id"), "briefTitle": xml_text(root, "brief_title"),
             "officialTitle": xml_text(root, "official_title"), "acronym": xml_text(root, "acronym"),
             "orgStudyIdInfo": {"id": xml_text(root, "id_info/org_study_id")},
             "secondaryIdInfos": [{"id": x} for x in xml_texts(root, "id_info/secondary_id")],
-            "organization": {"fullName": xml_text(root, "source")}},
-        "statusModule": {
-            "overallStatus": to_code(xml_text(root, "overall_status")),
+            "organization": {"fullName": xml_text(root, "source")}}
+
+
+def _status(root: Element) -> dict:
+    return {"overallStatus": to_code(xml_text(root, "overall_status")),
             "lastKnownStatus": to_code(xml_text(root, "last_known_status")),
             "whyStopped": xml_text(root, "why_stopped"),
             "startDateStruct": _date(root, "start_date"),
@@ -137,56 +126,89 @@ def xml_to_v2(root: Element) -> dict:
             "studyFirstPostDateStruct": _date(root, "study_first_posted"),
             "resultsFirstPostDateStruct": _date(root, "results_first_posted"),
             "lastUpdatePostDateStruct": _date(root, "last_update_posted"),
-            "statusVerifiedDate": to_iso_date(xml_text(root, "verification_date"))},
-        "sponsorCollaboratorsModule": {
-            "leadSponsor": {"name": xml_text(root, "sponsors/lead_sponsor/agency")},
+            "statusVerifiedDate": to_iso_date(xml_text(root, "verification_date"))}
+
+
+def _sponsors(root: Element) -> dict:
+    return {"leadSponsor": {"name": xml_text(root, "sponsors/lead_sponsor/agency")},
             "collaborators": [{"name": x} for x in xml_texts(root, "sponsors/collaborator/agency")],
             "responsibleParty": {
                 "investigatorFullName": xml_text(root, "responsible_party/investigator_full_name"),
                 "investigatorTitle": xml_text(root, "responsible_party/investigator_title"),
-                "investigatorAffiliation": xml_text(root, "responsible_party/investigator_affiliation")}},
+                "investigatorAffiliation": xml_text(root, "responsible_party/investigator_affiliation")}}
+
+
+def _design(root: Element) -> dict:
+    study_type = xml_text(root, "study_type") or ""
+    design = root.find("study_design_info")
+    masking, who = parse_masking_text(xml_text(design, "masking"))
+    return {
+        "studyType": to_code(study_type.split("[")[0]),
+        "patientRegistry": True if "patient registry" in study_type.lower() else None,
+        "phases": phases_to_codes(xml_text(root, "phase")),
+        "designInfo": {
+            "allocation": to_code(xml_text(design, "allocation")),
+            "interventionModel": to_code(xml_text(design, "intervention_model")),
+            "interventionModelDescription": xml_text(design, "intervention_model_description"),
+            "primaryPurpose": to_code(xml_text(design, "primary_purpose")),
+            "observationalModel": to_code(xml_text(design, "observational_model")),
+            "timePerspective": to_code(xml_text(design, "time_perspective")),
+            "maskingInfo": {"masking": masking, "whoMasked": who,
+                            "maskingDescription": xml_text(design, "masking_description")}},
+        "enrollmentInfo": {"count": xml_text(root, "enrollment"), "type": _attr_code(root, "enrollment")},
+        "bioSpec": {"retention": to_code(xml_text(root, "biospec_retention")),
+                    "description": xml_block(root, "biospec_descr/textblock")}}
+
+
+def _contacts_locations(root: Element) -> dict:
+    return {"centralContacts": [_contact(c) for c in
+                                root.findall("overall_contact") + root.findall("overall_contact_backup")],
+            "overallOfficials": [{"name": xml_text(o, "last_name"), "role": to_code(xml_text(o, "role")),
+                                  "affiliation": xml_text(o, "affiliation")} for o in root.findall("overall_official")],
+            "locations": [_location(loc) for loc in root.findall("location")]}
+
+
+def _references(root: Element) -> dict:
+    refs = ([{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "BACKGROUND"}
+             for r in root.findall("reference")]
+            + [{"pmid": xml_text(r, "PMID"), "citation": xml_text(r, "citation"), "type": "RESULT"}
+               for r in root.findall("results_reference")])
+    return {"references": refs,
+            "seeAlsoLinks": [{"label": xml_text(x, "description"), "url": xml_text(x, "url")}
+                             for x in root.findall("link")]}
+
+
+def _ipd_sharing(root: Element) -> dict:
+    ipd = root.find("patient_data")
+    if ipd is None:
+        return {}
+    return {"ipdSharing": to_code(xml_text(ipd, "sharing_ipd")), "description": xml_text(ipd, "ipd_description"),
+            "infoTypes": [to_code(x) for x in xml_texts(ipd, "ipd_info_type")],
+            "timeFrame": xml_text(ipd, "ipd_time_frame"), "accessCriteria": xml_text(ipd, "ipd_access_criteria"),
+            "url": xml_text(ipd, "ipd_url")}
+
+
+def xml_to_v2(root: Element) -> dict:
+    """A ``<clinical_study>`` element as an API v2 study dict (empty values pruned)."""
+    ps: dict[str, Any] = {
+        "identificationModule": _identification(root),
+        "statusModule": _status(root),
+        "sponsorCollaboratorsModule": _sponsors(root),
         "oversightModule": {"oversightHasDmc": _yes(root, "oversight_info/has_dmc"),
                             "isFdaRegulatedDrug": _yes(root, "oversight_info/is_fda_regulated_drug"),
                             "isFdaRegulatedDevice": _yes(root, "oversight_info/is_fda_regulated_device")},
         "descriptionModule": {"briefSummary": xml_block(root, "brief_summary/textblock"),
                               "detailedDescription": xml_block(root, "detailed_description/textblock")},
         "conditionsModule": {"conditions": xml_texts(root, "condition"), "keywords": xml_texts(root, "keyword")},
-        "designModule": {
-            "studyType": to_code(study_type.split("[")[0]),
-            "patientRegistry": True if "patient registry" in study_type.lower() else None,
-            "phases": phases_to_codes(xml_text(root, "phase")),
-            "designInfo": {
-                "allocation": to_code(xml_text(design, "allocation")),
-                "interventionModel": to_code(xml_text(design, "intervention_model")),
-                "interventionModelDescription": xml_text(design, "intervention_model_description"),
-                "primaryPurpose": to_code(xml_text(design, "primary_purpose")),
-                "observationalModel": to_code(xml_text(design, "observational_model")),
-                "timePerspective": to_code(xml_text(design, "time_perspective")),
-                "maskingInfo": {"masking": masking, "whoMasked": who,
-                                "maskingDescription": xml_text(design, "masking_description")}},
-            "enrollmentInfo": {"count": xml_text(root, "enrollment"), "type": _attr_code(root, "enrollment")},
-            "bioSpec": {"retention": to_code(xml_text(root, "biospec_retention")),
-                        "description": xml_block(root, "biospec_descr/textblock")}},
+        "designModule": _design(root),
         "armsInterventionsModule": _arms_interventions(root),
         "outcomesModule": {"primaryOutcomes": _outcomes(root, "primary_outcome"),
                            "secondaryOutcomes": _outcomes(root, "secondary_outcome"),
                            "otherOutcomes": _outcomes(root, "other_outcome")},
         "eligibilityModule": _eligibility(root),
-        "contactsLocationsModule": {
-            "centralContacts": [_contact(c) for c in
-                                root.findall("overall_contact") + root.findall("overall_contact_backup")],
-            "overallOfficials": [{"name": xml_text(o, "last_name"), "role": to_code(xml_text(o, "role")),
-                                  "affiliation": xml_text(o, "affiliation")} for o in root.findall("overall_official")],
-            "locations": [_location(loc) for loc in root.findall("location")]},
-        "referencesModule": {
-            "references": refs,
-            "seeAlsoLinks": [{"label": xml_text(x, "description"), "url": xml_text(x, "url")}
-                             for x in root.findall("link")]},
-        "ipdSharingStatementModule": {} if ipd is None else {
-            "ipdSharing": to_code(xml_text(ipd, "sharing_ipd")), "description": xml_text(ipd, "ipd_description"),
-            "infoTypes": [to_code(x) for x in xml_texts(ipd, "ipd_info_type")],
-            "timeFrame": xml_text(ipd, "ipd_time_frame"), "accessCriteria": xml_text(ipd, "ipd_access_criteria"),
-            "url": xml_text(ipd, "ipd_url")},
+        "contactsLocationsModule": _contacts_locations(root),
+        "referencesModule": _references(root),
+        "ipdSharingStatementModule": _ipd_sharing(root),
     }
     study: dict[str, Any] = {
         "protocolSection": ps,

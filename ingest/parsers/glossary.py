@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ingest.parsers.errors import ParseError
+from ingest.parsers.textutil import slugify
 from trialchat.schema import GLOSSARY_ID, Study, StudyField
 
 GLOSSARY_TITLE = "Glossary of clinical-trial terms"
@@ -26,18 +28,6 @@ GLOSSARY_PATH = Path(__file__).resolve().parents[1] / "glossary" / "glossary.md"
 ALSO_CALLED = "also called:"
 
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
-
-
-def slugify(term: str) -> str:
-    """``Phase 1/2`` -> ``phase_1_2``; ``Active, not recruiting`` -> ``active_not_recruiting``."""
-    return re.sub(r"[^a-z0-9]+", "_", term.lower()).strip("_")
-
-
-def _error(message: str) -> Exception:
-    # Imported at call time: ingest/parsers/__init__.py may import this module.
-    from ingest.parsers import ParseError
-
-    return ParseError(message)
 
 
 def _split_sections(text: str) -> list[tuple[str, list[str], int]]:
@@ -54,7 +44,7 @@ def _split_sections(text: str) -> list[tuple[str, list[str], int]]:
 
 def _field(term: str, body: list[str], lineno: int, source_file: str) -> StudyField:
     if not term:
-        raise _error(f"{source_file}:{lineno}: empty glossary heading")
+        raise ParseError(f"{source_file}:{lineno}: empty glossary heading")
     lines = [ln.strip() for ln in body if ln.strip()]
     synonyms: list[str] = []
     if lines and lines[0].lower().startswith(ALSO_CALLED):
@@ -62,7 +52,7 @@ def _field(term: str, body: list[str], lineno: int, source_file: str) -> StudyFi
         lines = lines[1:]
     definition = " ".join(lines)
     if not definition:
-        raise _error(f"{source_file}:{lineno}: glossary term {term!r} has no definition")
+        raise ParseError(f"{source_file}:{lineno}: glossary term {term!r} has no definition")
     head = f"{term} (also called {', '.join(synonyms)})" if synonyms else term
     return StudyField(path=f"glossary.{slugify(term)}", label=f"Glossary › {term}",
                       text=f"{head}: {definition}")
@@ -79,12 +69,12 @@ def parse_glossary(text: str, source_file: str) -> Study:
     for term, body, lineno in _split_sections(text):
         field = _field(term, body, lineno, source_file)
         if field.path in seen:
-            raise _error(f"{source_file}:{lineno}: duplicate glossary term {term!r} "
+            raise ParseError(f"{source_file}:{lineno}: duplicate glossary term {term!r} "
                          f"(same as {seen[field.path]!r})")
         seen[field.path] = term
         fields.append(field)
     if not fields:
-        raise _error(f"{source_file}: no glossary terms (expected '## Term' headings)")
+        raise ParseError(f"{source_file}: no glossary terms (expected '## Term' headings)")
     return Study(study_id=GLOSSARY_ID, title=GLOSSARY_TITLE, source_file=source_file,
                  source_url="", fields=fields)
 

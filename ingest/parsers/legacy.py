@@ -79,19 +79,16 @@ def _healthy(rec: dict) -> bool | None:
     return True if v.startswith("accepts") or v == "yes" else False if v == "no" else None
 
 
-def legacy_to_v2(rec: dict) -> dict:
-    masking, _ = parse_masking_text(first_of(rec, "DesignMasking"))
-    phases = [c for p in column(rec, "Phase") for c in phases_to_codes(p)]
-    ps = {
-        "identificationModule": {
-            "nctId": first_of(rec, "NCTId"), "briefTitle": first_of(rec, "BriefTitle"),
+def _identification(rec: dict) -> dict:
+    return {"nctId": first_of(rec, "NCTId"), "briefTitle": first_of(rec, "BriefTitle"),
             "officialTitle": first_of(rec, "OfficialTitle"), "acronym": first_of(rec, "Acronym"),
             "orgStudyIdInfo": {"id": first_of(rec, "OrgStudyId")},
             "secondaryIdInfos": zip_columns(rec, {"id": "SecondaryId"}),
-            "organization": {"fullName": first_of(rec, "OrgFullName")},
-        },
-        "statusModule": {
-            "overallStatus": code_of(rec, "OverallStatus"), "lastKnownStatus": code_of(rec, "LastKnownStatus"),
+            "organization": {"fullName": first_of(rec, "OrgFullName")}}
+
+
+def _status(rec: dict) -> dict:
+    return {"overallStatus": code_of(rec, "OverallStatus"), "lastKnownStatus": code_of(rec, "LastKnownStatus"),
             "whyStopped": first_of(rec, "WhyStopped"),
             "startDateStruct": _date(rec, "StartDate"),
             "primaryCompletionDateStruct": _date(rec, "PrimaryCompletionDate"),
@@ -99,77 +96,100 @@ def legacy_to_v2(rec: dict) -> dict:
             "studyFirstPostDateStruct": _date(rec, "StudyFirstPostDate"),
             "resultsFirstPostDateStruct": _date(rec, "ResultsFirstPostDate"),
             "lastUpdatePostDateStruct": _date(rec, "LastUpdatePostDate"),
-            "statusVerifiedDate": to_iso_date(first_of(rec, "StatusVerifiedDate")),
-        },
-        "sponsorCollaboratorsModule": {
-            "leadSponsor": {"name": first_of(rec, "LeadSponsorName")},
+            "statusVerifiedDate": to_iso_date(first_of(rec, "StatusVerifiedDate"))}
+
+
+def _sponsors(rec: dict) -> dict:
+    return {"leadSponsor": {"name": first_of(rec, "LeadSponsorName")},
             "collaborators": zip_columns(rec, {"name": "CollaboratorName"}),
             "responsibleParty": {
                 "investigatorFullName": first_of(rec, "ResponsiblePartyInvestigatorFullName"),
                 "investigatorTitle": first_of(rec, "ResponsiblePartyInvestigatorTitle"),
-                "investigatorAffiliation": first_of(rec, "ResponsiblePartyInvestigatorAffiliation")},
+                "investigatorAffiliation": first_of(rec, "ResponsiblePartyInvestigatorAffiliation")}}
+
+
+def _design(rec: dict) -> dict:
+    masking, _ = parse_masking_text(first_of(rec, "DesignMasking"))
+    return {
+        "studyType": code_of(rec, "StudyType"), "patientRegistry": yes_of(rec, "PatientRegistry"),
+        "phases": [c for p in column(rec, "Phase") for c in phases_to_codes(p)],
+        "designInfo": {
+            "allocation": code_of(rec, "DesignAllocation"),
+            "interventionModel": code_of(rec, "DesignInterventionModel"),
+            "interventionModelDescription": first_of(rec, "DesignInterventionModelDescription"),
+            "primaryPurpose": code_of(rec, "DesignPrimaryPurpose"),
+            "observationalModel": code_of(rec, "DesignObservationalModel"),
+            "timePerspective": code_of(rec, "DesignTimePerspective"),
+            "maskingInfo": {"masking": masking,
+                            "whoMasked": [to_code(w) for w in column(rec, "DesignWhoMasked")],
+                            "maskingDescription": first_of(rec, "DesignMaskingDescription")},
         },
+        "enrollmentInfo": {"count": first_of(rec, "EnrollmentCount"), "type": code_of(rec, "EnrollmentType")},
+        "bioSpec": {"retention": code_of(rec, "BioSpecRetention"),
+                    "description": first_of(rec, "BioSpecDescription")},
+    }
+
+
+def _eligibility(rec: dict) -> dict:
+    return {"eligibilityCriteria": first_of(rec, "EligibilityCriteria"),
+            "studyPopulation": first_of(rec, "StudyPopulation"),
+            "sex": code_of(rec, "Gender"), "genderDescription": first_of(rec, "GenderDescription"),
+            "minimumAge": first_of(rec, "MinimumAge"), "maximumAge": first_of(rec, "MaximumAge"),
+            "stdAges": [to_code(a) for a in column(rec, "StdAge")],
+            "healthyVolunteers": _healthy(rec), "samplingMethod": code_of(rec, "SamplingMethod")}
+
+
+def _contacts_locations(rec: dict) -> dict:
+    return {
+        "centralContacts": _coded(zip_columns(rec, {
+            "name": "CentralContactName", "role": "CentralContactRole",
+            "phone": "CentralContactPhone", "phoneExt": "CentralContactPhoneExt",
+            "email": "CentralContactEMail"}), "role"),
+        "overallOfficials": _coded(zip_columns(rec, {
+            "name": "OverallOfficialName", "affiliation": "OverallOfficialAffiliation",
+            "role": "OverallOfficialRole"}), "role"),
+        # Location contacts are one flat list for all sites (no per-site count): left out.
+        "locations": _coded(zip_columns(rec, {
+            "facility": "LocationFacility", "city": "LocationCity", "state": "LocationState",
+            "zip": "LocationZip", "country": "LocationCountry", "status": "LocationStatus"}),
+            "status"),
+    }
+
+
+def _references(rec: dict) -> dict:
+    return {"references": _coded(zip_columns(rec, {"pmid": "ReferencePMID", "type": "ReferenceType",
+                                                   "citation": "ReferenceCitation"}), "type"),
+            "seeAlsoLinks": zip_columns(rec, {"label": "SeeAlsoLinkLabel", "url": "SeeAlsoLinkURL"})}
+
+
+def _ipd_sharing(rec: dict) -> dict:
+    return {"ipdSharing": code_of(rec, "IPDSharing"), "description": first_of(rec, "IPDSharingDescription"),
+            "infoTypes": [to_code(x) for x in column(rec, "IPDSharingInfoType")],
+            "timeFrame": first_of(rec, "IPDSharingTimeFrame"),
+            "accessCriteria": first_of(rec, "IPDSharingAccessCriteria"), "url": first_of(rec, "IPDSharingURL")}
+
+
+def legacy_to_v2(rec: dict) -> dict:
+    """A legacy study-fields record as an API v2 study dict (empty values pruned)."""
+    ps = {
+        "identificationModule": _identification(rec),
+        "statusModule": _status(rec),
+        "sponsorCollaboratorsModule": _sponsors(rec),
         "oversightModule": {"oversightHasDmc": yes_of(rec, "OversightHasDMC"),
                             "isFdaRegulatedDrug": yes_of(rec, "IsFDARegulatedDrug"),
                             "isFdaRegulatedDevice": yes_of(rec, "IsFDARegulatedDevice")},
         "descriptionModule": {"briefSummary": first_of(rec, "BriefSummary"),
                               "detailedDescription": first_of(rec, "DetailedDescription")},
         "conditionsModule": {"conditions": column(rec, "Condition"), "keywords": column(rec, "Keyword")},
-        "designModule": {
-            "studyType": code_of(rec, "StudyType"), "patientRegistry": yes_of(rec, "PatientRegistry"),
-            "phases": phases,
-            "designInfo": {
-                "allocation": code_of(rec, "DesignAllocation"),
-                "interventionModel": code_of(rec, "DesignInterventionModel"),
-                "interventionModelDescription": first_of(rec, "DesignInterventionModelDescription"),
-                "primaryPurpose": code_of(rec, "DesignPrimaryPurpose"),
-                "observationalModel": code_of(rec, "DesignObservationalModel"),
-                "timePerspective": code_of(rec, "DesignTimePerspective"),
-                "maskingInfo": {"masking": masking,
-                                "whoMasked": [to_code(w) for w in column(rec, "DesignWhoMasked")],
-                                "maskingDescription": first_of(rec, "DesignMaskingDescription")},
-            },
-            "enrollmentInfo": {"count": first_of(rec, "EnrollmentCount"), "type": code_of(rec, "EnrollmentType")},
-            "bioSpec": {"retention": code_of(rec, "BioSpecRetention"),
-                        "description": first_of(rec, "BioSpecDescription")},
-        },
+        "designModule": _design(rec),
         "armsInterventionsModule": {"armGroups": _arms(rec), "interventions": _interventions(rec)},
         "outcomesModule": {"primaryOutcomes": _outcomes(rec, "Primary"),
                            "secondaryOutcomes": _outcomes(rec, "Secondary"),
                            "otherOutcomes": _outcomes(rec, "Other")},
-        "eligibilityModule": {
-            "eligibilityCriteria": first_of(rec, "EligibilityCriteria"),
-            "studyPopulation": first_of(rec, "StudyPopulation"),
-            "sex": code_of(rec, "Gender"), "genderDescription": first_of(rec, "GenderDescription"),
-            "minimumAge": first_of(rec, "MinimumAge"), "maximumAge": first_of(rec, "MaximumAge"),
-            "stdAges": [to_code(a) for a in column(rec, "StdAge")],
-            "healthyVolunteers": _healthy(rec), "samplingMethod": code_of(rec, "SamplingMethod"),
-        },
-        "contactsLocationsModule": {
-            "centralContacts": _coded(zip_columns(rec, {
-                "name": "CentralContactName", "role": "CentralContactRole",
-                "phone": "CentralContactPhone", "phoneExt": "CentralContactPhoneExt",
-                "email": "CentralContactEMail"}), "role"),
-            "overallOfficials": _coded(zip_columns(rec, {
-                "name": "OverallOfficialName", "affiliation": "OverallOfficialAffiliation",
-                "role": "OverallOfficialRole"}), "role"),
-            # Location contacts are one flat list for all sites (no per-site count): left out.
-            "locations": _coded(zip_columns(rec, {
-                "facility": "LocationFacility", "city": "LocationCity", "state": "LocationState",
-                "zip": "LocationZip", "country": "LocationCountry", "status": "LocationStatus"}),
-                "status"),
-        },
-        "referencesModule": {
-            "references": _coded(zip_columns(rec, {"pmid": "ReferencePMID", "type": "ReferenceType",
-                                                   "citation": "ReferenceCitation"}), "type"),
-            "seeAlsoLinks": zip_columns(rec, {"label": "SeeAlsoLinkLabel", "url": "SeeAlsoLinkURL"}),
-        },
-        "ipdSharingStatementModule": {
-            "ipdSharing": code_of(rec, "IPDSharing"), "description": first_of(rec, "IPDSharingDescription"),
-            "infoTypes": [to_code(x) for x in column(rec, "IPDSharingInfoType")],
-            "timeFrame": first_of(rec, "IPDSharingTimeFrame"),
-            "accessCriteria": first_of(rec, "IPDSharingAccessCriteria"), "url": first_of(rec, "IPDSharingURL"),
-        },
+        "eligibilityModule": _eligibility(rec),
+        "contactsLocationsModule": _contacts_locations(rec),
+        "referencesModule": _references(rec),
+        "ipdSharingStatementModule": _ipd_sharing(rec),
     }
     study: dict[str, Any] = {
         "protocolSection": ps,

@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ingest.parsers.errors import RecordError
 from ingest.parsers.textutil import clean_text, short
-from ingest.parsers.v2 import RecordError, study_from_v2
+from ingest.parsers.v2 import study_from_v2
 from trialchat.schema import Study, StudyField
 
 ID_KEY = "Clinical Trial ID"

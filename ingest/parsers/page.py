@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.parsers.textutil import clean_text, slugify
+from ingest.parsers.errors import PageError
+from ingest.parsers.textutil import clean_text, section_slug
 from trialchat.schema import Study, StudyField, ctgov_url
 
 KNOWN_HEADINGS = {
@@ -20,10 +21,6 @@ _ID_TOKEN = re.compile(r"\b(NCT\d{8}|[A-Z][A-Z0-9]*-\d+)\b")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 _ACRONYM = re.compile(r"^(.*\S)\s*\(([^()\s]{2,20})\)\s*$")
 _TABLE_SEP = re.compile(r"^:?-{2,}:?$")
-
-
-class PageError(ValueError):
-    """The page lacks what makes it a study page (e.g. no Trial ID line)."""
 
 
 def _plain(line: str) -> str:
@@ -113,7 +110,7 @@ def parse_page(text: str, source_file: str) -> Study:
         if in_facts and cells is not None:
             if len(cells) >= 2 and not all(_TABLE_SEP.match(c) for c in cells):
                 key = _plain(cells[0])
-                out.add(f"page.quick_facts.{slugify(key)}", f"Quick facts › {key}", " | ".join(cells[1:]))
+                out.add(f"page.quick_facts.{section_slug(key)}", f"Quick facts › {key}", " | ".join(cells[1:]))
             continue
         in_facts = False
         nxt = rest[i + 1] if i + 1 < len(rest) else None
@@ -126,7 +123,7 @@ def parse_page(text: str, source_file: str) -> Study:
             heading = _plain(line.lstrip("#"))
             if heading.lower() == "quick facts":
                 in_facts = True
-            section, label = f"page.{slugify(heading)}", heading
+            section, label = f"page.{section_slug(heading)}", heading
         else:
             buf.append(line)
     flush()

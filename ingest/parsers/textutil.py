@@ -124,7 +124,13 @@ def std_ages(minimum: Any, maximum: Any) -> list[str]:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "section"
+    """``Phase 1/2`` -> ``phase_1_2``; ``Active, not recruiting`` -> ``active_not_recruiting``; may be empty."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def section_slug(text: str) -> str:
+    """``slugify``, never empty: ``section`` when no letter or digit is left (a heading like ``---``)."""
+    return slugify(text) or "section"
 
 
 def short(text: Any, limit: int = 80) -> str:

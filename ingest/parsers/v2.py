@@ -10,6 +10,7 @@ from typing import Any
 
 from ingest.criteria import split_criteria
 from ingest.enums import enum_text, masking_text, phases_text
+from ingest.parsers.errors import RecordError
 from ingest.parsers.json_fields import (
     dicts_at,
     sub_dict,
@@ -34,10 +35,6 @@ P = "protocolSection"
 US_STATES_LINE = "United States by state: "  # the second line of a locations summary
 CRITERIA_LABELS = {"inclusion": "Eligibility › Inclusion criteria", "exclusion": "Eligibility › Exclusion criteria",
                    "": "Eligibility › Criteria"}
-
-
-class RecordError(ValueError):
-    """One record is unusable (no valid NCT ID, not a study object, ...)."""
 
 
 def nct_id_of(record: Any) -> str:
