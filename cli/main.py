@@ -126,10 +126,77 @@ def cmd_ask(args: argparse.Namespace) -> int:
                    as_json=args.json)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _glossary_terms(store) -> dict[str, frozenset]:
+    """field path (one per term) → its chunks' (id, content hash) in the store."""
+    from trialchat.schema import GLOSSARY_ID
+
+    terms: dict[str, set] = {}
+    for cid, (content_hash, _) in store.existing_versions(sorted(store.ids_of_studies([GLOSSARY_ID]))).items():
+        terms.setdefault(cid.split("::")[1], set()).add((cid, content_hash))
+    return {path: frozenset(v) for path, v in terms.items()}
+
+
+def _counted(n: int, what: str) -> str:
+    return f"{n} term{'s' if n != 1 else ''} {what}"
+
+
+def refresh_glossary(settings: Settings) -> str:
+    """Bring the bundled glossary in the collection up to date, as ``trialchat serve`` does before serving:
+    a store built before a glossary change (or before there was a glossary) gets the current terms. Only
+    changed terms are embedded; nothing else in the collection is touched. Returns what happened, for the log."""
+    from ingest.discovery import root_name
+    from ingest.pipeline import GLOSSARY_DIR, ingest_paths
+    from trialchat.embeddings import embeddings_for
+    from trialchat.schema import GLOSSARY_ID
+    from trialchat.store import open_store
+
+    store = open_store(settings, embeddings_for(settings))
+    repaired = store.repair_derived()  # the catalog read below must be the vector store's
+    # an ingest of the glossary folder syncs that folder: a study the user ingested from another folder with
+    # the same name would look gone from it and be removed, so such a collection is left to `trialchat ingest`
+    folder = f"{root_name(GLOSSARY_DIR)}/"
+    clash = sorted(e["study_id"] for e in store.catalog()
+                   if e["study_id"] != GLOSSARY_ID and str(e.get("source_file", "")).startswith(folder))
+    if clash:
+        return (f"glossary: not checked: {len(clash)} stud{'y' if len(clash) == 1 else 'ies'} in this collection "
+                f"came from a folder also named "
+                f"'{folder}' ({', '.join(clash[:3])}{', …' if len(clash) > 3 else ''}); run `trialchat ingest` "
+                "with that folder to refresh the glossary")
+    before = _glossary_terms(store)
+    report = ingest_paths([GLOSSARY_DIR], store, glossary=True)
+    if report.failed:
+        return "glossary: not refreshed: " + "; ".join(f"{f['path']}: {f['error']}" for f in report.failed)
+    after = _glossary_terms(store)
+    added, removed = after.keys() - before.keys(), before.keys() - after.keys()
+    updated = {t for t in after.keys() & before.keys() if after[t] != before[t]}
+    if not before:
+        message = f"glossary: added ({len(after)} terms)"
+    elif added or removed or updated:
+        message = "glossary: " + ", ".join(_counted(len(ts), verb) for ts, verb in (
+            (updated, "updated"), (added, "added"), (removed, "removed")) if ts) + f" ({len(after)} terms)"
+    else:
+        message = f"glossary: up to date ({len(after)} terms)"
+    repaired = repaired or report.repaired
+    if repaired:
+        message += f"; rebuilt the derived indexes ({repaired})"
+    if report.removed:  # not expected (the clash check above), but never silent
+        message += "; removed " + ", ".join(r["study_id"] for r in report.removed)
+    return message
+
+
+def cmd_serve(args: argparse.Namespace, glossary_fresh: bool = False) -> int:
     from app import serve
+    from trialchat.store import StoreUnavailable
 
     settings = _settings(args)
+    if getattr(args, "no_glossary", False):
+        print("trialchat: glossary: not checked (--no-glossary)", flush=True)
+    elif not glossary_fresh:  # `demo` has just ingested it
+        try:
+            print(f"trialchat: {printable(refresh_glossary(settings))}", flush=True)
+        except StoreUnavailable as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
     return 0
 
@@ -142,7 +209,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     if args.no_serve:
         return 0
-    return cmd_serve(args)
+    return cmd_serve(args, glossary_fresh=True)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -186,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--collection")
         if name == "demo":
             s.add_argument("--no-serve", action="store_true", help="only ingest the sample")
+        else:
+            s.add_argument("--no-glossary", action="store_true",
+                           help="serve the collection as it is (by default the bundled glossary in it is first "
+                                "brought up to date: only changed terms are embedded)")
         s.set_defaults(func=func)
 
     ev = sub.add_parser("eval", help="run the evaluation harness (see `trialchat eval -- --help`)", add_help=False)

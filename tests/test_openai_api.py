@@ -20,7 +20,8 @@ from conftest_web import (  # noqa: F401
     served_app,
 )
 
-from web.openai_api import markdown_safe, remainder, strip_footnotes
+from assistant.types import Answer, Citation
+from web.openai_api import extra, footnotes, markdown_safe, remainder, strip_footnotes
 
 pytestmark = pytest.mark.server
 
@@ -188,3 +189,24 @@ def test_stream_bookkeeping():
     assert remainder("A [1]. B [2]. ", "A [1]. B [2].") == ""
     assert remainder("A [1]. ", "A [1]. The team: x [2].") == "The team: x [2]."
     assert remainder("Something else. ", "A [1].") == "\n\nA [1]."
+
+
+def test_footnotes_show_the_labels_people_see_and_keep_ids_for_machines():
+    """People read the footnotes: "Glossary › Double-blind", never the internal ``glossary`` ID or a field
+    path; the ``trialchat`` extra field keeps the machine fields (study_id, field_path)."""
+    answer = Answer(text="Nobody knows who gets what [1]. Participants are adults [2].", status="answered",
+                    citations=[
+                        Citation(n=1, study_id="glossary", field_path="glossary.double_blind",
+                                 field_label="Glossary › Double-blind", quote="neither the participants",
+                                 source_url=""),
+                        Citation(n=2, study_id="NCT02552212", field_path="eligibility.criteria",
+                                 field_label="Eligibility", quote="adults",
+                                 source_url="https://clinicaltrials.gov/study/NCT02552212")])
+    notes = footnotes(answer)
+    assert "[1] Glossary › Double-blind: “neither the participants”" in notes
+    assert "[2] NCT02552212 · Eligibility: “adults” — https://clinicaltrials.gov/study/NCT02552212" in notes
+    assert "glossary ·" not in notes and "glossary.double_blind" not in notes and "eligibility.criteria" not in notes
+    machine = extra(answer)["citations"]
+    assert [(c["study_id"], c["field_path"]) for c in machine] == [
+        ("glossary", "glossary.double_blind"), ("NCT02552212", "eligibility.criteria")]
+    assert machine[0]["display_label"] == "Glossary › Double-blind"

@@ -195,3 +195,18 @@ def test_quick_refusals_cost_nothing(make_client):
     assert client.post("/api/ask", json=ASK).status_code == 200
     assert client.post("/api/ask", json=ASK).status_code == 429
     assert len(service.calls) == 1
+
+
+def test_the_module_doc_names_only_what_exists():
+    """web.limits's docstring lists its parts by name (``BodyLimitMiddleware``: …): each must be real, and
+    the forwarded-address rule it states must be where it says (app.create_app, only for named proxies)."""
+    import re
+
+    import app
+    from web import limits
+
+    named = re.findall(r"^\* ``(\w+)``", limits.__doc__ or "", re.MULTILINE)
+    assert {"BodyLimitMiddleware", "RateGateMiddleware", "client_key"} <= set(named)
+    assert [n for n in named if not callable(getattr(limits, n, None))] == []
+    source = open(app.__file__).read()
+    assert "ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies" in source and "proxy_headers=False" in source

@@ -82,6 +82,29 @@ def test_other_origins_are_refused_before_any_work(make_client, origin):
     assert service.calls == []  # nothing was answered for them
 
 
+def test_refusals_carry_the_same_security_headers_as_answers(make_client):
+    """The origin guard's own 403 (and its refused preflight), a 413, a 429 and a 404 carry every header
+    a normal answer does — Permissions-Policy included."""
+    client, _ = make_client(rate_limit_per_minute=1, max_request_bytes=1000)
+    ok = {"question": "Who can join?", "study_id": "NCT02633163"}
+    answered = client.post("/api/ask", json=ok)
+    assert answered.status_code == 200
+    security = ("permissions-policy", "x-content-type-options", "referrer-policy")
+    expected = {h: answered.headers[h] for h in security}
+    evil = {"Origin": "https://evil.example"}
+    refusals = [
+        (403, client.post("/api/ask", json=ok, headers=evil)),
+        (403, client.options("/api/ask", headers={**evil, "Access-Control-Request-Method": "POST"})),
+        (403, client.post("/v1/chat/completions", json={}, headers=evil)),
+        (413, client.post("/api/ask", content=b"x" * 5000)),
+        (429, client.post("/api/ask", json=ok)),
+        (404, client.get("/api/nothing-here")),
+    ]
+    for status, r in refusals:
+        assert r.status_code == status
+        assert {h: r.headers.get(h) for h in security} == expected, (status, r.request.method, r.request.url)
+
+
 def test_server_to_server_calls_without_origin_work(make_client):
     client, _ = make_client(allowed_origins=[])
     assert client.post("/api/ask", json={"question": "Who can join?", "study_id": "NCT02633163"}).status_code == 200

@@ -7,8 +7,11 @@
 * ``RateGateMiddleware``: every question (``POST`` to an answering route) is charged to the client's
   token bucket first, so a client over its limit gets ``429`` whatever it sends — validation, JSON
   parsing and answering are never done for it.
-* ``forwarded_client``: the client address comes from ``X-Forwarded-For`` only when the peer is a
-  proxy the operator named (``TRIALCHAT_TRUSTED_PROXIES``); otherwise the peer itself is the client.
+* ``client_key`` (``web.security``): a bucket per client address, the ASGI peer (``scope["client"]``).
+  That address comes from ``X-Forwarded-For`` only when the peer is a proxy the operator named
+  (``TRIALCHAT_TRUSTED_PROXIES``): ``app.create_app`` then installs uvicorn's ``ProxyHeadersMiddleware``
+  for those proxies only, outside these middlewares, and ``trialchat serve`` turns uvicorn's own
+  proxy-header handling off. Otherwise the peer itself is the client.
 """
 from __future__ import annotations
 

@@ -201,7 +201,9 @@ def markdown_safe(text: str) -> str:
 
 
 def footnotes(answer: Answer) -> str:
-    """One footnote per number: a source cited for several sentences shows each quoted passage once."""
+    """One footnote per number, under the label people see (``NCT… · Eligibility``, ``Glossary › Double-blind``,
+    never a field path or the internal ``glossary`` ID): a source cited for several sentences shows each quoted
+    passage once. The machine fields (``study_id``, ``field_path``) are in the ``trialchat`` extra field."""
     if not answer.citations:
         return ""
     by_n: dict[int, list] = {}
@@ -210,7 +212,7 @@ def footnotes(answer: Answer) -> str:
     lines = []
     for n, cites in by_n.items():
         first = cites[0]
-        note = f"[{n}] {markdown_safe(first.study_id)} · {markdown_safe(first.field_label)}"
+        note = f"[{n}] {markdown_safe(first.display_label)}"  # the label people see; paths stay in `trialchat`
         quotes = list(dict.fromkeys(c.quote for c in cites if c.quote))
         if quotes:
             note += ": " + " … ".join(f"“{markdown_safe(q)}”" for q in quotes)

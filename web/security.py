@@ -90,7 +90,8 @@ def _same_host_port(origin: str, host_header: str) -> bool:
 
 class OriginGuardMiddleware:
     """403 for API (and Gradio API) requests whose ``Origin`` is neither ours nor a partner's;
-    adds the ``frame-ancestors`` policy and a few safe headers to every response."""
+    adds the ``frame-ancestors`` policy (HTML) and the same safe headers (``nosniff``, ``Referrer-Policy``,
+    ``Permissions-Policy``) to every response, that 403 included."""
 
     def __init__(self, app: ASGIApp, policy: OriginPolicy):
         self.app = app
@@ -107,16 +108,6 @@ class OriginGuardMiddleware:
         # our own host as the browser sees it: Host, or X-Forwarded-Host behind a proxy that rewrites Host
         # (a page cannot make a browser send that header cross-origin without a preflight, which is refused)
         own_hosts = [headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()]
-        if (origin is not None and path.startswith(GUARDED_PREFIXES) and path not in PUBLIC_ASSET_PATHS
-                and not any(self.policy.allows(origin, h) for h in own_hosts if h)):
-            headers = {"Vary": "Origin"}
-            if scope.get("method") != "OPTIONS":  # a refused preflight stays opaque: the request is never sent
-                headers["Access-Control-Allow-Origin"] = origin
-            response = error_response(
-                403, "origin_not_allowed", f"This site ({origin}) is not allowed to use the trialchat API. "
-                "Ask the trialchat operator to add it to TRIALCHAT_ALLOWED_ORIGINS.", headers=headers)
-            await response(scope, receive, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -133,6 +124,17 @@ class OriginGuardMiddleware:
                     raw.append((b"permissions-policy", PERMISSIONS_POLICY))
                 message = {**message, "headers": raw}
             await send(message)
+
+        if (origin is not None and path.startswith(GUARDED_PREFIXES) and path not in PUBLIC_ASSET_PATHS
+                and not any(self.policy.allows(origin, h) for h in own_hosts if h)):
+            headers = {"Vary": "Origin"}
+            if scope.get("method") != "OPTIONS":  # a refused preflight stays opaque: the request is never sent
+                headers["Access-Control-Allow-Origin"] = origin
+            response = error_response(
+                403, "origin_not_allowed", f"This site ({origin}) is not allowed to use the trialchat API. "
+                "Ask the trialchat operator to add it to TRIALCHAT_ALLOWED_ORIGINS.", headers=headers)
+            await response(scope, receive, send_with_headers)  # the same security headers as any response
+            return
 
         await self.app(scope, receive, send_with_headers)
 
