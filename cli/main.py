@@ -131,7 +131,7 @@ def _glossary_terms(store) -> dict[str, frozenset]:
     from trialchat.schema import GLOSSARY_ID
 
     terms: dict[str, set] = {}
-    for cid, (content_hash, _) in store.existing_versions(sorted(store.ids_of_studies([GLOSSARY_ID]))).items():
+    for cid, (content_hash, *_) in store.existing_versions(sorted(store.ids_of_studies([GLOSSARY_ID]))).items():
         terms.setdefault(cid.split("::")[1], set()).add((cid, content_hash))
     return {path: frozenset(v) for path, v in terms.items()}
 
@@ -144,24 +144,14 @@ def refresh_glossary(settings: Settings) -> str:
     """Bring the bundled glossary in the collection up to date, as ``trialchat serve`` does before serving:
     a store built before a glossary change (or before there was a glossary) gets the current terms. Only
     changed terms are embedded; nothing else in the collection is touched. Returns what happened, for the log."""
-    from ingest.discovery import root_name
     from ingest.pipeline import GLOSSARY_DIR, ingest_paths
     from trialchat.embeddings import embeddings_for
-    from trialchat.schema import GLOSSARY_ID
     from trialchat.store import open_store
 
     store = open_store(settings, embeddings_for(settings))
     repaired = store.repair_derived()  # the catalog read below must be the vector store's
-    # an ingest of the glossary folder syncs that folder: a study the user ingested from another folder with
-    # the same name would look gone from it and be removed, so such a collection is left to `trialchat ingest`
-    folder = f"{root_name(GLOSSARY_DIR)}/"
-    clash = sorted(e["study_id"] for e in store.catalog()
-                   if e["study_id"] != GLOSSARY_ID and str(e.get("source_file", "")).startswith(folder))
-    if clash:
-        return (f"glossary: not checked: {len(clash)} stud{'y' if len(clash) == 1 else 'ies'} in this collection "
-                f"came from a folder also named "
-                f"'{folder}' ({', '.join(clash[:3])}{', …' if len(clash) > 3 else ''}); run `trialchat ingest` "
-                "with that folder to refresh the glossary")
+    # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
+    # happens to be named "glossary" is another source, and its studies stay
     before = _glossary_terms(store)
     report = ingest_paths([GLOSSARY_DIR], store, glossary=True)
     if report.failed:
@@ -179,7 +169,7 @@ def refresh_glossary(settings: Settings) -> str:
     repaired = repaired or report.repaired
     if repaired:
         message += f"; rebuilt the derived indexes ({repaired})"
-    if report.removed:  # not expected (the clash check above), but never silent
+    if report.removed:  # not expected (only the bundled folder is synced), but never silent
         message += "; removed " + ", ".join(r["study_id"] for r in report.removed)
     return message
 

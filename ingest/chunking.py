@@ -57,6 +57,7 @@ def chunk_study(study: Study, max_chars: int = 700) -> list[Chunk]:
         for i, piece in enumerate(pieces, start=start):
             chunk = Chunk(text=f"{label}\n{piece}", study_id=study.study_id, study_title=study.title,
                           field_path=field.path, field_label=label, source_file=study.source_file,
+                          source_location=study.source_location,
                           source_url=study.source_url, chunk_index=i, section=field.section)
             chunk.content_hash = chunk.compute_hash()
             chunks.append(chunk)

@@ -24,6 +24,9 @@ class Document:
     source_file: str  # what the user sees in errors and in chunk metadata
     data: bytes | None = None
     error: str | None = None  # set when the document could not even be read
+    # where it really is (resolved absolute path, ``!member`` for a zip member): which stored studies came
+    # from this file, for per-file sync; two folders with the same name are different places
+    location: str = ""
 
 
 def _not_regular(mode: int) -> str | None:
@@ -35,6 +38,23 @@ def _not_regular(mode: int) -> str | None:
 
 
 def _read(path: Path, source: str) -> Document:
+    return _with_location(_read_file(path, source), location(path))
+
+
+def location(path: Path) -> str:
+    """A path's resolved absolute form: the same file however it was named."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path.absolute())
+
+
+def _with_location(doc: Document, where: str) -> Document:
+    doc.location = where
+    return doc
+
+
+def _read_file(path: Path, source: str) -> Document:
     try:
         st = path.stat()  # follows links: a link to /dev/zero is a device
         if not stat.S_ISREG(st.st_mode):
@@ -59,6 +79,13 @@ def root_name(root: Path) -> str:
 
 
 def _zip_members(path: Path, source_prefix: str) -> Iterator[Document]:
+    where = location(path)
+    for doc in _zip_member_docs(path, source_prefix):
+        member = doc.source_file.partition("!")[2]
+        yield _with_location(doc, f"{where}!{member}" if member else where)
+
+
+def _zip_member_docs(path: Path, source_prefix: str) -> Iterator[Document]:
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
@@ -84,7 +111,7 @@ def discover(paths: list[Path]) -> Iterator[Document]:
     for root in paths:
         name = root_name(root)
         if not root.exists():
-            yield Document(root.name, name, error="no such file or folder")
+            yield Document(root.name, name, error="no such file or folder", location=location(root))
         elif root.is_dir():
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root)

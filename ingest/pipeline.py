@@ -21,11 +21,11 @@ from tqdm import tqdm
 
 from ingest.chunking import chunk_study
 from ingest.discovery import discover
-from ingest.discovery import root_name as _root_name
+from ingest.discovery import location as _location
 from ingest.facts import fact_sheet
 from ingest.parsers import ParseError, parse_document
 from ingest.screening import StudyTooLarge, screen_study
-from trialchat.schema import GLOSSARY_ID, Chunk, Study
+from trialchat.schema import GLOSSARY_ID, Chunk, Study, study_of_chunk
 from trialchat.store import ChunkStore
 
 EMBED_BATCH = 128
@@ -72,7 +72,7 @@ def load_studies(paths: list[Path], report: IngestReport, progress: bool = False
     sources = {} if sources is None else sources
     docs = discover(paths)
     for doc in tqdm(docs, desc="parse", unit="file", disable=not progress, leave=False):
-        src = sources.setdefault(doc.source_file, _Source())
+        src = sources.setdefault(doc.location, _Source())
         if doc.error:
             report.failed.append({"path": doc.source_file, "error": doc.error})
             src.clean = False
@@ -91,6 +91,7 @@ def load_studies(paths: list[Path], report: IngestReport, progress: bool = False
             report.failed.append({"path": doc.source_file, "error": err})
             src.clean = False  # a broken record may be a study that is still there: remove nothing from this file
         for study in parsed.studies:
+            study.source_location = doc.location
             src.studies.append(study.study_id)
             try:
                 withheld = screen_study(study)
@@ -110,7 +111,7 @@ def load_studies(paths: list[Path], report: IngestReport, progress: bool = False
 
 
 def _content(study: Study) -> str:
-    return study.model_dump_json(exclude={"source_file"})
+    return study.model_dump_json(exclude={"source_file", "source_location"})
 
 
 def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
@@ -126,7 +127,7 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     report.glossary = any(s.study_id == GLOSSARY_ID for s in studies)
     report.studies = sum(s.study_id != GLOSSARY_ID for s in studies)
 
-    folders = [f"{_root_name(p)}/" for p in paths if p.is_dir()]
+    folders = [f"{_location(p)}/" for p in paths if p.is_dir()]
     gone = _gone_from_sources(store, sources, folders, {s.study_id for s in studies})
     for sid, source in sorted(gone.items()):
         report.removed.append({"study_id": sid, "path": source, "reason": "no longer in its source file"})
@@ -151,7 +152,7 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
             todo.append(chunk)
         else:
             report.chunks_unchanged += 1
-            if old[1] != chunk.source_file:
+            if old[1:] != (chunk.source_file, chunk.source_location):
                 moved.append(chunk)
     store.update_metadata(moved)
 
@@ -168,7 +169,11 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     store.delete(stale)
     report.chunks_deleted += len(stale)
 
-    if todo or stale or moved or gone or store.derived_mismatch():
+    # the derived indexes change only for the studies whose chunks changed
+    touched = {c.study_id for c in todo + moved} | set(gone) | {study_of_chunk(cid) for cid in stale}
+    if touched:
+        store.update_derived(touched)
+    elif store.derived_mismatch():
         store.rebuild_lexical()
     return report
 
@@ -180,22 +185,24 @@ def remove_studies(study_ids: list[str], store: ChunkStore) -> tuple[list[str], 
     removed = [s for s in dict.fromkeys(study_ids) if s in known]
     store.remove_studies(removed)
     if removed:
-        store.rebuild_lexical()
+        store.update_derived(removed)
     return removed, [s for s in dict.fromkeys(study_ids) if s not in known]
 
 
 def _gone_from_sources(store: ChunkStore, sources: dict[str, _Source], folders: list[str],
                        still_here: set[str]) -> dict[str, str]:
     """Studies the store has from a file read cleanly in this run that no longer holds them, or from a
-    file that is gone from a folder ingested in this run."""
-    clean = {name for name, src in sources.items() if src.clean}
+    file that is gone from a folder ingested in this run. Files are compared by where they really are, so
+    another folder with the same name is another source; a study stored without a location (by an older
+    version) is never removed here (`trialchat remove` does it)."""
+    clean = {location for location, src in sources.items() if src.clean}
     gone = {}
     for entry in store.catalog():
-        source, sid = entry.get("source_file", ""), entry["study_id"]
-        if sid in still_here or not source:
+        location, sid = entry.get("source_location", ""), entry["study_id"]
+        if sid in still_here or not location:
             continue
-        if source in clean or (source not in sources and source.split("!")[0].startswith(tuple(folders))):
-            gone[sid] = source
+        if location in clean or (location not in sources and location.split("!")[0].startswith(tuple(folders))):
+            gone[sid] = entry.get("source_file", "")
     return gone
 
 

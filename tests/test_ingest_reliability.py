@@ -45,7 +45,7 @@ def after(obj, name, n=1):
 import trialchat.store as store, trialchat.lexical as lexical, bm25s
 if point == "after-facts": after(store.ChunkStore, "save_facts")
 elif point == "mid-embed": after(store.ChunkStore, "upsert", 2)
-elif point == "before-rebuild": store.ChunkStore.rebuild_lexical = die
+elif point == "before-rebuild": store.ChunkStore.rebuild_lexical = store.ChunkStore.update_derived = die
 elif point == "in-rebuild": after(bm25s.BM25, "save")
 elif point == "between-renames":
     orig = Path.rename
@@ -173,6 +173,52 @@ def test_a_study_gone_from_its_file_is_removed_and_reported(settings, embeddings
     third = ingest_paths([folder], store, glossary=False)
     assert [r["study_id"] for r in third.removed] == ["NCT03840928"]
     assert "NCT03840928" not in _catalog(store)
+
+
+def test_another_folder_with_the_same_name_is_another_source(settings, embeddings, tmp_path):
+    """Sync goes by where a file really is: `ingest /b/studies` must not remove what `ingest /a/studies` added."""
+    a, b = tmp_path / "a" / "studies", tmp_path / "b" / "studies"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    shutil.copy(SAMPLE / "NCT00513591.xml", a / "trial.xml")
+    shutil.copy(SAMPLE / "NCT03840928.json", b / "trial.json")
+    (b / "trial.xml").write_text("")  # same relative name as a's file; unreadable, so nothing is read from it
+    store = open_store(settings, embeddings)
+    assert ingest_paths([a], store, glossary=False).ok
+    second = ingest_paths([b], store, glossary=False)
+    assert second.removed == [] and set(_catalog(store)) == {"NCT00513591", "NCT03840928"}
+    shutil.copy(SAMPLE / "NCT02708238.xml", b / "trial.xml")  # now b/studies/trial.xml holds another study
+    third = ingest_paths([b], store, glossary=False)
+    assert third.removed == [] and set(_catalog(store)) == {"NCT00513591", "NCT03840928", "NCT02708238"}
+
+
+def test_an_update_of_some_studies_equals_a_clean_ingest(small_corpus, clean_snapshot, tmp_path):
+    """The lexical index and catalog are updated study by study (not rebuilt from every chunk): after an ingest
+    that changes one study and removes another, they are exactly what a clean ingest of the same files gives."""
+    from trialchat.embeddings import shared_embeddings
+    from trialchat.store import ChunkStore
+
+    data = tmp_path / "data"
+    original = (small_corpus / "NCT03840928.json").read_text()
+    edited = json.loads(original)
+    edited["protocolSection"]["descriptionModule"]["briefSummary"] += " Edited."
+    extra = small_corpus / "extra.json"
+    full = ChunkStore.rebuild_lexical
+    calls: list[int] = []
+    try:
+        (small_corpus / "NCT03840928.json").write_text(json.dumps(edited))
+        shutil.copy(SAMPLE / "NCT04066023.json", extra)  # a study that will be gone
+        assert _cli(data, "ingest", str(small_corpus), "--no-glossary").returncode == 0
+        (small_corpus / "NCT03840928.json").write_text(original)  # the study changes back
+        extra.unlink()
+        ChunkStore.rebuild_lexical = lambda self: (calls.append(1), full(self))[1]  # type: ignore[method-assign]
+        report = ingest_paths([small_corpus], open_store(Settings(data_dir=data), shared_embeddings()), glossary=False)
+    finally:
+        ChunkStore.rebuild_lexical = full  # type: ignore[method-assign]
+        (small_corpus / "NCT03840928.json").write_text(original)
+        extra.unlink(missing_ok=True)
+    assert report.chunks_updated and report.chunks_deleted and report.removed and not calls  # updated, not rebuilt
+    _assert_same(_snapshot(data), clean_snapshot)
 
 
 def test_a_broken_file_removes_nothing(settings, embeddings, tmp_path):

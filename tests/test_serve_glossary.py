@@ -98,8 +98,8 @@ def test_a_store_from_before_the_glossary_gets_it(settings, embeddings):
 
 
 def test_a_study_folder_named_glossary_is_not_synced_away(settings, embeddings, tmp_path):
-    """Ingesting the glossary folder syncs every source under ``glossary/``: studies the user ingested from
-    their own folder of that name would look gone. Then serve leaves the collection as it is, and says so."""
+    """Ingesting the bundled glossary folder syncs that folder by its real location: the user's own folder that
+    happens to have the same name is another source, so its studies stay and the glossary is still added."""
     from trialchat.store import open_store
 
     mine = tmp_path / "glossary"
@@ -107,9 +107,8 @@ def test_a_study_folder_named_glossary_is_not_synced_away(settings, embeddings, 
     shutil.copy(SAMPLE / "NCT02552212.json", mine)
     store = open_store(settings, embeddings)
     assert ingest_paths([mine], store, glossary=False).ok
-    message = cli.refresh_glossary(settings)
-    assert message.startswith("glossary: not checked: 1 study in this collection came from") and "NCT02552212" in message
-    assert study_ids(open_store(settings, embeddings)) == {"NCT02552212"}
+    assert cli.refresh_glossary(settings) == "glossary: added (140 terms)"
+    assert study_ids(open_store(settings, embeddings)) == {"NCT02552212", GLOSSARY_ID}
 
 
 def test_no_glossary_flag_serves_the_collection_as_it_is(settings, monkeypatch, capsys):

@@ -38,6 +38,7 @@ class Study(BaseModel):
     official_title: str | None = None
     acronym: str | None = None
     source_file: str = ""
+    source_location: str = ""  # the file's resolved path (ingest.discovery.Document.location): for sync only
     source_url: str = ""
     fields: list[StudyField] = PField(default_factory=list)
 
@@ -59,6 +60,7 @@ class Chunk(BaseModel):
     chunk_index: int
     section: str = ""  # see StudyField.section
     content_hash: str = ""
+    source_location: str = ""  # see Study.source_location; never shown, not part of the content hash
 
     @property
     def id(self) -> str:
@@ -76,6 +78,7 @@ class Chunk(BaseModel):
             "chunk_index": self.chunk_index,
             "section": self.section,
             "content_hash": self.content_hash or self.compute_hash(),
+            "source_location": self.source_location,
         }
 
     def compute_hash(self) -> str:
@@ -90,7 +93,7 @@ class Chunk(BaseModel):
     def from_metadata(cls, text: str, meta: dict) -> Chunk:
         return cls(text=text, **{k: meta.get(k, "") for k in (
             "study_id", "study_title", "field_path", "field_label", "source_file",
-            "source_url", "section", "content_hash")}, chunk_index=int(meta.get("chunk_index", 0)))
+            "source_url", "section", "content_hash", "source_location")}, chunk_index=int(meta.get("chunk_index", 0)))
 
 
 def split_chunk_text(text: str) -> tuple[str, str]:
@@ -109,6 +112,11 @@ def bare_path(field_path: str) -> str:
 
 def chunk_id(study_id: str, field_path: str, chunk_index: int) -> str:
     return f"{study_id}::{field_path}::{chunk_index}"
+
+
+def study_of_chunk(chunk_id_: str) -> str:
+    """The study ID a chunk ID (``chunk_id``) starts with."""
+    return chunk_id_.split("::", 1)[0]
 
 
 def ctgov_url(study_id: str) -> str:

@@ -6,7 +6,6 @@ default one would download a model) and telemetry is off.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -18,13 +17,14 @@ from urllib.parse import urlparse
 from langchain_core.embeddings import Embeddings
 
 from trialchat.facts import FactSheet
-from trialchat.lexical import LexicalIndex
+from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
 
 GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
 CATALOG_FILE = "studies.json"
-FINGERPRINT_FILE = "fingerprint.json"  # of the vector store's content the BM25 index and catalog were built from
+# a study's share of the collection above which an update reads everything instead of study by study
+FULL_REBUILD_SHARE = 0.5
 
 
 class StoreUnavailable(RuntimeError):
@@ -84,22 +84,28 @@ class ChunkStore:
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
+        # an earlier run's marker: its changes are not in the index yet, so this run's update must be a full one
+        self._pending_before = self._pending_path.exists()
 
     # ---------- writing (ingest) ----------
     def existing_hashes(self, ids: list[str]) -> dict[str, str]:
-        return {cid: h for cid, (h, _) in self.existing_versions(ids).items()}
+        return {cid: v[0] for cid, v in self.existing_versions(ids).items()}
 
-    def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """id → (content hash, source file) of the chunks the store already holds."""
-        out: dict[str, tuple[str, str]] = {}
+    def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+        """id → (content hash, source file, source location) of the chunks the store already holds."""
+        out: dict[str, tuple[str, str, str]] = {}
         for batch in _batched(ids, GET_BATCH):
             got = self.vectors.get(ids=batch, include=["metadatas"])
             for cid, meta in zip(got["ids"], got["metadatas"]):
-                out[cid] = ((meta or {}).get("content_hash", ""), (meta or {}).get("source_file", ""))
+                meta = meta or {}
+                out[cid] = (str(meta.get("content_hash", "")), str(meta.get("source_file", "")),
+                            str(meta.get("source_location", "")))
         return out
 
     def update_metadata(self, chunks: list[Chunk]) -> None:
         """New metadata for chunks whose content is unchanged (a record now read from another file): no re-embedding."""
+        if chunks:
+            self._mark_pending()
         for batch in _batched(chunks, GET_BATCH):
             self._collection.update(ids=[c.id for c in batch], metadatas=[c.metadata() for c in batch])
 
@@ -115,11 +121,15 @@ class ChunkStore:
         if not chunks:
             return
         vecs = embeddings if embeddings is not None else self.embeddings.embed_documents([c.text for c in chunks])
+        self._mark_pending()
         self._collection.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                     metadatas=[c.metadata() for c in chunks], embeddings=vecs)
 
     def delete(self, ids: Iterable[str]) -> None:
-        for batch in _batched(sorted(ids), GET_BATCH):
+        ids = sorted(ids)
+        if ids:
+            self._mark_pending()
+        for batch in _batched(ids, GET_BATCH):
             self.vectors.delete(ids=batch)
 
     def all_chunks(self, page: int = 2000) -> Iterator[tuple[str, str, dict]]:
@@ -142,28 +152,35 @@ class ChunkStore:
         return self.lexical.ids()
 
     def rebuild_lexical(self) -> None:
-        """Rebuild BM25 and the study catalog from what Chroma holds (the single source of truth).
+        """Rebuild BM25 and the study catalog from everything Chroma holds (the single source of truth).
 
         Both are written, with the fingerprint of the content they were built from, in one directory
         swapped in by a rename: a kill at any moment leaves the old set or the new one, never a mix.
         """
-        ids, texts, studies, versions = [], [], [], []
-        catalog: dict[str, dict] = {}
-        for cid, text, meta in self.all_chunks():
-            ids.append(cid)
-            texts.append(text)
-            versions.append((cid, meta.get("content_hash", "")))
-            sid = meta["study_id"]
-            studies.append(sid)
-            entry = catalog.setdefault(sid, {"study_id": sid, "title": meta.get("study_title", ""),
-                                             "acronym": None, "source_url": meta.get("source_url", ""),
-                                             "source_file": meta.get("source_file", ""), "chunks": 0})
-            entry["chunks"] += 1
-            if meta.get("field_path", "") in ACRONYM_PATHS:
-                entry["acronym"] = split_chunk_text(text)[1].strip()
-        catalog_text = json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"]))
-        self.lexical.rebuild(ids, texts, studies, extra_files={
-            CATALOG_FILE: catalog_text, FINGERPRINT_FILE: json.dumps(_fingerprint(versions))})
+        rows = sorted(self.all_chunks(), key=lambda r: r[0])
+        catalog = _catalog_entries(rows)
+        self.lexical.rebuild(_lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
+        self._pending_path.unlink(missing_ok=True)
+
+    def update_derived(self, study_ids: Iterable[str]) -> None:
+        """Bring BM25 and the catalog up to date after changes to these studies' chunks only.
+
+        Reads and re-tokenises just those studies; the result is identical to ``rebuild_lexical``. Falls
+        back to the full rebuild when the index cannot be updated or most of the collection changed.
+        """
+        study_ids = set(study_ids)
+        catalog = {e["study_id"]: e for e in self.catalog()}
+        if (not self.lexical.can_update() or self._pending_before
+                or len(study_ids) > FULL_REBUILD_SHARE * max(len(catalog), 1)):
+            self.rebuild_lexical()
+            return
+        rows = sorted((r for batch in _batched(sorted(study_ids), 100) for r in self.chunks_of_studies(batch)),
+                      key=lambda r: r[0])
+        for sid in study_ids:
+            catalog.pop(sid, None)
+        catalog.update(_catalog_entries(rows))
+        self.lexical.update(study_ids, _lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
+        self._pending_path.unlink(missing_ok=True)
 
     # ---------- derived indexes vs the vector store ----------
     def fingerprint(self) -> dict:
@@ -176,36 +193,52 @@ class ChunkStore:
                 break
             versions.extend((cid, (meta or {}).get("content_hash", "")) for cid, meta in zip(got["ids"], got["metadatas"]))
             offset += len(got["ids"])
-        return _fingerprint(versions)
+        return fingerprint(versions)
 
-    def derived_mismatch(self) -> str | None:
-        """Why the BM25 index, catalog or fact sheets disagree with the vector store; None when they agree."""
-        current = self.fingerprint()
-        path = self.lexical_dir / FINGERPRINT_FILE
-        try:
-            built = json.loads(path.read_text()) if self.lexical.exists() else None
-        except (OSError, ValueError):
-            built = None
+    def derived_mismatch(self, thorough: bool = False) -> str | None:
+        """Why the BM25 index, catalog or fact sheets disagree with the vector store; None when they agree.
+
+        Every write to the vector store first leaves a marker that only a completed index update removes, so
+        a run killed anywhere in between is caught by the marker; the chunk count catches a store changed
+        under us. ``thorough`` also compares the digest of every (chunk id, content hash) — a full read.
+        """
+        built = self.lexical.built_fingerprint()
+        count = self.count()
         orphans = self._orphan_fact_sheets()
-        if built is None and current["chunks"] == 0 and not orphans:
+        if self._pending_path.exists():
+            return "an earlier ingest or removal stopped before it had updated the lexical index and catalog"
+        if built is None and count == 0 and not orphans:
             return None  # an empty collection
         if built is None:
-            return f"no valid lexical index or catalog for the {current['chunks']:,} chunks in the vector store"
-        if built != current:
+            return f"no valid lexical index or catalog for the {count:,} chunks in the vector store"
+        if not self.lexical.can_update():
+            return "the lexical index was written by an older version"
+        if built.get("chunks") != count or (thorough and built != self.fingerprint()):
             return (f"the lexical index and catalog hold {built.get('chunks', 0):,} chunks, the vector store "
-                    f"{current['chunks']:,} (or other versions of them)")
+                    f"{count:,} (or other versions of them)")
         if orphans:
             return f"{len(orphans)} fact sheet(s) of studies no longer in the vector store"
         return None
 
-    def repair_derived(self) -> str | None:
+    def repair_derived(self, thorough: bool = False) -> str | None:
         """Rebuild the derived indexes when they disagree with the vector store; says what was wrong."""
-        problem = self.derived_mismatch()
+        problem = self.derived_mismatch(thorough)
         if problem:
             self.rebuild_lexical()
             for path in self._orphan_fact_sheets():
                 path.unlink(missing_ok=True)
+        self._pending_before = False
         return problem
+
+    @property
+    def _pending_path(self) -> Path:
+        return self.lexical_dir.with_name(self.lexical_dir.name + ".pending")
+
+    def _mark_pending(self) -> None:
+        """Before a write to the vector store: the derived indexes are stale until an update removes this."""
+        if not self._pending_path.exists():
+            self._pending_path.parent.mkdir(parents=True, exist_ok=True)
+            self._pending_path.touch()
 
     # ---------- removing studies ----------
     def remove_studies(self, study_ids: Iterable[str]) -> set[str]:
@@ -296,11 +329,27 @@ class ChunkStore:
         return self.lexical.search(query, k, study_ids)
 
 
-def _fingerprint(versions: list[tuple[str, str]]) -> dict:
-    h = hashlib.sha256()
-    for cid, content_hash in sorted(versions):
-        h.update(f"{cid}\x00{content_hash}\n".encode())
-    return {"chunks": len(versions), "digest": h.hexdigest()}
+def _catalog_entries(rows: list[tuple[str, str, dict]]) -> dict[str, dict]:
+    """One catalog entry per study of these (id-ordered) chunks."""
+    catalog: dict[str, dict] = {}
+    for _cid, text, meta in rows:
+        sid = meta["study_id"]
+        entry = catalog.setdefault(sid, {"study_id": sid, "title": meta.get("study_title", ""),
+                                         "acronym": None, "source_url": meta.get("source_url", ""),
+                                         "source_file": meta.get("source_file", ""),
+                                         "source_location": meta.get("source_location", ""), "chunks": 0})
+        entry["chunks"] += 1
+        if meta.get("field_path", "") in ACRONYM_PATHS:
+            entry["acronym"] = split_chunk_text(text)[1].strip()
+    return catalog
+
+
+def _catalog_text(catalog: dict[str, dict]) -> str:
+    return json.dumps(sorted(catalog.values(), key=lambda e: e["study_id"]))
+
+
+def _lexical_rows(rows: list[tuple[str, str, dict]]) -> list[LexicalRow]:
+    return [LexicalRow(cid, meta["study_id"], meta.get("content_hash", ""), text) for cid, text, meta in rows]
 
 
 def open_store(settings: Settings, embeddings: Embeddings, collection: str | None = None) -> ChunkStore:
