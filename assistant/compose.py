@@ -117,11 +117,16 @@ class Composer:
             w.say("status.other", s.status, status=s.status.value)
 
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None:
-        """Who-can-join and where answers say so when the study is not taking people, or when the record's
-        status may be out of date."""
+        """Who-can-join answers open with it when the study is not taking people: that decides the question."""
         if s.status and s.status.value not in RECRUITING_STATUSES:
             self._status_sentence(w, s)
-        self._stale_note(w, s)
+
+    def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None:
+        """After the answer: a status that may be out of date, said with the status it qualifies."""
+        if self.stale_date(s):
+            if s.status and s.status.value in RECRUITING_STATUSES:  # not said yet by _not_open_note
+                self._status_sentence(w, s)
+            self._stale_note(w, s)
 
     def _stale_note(self, w: AnswerWriter, s: FactSheet) -> None:
         stale = self.stale_date(s)
@@ -326,6 +331,7 @@ class Composer:
         if hidden and (s.inclusion or s.exclusion):
             last = (s.inclusion or s.exclusion)[-1]
             w.say("eligibility.more", last, n=hidden)
+        self._stale_caveat(w, s)
         self.team_sentence(w, s)
 
     def _can_i_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
@@ -355,6 +361,7 @@ class Composer:
             w.say("can_i_join.sex_yes" if fits else "can_i_join.sex_no", s.sex, who="a man" if male else "a woman")
         if condition:
             self._condition(w, condition, s)
+        self._stale_caveat(w, s)
         if not self.team_sentence(w, s):
             w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f])
 
@@ -386,6 +393,7 @@ class Composer:
         if s.sites:
             where_sentences(w, q, s, self.places)
             self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
+            self._stale_caveat(w, s)
 
 # glossary entry (slug prefix) → the fact-sheet answer that says how this study uses the term
 TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_blind", "design"),

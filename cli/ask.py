@@ -30,14 +30,18 @@ def run_ask(settings: Settings, question: str, study_id: str | None, history_fil
         if as_json:
             print(service.ask(question, study_id, history).model_dump_json())
             return 0
+        streamed = False
         for event in service.stream(question, study_id, history):
             if isinstance(event, SourcesEvent):
                 print(f"[{len(event.sources)} sources: " + ", ".join(
                     f"{s.study_id} · {s.field_label}" for s in event.sources) + "]", file=sys.stderr)
             elif isinstance(event, TokenEvent):
+                streamed = streamed or bool(event.text.strip())
                 print(event.text, end="", flush=True)
             elif isinstance(event, FinalEvent):
                 a = event.answer
+                if not streamed:  # abstentions and refusals come whole, with the final answer only
+                    print(a.text, end="")
                 print(f"\n\n({a.status})")
                 for c in a.citations:
                     print(f"[{c.n}] {c.display_label}: “{c.quote}” {c.source_url}".rstrip())
