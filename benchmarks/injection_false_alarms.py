@@ -10,7 +10,8 @@ A clean record flagged is a false alarm. Writes benchmarks/out/injection.md and 
 
 ``--train`` refits the detector's classifier (trialchat/injection_bank/model.npz) on the bank beside it and
 on the sentences of half of the real texts (split by study ID, or by file and position for other texts),
-sets its threshold above the highest score of any sentence of the other half, and reports both halves.
+sets its threshold above the highest score of any known clean sentence (the other half, the training half and
+the bank's clean sentences), and reports both halves.
 """
 from __future__ import annotations
 
@@ -127,12 +128,17 @@ def train(shared: Path, margin: float = 0.01) -> dict:
     model = injection.train(halves[0])
     scores = model.scores(held_out)
     order = np.argsort(-scores)
-    threshold = float(min(0.99, max(0.5, scores[order[0]] + margin)))
+    bank = injection.load_bank()
+    bank_scores = model.scores([injection.normalise(e.text) for e in bank])
+    # the threshold sits above every known clean sentence: the unseen half (how well it generalises), and also
+    # the training half and the bank's clean sentences, which a linear model does not always fit below it
+    trained = model.scores(injection.scored(sorted(halves[0])))
+    clean_max = max([float(scores.max(initial=0.0)), float(trained.max(initial=0.0))]
+                    + [float(p) for e, p in zip(bank, bank_scores, strict=True) if e.kind == "clean"])
+    threshold = float(min(0.99, max(0.5, clean_max + margin)))
     model = injection.Model(model.weights, model.bias, threshold, model.kind_weights, model.kind_bias, model.digest)
     model.save()
     injection.model.cache_clear()
-    bank = injection.load_bank()
-    bank_scores = model.scores([injection.normalise(e.text) for e in bank])
     attacks = [(e, p) for e, p in zip(bank, bank_scores, strict=True) if e.kind != "clean"]
     report = {"train_sentences": len(halves[0]), "held_out_sentences": len(held_out), "threshold": threshold,
               "held_out_top": [[round(float(scores[i]), 4), held_out[i][:160]] for i in order[:15]],
