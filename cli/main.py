@@ -149,7 +149,6 @@ def refresh_glossary(settings: Settings) -> str:
     from trialchat.store import open_store
 
     store = open_store(settings, embeddings_for(settings))
-    repaired = store.repair_derived()  # the catalog read below must be the vector store's
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
     # happens to be named "glossary" is another source, and its studies stay
     before = _glossary_terms(store)
@@ -166,9 +165,8 @@ def refresh_glossary(settings: Settings) -> str:
             (updated, "updated"), (added, "added"), (removed, "removed")) if ts) + f" ({len(after)} terms)"
     else:
         message = f"glossary: up to date ({len(after)} terms)"
-    repaired = repaired or report.repaired
-    if repaired:
-        message += f"; rebuilt the derived indexes ({repaired})"
+    if report.repaired:  # ingest checks the derived indexes against the vector store first
+        message += f"; rebuilt the derived indexes ({report.repaired})"
     if report.removed:  # not expected (only the bundled folder is synced), but never silent
         message += "; removed " + ", ".join(r["study_id"] for r in report.removed)
     return message

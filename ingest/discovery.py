@@ -38,7 +38,9 @@ def _not_regular(mode: int) -> str | None:
 
 
 def _read(path: Path, source: str) -> Document:
-    return _with_location(_read_file(path, source), location(path))
+    doc = _read_file(path, source)
+    doc.location = location(path)
+    return doc
 
 
 def location(path: Path) -> str:
@@ -47,11 +49,6 @@ def location(path: Path) -> str:
         return str(path.resolve())
     except (OSError, RuntimeError):
         return str(path.absolute())
-
-
-def _with_location(doc: Document, where: str) -> Document:
-    doc.location = where
-    return doc
 
 
 def _read_file(path: Path, source: str) -> Document:
@@ -79,31 +76,26 @@ def root_name(root: Path) -> str:
 
 
 def _zip_members(path: Path, source_prefix: str) -> Iterator[Document]:
-    where = location(path)
-    for doc in _zip_member_docs(path, source_prefix):
-        member = doc.source_file.partition("!")[2]
-        yield _with_location(doc, f"{where}!{member}" if member else where)
-
-
-def _zip_member_docs(path: Path, source_prefix: str) -> Iterator[Document]:
+    archive = location(path)
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 member = Path(info.filename)
                 if info.is_dir() or any(p.startswith((".", "__MACOSX")) for p in member.parts):
                     continue
-                source = f"{source_prefix}!{info.filename}"
+                source, where = f"{source_prefix}!{info.filename}", f"{archive}!{info.filename}"
                 if member.suffix.lower() not in FOLDER_EXTENSIONS - {".zip"}:
                     continue
                 if info.file_size > MAX_DOCUMENT_BYTES:
-                    yield Document(member.name, source, error=f"zip member is too large ({info.file_size:,} bytes)")
+                    yield Document(member.name, source, error=f"zip member is too large ({info.file_size:,} bytes)",
+                                   location=where)
                     continue
                 try:
-                    yield Document(member.name, source, data=zf.read(info))
+                    yield Document(member.name, source, data=zf.read(info), location=where)
                 except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as e:
-                    yield Document(member.name, source, error=f"cannot read zip member: {e}")
+                    yield Document(member.name, source, error=f"cannot read zip member: {e}", location=where)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        yield Document(path.name, source_prefix, error=f"not a readable zip archive: {e}")
+        yield Document(path.name, source_prefix, error=f"not a readable zip archive: {e}", location=archive)
 
 
 def discover(paths: list[Path]) -> Iterator[Document]:

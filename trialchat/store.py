@@ -99,9 +99,6 @@ class ChunkStore:
         self._vectors_stamp: float | None = None
 
     # ---------- writing (ingest) ----------
-    def existing_hashes(self, ids: list[str]) -> dict[str, str]:
-        return {cid: v[0] for cid, v in self.existing_versions(ids).items()}
-
     def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """id → (content hash, source file, source location) of the chunks the store already holds."""
         out: dict[str, tuple[str, str, str]] = {}
@@ -213,11 +210,11 @@ class ChunkStore:
         a run killed anywhere in between is caught by the marker; the chunk count catches a store changed
         under us. ``thorough`` also compares the digest of every (chunk id, content hash) — a full read.
         """
+        if self._pending_path.exists():
+            return "an earlier ingest or removal stopped before it had updated the lexical index and catalog"
         built = self.lexical.built_fingerprint()
         count = self.count()
         orphans = self._orphan_fact_sheets()
-        if self._pending_path.exists():
-            return "an earlier ingest or removal stopped before it had updated the lexical index and catalog"
         if built is None and count == 0 and not orphans:
             return None  # an empty collection
         if built is None:
@@ -253,7 +250,7 @@ class ChunkStore:
 
     # ---------- removing studies ----------
     def remove_studies(self, study_ids: Iterable[str]) -> set[str]:
-        """Delete the studies' chunks and fact sheets (not the derived indexes: call rebuild_lexical after)."""
+        """Delete the studies' chunks and fact sheets (not the derived indexes: call update_derived after)."""
         study_ids = list(study_ids)
         ids = self.ids_of_studies(study_ids)
         self.delete(ids)
