@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed
+from assistant.answer_templates import sentence
+from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site
@@ -74,6 +75,18 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     return q
 
 
+def _wanted(question: str, q: CorpusQuery) -> str:
+    """What the reader asked for, in their words: "“lupus”, sites in Sweden and posted results"."""
+    topic = list(dict.fromkeys(w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", question)
+                               if content_terms(w) and content_terms(w) <= q.topic))
+    parts = [f"“{' '.join(topic)}”"] if topic else []
+    parts += [f"sites in {q.place}"] if q.place else []
+    parts += [q.phase] if q.phase else []
+    parts += [f"the status {' or '.join(q.statuses).lower()}"] if q.statuses else []
+    parts += ["posted results"] if q.results else []
+    return join_words(parts)
+
+
 def _topic_text(s: FactSheet) -> str:
     return " ".join([s.title, s.acronym or "", *(c.value for c in s.conditions), *(i.name for i in s.interventions),
                      *(a.label for a in s.arms)])
@@ -119,6 +132,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     rank = on_topic(q, sheets, search)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), rank[s.study_id]))
+    if not found:
+        return Composed(sentence("corpus_none.none", n=len(sheets), what=_wanted(question, q)) + ".", [], [], none=True)
     w = AnswerWriter("", chunks)
     for s in found[:MAX_STUDIES]:
         condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \

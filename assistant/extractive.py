@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer_templates import sentence
 from assistant.intents import path_within
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
@@ -23,8 +24,8 @@ def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
     q_terms = content_terms(question)
     label, body = src.label, src.body
     field_terms = content_terms(label)
-    if len(body.strip()) <= SHORT_FIELD and not body.strip().endswith(":"):
-        return [(1.0, body.strip())]  # a short field (age/sex summary, a site) is quoted whole
+    if len(body.strip()) <= SHORT_FIELD and "\n" not in body.strip() and not body.strip().endswith(":"):
+        return [(1.0, body.strip())]  # a short one-line field (age/sex summary, a site) is quoted whole
     out = []
     asks_exclusions = bool(EXCLUSION_Q.search(question))
     in_exclusions = False
@@ -61,6 +62,7 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         first_of_study.setdefault(s.study_id, n)
     firsts = [(n, s) for n, s in order if first_of_study[s.study_id] == n]
     order = firsts + [item for item in order if item not in firsts]
+    several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
     for n, src in order:
         if len(parts) >= max_sentences:
             break
@@ -73,7 +75,16 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         quote = ranked[0][1]
         if quote not in src.text:
             continue
-        where = f"{src.study_id} · {src.field_label}" if src.study_id != GLOSSARY_ID else src.field_label
-        parts.append(f"{where}: “{quote}” [{n}]")
+        parts.append(f"{_frame(src, quote, len(parts), several)} [{n}].")
         citations.append(Citation.from_source(n, src, quote))
-    return ("\n".join(parts), citations)
+    return (" ".join(parts), citations)
+
+
+def _frame(src: Source, quote: str, i: int, several_studies: bool) -> str:
+    """A quote in a plain sentence ("The record says: “…”"): the citation carries the field's label."""
+    words = quote.rstrip(" .;:")
+    if src.study_id == GLOSSARY_ID:
+        return sentence("record.glossary", term=src.field_label.split(" › ")[-1], quote=words)
+    if several_studies:
+        return sentence("record.study_says", title=src.study_title or src.study_id, study_id=src.study_id, quote=words)
+    return sentence("record.says" if i == 0 else "record.also", quote=words)
