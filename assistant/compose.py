@@ -25,8 +25,8 @@ from assistant.answer_writer import (
     person_words,
     quoted,
 )
-from assistant.compose_where import where_sentences
 from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_where import where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.intent_registry import COMPOSED

@@ -15,6 +15,8 @@ from trialchat.schema import GLOSSARY_ID
 
 EXCLUSION_Q = re.compile(r"\b(exclu\w*|can't|cannot|not allowed|who can ?not|disqualif\w*)\b", re.IGNORECASE)
 MIN_QUESTION_OVERLAP = 0.34
+# fields that answer only the questions that ask about them (where, who to call)
+ONLY_WHEN_ASKED = ("protocolSection.contactsLocationsModule", "page.researchers")
 SHORT_FIELD = 220  # below this a quote is not an answer to the question
 
 
@@ -69,6 +71,8 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         hinted = bool(hints) and path_within(src.field_path, hints or [])
         if relevance(question, src) < MIN_QUESTION_OVERLAP and not hinted:
             continue
+        if path_within(src.field_path, list(ONLY_WHEN_ASKED)) and not hinted:
+            continue  # a site's or person's name shares a word with the question ("research"), not an answer
         ranked = _candidates(question, src)
         if not ranked:
             continue
