@@ -25,6 +25,7 @@ from assistant.answer_writer import (
     person_words,
     quoted,
 )
+from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
 from assistant.corpus_list import Search, compose_list
 from assistant.textutil import content_terms, overlap
@@ -32,7 +33,8 @@ from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "phase", "size", "design",
-                              "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates"})
+                              "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates",
+                              "results"})
 MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
@@ -387,6 +389,9 @@ class Composer:
         elif s.inclusion or s.exclusion or s.criteria:
             anchor = (s.inclusion or s.criteria or s.exclusion)[0]
             w.say("can_i_join.condition_unknown", anchor, condition=condition)
+
+    def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        compose_results(w, q, s)  # assistant/compose_results.py
 
     # ---- where ----
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
