@@ -391,7 +391,7 @@ class Composer:
             w.say("can_i_join.condition_unknown", anchor, condition=condition)
 
     def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
-        compose_results(w, q, s)  # assistant/compose_results.py
+        compose_results(w, q, s, self.today())  # assistant/compose_results.py
 
     # ---- where ----
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:

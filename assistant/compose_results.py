@@ -11,14 +11,13 @@ keeps each line verbatim); percentages we compute are said as "about N%", rounde
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
+from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
+from assistant.results_words import c, is_placebo, named, numeric
 from trialchat.facts import FactSheet
 from trialchat.results import (
-    AdverseEvent,
-    AdverseEvents,
-    Cited,
-    EventGroup,
     GroupNumber,
     Milestone,
     OutcomeResult,
@@ -33,19 +32,14 @@ SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|s
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
                     r"stay(ed)?|gave up|stopped early|how many (people )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
-PLACEBO = re.compile(r"\b(placebo|sham|vehicle|dummy)\b", re.IGNORECASE)
-SWITCHED = re.compile(r"->|→|\bthen\b|\bfollowed by\b|\bswitch", re.IGNORECASE)  # "Placebo->OL CZP" got the drug
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
                            r"\bclear", re.IGNORECASE)
 LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression|failure|hospitali|worsen|flare|"
                           r"crying|infection", re.IGNORECASE)
+GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
 P_VALUE = re.compile(r"^\s*([<>≤≥=]*)\s*(\d*\.?\d+)")
 MAX_MAIN = 2  # main results described
-MAX_GROUPS = 4  # groups listed one by one
-MAX_COMMON = 3  # most common side effects named per group ...
-MAX_COMMON_GROUPS = 3  # ... for this many groups
-MAX_SERIOUS = 5
 MAX_REASONS = 3
 REASON_WORDS = {"adverse event": "side effects", "lack of efficacy": "the treatment did not work well enough",
                 "withdrawal by subject": "they chose to leave", "lost to follow-up": "the team lost contact with them",
@@ -53,51 +47,21 @@ REASON_WORDS = {"adverse event": "side effects", "lack of efficacy": "the treatm
                 "death": "death", "sponsor decision": "the sponsor's decision", "pregnancy": "pregnancy"}
 
 
-def compose_results(w: AnswerWriter, question: str, sheet: FactSheet) -> None:
+def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: date | None = None) -> None:
     """The part of the results the question asks about; with no results, what the record says instead."""
     r = sheet.results
     if r is None:
-        _no_results(w, sheet)
+        _no_results(w, sheet, today or date.today())
         return
     if SERIOUS_Q.search(question):
-        _serious(w, r)
+        serious(w, r)
     elif SIDE_Q.search(question):
-        _side_effects(w, r)
+        side_effects(w, r)
     elif FLOW_Q.search(question):
         _flow(w, r)
     else:
         _did_it_work(w, r)
-
-
-# ---- helpers ----
-def c(x: Cited | None) -> list[tuple[str, str]]:
-    """A fact as AnswerWriter citations (none when it has no citable quote)."""
-    return [(x.path, x.quote)] if x is not None and x.quote else []
-
-
-def about(a: int | None, n: int | None) -> str:
-    """Our own percentage, labelled: 'about 37%' (rounded once); '' when it cannot be computed."""
-    if not a or not n:  # none of them: "0 of 9" says it
-        return ""
-    pct = 100 * a / n
-    return "less than 1%" if 0 < pct < 1 else f"about {round(pct)}%"
-
-
-def _pct(a: int | None, n: int | None) -> str:
-    return f" ({about(a, n)})" if about(a, n) else ""
-
-
-def term_words(term: str) -> str:
-    """'Upper respiratory tract infection' → 'upper respiratory tract infection'; 'COVID-19' stays."""
-    return term[:1].lower() + term[1:] if term[1:2].islower() else term
-
-
-def is_placebo(g: ResultGroup | EventGroup) -> bool:
-    return bool(PLACEBO.search(g.title)) and not SWITCHED.search(g.title)
-
-
-def named(title: str) -> str:
-    return f"“{title}”"
+        _who_is_who(w, r, sheet)
 
 
 def _p(p: str) -> float | None:
@@ -106,14 +70,25 @@ def _p(p: str) -> float | None:
 
 
 # ---- no results ----
-def _no_results(w: AnswerWriter, s: FactSheet) -> None:
+def _no_results(w: AnswerWriter, s: FactSheet, today: date) -> None:
     if s.status:
         w.say("results.none", s.status, status=s.status.value)
     m = re.match(r"^[^:]+:\s*(.+?)(?:\s*\((\w+)\))?$", s.completion.value) if s.completion else None
     if m and s.completion:
-        past = (m.group(2) or "").lower() == "actual"
-        w.say("results.none_end_done" if past else "results.none_end", s.completion, past=past,
-              when=f"in {m.group(1)}")
+        ended = (m.group(2) or "").lower() == "actual"
+        when = ("on " if re.search(r"\d{1,2}, \d{4}", m.group(1)) else "in ") + m.group(1)
+        passed = not ended and (day := _record_date(m.group(1))) is not None and day < today
+        w.say("results.none_end_done" if ended else "results.none_end_passed" if passed else "results.none_end",
+              s.completion, when=when)
+
+
+def _record_date(text: str) -> date | None:
+    for fmt in ("%B %d, %Y", "%B %Y", "%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 # ---- did it work ----
@@ -143,18 +118,11 @@ def _value_words(o: OutcomeResult, x: GroupNumber, analysed: dict[str, GroupNumb
     return f"{v}{tail}"
 
 
-def _numeric(v: str) -> float | None:
-    try:
-        return float(v)
-    except ValueError:
-        return None
-
-
 def _main_outcomes(r: StudyResults) -> list[OutcomeResult]:
     primary = [o for o in r.outcomes if o.primary] or r.outcomes[:1]
     # the ones with numbers for two or more groups first (a comparison), then any with numbers, then the rest
     def rank(o: OutcomeResult) -> int:
-        counted = max((sum(1 for x in row.numbers if _numeric(x.value) is not None) for row in o.rows), default=0)
+        counted = max((sum(1 for x in row.numbers if numeric(x.value) is not None) for row in o.rows), default=0)
         return 0 if counted >= 2 else 1 if counted else 2
     return sorted(primary, key=rank)
 
@@ -206,7 +174,7 @@ def _compare(w: AnswerWriter, o: OutcomeResult, numbers: list[GroupNumber], grou
     higher, lower = _direction(o.title)
     if not (higher or lower) and o.description:  # the title says nothing either way: its description may
         higher, lower = _direction(o.description.value)
-    values = {x.group_id: v for x in numbers if (v := _numeric(x.value)) is not None}
+    values = {x.group_id: v for x in numbers if (v := numeric(x.value)) is not None}
     if _is_count(o):  # "3 of 8" against "5 of 9": compare the shares, not the counts
         analysed = {x.group_id: x.count for x in o.analysed_numbers if x.count}
         values = {g: v / analysed[g] for g, v in values.items() if g in analysed}
@@ -240,143 +208,15 @@ def _compare(w: AnswerWriter, o: OutcomeResult, numbers: list[GroupNumber], grou
           p=a.p_value)
 
 
-# ---- side effects ----
-def _at_risk(g: EventGroup) -> int | None:
-    return g.other_at_risk or g.serious_at_risk or g.any_at_risk
-
-
-def _shown_groups(ae: AdverseEvents) -> list[EventGroup]:
-    return [g for g in ae.groups if _at_risk(g)]
-
-
-def _group_lines(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
-    w.say("results_ae.by_group", c(groups[0]) if groups else [])
-    for g in groups[:MAX_GROUPS]:
-        if g.any_affected is not None:
-            w.item("results_ae.any_line", (g.path, g.quote), group=named(g.title), affected=g.any_affected,
-                   n=g.any_at_risk, pct=_pct(g.any_affected, g.any_at_risk))
-        elif g.quote:
-            n = _at_risk(g)
-            w.item("results_ae.group_line", (g.path, g.quote), group=named(g.title), n=n, other=g.other_affected,
-                   serious=g.serious_affected,
-                   other_pct=_pct(g.other_affected, g.other_at_risk), serious_pct=_pct(g.serious_affected, g.serious_at_risk))
-    if len(groups) > MAX_GROUPS:
-        w.say("results_ae.more_groups", c(groups[MAX_GROUPS]), n=len(groups) - MAX_GROUPS)
-
-
-def _count_words(e: AdverseEvent, g: EventGroup) -> str:
-    x = e.count_of(g.id)
-    if x is None or not x.affected:
-        return ""
-    return f"{term_words(e.term)} ({x.affected} of {x.at_risk} people)" if x.at_risk else \
-        f"{term_words(e.term)} ({x.affected} {'person' if x.affected == 1 else 'people'})"
-
-
-def _common(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
-    pool = [e for e in ae.events if e.kind in ("other", "")] or [e for e in ae.events if e.kind == "serious"]
-    for g in groups[:MAX_COMMON_GROUPS]:
-        def affected(e: AdverseEvent, g: EventGroup = g) -> int:
-            x = e.count_of(g.id)
-            return x.affected or 0 if x else 0
-        top = [e for e in sorted(pool, key=affected, reverse=True) if affected(e) and e.quote][:MAX_COMMON]
-        if top:
-            w.say("results_ae.common" if len(top) > 1 else "results_ae.common_one", [(e.path, e.quote) for e in top],
-                  group=named(g.title), list=join_words([_count_words(e, g) for e in top]))
-    if ae.frequency_threshold and _numeric(ae.frequency_threshold.value):
-        w.say("results_ae.threshold", c(ae.frequency_threshold), pct=ae.frequency_threshold.value)
-
-
-def _placebo_pair(groups: list[EventGroup]) -> tuple[EventGroup, EventGroup] | None:
-    placebo = [g for g in groups if is_placebo(g)]
-    drugs = [g for g in groups if not is_placebo(g) and not PLACEBO.search(g.title)]
-    return (drugs[0], placebo[0]) if len(placebo) == 1 and len(drugs) >= 1 else None
-
-
-def _compare_other(w: AnswerWriter, groups: list[EventGroup]) -> None:
-    pair = _placebo_pair(groups)
-    if not pair:
-        return
-    d, p = pair
-    if None in (d.other_affected, p.other_affected) or not (d.other_at_risk and p.other_at_risk):
-        return
-    da, pa = 100 * (d.other_affected or 0) / d.other_at_risk, 100 * (p.other_affected or 0) / p.other_at_risk
-    key = "compare_same" if abs(da - pa) < 2 else "compare_more" if da > pa else "compare_less"
-    w.say(f"results_ae.{key}", c(d) + c(p), group=named(d.title), a=about(d.other_affected, d.other_at_risk),
-          b=about(p.other_affected, p.other_at_risk))
-
-
-def _serious_events(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
-    serious = [e for e in ae.events if e.kind == "serious" and e.quote]
-    if serious:
-        def total(e: AdverseEvent) -> int:
-            return sum(x.affected or 0 for x in e.counts)
-        top = sorted(serious, key=total, reverse=True)[:MAX_SERIOUS]
-        items = []
-        for e in top:
-            where = [f"{x.affected} in the {named(g.title)} group" for g in ae.groups
-                     if (x := e.count_of(g.id)) and x.affected]
-            items.append(f"{term_words(e.term)} ({join_words(where)})")
-        w.say("results_ae.serious_list", [(e.path, e.quote) for e in top], list=join_words(items))
-
-
-def _deaths(w: AnswerWriter, groups: list[EventGroup]) -> None:
-    known = [g for g in groups if g.deaths_affected is not None and g.quote]
-    if not known:
-        return
-    died = [g for g in known if g.deaths_affected]
-    if not died:
-        w.say("results_ae.deaths_none", [(g.path, g.quote) for g in known])
-    else:
-        w.say("results_ae.deaths", [(g.path, g.quote) for g in died], list=join_words(
-            [f"{g.deaths_affected} of {g.deaths_at_risk} people in the {named(g.title)} group" for g in died]))
-
-
-def _no_table(w: AnswerWriter, r: StudyResults) -> None:
-    anchor = next((o for o in r.outcomes if o.quote), None)
-    w.say("results_ae.none", c(anchor))
-
-
-def _side_effects(w: AnswerWriter, r: StudyResults) -> None:
-    ae = r.adverse
-    if ae is None or not _shown_groups(ae):
-        _no_table(w, r)
-        return
-    groups = _shown_groups(ae)
-    if ae.time_frame:
-        w.say("results_ae.when", c(ae.time_frame), when=ae.time_frame.value)
-    _group_lines(w, ae, groups)
-    _common(w, ae, groups)
-    _compare_other(w, groups)
-    if groups and all(g.serious_affected == 0 for g in groups):
-        w.say("results_ae.serious_none", [(g.path, g.quote) for g in groups if g.quote])
-    else:
-        _serious_events(w, ae, groups)
-    _deaths(w, groups)
-
-
-def _serious(w: AnswerWriter, r: StudyResults) -> None:
-    ae = r.adverse
-    groups = _shown_groups(ae) if ae else []
-    if ae is None or not groups:
-        _no_table(w, r)
-        return
-    if any(g.serious_affected is None for g in groups):  # a format that does not say which were serious
-        _side_effects(w, r)
-        return
-    if all(g.serious_affected == 0 for g in groups):
-        w.say("results_ae.serious_none", [(g.path, g.quote) for g in groups if g.quote])
-    else:
-        w.say("results_ae.serious_by_group", c(groups[0]))
-        for g in groups:
-            w.item("results_ae.serious_line", (g.path, g.quote), group=named(g.title), serious=g.serious_affected,
-                   n=g.serious_at_risk, pct=_pct(g.serious_affected, g.serious_at_risk))
-        pair = _placebo_pair(groups)
-        if pair and pair[0].serious_at_risk and pair[1].serious_at_risk:
-            d, p = pair
-            w.say("results_ae.serious_compare", c(d) + c(p), group=named(d.title),
-                  a=about(d.serious_affected, d.serious_at_risk), b=about(p.serious_affected, p.serious_at_risk))
-        _serious_events(w, ae, groups)
-    _deaths(w, groups)
+def _who_is_who(w: AnswerWriter, r: StudyResults, sheet: FactSheet) -> None:
+    """Groups named only "Group A" / "Arm 1": what each one got, from the record's arm of the same name."""
+    titles = list(dict.fromkeys(g.title for o in _main_outcomes(r)[:MAX_MAIN] for g in o.groups))
+    arms = {a.label.strip().lower(): a for a in sheet.arms}
+    for t in titles[:MAX_GROUPS]:
+        arm = arms.get(t.strip().lower())
+        if GENERIC_GROUP.match(t) and arm and arm.description:
+            w.say("results.group_is", [(arm.path, arm.description)], group=named(t),
+                  description=arm.description.rstrip(" ."))
 
 
 # ---- who finished ----
