@@ -16,11 +16,20 @@ def _int(v: str | None) -> int | str | None:
     return int(v) if v is not None and v.strip().lstrip("-").isdigit() else v
 
 
+def _zip(rec: dict, columns: dict[str, str], problems: list[str] | None) -> list[dict]:
+    """``zip_columns`` (a column shorter than the others is left out), with the mismatch reported."""
+    lengths = {legacy: len(column(rec, legacy)) for legacy in columns.values() if column(rec, legacy)}
+    if problems is not None and len(set(lengths.values())) > 1:
+        problems.append("; ".join(f"{k}: {n}" for k, n in lengths.items()) + " values; not lined up, the shorter "
+                        "lists are left out")
+    return zip_columns(rec, columns)
+
+
 def _chunks(rec: dict, columns: dict[str, str], n_items: int, n_groups: int,
             problems: list[str] | None = None) -> list[list[dict]] | None:
     """Split flattened per-group stats into one list per item, when lengths are an exact product;
     a mismatch is reported in ``problems`` (never guessed)."""
-    rows = zip_columns(rec, columns)
+    rows = _zip(rec, columns, problems)
     if not n_groups or len(rows) != n_items * n_groups:
         if rows and problems is not None:
             problems.append(f"{next(iter(columns.values()))}: {len(rows)} values for {n_items} items × "
@@ -30,7 +39,7 @@ def _chunks(rec: dict, columns: dict[str, str], n_items: int, n_groups: int,
 
 
 def _events(rec: dict, prefix: str, n_groups: int, problems: list[str]) -> list[dict]:
-    events = zip_columns(rec, {"term": f"{prefix}EventTerm", "organSystem": f"{prefix}EventOrganSystem"})
+    events = _zip(rec, {"term": f"{prefix}EventTerm", "organSystem": f"{prefix}EventOrganSystem"}, problems)
     stats = _chunks(rec, {"groupId": f"{prefix}EventStatsGroupId",
                           "numAffected": f"{prefix}EventStatsNumAffected",
                           "numAtRisk": f"{prefix}EventStatsNumAtRisk"}, len(events), n_groups, problems)
@@ -90,11 +99,11 @@ def _outcomes(rec: dict) -> list[dict]:
 
 def legacy_results(rec: dict) -> dict:
     problems: list[str] = []
-    groups = zip_columns(rec, {
+    groups = _zip(rec, {
         "id": "EventGroupId", "title": "EventGroupTitle", "description": "EventGroupDescription",
         "seriousNumAffected": "EventGroupSeriousNumAffected", "seriousNumAtRisk": "EventGroupSeriousNumAtRisk",
         "otherNumAffected": "EventGroupOtherNumAffected", "otherNumAtRisk": "EventGroupOtherNumAtRisk",
-        "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"})
+        "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"}, problems)
     adverse = {"timeFrame": first_of(rec, "EventsTimeFrame"), "description": first_of(rec, "EventsDescription"),
                "frequencyThreshold": first_of(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
                "seriousEvents": _events(rec, "Serious", len(groups), problems),

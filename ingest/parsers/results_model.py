@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
+from pydantic import BaseModel
+
 from ingest.enums import enum_text
 from ingest.parsers.json_fields import dicts_at, sub_dict, text_at, texts_at
 from ingest.parsers.results import (
@@ -52,6 +54,8 @@ FLOW = f"{R}.participantFlowModule"
 AE = f"{R}.adverseEventsModule"
 _ADMIN = re.compile(r"considered as (a )?(primary|secondary)|(primary|secondary) (variable|endpoint) (in|for)\b",
                     re.IGNORECASE)
+# a line this long is never split between two chunks (ingest/chunking.py: 700 characters with the label)
+MAX_QUOTE = 500
 PROBLEMS_KEY = "_problems"  # what a format's mapping could not rebuild (legacy lists that do not line up)
 
 
@@ -171,11 +175,11 @@ def _check_quotes(node: object, texts: dict[str, set[str]]) -> None:
     """Blank every quote that is not a whole line of its field's text (as chunked: cleaned)."""
     if isinstance(node, Cited) and node.quote:
         quote = clean_text(node.quote)
-        node.quote = quote if quote in texts.get(node.path, set()) else ""
+        node.quote = quote if len(quote) <= MAX_QUOTE and quote in texts.get(node.path, set()) else ""
     if isinstance(node, list):
         for x in node:
             _check_quotes(x, texts)
-    elif hasattr(node, "model_fields"):
+    elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
             _check_quotes(getattr(node, name), texts)
 
