@@ -16,6 +16,7 @@ from datetime import date, datetime
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
 from assistant.results_words import c, is_placebo, named, numeric
+from assistant.textutil import content_terms
 from trialchat.facts import FactSheet
 from trialchat.results import (
     GroupNumber,
@@ -38,6 +39,14 @@ HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|
 LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression|failure|hospitali|worsen|flare|"
                           r"crying|infection", re.IGNORECASE)
 GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
+WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
+                      r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
+                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened)\b", re.IGNORECASE)
+NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
+# words every outcome title and results question share: they do not pick one outcome over another
+GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
+                              "result results outcome measure main primary secondary treatment drug placebo "
+                              "many much work did change baseline")
 P_VALUE = re.compile(r"^\s*([<>≤≥=]*)\s*(\d*\.?\d+)")
 MAX_MAIN = 2  # main results described
 MAX_REASONS = 3
@@ -53,15 +62,28 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     if r is None:
         _no_results(w, sheet, today or date.today())
         return
+    asked = _asked_outcome(question, r)
+    if NOT_COVERED_Q.search(question):
+        return  # publications, limitations: retrieval reads the record for them
     if SERIOUS_Q.search(question):
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)
     elif FLOW_Q.search(question):
         _flow(w, r)
-    else:
-        _did_it_work(w, r)
+    elif asked or WORKED_Q.search(question):
+        _did_it_work(w, r, asked)
         _who_is_who(w, r, sheet)
+    # anything else about results (why so few people joined, ...) is left to retrieval: nothing composed
+
+
+def _asked_outcome(question: str, r: StudyResults) -> OutcomeResult | None:
+    """The outcome whose title shares the most specific words with the question ("how many responded" →
+    "Number of Responders"), if any does."""
+    terms = content_terms(question) - GENERIC_TERMS
+    scored = [(len(terms & (content_terms(o.title) - GENERIC_TERMS)), -i, o) for i, o in enumerate(r.outcomes)]
+    best = max(scored, key=lambda t: (t[0], t[1]), default=(0, 0, None))
+    return best[2] if best[0] >= 1 else None
 
 
 def _p(p: str) -> float | None:
@@ -106,6 +128,8 @@ def _value_words(o: OutcomeResult, x: GroupNumber, analysed: dict[str, GroupNumb
     if _is_count(o):
         n = analysed.get(x.group_id)
         return f"{v} of {n.value} people" if n and n.value else f"{v} people"
+    if unit.startswith("number of "):  # "57 responders", not "57 number of responders"
+        return f"{v} {o.unit[len('number of '):]}"
     tail = f" {o.unit}" if o.unit else ""
     if "median" in param:
         return f"a middle value (median) of {v}{tail}"
@@ -127,8 +151,13 @@ def _main_outcomes(r: StudyResults) -> list[OutcomeResult]:
     return sorted(primary, key=rank)
 
 
-def _did_it_work(w: AnswerWriter, r: StudyResults) -> None:
+def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None = None) -> None:
+    if asked is not None and not asked.primary:  # the result the question names, on its own
+        _one_outcome(w, r, asked, 1)
+        return
     main = _main_outcomes(r)
+    if asked is not None:
+        main = [asked, *(o for o in main if o is not asked)]
     for o in main[:MAX_MAIN]:
         _one_outcome(w, r, o, len(main))
     rest = len(main) - MAX_MAIN
@@ -138,7 +167,8 @@ def _did_it_work(w: AnswerWriter, r: StudyResults) -> None:
 
 def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int) -> None:
     when = o.time_frame.value if o.time_frame else ""
-    w.say("results.main" if n_main == 1 else "results.main_many", c(o) + c(o.time_frame), title=o.title, when=when)
+    key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
+    w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
     if o.description and len(o.description.value) <= 240:
         w.say("results.means", c(o.description), text=o.description.value.rstrip(" ."))
     if not o.posted:
@@ -209,6 +239,8 @@ def _compare(w: AnswerWriter, o: OutcomeResult, numbers: list[GroupNumber], grou
 
 
 def _who_is_who(w: AnswerWriter, r: StudyResults, sheet: FactSheet) -> None:
+    if not w.sentences:
+        return
     """Groups named only "Group A" / "Arm 1": what each one got, from the record's arm of the same name."""
     titles = list(dict.fromkeys(g.title for o in _main_outcomes(r)[:MAX_MAIN] for g in o.groups))
     arms = {a.label.strip().lower(): a for a in sheet.arms}

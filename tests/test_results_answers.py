@@ -162,3 +162,17 @@ def test_patient_questions_are_routed_to_the_composed_results(service, sample_st
     answer = service.chain.invoke(question, study_id=AXSPAND)
     assert answer.intent == "results" and expect in answer.text, answer.text
     assert_quotes_verbatim(answer, sample_store)
+
+
+def test_a_question_naming_another_result_gets_that_result(ask):
+    a = ask(COLIC, "How many infants responded to each treatment?")
+    assert a.text.startswith("One of the study's other results was “Number of Responders”")
+    assert "57 responders in the “Group A” group, 47 responders in the “Group B” group and 38 responders" in a.text
+    assert_cited_and_checkable(a)
+
+
+def test_results_questions_it_cannot_compose_are_left_to_retrieval(composer, sample_store):
+    for study_id, question in ((COLIC, "What limitations did the researchers report?"),
+                               (HEADACHE, "Why did the study end up with so few participants?"),
+                               (AXSPAND, "were the results published?")):
+        assert composer.compose("results", question, sample_store.facts(study_id)) is None, question
