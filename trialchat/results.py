@@ -1,6 +1,6 @@
 """A study's posted results as typed facts: groups, who finished, outcome numbers, side effects.
 
-Built at ingest (``ingest/results_model.py``) from every format we read (API v2 ``resultsSection``,
+Built at ingest (``ingest/parsers/results_model.py``) from every format we read (API v2 ``resultsSection``,
 classic XML ``clinical_results`` and legacy study-fields lists, both mapped to the v2 shape first, and
 NLI4CT reports). Every fact that an answer may state keeps the field path of the chunk that holds it
 and a verbatim ``quote`` (one whole line of that field's text), so a sentence built from it is cited by

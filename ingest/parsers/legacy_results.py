@@ -110,7 +110,7 @@ def legacy_results(rec: dict) -> dict:
                "otherEvents": _events(rec, "Other", len(groups), problems)}
     if column(rec, "OutcomeMeasurementValue"):
         problems.append("OutcomeMeasurementValue: one flat list for all outcomes; values not attributed")
-    # "_format" and "_problems" are read by ingest/results_model.py (the text renderer ignores them)
+    # "_format" and "_problems" are read by ingest/parsers/results_model.py (the text renderer ignores them)
     return {"_format": "ctgov_legacy", "_problems": problems, "participantFlowModule": _flow(rec, problems), "baselineCharacteristicsModule": _baseline(rec),
             "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
             "adverseEventsModule": adverse,
