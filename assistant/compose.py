@@ -26,6 +26,7 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
@@ -424,6 +425,10 @@ class Composer:
         elif s.inclusion or s.exclusion or s.criteria:
             anchor = (s.inclusion or s.criteria or s.exclusion)[0]
             w.say("can_i_join.condition_unknown", anchor, condition=condition)
+
+    @composes("results")
+    def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        compose_results(w, q, s, self.today())  # assistant/compose_results.py
 
     # ---- where ----
     @composes("where")

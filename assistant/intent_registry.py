@@ -51,7 +51,7 @@ REGISTRY: tuple[IntentSpec, ...] = (
                (_P + "descriptionModule.briefSummary", "page.what_this_research_studies", "page.summary"), True),
     IntentSpec("results", "did it work, side effects",
                ("resultsSection.outcomeMeasuresModule", "resultsSection.adverseEventsModule",
-                "resultsSection.participantFlowModule")),
+                "resultsSection.participantFlowModule"), True),
     IntentSpec("term", "what a word means (the glossary)"),
     IntentSpec("corpus", "questions across studies"),
     IntentSpec("other", "anything else: the record's best sentences answer it"),
