@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     import gradio as gr
 
     from web import api, openai_api, widget
-    from web.chat_ui import build_chat_ui, chat_css
+    from web.chat_ui import build_chat_ui, chat_css, chat_js
     from web.docs import offline_docs_app
     from web.feedback import FeedbackStore
     from web.limits import BodyLimitMiddleware, RateGateMiddleware
@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
                            max_question_chars=settings.max_question_chars)
     blocks.queue(default_concurrency_limit=8)
     # max_file_size=0: Gradio's own check, behind BodyLimitMiddleware's refusal of its upload routes
-    gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), footer_links=[], run_history=False, show_error=False,
+    gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), js=chat_js(), footer_links=[], run_history=False,
+                        show_error=False,
                         max_file_size=0,
                         theme=gr.themes.Soft(font=["system-ui", "sans-serif"],
                                               font_mono=["ui-monospace", "monospace"]))
