@@ -104,8 +104,11 @@ def test_widget_axe_in_every_state(page, live_app, partner_site, other_site, par
     for summary in bot.locator("summary").all():
         summary.click()
     found["widget: answered, citations open"] = audit(page, "widget: answered, citations open")
-    panel.locator("textarea").fill("why " * 600)  # over the limit: said, not cut
+    panel.locator("textarea").fill("why " * 600)  # over the limit: said, not cut, not sent
     panel.locator("textarea").press("Enter")
+    assert panel.locator(".hint").inner_text() == "Your question is 2,399 characters long; the limit is 2,000. Please shorten it."
+    assert len(panel.locator("textarea").input_value()) == 2400 and panel.locator(".msg.me").count() == 1
+    assert panel.locator("textarea").get_attribute("aria-invalid") == "true"
     found["widget: question too long"] = audit(page, "widget: question too long")
 
     widget_page(live_app.url, partner_page_dir, "a11y-widget-light", color="#ffd400")  # a pale partner colour

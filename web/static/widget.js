@@ -141,7 +141,8 @@
 
   function mount(cfg, problem) {
     var studies = cfg.studies || [];
-    var host = el("div");
+    var host = el("aside");  // a landmark of its own on the partner's page (screen readers list it)
+    host.setAttribute("aria-label", "Study questions assistant");
     host.setAttribute("data-trialchat", "");
     var root = host.attachShadow({ mode: "open" });
     root.appendChild(el("style", null, CSS_TEXT));
