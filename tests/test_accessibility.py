@@ -55,6 +55,10 @@ def audit(page, state: str) -> list[str]:
     """Run axe on the page as it is now (open shadow roots included); the serious and critical findings."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # a panel fading in is half transparent: let finite animations (in the page and the widget) end first
+    page.evaluate("""() => Promise.all([document, ...[...document.querySelectorAll('[data-trialchat]')]
+        .map(h => h.shadowRoot)].flatMap(r => r.getAnimations())
+        .filter(a => a.effect.getComputedTiming().iterations !== Infinity).map(a => a.finished.catch(() => null)))""")
     violations = Axe().run(page).response["violations"]
     _AXE[state] = violations
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
@@ -269,9 +273,15 @@ def chat_ask(page, question: str, n: int):
     page.wait_for_function("() => !document.querySelector('#tc-chat .tc-thinking')")
 
 
+def chat_idle(page) -> None:
+    """The page's load events are done (Gradio marks components pending while they run)."""
+    page.locator("#tc-question textarea").wait_for()
+    page.wait_for_function("() => !document.querySelector('.pending, .generating')")
+
+
 def test_chat_axe_in_every_state(page, live_app):
     page.goto(live_app.url + "/")
-    page.locator("#tc-question textarea").wait_for()
+    chat_idle(page)
     found = {"chat: empty": audit(page, "chat: empty")}
 
     page.goto(f"{live_app.url}/?study={STUDY}")
