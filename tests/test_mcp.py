@@ -32,8 +32,8 @@ TOOLS = {"search_studies", "ask", "study_facts"}
 def stdio_params(data_dir) -> Any:
     from mcp.client.stdio import StdioServerParameters
 
-    env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG", "LC_", "HF_", "ANONYMIZED"))}
-    env.update({"TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive", "PYTHONPATH": str(REPO)})
+    # the session's environment (model cache, embedder settings…) as ServedApp passes it, over that data dir
+    env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive", "PYTHONPATH": str(REPO)}
     return StdioServerParameters(command=sys.executable, args=["-m", "cli", "mcp"], env=env, cwd=str(REPO))
 
 
