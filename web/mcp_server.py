@@ -201,10 +201,10 @@ def build_mcp(service: AnswerService, *, records: StudyRecords | None = None, li
 
 def _charge(ctx: Context, limiter: RateLimiter | None) -> None:
     """One ``ask`` over HTTP is one question against the caller's bucket, as on the JSON API."""
-    request = getattr(ctx.request_context, "request", None) if limiter is not None else None
+    request = getattr(ctx.request_context, "request", None)
+    if limiter is None or request is None:
+        return  # no limiter (stdio: the one local user who started the process), or no HTTP request
     client = getattr(request, "client", None)
-    if request is None or limiter is None:
-        return  # stdio: the one local user who started the process
     decision = limiter.hit(client_key(client.host if client else None))
     if not decision.allowed:
         raise ToolError(decision.message())
