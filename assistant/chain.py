@@ -19,11 +19,13 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, contact_line, contact_of, team_to_ask
 from assistant.compose import Composer
-from assistant.extractive import extractive_answer, relevance
+from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
+from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.plain_rewrite import plain_rewrite
 from assistant.prompting import render_prompt
+from assistant.rerank import MIN_SCORE, CrossEncoder
 from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter, Route
 from assistant.scoping import (
@@ -46,6 +48,10 @@ log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
+# intents about one study: without a study they have no answer but "which one?"
+STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
+ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
+                               r"any|is it|are they|is there|are there)\b", re.IGNORECASE)
 # words around a study's name that ask for nothing more than the study itself
 OVERVIEW_FILLER = content_terms("tell me about more info information on what is the this study trial research explain "
                                 "describe summary summarize overview of know want to please can you it give i a an "
@@ -67,6 +73,7 @@ class ChainParts:
     facts: Callable[[str], FactSheet | None] = lambda _study_id: None
     all_facts: Callable[[], list[FactSheet]] = list  # every study's sheet, for questions across studies
     speller: Speller | None = None  # None: questions are routed as typed
+    reranker: CrossEncoder | None = None  # None: record sentences are picked by shared words
 
 
 @dataclass
@@ -112,7 +119,7 @@ class AnswerChain:
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
         for step in (self._unknown_study, self._name_alone, self._composed_step, self._across_studies,
-                     self._record_sentences):
+                     self._which_study, self._record_sentences):
             events = step(request)
             if events is not None:
                 yield from events
@@ -137,9 +144,10 @@ class AnswerChain:
         m = THE_X_STUDY_RE.search(text)
         if not m or asks_across_studies(text):
             return None
-        named = m.group(1).lower()
+        named = content_terms(m.group(1))
         hits = {sheet.study_id for sheet in self.p.all_facts()
-                for i in sheet.interventions if i.name.split()[0].lower().strip(",") == named}
+                if named and named <= content_terms(" ".join([*(i.name.split()[0] for i in sheet.interventions),
+                                                               *(c.value for c in sheet.conditions)]))}
         return hits.pop() if len(hits) == 1 else None
 
     # ---------------- steps ----------------
@@ -245,18 +253,19 @@ class AnswerChain:
             return None
         ref = self.p.catalog_loader().get(req.scope.study_id)
         sheet = self.p.facts(req.scope.study_id)
-        rest = req.text
-        for name in sorted([req.scope.study_id, *(ref.names if ref else []), ref.title if ref else "",
-                            *(i.name.split()[0] for i in (sheet.interventions if sheet else []))], key=len, reverse=True):
-            if name:
-                rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
-        if content_terms(rest) - OVERVIEW_FILLER:
-            return None
+        names = [req.scope.study_id, *(ref.names if ref else []), ref.title if ref else "",
+                 *(i.name.split()[0] for i in (sheet.interventions if sheet else [])),
+                 *(c.value for c in (sheet.conditions if sheet else []))]
+        asked = content_terms(re.sub(r"'s\b", "", req.text))
+        if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) \
+                or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
+            return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
         return self._composed("overview", req.text, req.scope)
 
     def _composed_step(self, req: Request) -> list[AnswerEvent] | None:
         intent = req.intent
-        if not (req.scope.study_id and intent and self.p.composer):
+        # a term is defined from the glossary with or without a study; other intents need the study's sheet
+        if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
             return None
         return self._composed(intent, req.text, req.scope, req.route.also if req.route else ())
 
@@ -264,7 +273,8 @@ class AnswerChain:
         """A question about the collection: the matching studies as a cited list, or that none matches."""
         if req.scope.study_id is not None or not self.p.composer:
             return None
-        if not (req.intent == "corpus" or CORPUS_RE.search(req.text) or asks_across_studies(req.text)):
+        if req.intent == "term" or not (req.intent == "corpus" or CORPUS_RE.search(req.text)
+                                        or asks_across_studies(req.text)):
             return None
         sheets = self.p.all_facts()
         listed = self.p.composer.corpus(req.text, sheets,
@@ -277,6 +287,13 @@ class AnswerChain:
         answer = Answer(text=text, status="abstained" if listed.none else "answered", citations=listed.citations,
                         sources=listed.sources, study_id=None, intent="corpus")
         return [SourcesEvent(sources=listed.sources, study_id=None), TokenEvent(text=text), FinalEvent(answer=answer)]
+
+    def _which_study(self, req: Request) -> list[AnswerEvent] | None:
+        """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess."""
+        if req.scope.study_id is not None or req.intent not in STUDY_INTENTS:
+            return None
+        answer = Answer(text=sentence("record.which_study"), status="abstained", study_id=None, intent=req.intent)
+        return [SourcesEvent(sources=[], study_id=None), TokenEvent(text=answer.text), FinalEvent(answer=answer)]
 
     def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:
         """Everything else: the record's best sentences for the question, quoted in a plain frame and shown at
@@ -294,8 +311,9 @@ class AnswerChain:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         list_question = scope.study_id is None and bool(CORPUS_RE.search(question))
-        text, cites = extractive_answer(question, sources, hints=hints,
-                                        max_sentences=len(sources) if list_question else 2)
+        most = len(sources) if list_question else 2
+        text, cites = scored_answer(question, sources, self.p.reranker.scores, MIN_SCORE, most, hints) \
+            if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         if not text:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return

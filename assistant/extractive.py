@@ -6,6 +6,7 @@ sentence. Every sentence it writes is a verbatim quote with its citation, so it 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.answer_templates import sentence
 from assistant.intents import path_within
@@ -46,6 +47,39 @@ GENERIC = frozenset({"particip", "patient", "peopl", "person", "someon", "anyon"
 def relevance(question: str, src: Source) -> float:
     """How much of the question's specific content this source covers (its label line counts)."""
     return overlap(content_terms(question) - GENERIC, content_terms(src.text))
+
+
+Scorer = Callable[[str, list[str]], list[float]]  # (question, sentences) → one score each, higher = answers it
+PER_SOURCE = 4  # a source's best sentences (by shared words) that the scorer reads
+
+
+def scored_answer(question: str, sources: list[Source], scorer: Scorer, min_score: float, max_sentences: int = 2,
+                  hints: list[str] | None = None) -> tuple[str, list[Citation]]:
+    """Like ``extractive_answer``, but a cross-encoder picks the sentences: the best ones scoring at least
+    ``min_score``, one per source; ("", []) when none does (the records don't say)."""
+    pool: list[tuple[int, Source, str]] = []
+    for n, src in enumerate(sources, start=1):
+        hinted = bool(hints) and path_within(src.field_path, hints or [])
+        if path_within(src.field_path, list(ONLY_WHEN_ASKED)) and not hinted:
+            continue
+        pool += [(n, src, sent) for _, sent in _candidates(question, src)[:PER_SOURCE] if sent in src.text]
+    if not pool:
+        return "", []
+    ranked = sorted(zip(scorer(question, [sent for _, _, sent in pool]), pool, strict=True),
+                    key=lambda t: -t[0])
+    parts: list[str] = []
+    citations: list[Citation] = []
+    used: set[int] = set()
+    several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
+    for score, (n, src, sent) in ranked:
+        if score < min_score or len(parts) >= max_sentences:
+            break
+        if n in used:
+            continue
+        used.add(n)
+        parts.append(f"{_frame(src, sent, len(parts), several)} [{n}].")
+        citations.append(Citation.from_source(n, src, sent))
+    return " ".join(parts), citations
 
 
 def extractive_answer(question: str, sources: list[Source], max_sentences: int = 2,

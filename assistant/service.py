@@ -12,6 +12,7 @@ from assistant.chain import AnswerChain, ChainParts
 from assistant.compose import Composer
 from assistant.compose_where import load_places
 from assistant.protocols import StudySummary
+from assistant.rerank import make_cross_encoder
 from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
@@ -76,6 +77,8 @@ class TrialchatService:
             self.chain.p.router.warm()
         if self.chain.p.speller is not None:
             self.chain.p.speller.warm()
+        if self.chain.p.reranker is not None:
+            self.chain.p.reranker.warm()
 
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         return [_summary(r) for r in self.catalog().search(query, limit)]
@@ -131,5 +134,5 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
                                    similarity=make_similarity(embeddings), k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
                                    composer=composer, facts=store.facts, all_facts=all_facts,
-                                   speller=speller))
+                                   speller=speller, reranker=make_cross_encoder(settings.reranker)))
     return TrialchatService(settings, store, chain, catalog)
