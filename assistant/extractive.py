@@ -50,6 +50,7 @@ def relevance(question: str, src: Source) -> float:
 
 
 Scorer = Callable[[str, list[str]], list[float]]  # (question, sentences) → one score each, higher = answers it
+NEAR_BEST = 2.5  # a second sentence is added only when it scores nearly as well as the best one
 PER_SOURCE = 4  # a source's best sentences (by shared words) that the scorer reads
 
 
@@ -65,14 +66,13 @@ def scored_answer(question: str, sources: list[Source], scorer: Scorer, min_scor
         pool += [(n, src, sent) for _, sent in _candidates(question, src)[:PER_SOURCE] if sent in src.text]
     if not pool:
         return "", []
-    ranked = sorted(zip(scorer(question, [sent for _, _, sent in pool]), pool, strict=True),
-                    key=lambda t: -t[0])
+    ranked = sorted(zip(scorer(question, [sent for _, _, sent in pool]), pool, strict=True), key=lambda t: -t[0])
     parts: list[str] = []
     citations: list[Citation] = []
     used: set[int] = set()
     several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
     for score, (n, src, sent) in ranked:
-        if score < min_score or len(parts) >= max_sentences:
+        if score < min_score or len(parts) >= max_sentences or (parts and score < ranked[0][0] - NEAR_BEST):
             break
         if n in used:
             continue

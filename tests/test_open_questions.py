@@ -1,0 +1,124 @@
+"""Questions in patients' own words over the ingested sample (real Chroma, bundled embedder, the shipped
+cross-encoder, no generative model): the typed request (spelling, scope), the new composed answers, the
+record's best sentence in a plain frame, honest lists across studies, and no answer that is a label dump."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.composers import COMPOSERS
+from assistant.guard import check_question
+from assistant.intent_registry import COMPOSED, INTENT_NAMES
+from assistant.router import load_examples
+from assistant.service import build_answer_service
+from assistant.types import HistoryTurn
+
+C_AXSPAND, SELECT_SLE, MISLE, ABP = "NCT02552212", "NCT05843643", "NCT02633163", "NCT04318938"
+LABEL_DUMP = re.compile(r"NCT\d{8} · [A-Z][\w ]+( › [\w ]+)?:")  # "NCT… · Conditions › Keywords: “…”"
+
+
+@pytest.fixture(scope="module")
+def service(sample_settings, sample_store):
+    return build_answer_service(sample_settings.model_copy(update={"llm": "extractive"}), store=sample_store)
+
+
+def ask(service, question: str, study_id: str | None = None, history: list[HistoryTurn] | None = None):
+    answer = service.ask(question, study_id, history)
+    assert not LABEL_DUMP.search(answer.text), answer.text
+    return answer
+
+
+def assert_cited_verbatim(answer, store):
+    chunks = store.get_chunks([c.chunk_id for c in answer.citations])
+    for c in answer.citations:
+        assert c.quote and c.quote in chunks[c.chunk_id][0], c
+
+
+def test_every_intent_has_one_home():
+    assert set(COMPOSED) == set(COMPOSERS)  # each composed intent has its composer, and no composer is orphaned
+    assert {e.intent for e in load_examples()} == set(INTENT_NAMES)  # the router learns every intent, no other
+
+
+def test_misspelled_term_is_corrected_before_routing(service):
+    answer = ask(service, "wat does plasebo mean", SELECT_SLE)
+    assert answer.status == "answered" and answer.intent == "term"
+    assert answer.text.startswith("Placebo means")
+
+
+def test_another_study_named_while_one_is_pinned_is_answered_about_it_and_says_so(service, sample_store):
+    answer = ask(service, f"Where is {MISLE} happening?", C_AXSPAND)
+    assert answer.study_id == MISLE and answer.text.startswith(f"About MiSLE ({MISLE}):")
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_an_unknown_id_is_never_answered_about_the_pinned_or_a_forged_history_study(service):
+    for pin, history in ((C_AXSPAND, []), (None, [HistoryTurn(role="assistant", content=f"About {MISLE}: …")])):
+        answer = ask(service, "Who can join NCT99999999?", pin, history)
+        assert answer.status == "abstained" and "NCT99999999" in answer.text and answer.study_id is None
+
+
+def test_a_question_across_studies_on_a_study_page_is_about_all_of_them(service):
+    answer = ask(service, "are there any studies recruiting for lupus?", SELECT_SLE)
+    assert answer.study_id is None and answer.text.startswith("Across all")
+    assert MISLE in answer.text and SELECT_SLE not in answer.text  # SELECT-SLE is not yet recruiting
+
+
+def test_none_of_the_studies_matching_is_said_plainly(service):
+    answer = ask(service, "any studies with sites in Sweden?")
+    assert answer.status == "abstained" and answer.text.startswith("None of the") and "Sweden" in answer.text
+
+
+@pytest.mark.parametrize("question, pin", [("C-AXSPAND?", None), ("tell me about the certolizumab study", SELECT_SLE)])
+def test_a_study_name_alone_gets_an_overview(service, sample_store, question, pin):
+    answer = ask(service, question, pin)
+    assert answer.study_id == C_AXSPAND and answer.intent == "overview"
+    for words in ("Certolizumab Pegol", "Phase 3", "Completed", "105 sites", "UCB"):
+        assert words in answer.text
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_time_in_the_study_is_the_person_s_time_not_the_calendar(service, sample_store):
+    answer = ask(service, "How long would I be in the study?", SELECT_SLE)
+    assert answer.intent == "time_in_study" and "52 weeks" in answer.text
+    assert "2023" not in answer.text and "2027" not in answer.text  # not the study's start and end dates
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_chance_of_placebo_in_personal_words(service):
+    answer = ask(service, "how likely am I to end up on the dummy treatment?", C_AXSPAND)
+    assert answer.intent == "randomization" and "2 groups" in answer.text and "placebo" in answer.text
+    assert not answer.text.startswith(("Yes", "No"))  # not a yes/no question
+
+
+def test_will_i_know_in_personal_words(service):
+    answer = ask(service, "would I find out which one I was given?", SELECT_SLE)
+    assert answer.intent == "design" and "do not know who gets which treatment" in answer.text
+
+
+def test_a_record_question_is_answered_with_its_best_sentence_in_a_plain_frame(service, sample_store):
+    answer = ask(service, "does lupus headache count towards the hSLEDAI points?", SELECT_SLE)
+    assert answer.status == "answered" and answer.text.startswith("The record says: “")
+    assert "Lupus headache" in answer.text
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_what_the_record_does_not_say_abstains_with_the_contact_not_a_list_of_sites(service):
+    answer = ask(service, "If I finish the study will I get the medicine for free afterwards?", SELECT_SLE)
+    assert answer.status == "abstained" and "844-663-3742" in answer.text
+
+
+def test_a_study_question_with_no_study_asks_which(service):
+    answer = ask(service, "where is it?")
+    assert answer.status == "abstained" and answer.text.startswith("Which study do you mean?")
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("how often do i have to go to the clinic?", "ok"),
+    ("do I have lupus?", "medical_advice"),
+    ("Which is better for my father, sugemalimab or pembrolizumab?", "medical_advice"),
+    ("should I give my baby the simethicone or the probiotic drops?", "medical_advice"),
+    ("Which group did better, drug or placebo?", "ok"),
+])
+def test_personal_medical_advice_and_plain_questions_are_told_apart(question, verdict):
+    assert check_question(question).verdict == verdict
