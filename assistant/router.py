@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 INTENTS = INTENT_NAMES  # one home: assistant/intent_registry.py
 BANK = "intent_examples.jsonl"
-MIN_CONFIDENCE = 0.4  # below this probability the intent is a guess: the question is read whole instead
+MIN_CONFIDENCE = 0.3  # below this probability the intent is a guess: the question is read whole instead
+# (0.3 with 20 intents: on router_heldout.jsonl 96% of questions routed, 97.7% of those right; 0.4: 91%, 98.5%)
 SECOND_INTENT = 0.2  # a runner-up this likely, in a question joined by "and", is asked about too
 JOINED_RE = re.compile(r"\b(and|also|plus)\b|&", re.IGNORECASE)
 REGULARIZATION_C = 4.0
