@@ -114,7 +114,7 @@ class AnswerChain:
         if not guard.ok:
             yield SourcesEvent(sources=[], study_id=study_id)
             yield FinalEvent(answer=Answer(text=decline_message(guard.verdict, self.p.max_question_chars),
-                                           status="declined", study_id=study_id))
+                                           status="declined", study_id=study_id, step="declined"))
             return
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
@@ -151,7 +151,8 @@ class AnswerChain:
         return hits.pop() if len(hits) == 1 else None
 
     # ---------------- steps ----------------
-    def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = ()) -> list[AnswerEvent] | None:
+    def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = (),
+                  step: str = "composed") -> list[AnswerEvent] | None:
         """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
         if not self.p.composer:
             return None
@@ -172,7 +173,7 @@ class AnswerChain:
         if prefix:  # the reader named the study (or the conversation did): say which record this is about
             composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"
         answer = Answer(text=composed.text, status="answered", citations=composed.citations,
-                        sources=composed.sources, study_id=scope.study_id, intent=intent,
+                        sources=composed.sources, study_id=scope.study_id, intent=intent, step=step,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
         return [SourcesEvent(sources=composed.sources, study_id=scope.study_id), TokenEvent(text=composed.text),
                 FinalEvent(answer=answer)]
@@ -244,7 +245,8 @@ class AnswerChain:
         if not req.scope.unknown_id:
             return None
         answer = Answer(text=f"I don't have the records of {req.scope.unknown_id}, so I can't answer about it. "
-                             "You can look it up on ClinicalTrials.gov.", status="abstained", study_id=None)
+                             "You can look it up on ClinicalTrials.gov.", status="abstained", study_id=None,
+                        step="unknown_study")
         return [SourcesEvent(sources=[], study_id=None), FinalEvent(answer=answer)]
 
     def _name_alone(self, req: Request) -> list[AnswerEvent] | None:
@@ -260,7 +262,7 @@ class AnswerChain:
         if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) \
                 or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
-        return self._composed("overview", req.text, req.scope)
+        return self._composed("overview", req.text, req.scope, step="overview")
 
     def _composed_step(self, req: Request) -> list[AnswerEvent] | None:
         intent = req.intent
@@ -285,14 +287,15 @@ class AnswerChain:
         if req.pinned and not listed.none:  # asked on one study's page: say first that this is about all of them
             text = f"{sentence('record.across', n=len(sheets))} {text}"
         answer = Answer(text=text, status="abstained" if listed.none else "answered", citations=listed.citations,
-                        sources=listed.sources, study_id=None, intent="corpus")
+                        sources=listed.sources, study_id=None, intent="corpus", step="across_studies")
         return [SourcesEvent(sources=listed.sources, study_id=None), TokenEvent(text=text), FinalEvent(answer=answer)]
 
     def _which_study(self, req: Request) -> list[AnswerEvent] | None:
         """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess."""
         if req.scope.study_id is not None or req.intent not in STUDY_INTENTS:
             return None
-        answer = Answer(text=sentence("record.which_study"), status="abstained", study_id=None, intent=req.intent)
+        answer = Answer(text=sentence("record.which_study"), status="abstained", study_id=None, intent=req.intent,
+                        step="which_study")
         return [SourcesEvent(sources=[], study_id=None), TokenEvent(text=answer.text), FinalEvent(answer=answer)]
 
     def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:
@@ -303,6 +306,7 @@ class AnswerChain:
         sources = self._retrieve(scope, question, hints)
         yield SourcesEvent(sources=sources, study_id=scope.study_id)
         answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id, intent=req.intent,
+                        step="record_sentences",
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
         best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
         best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)

@@ -92,6 +92,9 @@ class Answer(BaseModel):
     study_id: str | None = None  # the study the question was scoped to, if any
     intent: str | None = None  # what the question asked (assistant.router.INTENTS), when it was routed
     standalone_question: str | None = None  # the follow-up rewritten from history, if it was
+    # which step of the chain answered: "declined", "unknown_study", "overview", "composed", "across_studies",
+    # "which_study", "record_sentences" (the record's own sentences; "abstained" when none answered)
+    step: str | None = None
 
 
 class HistoryTurn(BaseModel):
