@@ -174,6 +174,8 @@ class Composer:
     @composes("phase")
     def _phase(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.phase:
+            if s.study_type and s.study_type.value.lower().startswith("observational"):
+                w.say("phase.observational", s.study_type)  # phases are steps of testing a treatment
             return
         if s.phase.value.lower() in ("not applicable", "na", "n/a"):
             w.say("phase.not_applicable", s.phase)
