@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, StreamingResponse
 
+from assistant.ask_policy import MAX_HISTORY_TURN_CHARS, MAX_HISTORY_TURNS, long_turn, recent_history
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
@@ -28,8 +29,6 @@ from web.texts import NOT_MEDICAL_ADVICE
 
 log = logging.getLogger("trialchat.web")
 
-MAX_HISTORY_TURNS = 20
-MAX_HISTORY_TURN_CHARS = 8000
 MAX_WIDGET_STUDIES = 20
 STUDY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
 
@@ -183,13 +182,11 @@ def validate_ask(body: AskRequest, service: AnswerService, max_chars: int) -> tu
     if problem:
         code = "empty_question" if problem.code == "empty" else "question_too_long"
         raise ApiError(422, code, problem.message, fields=[{"field": "question", "problem": problem.code}])
-    history = list(body.history or [])
-    if len(history) > MAX_HISTORY_TURNS:
-        history = history[-MAX_HISTORY_TURNS:]  # older turns do not help follow-ups; drop quietly
-    for i, turn in enumerate(history):
-        if len(turn.content) > MAX_HISTORY_TURN_CHARS:
-            raise ApiError(422, "invalid_history", f"history[{i}].content is longer than {MAX_HISTORY_TURN_CHARS} "
-                           "characters.", fields=[{"field": f"history.{i}.content", "problem": "too_long"}])
+    history = recent_history(body.history)  # the one ask policy (assistant/ask_policy.py)
+    i = long_turn(history)
+    if i is not None:
+        raise ApiError(422, "invalid_history", f"history[{i}].content is longer than {MAX_HISTORY_TURN_CHARS} "
+                       "characters.", fields=[{"field": f"history.{i}.content", "problem": "too_long"}])
     return question, resolve_study(service, body.study_id), history
 
 

@@ -16,13 +16,13 @@ from typing import Literal, TypedDict
 import gradio as gr
 from gradio.context import get_blocks_context
 
+from assistant.ask_policy import MAX_HISTORY_TURNS
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, HistoryTurn
 from web.chat_handlers import client_of
 from web.security import RateLimiter
 
-MAX_HISTORY_TURNS = 20
 MAX_STUDIES = 100
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.ask_policy import recent_history
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, FinalEvent, HistoryTurn, SourcesEvent, TokenEvent
@@ -25,7 +26,6 @@ log = logging.getLogger("trialchat.web")
 
 STREAM_UPDATE_S = 0.05  # at most ~20 screen updates a second while tokens stream
 MAX_STUDY_CHOICES = 2000
-HISTORY_TURNS_SENT = 12
 THINKING = '<span class="tc-thinking">Searching the study records…</span>'
 
 
@@ -104,7 +104,7 @@ class ChatHandlers:
 
         answer: Answer | None = None
         streamed, last_push = "", 0.0
-        hist = [HistoryTurn(**t) for t in (turns or [])][-HISTORY_TURNS_SENT:]
+        hist = recent_history(HistoryTurn(**t) for t in (turns or []))
         try:
             for ev in self.service.stream(text, study_id=study_id or None, history=hist):
                 if isinstance(ev, SourcesEvent):

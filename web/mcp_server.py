@@ -27,6 +27,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
 
+from assistant.ask_policy import recent_history
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Citation, Contact, HistoryTurn
@@ -38,7 +39,6 @@ from web.texts import NOT_MEDICAL_ADVICE
 MCP_PATH = "/mcp"
 STUDY_URI = "trialchat://studies/{study_id}"
 MAX_RESULTS = 50
-MAX_HISTORY_TURNS = 20
 MAX_CATALOG = 5000  # studies scanned by search_studies (the whole sample; a big corpus is searched by its first 5,000)
 STUDY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$")
 
@@ -161,7 +161,7 @@ def build_mcp(service: AnswerService, *, records: StudyRecords | None = None, li
             raise ToolError(problem.message)
         _charge(ctx, limiter)
         sid = resolve(study_id)
-        turns = list(history or [])[-MAX_HISTORY_TURNS:]
+        turns = recent_history(history)
         answer = await anyio.to_thread.run_sync(lambda: service.ask(question.strip(), study_id=sid, history=turns))
         return AskResult(text=answer.text, status=answer.status, study_id=answer.study_id,
                          citations=answer.citations, contacts=answer.contacts)

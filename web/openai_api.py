@@ -32,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from assistant.ask_policy import cut_turn
 from assistant.protocols import AnswerService
 from assistant.types import Answer, FinalEvent, HistoryTurn, TokenEvent, final_answer
-from web.api import MAX_HISTORY_TURN_CHARS, ApiError, AskRequest, ErrorResponse, get_service, validate_ask
+from web.api import ApiError, AskRequest, ErrorResponse, get_service, validate_ask
 from web.errors import error_body, error_response
 from web.public import public_events
 from web.sse import SSE_HEADERS
@@ -174,7 +175,7 @@ def conversation(body: ChatCompletionRequest) -> tuple[str, list[HistoryTurn]]:
             text = _text(m)
             text = strip_footnotes(text) if m.role == "assistant" else text
             if text.strip():  # a long turn from another model is cut, not refused: the client resends it each time
-                history.append(HistoryTurn(role=m.role, content=text[:MAX_HISTORY_TURN_CHARS]))
+                history.append(HistoryTurn(role=m.role, content=cut_turn(text)))
     return _text(last), history
 
 
