@@ -105,6 +105,17 @@ def answer_correct(answer: str | None, expected: Sequence[str]) -> bool | None:
     return all(any(normalize_text(alt) in hay for alt in exp.split("|") if alt.strip()) for exp in expected)
 
 
+OPENING = re.compile(r"^(?:About [^:]{1,200}:\s*)?(yes|no)\b", re.IGNORECASE)
+
+
+def opening_contradicts(answer: str | None, opening: str | None) -> bool | None:
+    """Whether an answer opens with "Yes"/"No" against the record's honest opening (None: not a yes/no question)."""
+    if opening not in ("yes", "no") or answer is None:
+        return None
+    m = OPENING.match(answer.strip())
+    return bool(m) and m.group(1).lower() != opening
+
+
 EXPECT_TO_STATUS = {"answered": "answered", "abstain": "abstained", "abstained": "abstained",
                     "decline": "declined", "declined": "declined"}
 
@@ -260,6 +271,7 @@ class QuestionScore:
     scored_retrieval: bool = False  # had expected_fields (counts in MRR even when missed)
     correct: bool | None = None
     expect_ok: bool | None = None
+    opening_contradicts: bool | None = None
     citations_ok: list[bool] = field(default_factory=list)
     cited_sentences: int = 0
     sentences: int = 0
@@ -271,7 +283,7 @@ class QuestionScore:
 METRIC_KEYS = ("n", "study_recall_at_k", "field_recall_at_k", "mrr", "answer_correct", "expect_accuracy",
                "citation_precision", "sentence_citation_coverage", "reading_grade", "context_chars",
                "sources_ms_p50", "sources_ms_p95", "first_token_ms_p50", "first_token_ms_p95",
-               "answer_ms_p50", "answer_ms_p95", "errors")
+               "answer_ms_p50", "answer_ms_p95", "opening_contradictions", "errors")
 
 
 def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
@@ -296,6 +308,7 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | int | None]:
         for p in (50, 95):
             v = percentile(vals, p)
             out[f"{key}_ms_p{p}"] = round(v, 1) if v is not None else None
+    out["opening_contradictions"] = sum(1 for s in ok if s.opening_contradicts)
     out["errors"] = sum(1 for s in scores if s.error)
     return out
 

@@ -41,6 +41,7 @@ class Question(BaseModel):
     expected_answer: list[str] = Field(default_factory=list)
     expect: Expect | None = None
     kind: str = "general"
+    opening: Literal["yes", "no"] | None = None  # a yes/no question's honest opening per the record
 
     @field_validator("expect", mode="before")
     @classmethod

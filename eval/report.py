@@ -12,7 +12,8 @@ LABELS = {
     "reading_grade": "reading grade (FK)", "context_chars": "context chars (top k)",
     "sources_ms_p50": "sources ms p50", "sources_ms_p95": "sources ms p95",
     "first_token_ms_p50": "first token ms p50", "first_token_ms_p95": "first token ms p95",
-    "answer_ms_p50": "answer ms p50", "answer_ms_p95": "answer ms p95", "errors": "errors",
+    "answer_ms_p50": "answer ms p50", "answer_ms_p95": "answer ms p95",
+    "opening_contradictions": "yes/no opening against the record", "errors": "errors",
 }
 KIND_KEYS = ("n", "study_recall_at_k", "field_recall_at_k", "mrr", "answer_correct", "expect_accuracy",
              "citation_precision", "sentence_citation_coverage")
@@ -25,6 +26,8 @@ LEGEND = """\
 - **expected status**: `Answer.status` equals `expect` (answered / abstained / declined).
 - **citation precision**: citations whose quote is verbatim in the cited chunk, that chunk having been retrieved.
 - **sentences cited**: sentences of answered answers carrying a marker `[n]` of a real citation.
+- **yes/no opening against the record**: answers opening with "Yes"/"No" opposite to the question's gold
+  `opening` (only questions that carry one).
 - **reading grade**: Flesch–Kincaid grade of answered answers (lower is plainer).
 - **context chars**: characters of the top-k chunks (what the LLM may read).
 - latencies: ms from the call to the sources event / first token / final answer; first token only over answers

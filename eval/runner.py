@@ -142,7 +142,8 @@ def score_question(q: Question, sources: list[Source], final: Answer | None, ms:
         study_recall=M.study_recall(items, targets, k) if q.expect != "decline" else None,
         field_recall=M.field_recall(items, targets, q.expected_fields, k), hit_rank=rank,
         scored_retrieval=bool(q.expected_fields), correct=M.answer_correct(answer, q.expected_answer),
-        expect_ok=M.expect_ok(q.expect, status), citations_ok=checks, cited_sentences=cited, sentences=n_sent,
+        expect_ok=M.expect_ok(q.expect, status), opening_contradicts=M.opening_contradicts(answer, q.opening),
+        citations_ok=checks, cited_sentences=cited, sentences=n_sent,
         reading_grade=grade, context_chars=sum(len(s.text) for s in top), ms=ms)
     record = {
         "id": q.id, "kind": q.kind, "question": q.question, "study_id": q.study_id, "expect": q.expect,

@@ -325,3 +325,12 @@ def test_question_selection_and_thresholds():
     assert check_thresholds(results, {"field_recall_at_k": 0.6, "mrr": 0.5}) == [
         "default: field_recall_at_k = 0.500 < 0.6"]  # the baseline is never gated; None is not a failure
     assert check_thresholds(results, {"field_recall_at_k": 0.4}) == []
+
+
+def test_a_yes_no_opening_against_the_record_is_counted():
+    from eval.metrics import opening_contradicts
+
+    assert opening_contradicts("Yes. People are put into groups by chance [1].", "no") is True
+    assert opening_contradicts("About MiSLE (NCT02633163): No. The record lists no site in Texas [1].", "no") is False
+    assert opening_contradicts("The record says: “…” [1].", "yes") is False  # no opening of its own
+    assert opening_contradicts("Yes.", None) is None  # not a yes/no question
