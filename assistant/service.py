@@ -134,5 +134,6 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
                                    similarity=make_similarity(embeddings), k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
                                    composer=composer, facts=store.facts, all_facts=all_facts,
-                                   speller=speller, reranker=make_cross_encoder(settings.reranker)))
+                                   speller=speller, reranker=make_cross_encoder(settings.reranker),
+                                   min_score=settings.reranker_min_score))
     return TrialchatService(settings, store, chain, catalog)

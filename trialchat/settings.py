@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"  # dense/bm25 are eval ablations
     reranker: bool = True  # the shipped cross-encoder picks the record's sentence that answers (assistant/rerank.py)
+    reranker_min_score: float = -4.0  # its ms-marco logit below which the records are taken not to say
     retrieve_k: int = 4  # chunks shown to the model: few and good (prompt speed ~58 tok/s)
     max_question_chars: int = 2000
 
