@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
+from trialchat.criteria_tree import CriteriaTree
+
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?", re.IGNORECASE)
 _YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25, "hour": 1 / 8766,
               "minute": 1 / 525960}
@@ -108,6 +110,9 @@ class FactSheet(BaseModel):
     # short forms the record defines, "Ankylosing Spondylitis (AS)" → {"AS": "Ankylosing Spondylitis"}, so a
     # question in words matches a criterion in letters ("Diagnosis of AS or any other Inflammatory Arthritis")
     abbreviations: dict[str, str] = Field(default_factory=dict)
+    # the criteria with their sub-items (a sub-item is only ever read with its parent); None on sheets stored
+    # before it existed
+    criteria_tree: CriteriaTree | None = None
 
 
 def age_in_years(text: str | None) -> float | None:
