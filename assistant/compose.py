@@ -28,6 +28,7 @@ from assistant.answer_writer import (
 from assistant.compose_where import where_sentences
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences
+from assistant.nearby_answer import near_sentences
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
@@ -333,7 +334,8 @@ class Composer:
     # ---- where ----
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.sites:
-            where_sentences(w, q, s, self.places)
+            if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py
+                where_sentences(w, q, s, self.places)
             self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
             self._stale_caveat(w, s)
 

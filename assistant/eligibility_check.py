@@ -76,8 +76,8 @@ class _Checker:
         self.sub_checks: list[EligibilityCheck] = []  # matched sub-items of "N or more of the following", with their parent  # id(top item) → (item, verdict, fact)
         self.who, self.be = facts.who, ("are" if not facts.whose else "is")
         self.whom = "you" if not facts.whose else "them"
-        self.studied = {k for c in s.conditions + ([s.title_fact] if s.title_fact else [])
-                        for h in vocabulary().find(c.value) for k in h.concepts}
+        self.studied = {k for c in s.conditions + ([s.title_fact] if s.title_fact else [])  # not "Without … AS"
+                        for h in vocabulary().find(c.value) if not negation(c.value, h.start) for k in h.concepts}
         self.their = "your" if not facts.whose else f"your {facts.whose}'s"
         # sub-items of "Three or more of the following:" the person has, per parent: counted over all they said
         self.some_of: dict[int, tuple[CriterionItem, list[tuple[CriterionItem, tuple[CriterionItem, ...], str]]]] = {}

@@ -19,7 +19,9 @@ _MARK = re.compile(r"^(?:(?P<bullet>[-*•·●◦▪○■□➢])\s+"
                    r"|\(?(?P<upper>[A-Z])[.)]\s+)")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5}
 _AT_LEAST = re.compile(r"\b(?:at least\s+)?(one|two|three|four|five|six|[2-6])\s*(?:\(\d\)\s*)?(?:or more|or greater)\s+"
-                       r"(?:of\s+)?(?:the\s+)?(?:following|these|below)", re.IGNORECASE)
+                       r"(?:of\s+)?(?:the\s+)?(?:following|these|below)"
+                       r"|\bat least\s+(one|two|three|four|five|six|[1-6])\s*(?:\(\d\)\s*)?of\s+(?:the\s+)?(?:following|these|below)",
+                       re.IGNORECASE)
 _ANY = re.compile(r"\b(?:(?:at least|any|only)\s+one\s+(?:\(1\)\s+)?(?:of\s+)?(?:the\s+)?(?:following|these|below)"
                   r"|any of the(?:\s+following)?|either(?: or both)? of the following|one of the following"
                   r"|(?:1|one) or more of the following)\b", re.IGNORECASE)
@@ -49,7 +51,7 @@ def combine_of(text: str) -> tuple[Combine, int]:
     """How the children of an item with this lead-in count: ("at_least", 3) for "Three or more of the following"."""
     m = _AT_LEAST.search(text)
     if m:
-        n = _NUMBER_WORDS.get(m.group(1).lower(), 1)
+        n = _NUMBER_WORDS.get((m.group(1) or m.group(2)).lower(), 1)
         return ("any", 1) if n == 1 else ("at_least", n)
     if _ANY.search(text):
         return "any", 1
