@@ -47,7 +47,10 @@ _SELF_MALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:man|ma
 _PRONOUN_FEMALE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _PRONOUN_MALE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|haven'?t|hasn'?t|free of|"
-                      r"none|neither|nor)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
+                      r"none|neither|nor|denies|denied|negative for|ruled out)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
+# a relative's illness, not the person's ("her mother had breast cancer", "family history of diabetes")
+_RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|sister|brother|aunt|uncle|"
+                              r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
 _CONDITION_PHRASE = re.compile(r"\b(?:have|has|had|got|diagnosed with|suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
@@ -119,8 +122,9 @@ def _age(text: str) -> tuple[float | None, str]:
 
 
 def _negated(text: str, start: int) -> bool:
+    """Said as absent, or as someone else's."""
     clause = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
-    return bool(_NEGATED.search(clause))
+    return bool(_NEGATED.search(clause) or _RELATIVE_BEFORE.search(clause))
 
 
 def _sex(text: str, whose: str) -> str:
