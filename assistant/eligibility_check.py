@@ -146,15 +146,16 @@ class _Checker:
         needed, maybe = False, 0  # a rule to join names it (then an exclusion naming it is about a form of it)
         told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
         for item, parents in self.tree.walk():
-            start = _find(m, item.text, self.s.abbreviations)
-            if start is None or (FAMILY.search(item.text) and m.concept not in ("pregnancy", "breastfeeding")):
+            found_at = _find(m, item.text, self.s.abbreviations)
+            if found_at is None or (FAMILY.search(item.text) and m.concept not in ("pregnancy", "breastfeeding")):
                 continue
             top = parents[0] if parents else item
             if any(t == id(top) for _, t in told):
                 found = True
                 continue
             told.add(("", id(top)))
-            neg = negation(item.text, start)
+            start, narrow = found_at
+            neg = "far" if narrow else negation(item.text, start)  # a narrower kind: the team can tell
             group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
             found = True
             cites = [(p.path, p.quote) for p in (*parents, item)]
@@ -293,23 +294,29 @@ def _age_words(fact: Fact | None) -> str:
     return f"{years:g}" if years >= 1 else fact.value.lower()
 
 
-def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> int | None:
+def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bool] | None:
     """Where the rule names what the person said (its vocabulary terms, a wider group it belongs to, or all
-    of their own words), or None. Never by one shared word."""
+    of their own words), and whether it names only a narrower kind of it; None when it does not. Never by
+    one shared word."""
     if m.concept:
         spelled = text + "".join(f" ({long})" for short, long in abbreviations.items()
                                  if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text))
-        for h in vocabulary().find(spelled):
+        vocab = vocabulary()
+        own = {t.lower() for t in vocab.concepts[m.concept].terms}
+        narrower = None
+        for h in vocab.find(spelled):
             if _SCORE_NAME.match(spelled, h.end):
                 continue
             if m.concept in h.concepts or m.concept in h.within:
-                return min(h.start, len(text))
-        return None
+                return min(h.start, len(text)), False
+            if narrower is None and any(own & {b.lower() for b in vocab.concepts[k].broader} for k in h.concepts):
+                narrower = min(h.start, len(text))  # "hemiplegic migraine" for "migraine": a kind of it
+        return (narrower, True) if narrower is not None else None
     terms = content_terms(m.words) - _GENERIC
     if not terms or not terms <= content_terms(text):
         return None
     first = min((text.lower().find(w[:4]) for w in m.words.lower().split() if text.lower().find(w[:4]) >= 0), default=0)
-    return first
+    return first, False
 
 
 def _join(items: list[str]) -> str:

@@ -23,7 +23,8 @@ _FAR_NEGATION = re.compile(r"\b(?:no|not|never|without|other than|except|excludi
 _OTHER_THAN = re.compile(r"\((?:[^()]*\b(?:other than|except|excluding)\b[^()]*)$", re.IGNORECASE)
 QUALIFIED = re.compile(r"\b(?:clinically (?:significant|relevant)|significant|uncontrolled|unstable|severe|active|acute|"
                        r"recent|within|requiring|requires|poorly controlled|untreated|symptomatic|opinion|judge?ment|"
-                       r"would|might|may|in the (?:past|last)|prior to screening|concurrent)\b", re.IGNORECASE)
+                       r"would|might|may|in the (?:past|last)|prior to screening|class\s+I{1,3}V?|grade\s*\d|stage\s*[IV\d])\b",
+                       re.IGNORECASE)
 FAMILY = re.compile(r"\bfamily history\b|\brelatives?\b|\bhousehold member\b|\bpartner\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^[^\d;\[\]]{0,30}?(≥|>=|=>|≤|<=|=<|>|<|greater than or equal to|less than or equal to|greater than|"
                       r"more than|less than|above|below|over|under|at least|at most|between|of)\s*(\d+(?:\.\d+)?)"

@@ -62,7 +62,7 @@ def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
 def _region(w: AnswerWriter, s: FactSheet, name: str, states: tuple[str, ...]) -> bool:
     g = gazetteer()
     matched = [x for x in s.sites if g.country_code(x.country) == "US" and g.state_code(x.state) in states]
-    label = name.title().replace("Mid-Atlantic", "Mid-Atlantic")
+    label = ("" if name == "new england" else "the ") + name.title()  # "the Pacific Northwest", "New England"
     if not matched:
         summary: list = [s.sites_summary] if s.sites_summary else s.sites[:3]
         return w.say("nearby.none_in_region", summary, region=label,
