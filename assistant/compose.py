@@ -27,7 +27,7 @@ from assistant.answer_writer import (
 )
 from assistant.compose_where import where_sentences
 from assistant.corpus_list import Search, compose_list
-from assistant.eligibility_answer import can_i_join, condition_sentences
+from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
 from assistant.nearby_answer import near_sentences
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
@@ -316,7 +316,8 @@ class Composer:
                                    (s.criteria if not (s.inclusion or s.exclusion) else [], "criteria_intro",
                                     "include_more")):
             for i, item in enumerate(items[:SHOWN_CRITERIA]):
-                w.say(f"eligibility.{intro if i == 0 else more}", item, item=quoted(item.value))
+                words, cites = with_sub_items(s, item)  # a lead-in ("one of the following:") with its items
+                w.say(f"eligibility.{intro if i == 0 else more}", cites, item=quoted(words))
         hidden = max(len(s.inclusion) - SHOWN_CRITERIA, 0) + max(len(s.exclusion) - SHOWN_CRITERIA, 0)
         if hidden and (s.inclusion or s.exclusion):
             last = (s.inclusion or s.exclusion)[-1]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assistant.answer_writer import AnswerWriter
-from assistant.eligibility_check import Assessment, assess
+from assistant.answer_writer import AnswerWriter, Cite
+from assistant.eligibility_check import Assessment, assess, tree_of
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.types import Eligibility, EligibilityCheck
-from trialchat.facts import FactSheet
+from trialchat.criteria_tree import CriterionItem
+from trialchat.facts import Fact, FactSheet
 
+MAX_SUB_ITEMS = 6  # sub-items said with their lead-in before "and N more"
 MAX_SAID = 6  # rule sentences in one answer before the rest is left to the team
 KEY = "eligibility_check."
 
@@ -65,3 +67,17 @@ def unchecked(s: FactSheet) -> Eligibility:
     a = assess(s, PatientFacts())
     return Eligibility(verdict="unknown", checks=[EligibilityCheck(**{**c.model_dump(), "verdict": "not_stated"})
                                                   for c in a.eligibility.checks])
+
+
+def with_sub_items(s: FactSheet, fact: Fact) -> tuple[str, list[Cite]]:
+    """A criterion as said in a list of rules: with its sub-items after its lead-in, so "must have at least one
+    of the following:" is never shown without what follows ("…: ANA positive; anti-Smith positive")."""
+    item = next((i for i in tree_of(s).items() if i.text == fact.value and i.path == fact.path), None) \
+        if s.criteria_tree else None
+    if item is None or not item.children:
+        return fact.value, [fact]
+    subs: list[CriterionItem] = [c for c, _ in item.walk()][1:]
+    shown = subs[:MAX_SUB_ITEMS]
+    more = f"; and {len(subs) - len(shown)} more" if len(subs) > len(shown) else ""
+    words = item.text.rstrip(" :") + ": " + "; ".join(c.text.rstrip(" ;.") for c in shown) + more
+    return words, [fact, *[(c.path, c.quote) for c in shown]]

@@ -51,7 +51,8 @@ def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
     if shown[0][1] > FAR_KM:
         shown = sorted(within[:MAX_NEAR], key=lambda t: t[1])[:2]  # all far away: the nearest two say it  # open sites first, then nearest
     key = "nearby.intro_within" if nq.radius_km else "nearby.intro_far" if shown[0][1] > FAR_KM else "nearby.intro"
-    w.say(key, [t[0] for t in shown], place=place, n=len(within), shown=len(shown))
+    ordered = any(site.status for site, _ in shown)  # "open sites first" only when the record gives statuses
+    w.say(key, [t[0] for t in shown], place=place, n=len(within), shown=len(shown), ordered=ordered)
     for site, km in shown:
         w.item("nearby.site", site, site=_site_words(site), distance=_distance(km, origin), status=_status(site))
     if unplaced:

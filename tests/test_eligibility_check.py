@@ -152,3 +152,10 @@ def test_a_sub_item_is_never_cited_without_its_parent(service, sheets):
             quotes = {c.quote for c in answer.citations if c.study_id == sid}
             for quote in quotes & set(children):
                 assert all(p.quote in quotes for p in children[quote]), (sid, quote, answer.text)
+
+
+def test_who_can_join_shows_a_lead_in_with_its_items(service, sample_store):
+    answer = service.ask("who can join?", "NCT05843643")
+    assert "must have at least one of the following: antinuclear antibody (ANA) positive" in answer.text
+    assert "anti-Smith positive" in answer.text
+    assert_quotes_verbatim(answer, sample_store)

@@ -111,7 +111,7 @@ def test_near_munich_in_germany_and_far_away(service):
     munich = service.ask("any site near Munich?", "NCT04318938")
     assert "München: in the same city" in munich.text
     boston = service.ask("any site near Boston?", "NCT04318938")
-    assert boston.text.startswith("No site in the record is near Boston, Massachusetts; the nearest are")
+    assert boston.text.startswith("No site in the record is near Boston, Massachusetts; these are the nearest")
 
 
 def test_within_a_distance_of_a_zip_and_the_place_checked(service):
