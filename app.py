@@ -1,6 +1,6 @@
 """The composition root: one process serves the web chat (``/``), the partner widget
-(``/widget.js``) and the JSON API (``/api/...``, docs at ``/docs``), all over the same answering
-service, built once here.
+(``/widget.js``), the JSON API (``/api/...``, docs at ``/docs``), the OpenAI-compatible API (``/v1/...``)
+and the MCP server (``/mcp``), all over the same answering service, built once here.
 
     trialchat serve [--host H] [--port P]      # or: python app.py
 """
@@ -20,6 +20,8 @@ answer cites the exact source field (`study_id`, `field_path`, `field_label`) an
 * `POST /api/ask` returns the whole `Answer`; `POST /api/ask/stream` streams server-sent events:
   `sources` (as soon as retrieval is done), `token`s, then `answer` (the verified `Answer`), or `error`.
 * `GET /api/studies?q=` finds studies by NCT ID, title or acronym.
+* `/mcp`: the same answers and study records for MCP clients (streamable HTTP; tools `search_studies`, `ask`,
+  `study_facts`; resources `trialchat://studies/{study_id}`).
 * `POST /v1/chat/completions` and `GET /v1/models`: the same answers for OpenAI clients (the `openai` SDK,
   Open WebUI, LibreChat, LangChain's `ChatOpenAI`), as the model `trialchat` (or `trialchat:<study ID>`).
 * Errors are JSON `{"error": {"code", "message", "type", "param"}}` (OpenAI's error object) with a 4xx
@@ -34,10 +36,11 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     import gradio as gr
 
     from web import api, openai_api, widget
-    from web.chat_ui import build_chat_ui, chat_css
+    from web.chat_ui import build_chat_ui, chat_css, chat_js
     from web.docs import offline_docs_app
     from web.feedback import FeedbackStore
     from web.limits import BodyLimitMiddleware, RateGateMiddleware
+    from web.mcp_server import build_mcp, mount_mcp, records_of
     from web.security import RateLimiter, install_security
 
     settings = settings or Settings()
@@ -67,12 +70,16 @@ def create_app(settings: Settings | None = None, service=None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(openai_api.router)
     app.include_router(api.router)  # its /api/{rest} catch-all must stay the last /api route
+    # the MCP server at /mcp (streamable HTTP), before the chat claims "/"; `trialchat mcp` serves it on stdio
+    mount_mcp(app, build_mcp(service, records=records_of(service), limiter=app.state.limiter,
+                             max_question_chars=settings.max_question_chars, version=_version()))
 
     blocks = build_chat_ui(service, limiter=app.state.limiter, feedback=app.state.feedback,
                            max_question_chars=settings.max_question_chars)
     blocks.queue(default_concurrency_limit=8)
     # max_file_size=0: Gradio's own check, behind BodyLimitMiddleware's refusal of its upload routes
-    gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), footer_links=[], run_history=False, show_error=False,
+    gr.mount_gradio_app(app, blocks, path="/", css=chat_css(), js=chat_js(), footer_links=[], run_history=False,
+                        show_error=False,
                         max_file_size=0,
                         theme=gr.themes.Soft(font=["system-ui", "sans-serif"],
                                               font_mono=["ui-monospace", "monospace"]))

@@ -15,6 +15,10 @@ from assistant.types import Citation, Contact, Eligibility, Source
 from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
+# "Is it …?", "Can I …?", "Any site in Ohio?": questions a "Yes." or "No." answers
+YES_NO_QUESTION = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|hi|hello)\W+)?(?:is|are|does|do|can|could|will|would|has|have|"
+                             r"was|were|did|should|am|may|might|must|any|anything)\b", re.IGNORECASE)
+OPENING_YES_NO = re.compile(r"^(?:Yes|No)\. ")
 LIST_ITEM = "\n• "  # starts a line of a list in an answer's text
 ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
@@ -25,6 +29,7 @@ class Composed:
     text: str
     citations: list[Citation]
     sources: list[Source]
+    none: bool = False  # a search across studies that found none: said plainly, not an answer from a record
     eligibility: Eligibility | None = None  # "can I join?": the rules checked against what the person said
 
 
@@ -97,14 +102,18 @@ class AnswerWriter:
         self.sentences.append(f"{LIST_ITEM}{sentence(key, **variables).rstrip(' .')} [{n}]")
         return True
 
-    def result(self) -> Composed | None:
+    def result(self, question: str | None = None) -> Composed | None:
+        """The answer; given the question, a "Yes."/"No." opening is kept only when it was a yes/no question."""
         if not self.sentences:
             return None
+        if question is not None and not YES_NO_QUESTION.match(question):
+            self.sentences = [OPENING_YES_NO.sub("", s, count=1) for s in self.sentences]
+            self.sentences = [s[:1].upper() + s[1:] for s in self.sentences]
         text = ""
         for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
             after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
             text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
-        return Composed(text, self.citations, self.sources, self.eligibility)
+        return Composed(text, self.citations, self.sources, eligibility=self.eligibility)
 
 
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

@@ -1,49 +1,61 @@
-"""The answer chain: scope → hybrid retrieve → prompt → LLM → verify → Answer.
+"""The answer chain: guard → understand (a typed Request) → ordered steps → Answer.
 
-Streaming order: sources first (before any LLM work), then verified sentences as they complete,
-then the final Answer. Sentences are verified before they are streamed, so a reader never sees an
-unsupported claim, not even for a moment.
+Steps, the first that answers ends the chain: an unknown study ID (say so) → a study's name alone (an
+overview) → an intent composed from the fact sheet → a question across studies (a cited list, or that
+none matches) → the record's best sentences, quoted in a plain frame at once, then with a model the
+first one in plain words under checks (assistant/plain_rewrite.py) → "the records don't say", with the
+study team. Streaming order: sources first, then text, then the final Answer.
 """
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage
 
+from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, contact_line, contact_of, team_to_ask
 from assistant.compose import Composer
-from assistant.extractive import GENERIC, extractive_answer, relevance
+from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
+from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
+from assistant.plain_rewrite import plain_rewrite
 from assistant.prompting import render_prompt
+from assistant.rerank import MIN_SCORE, CrossEncoder
 from assistant.retrieval import HybridRetriever
-from assistant.router import IntentRouter
-from assistant.scoping import CORPUS_RE, Scope, StudyCatalog, looks_like_follow_up, resolve_scope, standalone
-from assistant.textutil import content_terms, overlap, split_sentences
-from assistant.types import (
-    Answer,
-    AnswerEvent,
-    Citation,
-    FinalEvent,
-    HistoryTurn,
-    Source,
-    SourcesEvent,
-    TokenEvent,
-    final_answer,
+from assistant.router import IntentRouter, Route
+from assistant.scoping import (
+    CORPUS_RE,
+    Scope,
+    StudyCatalog,
+    asks_across_studies,
+    looks_like_follow_up,
+    resolve_scope,
+    standalone,
 )
-from assistant.verify import Similarity, StreamingVerifier, best_quote, meaning_problem, render_sentence
+from assistant.spelling import Speller
+from assistant.textutil import content_terms
+from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
+from assistant.verify import Similarity
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 
 log = logging.getLogger(__name__)
-NOT_STATED = "NOT STATED"
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
-EXCERPT_CHARS = 320  # per source in the prompt: keeps the whole prompt near 400–600 tokens
+THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
+# intents about one study: without a study they have no answer but "which one?"
+STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
+ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
+                               r"any|is it|are they|is there|are there)\b", re.IGNORECASE)
+# words around a study's name that ask for nothing more than the study itself
+OVERVIEW_FILLER = content_terms("tell me about more info information on what is the this study trial research explain "
+                                "describe summary summarize overview of know want to please can you it give i a an "
+                                "anything everything details detail")
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -60,28 +72,30 @@ class ChainParts:
     composer: Composer | None = None
     facts: Callable[[str], FactSheet | None] = lambda _study_id: None
     all_facts: Callable[[], list[FactSheet]] = list  # every study's sheet, for questions across studies
+    speller: Speller | None = None  # None: questions are routed as typed
+    reranker: CrossEncoder | None = None  # None: record sentences are picked by shared words
+
+
+@dataclass
+class Request:
+    """A question understood: what was asked, the words the steps read, its study and its intents."""
+
+    question: str  # as asked (after the guard's normalisation)
+    text: str  # spelling corrected: what routing, composing and retrieval read
+    scope: Scope
+    pinned: str | None
+    history: list[HistoryTurn] = field(default_factory=list)
+    route: Route | None = None
+    language: str = "en"
+
+    @property
+    def intent(self) -> str | None:
+        """The intent when the router is sure of it (an unsure route is read whole by retrieval instead)."""
+        return self.route.intent if self.route and self.route.confident else None
 
 
 def is_term_question(question: str) -> bool:
     return bool(TERM_RE.search(question))
-
-
-def excerpt(question: str, src: Source, limit: int = EXCERPT_CHARS) -> str:
-    """The chunk sentences most related to the question, in their original order, verbatim."""
-    body = src.body
-    if len(body) <= limit:
-        return body.replace("\n", " ")
-    q = content_terms(question)
-    sents = split_sentences(body)
-    ranked = sorted(range(len(sents)), key=lambda i: -overlap(q, content_terms(sents[i])))
-    keep: list[int] = []
-    size = 0
-    for i in ranked:
-        if size + len(sents[i]) > limit and keep:
-            continue
-        keep.append(i)
-        size += len(sents[i]) + 1
-    return " ".join(sents[i] for i in sorted(keep))[: limit + 80]
 
 
 class AnswerChain:
@@ -102,56 +116,39 @@ class AnswerChain:
             yield FinalEvent(answer=Answer(text=decline_message(guard.verdict, self.p.max_question_chars),
                                            status="declined", study_id=study_id))
             return
+        request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
+        # ordered steps: the first that answers ends the chain
+        for step in (self._unknown_study, self._name_alone, self._composed_step, self._across_studies,
+                     self._which_study, self._record_sentences):
+            events = step(request)
+            if events is not None:
+                yield from events
+                return
+
+    def understand(self, question: str, pinned: str | None, history: list[HistoryTurn]) -> Request:
+        """The question as a typed request: spelling fixed, its study (or all of them), its intents."""
         catalog = self.p.catalog_loader()
-        scope = resolve_scope(guard.question, catalog, study_id, history)  # UnknownStudyError for a bad pin
-        if scope.reason == "corpus" and history and looks_like_follow_up(guard.question):
-            scope = self._scope_from_history(guard.question, history, catalog) or scope
+        text = self.p.speller.correct(question) if self.p.speller else question
+        scope = resolve_scope(question, catalog, pinned, history)
+        if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
+            by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
+            scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
+        if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
+                and looks_like_follow_up(text):
+            scope = self._scope_from_history(text, history, catalog) or scope
+        route = self.p.router.route(text) if self.p.router else None
+        return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
 
-        route = self.p.router.route(guard.question) if self.p.router else None
-        # an intent the router is unsure of (the question has words of another intent) is not answered as
-        # that intent: retrieval reads the whole question instead
-        intent = route.intent if route and route.confident else None
-        if scope.study_id and intent and self.p.composer and not scope.unknown_id:
-            composed = self._composed(intent, guard.question, scope, route.also if route else ())
-            if composed:
-                yield from composed
-                return
-
-        hints = list(dict.fromkeys(INTENT_FIELDS.get(intent or "", ()) + tuple(field_hints(guard.question))))
-        sources = self._retrieve(scope, guard.question, hints)
-        yield SourcesEvent(sources=sources, study_id=scope.study_id)
-        answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id, intent=intent,
-                        standalone_question=scope.standalone_question if scope.reason == "history" else None)
-
-        if scope.unknown_id:
-            answer.text = (f"I don't have the records of {scope.unknown_id}, so I can't answer about it. "
-                           "You can look it up on ClinicalTrials.gov.")
-            answer.status = "abstained"
-            yield FinalEvent(answer=answer)
-            return
-        best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
-        best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
-        on_topic = any(path_within(s.field_path, hints) for s in sources)
-        if not sources or (best < MIN_RELEVANCE and best_dense < 0.35 and not on_topic):
-            yield FinalEvent(answer=self._abstain(answer, scope))
-            return
-
-        list_question = scope.study_id is None and (intent == "corpus" or bool(CORPUS_RE.search(guard.question)))
-        if list_question and self.p.composer:
-            listed = self.p.composer.corpus(guard.question, self.p.all_facts(),
-                                            lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
-            if listed:
-                answer.text, answer.citations, answer.sources = listed.text, listed.citations, listed.sources
-                yield TokenEvent(text=listed.text)
-                yield FinalEvent(answer=answer)
-                return
-        if self.p.llm is None or list_question:
-            # "which trials ...?" is answered as a cited list of the matching studies: exact IDs, no paraphrase
-            yield from self._quote(answer, scope, guard.question, sources, hints,
-                                   max_sentences=len(sources) if list_question else 2)
-            return
-
-        yield from self._generate(answer, scope, sources, guard.question, hints)
+    def _study_by_topic(self, text: str) -> str | None:
+        """The one study whose treatment or acronym the question names as "the X study" (None if not one)."""
+        m = THE_X_STUDY_RE.search(text)
+        if not m or asks_across_studies(text):
+            return None
+        named = content_terms(m.group(1))
+        hits = {sheet.study_id for sheet in self.p.all_facts()
+                if named and named <= content_terms(" ".join([*(i.name.split()[0] for i in sheet.interventions),
+                                                               *(c.value for c in sheet.conditions)]))}
+        return hits.pop() if len(hits) == 1 else None
 
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = ()) -> list[AnswerEvent] | None:
@@ -171,10 +168,9 @@ class AnswerChain:
             composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
         if not composed:
             return None
-        ref = self.p.catalog_loader().get(scope.study_id) if scope.study_id and scope.reason != "pinned" else None
-        if ref:  # the reader named the study (or the conversation did): say which record this is about
-            composed.text = f"About {(ref.names or [ref.title])[0]} ({ref.study_id}): " \
-                f"{composed.text[:1].lower()}{composed.text[1:]}"
+        prefix = self._about_prefix(scope)
+        if prefix:  # the reader named the study (or the conversation did): say which record this is about
+            composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"
         answer = Answer(text=composed.text, status="answered", citations=composed.citations,
                         sources=composed.sources, study_id=scope.study_id, intent=intent,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None,
@@ -243,91 +239,98 @@ class AnswerChain:
         answer.status, answer.contacts = "abstained", contacts
         return answer
 
-    @staticmethod
-    def _answers_question(question: str, hints: list[str], sources: list[Source], kept) -> bool:
-        """Verified sentences must also be on the question: share its specific words, or cite a field it asks about."""
-        cited = [sources[c.n - 1] for k in kept for c in k.citations if 0 < c.n <= len(sources)]
-        if any(path_within(s.field_path, hints) for s in cited):
-            return True
-        q = content_terms(question) - GENERIC
-        return not q or bool(q & content_terms(" ".join(k.sentence for k in kept) + " " +
-                                              " ".join(s.label for s in cited)))
-
-    def _study_tail(self, scope: Scope, sources: list[Source], cited: set[int]):
-        """A term answer should connect the term to this study: if the model only cited the glossary,
-        add the study's own field, quoted (verbatim, so it verifies by construction)."""
-        if any(sources[n - 1].study_id != GLOSSARY_ID for n in cited if 0 < n <= len(sources)):
+    # ---------------- the steps after understanding ----------------
+    def _unknown_study(self, req: Request) -> list[AnswerEvent] | None:
+        """An ID this collection does not hold: say so, never answer about another study."""
+        if not req.scope.unknown_id:
             return None
-        for n, src in enumerate(sources, start=1):
-            if src.study_id == GLOSSARY_ID:
-                continue
-            quote, _ = best_quote(scope.standalone_question, src.text)
-            if quote and quote in src.text:
-                return f"In this study, {src.field_label}: “{quote}” [{n}].", [Citation.from_source(n, src, quote)]
-        return None
+        answer = Answer(text=f"I don't have the records of {req.scope.unknown_id}, so I can't answer about it. "
+                             "You can look it up on ClinicalTrials.gov.", status="abstained", study_id=None)
+        return [SourcesEvent(sources=[], study_id=None), FinalEvent(answer=answer)]
 
-    @staticmethod
-    def build_messages(question: str, study_id: str | None, sources: list[Source]) -> list[BaseMessage]:
-        """System prompt first and constant (llama.cpp reuses its cached prefix), then the numbered sources."""
-        rows = [{"label": (f"{s.study_id} ({s.study_title}) · {s.field_label}" if study_id is None
-                           and s.study_id != GLOSSARY_ID else s.field_label),
-                 "excerpt": excerpt(question, s)} for s in sources]
-        return [SystemMessage(content=render_prompt("system.txt")),
-                HumanMessage(content=render_prompt("answer.txt", sources=rows, question=question))]
+    def _name_alone(self, req: Request) -> list[AnswerEvent] | None:
+        """"C-AXSPAND?", "tell me about the certolizumab study": a short overview of that study."""
+        if req.scope.reason not in ("question", "pinned") or not req.scope.study_id or not self.p.composer:
+            return None
+        ref = self.p.catalog_loader().get(req.scope.study_id)
+        sheet = self.p.facts(req.scope.study_id)
+        names = [req.scope.study_id, *(ref.names if ref else []), ref.title if ref else "",
+                 *(i.name.split()[0] for i in (sheet.interventions if sheet else [])),
+                 *(c.value for c in (sheet.conditions if sheet else []))]
+        asked = content_terms(re.sub(r"'s\b", "", req.text))
+        if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) \
+                or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
+            return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
+        return self._composed("overview", req.text, req.scope)
 
-    def _generate(self, answer: Answer, scope: Scope, sources: list[Source], question: str,
-                  hints: list[str]) -> Iterator[AnswerEvent]:
-        # pinned: the sources are all from the study already; the question as asked reads best
-        messages = self.build_messages(question if scope.study_id else scope.standalone_question, scope.study_id,
-                                       sources)
-        verifier = StreamingVerifier(sources, self.p.similarity)
-        kept: list = []
+    def _composed_step(self, req: Request) -> list[AnswerEvent] | None:
+        intent = req.intent
+        # a term is defined from the glossary with or without a study; other intents need the study's sheet
+        if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
+            return None
+        return self._composed(intent, req.text, req.scope, req.route.also if req.route else ())
 
-        def admit(checks) -> Iterator[AnswerEvent]:
-            # supported AND on the question; once the answer is on topic, its next sentences may elaborate
-            for check in checks:
-                problem = meaning_problem(check, sources, scope.study_id)
-                if problem:
-                    log.info("dropped a supported sentence: %s: %r", problem, check.sentence)
-                    continue
-                if kept or self._answers_question(question, hints, sources, [check]):
-                    kept.append(check)
-                    yield TokenEvent(text=render_sentence(check) + " ")
+    def _across_studies(self, req: Request) -> list[AnswerEvent] | None:
+        """A question about the collection: the matching studies as a cited list, or that none matches."""
+        if req.scope.study_id is not None or not self.p.composer:
+            return None
+        if req.intent == "term" or not (req.intent == "corpus" or CORPUS_RE.search(req.text)
+                                        or asks_across_studies(req.text)):
+            return None
+        sheets = self.p.all_facts()
+        listed = self.p.composer.corpus(req.text, sheets,
+                                        lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
+        if not listed:
+            return None
+        text = listed.text
+        if req.pinned and not listed.none:  # asked on one study's page: say first that this is about all of them
+            text = f"{sentence('record.across', n=len(sheets))} {text}"
+        answer = Answer(text=text, status="abstained" if listed.none else "answered", citations=listed.citations,
+                        sources=listed.sources, study_id=None, intent="corpus")
+        return [SourcesEvent(sources=listed.sources, study_id=None), TokenEvent(text=text), FinalEvent(answer=answer)]
 
-        raw, fed = "", 0
-        for chunk in self.p.llm.stream(messages):  # type: ignore[union-attr]
-            raw += str(chunk.content)
-            if len(raw.strip()) < len(NOT_STATED) and NOT_STATED.startswith(raw.strip().upper()):
-                continue  # might become NOT STATED: hold it back
-            yield from admit(verifier.feed(raw[fed:]))
-            fed = len(raw)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("model said %r; checks: %s", raw, [(c.supported, c.reason, c.original) for c in verifier.checks])
-        said_not_stated = NOT_STATED in raw.upper() and not kept
-        if not said_not_stated:
-            yield from admit(verifier.finish())
-        if said_not_stated and not any(path_within(s.field_path, hints) for s in sources):
+    def _which_study(self, req: Request) -> list[AnswerEvent] | None:
+        """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess."""
+        if req.scope.study_id is not None or req.intent not in STUDY_INTENTS:
+            return None
+        answer = Answer(text=sentence("record.which_study"), status="abstained", study_id=None, intent=req.intent)
+        return [SourcesEvent(sources=[], study_id=None), TokenEvent(text=answer.text), FinalEvent(answer=answer)]
+
+    def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:
+        """Everything else: the record's best sentences for the question, quoted in a plain frame and shown at
+        once; then, with a model, the first one said in plain words (only when the rewrite keeps its facts)."""
+        scope, question = req.scope, req.text
+        hints = list(dict.fromkeys(INTENT_FIELDS.get(req.intent or "", ()) + tuple(field_hints(question))))
+        sources = self._retrieve(scope, question, hints)
+        yield SourcesEvent(sources=sources, study_id=scope.study_id)
+        answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id, intent=req.intent,
+                        standalone_question=scope.standalone_question if scope.reason == "history" else None)
+        best = max((relevance(scope.standalone_question, s) for s in sources), default=0.0)
+        best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
+        on_topic = any(path_within(s.field_path, hints) for s in sources)
+        if not sources or (best < MIN_RELEVANCE and best_dense < 0.35 and not on_topic):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
-        tail = None
-        if kept and is_term_question(scope.standalone_question) and scope.study_id:
-            tail = self._study_tail(scope, sources, {c.n for k in kept for c in k.citations})
-            if tail:
-                yield TokenEvent(text=tail[0])
-        if not kept:  # nothing verified: quote the record instead, or say we don't know
-            yield from self._quote(answer, scope, question, sources, hints)
-            return
-        answer.text = " ".join(render_sentence(c) for c in kept) + (" " + tail[0] if tail else "")
-        answer.citations = [c for k in kept for c in k.citations] + (tail[1] if tail else [])
-        yield FinalEvent(answer=answer)
-
-    def _quote(self, answer: Answer, scope: Scope, question: str, sources: list[Source], hints: list[str],
-               max_sentences: int = 2) -> Iterator[AnswerEvent]:
-        """The extractive answer (verbatim quotes, cited), or an abstention when nothing fits."""
-        text, cites = extractive_answer(question, sources, hints=hints, max_sentences=max_sentences)
+        list_question = scope.study_id is None and bool(CORPUS_RE.search(question))
+        most = len(sources) if list_question else 2
+        text, cites = scored_answer(question, sources, self.p.reranker.scores, MIN_SCORE, most, hints) \
+            if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         if not text:
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
+        text = self._about_prefix(scope) + text
         yield TokenEvent(text=text)
+        if self.p.llm is not None and cites:
+            plain = plain_rewrite(self.p.llm, cites[0].quote)
+            if plain:
+                more = f" {sentence('record.plain', text=plain.rstrip(' .'))} [{cites[0].n}]."
+                yield TokenEvent(text=more)
+                text += more
         answer.text, answer.citations = text, cites
         yield FinalEvent(answer=answer)
+
+    def _about_prefix(self, scope: Scope) -> str:
+        """"About MiSLE (NCT02633163): " when the reader named the study (or the conversation did)."""
+        ref = self.p.catalog_loader().get(scope.study_id) if scope.study_id and scope.reason != "pinned" else None
+        return f"{sentence('record.other_study', name=(ref.names or [ref.title])[0], study_id=ref.study_id)} " \
+            if ref else ""

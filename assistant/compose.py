@@ -25,20 +25,26 @@ from assistant.answer_writer import (
     person_words,
     quoted,
 )
+from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
+from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
+from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
+from assistant.textutil import split_sentences
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
-COMPOSED_INTENTS = frozenset({"where", "who_can_join", "can_i_join", "status", "phase", "size", "design",
-                              "randomization", "arms", "treatment", "outcomes", "sponsor", "contact", "dates"})
+COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
 MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
 BULLET = re.compile(r"^[*•-]\s*")
+CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
+RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))")
 SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
 
 
@@ -68,12 +74,12 @@ class Composer:
 
     def compose(self, intent: str, question: str, sheet: FactSheet, also: tuple[str, ...] = ()) -> Composed | None:
         """The answer to ``intent`` (and to ``also``, a second part of the question), or None."""
-        if intent not in COMPOSED_INTENTS:
+        if intent not in COMPOSERS:
             return None
         w = AnswerWriter(sheet.study_id, self.chunks)
-        for part in (intent, *[a for a in also if a in COMPOSED_INTENTS and a != intent]):
-            getattr(self, f"_{part}")(w, question, sheet)
-        return w.result()
+        for part in (intent, *[a for a in also if a in COMPOSERS and a != intent]):
+            COMPOSERS[part](self, w, question, sheet)
+        return w.result(question)
 
     def corpus(self, question: str, sheets: list[FactSheet], search: Search) -> Composed | None:
         """A question across studies: the matching studies as a cited list (assistant/corpus_list.py)."""
@@ -89,9 +95,9 @@ class Composer:
         related = next((intent for prefix, intent in TERM_FACTS if slug.startswith(prefix)), None)
         if sheet and related:
             before = len(w.sentences)
-            getattr(self, f"_{related}")(w, question, sheet)
+            COMPOSERS[related](self, w, question, sheet)
             del w.sentences[before + MAX_TERM_STUDY_SENTENCES:]
-        return w.result()
+        return w.result(question)
 
     # ---- status, phase, size, dates ----
     def _status_sentence(self, w: AnswerWriter, s: FactSheet) -> None:
@@ -135,6 +141,7 @@ class Composer:
                 return fact, when[0]
         return None
 
+    @composes("status")
     def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.status:
             return
@@ -155,6 +162,7 @@ class Composer:
                 continue
         return False
 
+    @composes("phase")
     def _phase(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.phase:
             return
@@ -168,6 +176,7 @@ class Composer:
         if not w.gloss("glossary.means", slug):
             w.gloss("glossary.means", "phase")
 
+    @composes("size")
     def _size(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.enrollment:
             return
@@ -176,6 +185,7 @@ class Composer:
             else "size.plain"
         w.say(key, s.enrollment, n=s.enrollment.value)
 
+    @composes("dates")
     def _dates(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         for fact, name in ((s.start, "start"), (s.primary_completion, "primary"), (s.completion, "end")):
             when = _when(fact)
@@ -184,6 +194,7 @@ class Composer:
                 w.say(f"dates.{name}_{'past' if when[1] else 'future'}", fact, date=when[0], when=f"{on_or_in} {when[0]}")
 
     # ---- design ----
+    @composes("design")
     def _design(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.study_type:
             t = s.study_type.value.lower()
@@ -203,6 +214,7 @@ class Composer:
                 w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who)
                 w.gloss("glossary.means", f"{level.lower()}_blind")
 
+    @composes("randomization")
     def _randomization(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.allocation:
             if len(s.arms) == 1:
@@ -214,9 +226,30 @@ class Composer:
             if a in ("not applicable", "na", "n/a") else "randomization.other"
         w.say(key, s.allocation, allocation=s.allocation.value)  # the record's word follows the plain answer
         if key == "randomization.randomized":
+            self._placebo_chance(w, q, s)
             w.gloss("glossary.means", "randomized")
 
+    def _placebo_chance(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        """"How likely am I to get the placebo?": how many groups there are and which gets placebo, and the
+        record's own ratio sentence when it gives one (never a computed percentage it does not state)."""
+        if not CHANCE_Q.search(q):
+            return
+        placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
+        if placebo and len(s.arms) > 1:
+            w.say("randomization.placebo_groups", list(s.arms), n=len(s.arms), placebo=len(placebo))
+        for path in (*(a.path for a in s.arms), "protocolSection.descriptionModule.briefSummary",
+                     "protocolSection.descriptionModule.detailedDescription"):
+            texts = [a.description for a in s.arms if a.path == path] or \
+                [t for _c, t, _m in self.chunks(s.study_id, path)]
+            for text in texts:
+                m = RATIO.search(text)
+                if m:
+                    sent = next((x for x in split_sentences(text) if m.group(0) in x), m.group(0))
+                    if w.say("randomization.ratio", [(path, sent)], quote=sent.rstrip(" .")):
+                        return
+
     # ---- arms and treatment ----
+    @composes("arms")
     def _arms(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.arms:
             return
@@ -238,6 +271,7 @@ class Composer:
             if a.description:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
 
+    @composes("treatment")
     def _treatment(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
             w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
@@ -252,6 +286,7 @@ class Composer:
             w.say("treatment.group", [(a.path, a.description)], label=a.label, description=a.description)
 
     # ---- outcomes, sponsor, contact ----
+    @composes("outcomes")
     def _outcomes(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         primary = [o for o in s.outcomes if o.primary]
         secondary = [o for o in s.outcomes if not o.primary]
@@ -264,6 +299,7 @@ class Composer:
             w.say("outcomes.secondary", secondary[0], n=len(secondary),
                   measure=secondary[0].measure)
 
+    @composes("sponsor")
     def _sponsor(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.sponsor:
             w.say("sponsor.lead", s.sponsor, sponsor=s.sponsor.value)
@@ -271,6 +307,7 @@ class Composer:
             w.say("sponsor.collaborators", list(s.collaborators),
                   names=join_words([c.value for c in s.collaborators]))
 
+    @composes("contact")
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
             w.sentences.append(sentence("contact.list_intro"))
@@ -305,6 +342,7 @@ class Composer:
                 "eligibility.sex_male" if sex.startswith(("male", "men")) else "eligibility.sex_all"
             w.say(key, s.sex)
 
+    @composes("who_can_join")
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         self._not_open_note(w, s)
         self._age_sex(w, s)
@@ -325,6 +363,7 @@ class Composer:
         self._stale_caveat(w, s)
         self.team_sentence(w, s)
 
+    @composes("can_i_join")
     def _can_i_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         # every rule checked against what the person said: assistant/eligibility_answer.py
         can_i_join(self, w, q, s)
@@ -332,7 +371,12 @@ class Composer:
     def _condition(self, w: AnswerWriter, condition: str, s: FactSheet) -> None:
         condition_sentences(w, condition, s)
 
+    @composes("results")
+    def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        compose_results(w, q, s, self.today())  # assistant/compose_results.py
+
     # ---- where ----
+    @composes("where")
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.sites:
             if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py

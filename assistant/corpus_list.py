@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed
+from assistant.answer_templates import sentence
+from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
-from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site
+from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years
 
 Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
 
+SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)
@@ -38,7 +40,14 @@ LISTING_WORDS = content_terms("which what any list find show are there is there 
                               "research recruiting recruit open sites site located location place places have has "
                               "posted results phase completed finished ended already currently now people patients "
                               "not yet started taking new enrolling sign up treatment treatments therapy test "
-                              "tests testing use using include includes including involve involving about for")
+                              "tests testing use using include includes including involve involving about for "
+                              "ones one right now today available happening going on here your you me my "
+                              "someone anybody anyone kids kid children child pediatric paediatric teens teenagers "
+                              "babies baby infants infant minors young who ran run runs running led lead leads "
+                              "conducted doing")
+# "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
+CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
+                        r"my (son|daughter))\b", re.I)
 # the fields that say what a study is about; eligibility text names many diseases a study is not about
 ABOUT_FIELDS = ("protocolSection.identificationModule", "protocolSection.conditionsModule",
                 "derivedSection.conditionBrowseModule", "protocolSection.descriptionModule.briefSummary",
@@ -52,7 +61,9 @@ class CorpusQuery:
     phase: str | None = None  # "Phase 2"
     place: str | None = None
     results: bool = False
-    topic: set[str] = field(default_factory=set)
+    children: bool = False
+    topic: set[str] = field(default_factory=set)  # stems, for matching
+    topic_words: str = ""  # the same words as asked, for the meaning search
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -69,9 +80,29 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
             q.place = place
             break
     q.results = bool(RESULTS_Q.search(question))
+    q.children = bool(CHILDREN_Q.search(question))
     named = content_terms(" ".join(x for x in (q.place or "", q.phase or "")))
     q.topic = content_terms(question) - LISTING_WORDS - named
+    kids = CHILDREN_Q.search(question)
+    q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     return q
+
+
+def _topic_words(question: str, topic: set[str]) -> list[str]:
+    return list(dict.fromkeys(w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", question)
+                              if content_terms(w) and content_terms(w) <= topic))
+
+
+def _wanted(question: str, q: CorpusQuery) -> str:
+    """What the reader asked for, in their words: "“lupus”, sites in Sweden and posted results"."""
+    topic = _topic_words(question, q.topic)
+    parts = [f"“{' '.join(topic)}”"] if topic else []
+    parts += [f"sites in {q.place}"] if q.place else []
+    parts += [q.phase] if q.phase else []
+    parts += [f"the status {' or '.join(q.statuses).lower()}"] if q.statuses else []
+    parts += ["posted results"] if q.results else []
+    parts += ["children"] if q.children else []
+    return join_words(parts)
 
 
 def _topic_text(s: FactSheet) -> str:
@@ -86,6 +117,8 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False
     if q.results and not s.has_results:
         return False
+    if q.children and s.min_age and (age_in_years(s.min_age.value) or 0) >= 18:
+        return False
     return not (q.place and not _sites_in(s, q.place))
 
 
@@ -95,12 +128,19 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
         return {s.study_id: i for i, s in enumerate(sheets)}
     held = {s.study_id: content_terms(_topic_text(s)) & q.topic for s in sheets}
     order: list[str] = []
-    for src in search(" ".join(sorted(q.topic)), 3 * len(sheets)):
+    close: list[str] = []  # studies whose about-fields mean what the question says, in other words
+    for src in search(q.topic_words or " ".join(sorted(q.topic)), 3 * len(sheets)):
         if src.study_id in held and src.field_path.startswith(ABOUT_FIELDS):
             held[src.study_id] |= content_terms(src.text) & q.topic
             order.append(src.study_id)
+            if (src.dense_score or 0.0) >= SAME_MEANING:
+                close.append(src.study_id)
     order += [s.study_id for s in sheets]
-    matching = [sid for sid in dict.fromkeys(order) if held[sid] >= q.topic]
+    known = set().union(*held.values()) if held else set()
+    wanted = q.topic & known  # a word no study has ("ran", "colicky") filters nothing by itself
+    if not wanted:
+        return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
+    matching = [sid for sid in dict.fromkeys(order) if held[sid] >= wanted]
     return {sid: i for i, sid in enumerate(matching)}
 
 
@@ -114,12 +154,21 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                  ) -> Composed | None:
     """The cited list of studies matching the question, those taking people first."""
     q = parse_query(question, places)
-    if not (q.statuses or q.phase or q.place or q.results or q.topic):
+    if not (q.statuses or q.phase or q.place or q.results or q.children or q.topic):
         return None
     rank = on_topic(q, sheets, search)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), rank[s.study_id]))
     w = AnswerWriter("", chunks)
+    if not found:
+        none = sentence("corpus_none.none", n=len(sheets), what=_wanted(question, q)) + "."
+        elsewhere = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, place=None))]
+        if not (q.place and q.topic and elsewhere):
+            return Composed(none, [], [], none=True)
+        # none in the place asked about, but some on the topic elsewhere: say so, then list them
+        w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
+        found = elsewhere
+        q = replace(q, place=None)
     for s in found[:MAX_STUDIES]:
         condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \
             if q.topic else None
@@ -129,8 +178,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
         said = w.say("corpus.study", [f for f in (s.title_fact, s.status, s.phase) if f], title=s.title,
                      study_id=s.study_id, details=", ".join(f.value for f in (s.status, s.phase) if f))
+        countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
+        where = where or (f"sites in {join_words(countries[:4])}" if countries and not q.place else "")
         if said and condition:
-            w.say("corpus.about", [condition, *sites[:1]], condition=condition.value, sites=where)
+            w.say("corpus.about", [condition, *(sites or s.sites)[:1]], condition=condition.value, sites=where)
         elif said and sites:
             w.say("corpus.sites", sites[0], sites=where)
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed

@@ -6,7 +6,9 @@ sentence. Every sentence it writes is a verbatim quote with its citation, so it 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from assistant.answer_templates import sentence
 from assistant.intents import path_within
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Citation, Source
@@ -14,6 +16,8 @@ from trialchat.schema import GLOSSARY_ID
 
 EXCLUSION_Q = re.compile(r"\b(exclu\w*|can't|cannot|not allowed|who can ?not|disqualif\w*)\b", re.IGNORECASE)
 MIN_QUESTION_OVERLAP = 0.34
+# fields that answer only the questions that ask about them (where, who to call)
+ONLY_WHEN_ASKED = ("protocolSection.contactsLocationsModule", "page.researchers")
 SHORT_FIELD = 220  # below this a quote is not an answer to the question
 
 
@@ -23,8 +27,8 @@ def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
     q_terms = content_terms(question)
     label, body = src.label, src.body
     field_terms = content_terms(label)
-    if len(body.strip()) <= SHORT_FIELD and not body.strip().endswith(":"):
-        return [(1.0, body.strip())]  # a short field (age/sex summary, a site) is quoted whole
+    if len(body.strip()) <= SHORT_FIELD and "\n" not in body.strip() and not body.strip().endswith(":"):
+        return [(1.0, body.strip())]  # a short one-line field (age/sex summary, a site) is quoted whole
     out = []
     asks_exclusions = bool(EXCLUSION_Q.search(question))
     in_exclusions = False
@@ -45,6 +49,39 @@ def relevance(question: str, src: Source) -> float:
     return overlap(content_terms(question) - GENERIC, content_terms(src.text))
 
 
+Scorer = Callable[[str, list[str]], list[float]]  # (question, sentences) → one score each, higher = answers it
+PER_SOURCE = 4  # a source's best sentences (by shared words) that the scorer reads
+
+
+def scored_answer(question: str, sources: list[Source], scorer: Scorer, min_score: float, max_sentences: int = 2,
+                  hints: list[str] | None = None) -> tuple[str, list[Citation]]:
+    """Like ``extractive_answer``, but a cross-encoder picks the sentences: the best ones scoring at least
+    ``min_score``, one per source; ("", []) when none does (the records don't say)."""
+    pool: list[tuple[int, Source, str]] = []
+    for n, src in enumerate(sources, start=1):
+        hinted = bool(hints) and path_within(src.field_path, hints or [])
+        if path_within(src.field_path, list(ONLY_WHEN_ASKED)) and not hinted:
+            continue
+        pool += [(n, src, sent) for _, sent in _candidates(question, src)[:PER_SOURCE] if sent in src.text]
+    if not pool:
+        return "", []
+    ranked = sorted(zip(scorer(question, [sent for _, _, sent in pool]), pool, strict=True),
+                    key=lambda t: -t[0])
+    parts: list[str] = []
+    citations: list[Citation] = []
+    used: set[int] = set()
+    several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
+    for score, (n, src, sent) in ranked:
+        if score < min_score or len(parts) >= max_sentences:
+            break
+        if n in used:
+            continue
+        used.add(n)
+        parts.append(f"{_frame(src, sent, len(parts), several)} [{n}].")
+        citations.append(Citation.from_source(n, src, sent))
+    return " ".join(parts), citations
+
+
 def extractive_answer(question: str, sources: list[Source], max_sentences: int = 2,
                       hints: list[str] | None = None) -> tuple[str, list[Citation]]:
     """Quote up to max_sentences from different sources, strongest first. ("", []) when nothing fits.
@@ -61,19 +98,31 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         first_of_study.setdefault(s.study_id, n)
     firsts = [(n, s) for n, s in order if first_of_study[s.study_id] == n]
     order = firsts + [item for item in order if item not in firsts]
+    several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
     for n, src in order:
         if len(parts) >= max_sentences:
             break
         hinted = bool(hints) and path_within(src.field_path, hints or [])
         if relevance(question, src) < MIN_QUESTION_OVERLAP and not hinted:
             continue
+        if path_within(src.field_path, list(ONLY_WHEN_ASKED)) and not hinted:
+            continue  # a site's or person's name shares a word with the question ("research"), not an answer
         ranked = _candidates(question, src)
         if not ranked:
             continue
         quote = ranked[0][1]
         if quote not in src.text:
             continue
-        where = f"{src.study_id} · {src.field_label}" if src.study_id != GLOSSARY_ID else src.field_label
-        parts.append(f"{where}: “{quote}” [{n}]")
+        parts.append(f"{_frame(src, quote, len(parts), several)} [{n}].")
         citations.append(Citation.from_source(n, src, quote))
-    return ("\n".join(parts), citations)
+    return (" ".join(parts), citations)
+
+
+def _frame(src: Source, quote: str, i: int, several_studies: bool) -> str:
+    """A quote in a plain sentence ("The record says: “…”"): the citation carries the field's label."""
+    words = quote.rstrip(" .;:")
+    if src.study_id == GLOSSARY_ID:
+        return sentence("record.glossary", term=src.field_label.split(" › ")[-1], quote=words)
+    if several_studies:
+        return sentence("record.study_says", title=src.study_title or src.study_id, study_id=src.study_id, quote=words)
+    return sentence("record.says" if i == 0 else "record.also", quote=words)

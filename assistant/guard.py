@@ -19,8 +19,14 @@ _MEDICAL = [
     r"\b(stop|quit|skip|change|switch)\b.*\b(my|the)\b.*\b(medication|medicine|meds|treatment|pills?|dose|insulin|therapy)\b",
     r"\b(is it|would it be)\b.*\b(safe|ok|okay|good|right)\b.*\bfor me\b",
     r"\b(what|which)\b.*\b(dose|dosage|medication|treatment)\b.*\bshould i\b",
-    r"\b(do i have|diagnose me|my symptoms|am i sick)\b",
+    r"\b(do i have (?!to\b)|diagnose me|my symptoms|am i sick)",  # "do I have lupus?", not "do I have to go …"
     r"\bshould my (child|son|daughter|wife|husband|mother|father|partner)\b",
+    # choosing between treatments for a person, or combining them: a doctor's question
+    r"\bshould i (give|use|try|let|put)\b",
+    r"\b(which|what)( one)? (is|would be|works) (better|best|safer)\b.*\bfor (me|my|her|him|them|us)\b",
+    r"\b(better|best|safer) for (me|my \w+|her|him)\b.*\?",
+    r"\b(would|will|is) (that|it|this) be (safer|better)\b",
+    r"\b(use|take|combine|mix)\b.*\b(together|at the same time|with my)\b.*\b(safe|safer|ok|okay)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.intent_registry import INTENT_FIELDS  # noqa: F401  (the fields of each routed intent)
 from trialchat.schema import bare_path
 
 _P = "protocolSection."
@@ -61,25 +62,3 @@ def path_within(field_path: str, prefixes: list[str]) -> bool:
     bare = bare_path(field_path)
     return any(bare == p or bare.startswith(p + ".") for p in prefixes)
 
-
-# The fields each routed intent (assistant.router.INTENTS) is about: retrieval's third list when an
-# answer cannot be composed from the fact sheet.
-INTENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "where": (_P + "contactsLocationsModule.locations", "page.where_this_research_is_happening"),
-    "who_can_join": (_P + "eligibilityModule", "page.who_could_benefit_from_this_research"),
-    "can_i_join": (_P + "eligibilityModule", "page.who_could_benefit_from_this_research"),
-    "status": (_P + "statusModule.overallStatus", _P + "statusModule"),
-    "phase": (_P + "designModule.phases", "page.quick_facts.phase"),
-    "size": (_P + "designModule.enrollmentInfo",),
-    "design": (_P + "designModule.designInfo.maskingInfo", _P + "designModule.studyType"),
-    "randomization": (_P + "designModule.designInfo.allocation",),
-    "arms": (_P + "armsInterventionsModule.armGroups",),
-    "treatment": (_P + "armsInterventionsModule.interventions", _P + "armsInterventionsModule.armGroups"),
-    "outcomes": (_P + "outcomesModule",),
-    "sponsor": (_P + "sponsorCollaboratorsModule", "page.quick_facts.sponsor"),
-    "contact": (_P + "contactsLocationsModule.centralContacts", _P + "contactsLocationsModule.overallOfficials",
-                "page.researchers"),
-    "dates": (_P + "statusModule",),
-    "results": ("resultsSection.outcomeMeasuresModule", "resultsSection.adverseEventsModule",
-                "resultsSection.participantFlowModule"),
-}

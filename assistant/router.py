@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.intent_registry import INTENT_NAMES
+
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
 log = logging.getLogger(__name__)
 
-INTENTS = ("where", "who_can_join", "can_i_join", "status", "phase", "size", "design", "randomization", "arms",
-           "treatment", "outcomes", "sponsor", "contact", "dates", "results", "term", "corpus", "other")
+INTENTS = INTENT_NAMES  # one home: assistant/intent_registry.py
 BANK = "intent_examples.jsonl"
 MIN_CONFIDENCE = 0.4  # below this probability the intent is a guess: the question is read whole instead
 SECOND_INTENT = 0.2  # a runner-up this likely, in a question joined by "and", is asked about too

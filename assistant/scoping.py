@@ -20,6 +20,11 @@ CORPUS_RE = re.compile(r"\b(which|what|any|list|find|are there|is there)\b.*\b(t
                        re.IGNORECASE)
 
 
+ACROSS_RE = re.compile(r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
+                       r"\b(studies|trials)\b", re.IGNORECASE)
+THIS_STUDY_RE = re.compile(r"\b(this|that|the) (study|trial)\b|\b(it|its)\b", re.IGNORECASE)
+
+
 # "… in Systemic Lupus Erythematosus (MiSLE)": a short name in parentheses at the end of a title
 TITLE_ACRONYM_RE = re.compile(r"\(([A-Za-z][A-Za-z0-9_\-]{2,19})\)\s*$")
 
@@ -100,20 +105,29 @@ def standalone(question: str, ref: StudyRef) -> str:
     return f"{question.strip()} [about {ref.study_id}: {name}]"
 
 
+def asks_across_studies(question: str) -> bool:
+    """"Are there any studies recruiting for lupus?": a question about the collection, even on a study's page."""
+    return bool(ACROSS_RE.search(question)) and not THIS_STUDY_RE.search(question)
+
+
 def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,
                   history: list[HistoryTurn]) -> Scope:
-    if pinned:
-        ref = catalog.get(pinned)
-        if ref is None:
-            raise UnknownStudyError(pinned)
-        return Scope(ref.study_id, question, "pinned")
+    """The pin, unless the question names another study (known or not) or asks across studies: then that."""
+    pin = catalog.get(pinned) if pinned else None
+    if pinned and pin is None:
+        raise UnknownStudyError(pinned)
     ref, unknown = catalog.find_in_text(question)
     if ref:
-        return Scope(ref.study_id, question, "question")
+        return Scope(ref.study_id, question, "pinned" if pin and ref.study_id == pin.study_id else "question")
     if unknown:
         return Scope(None, question, "corpus", unknown_id=unknown)
+    if pin:
+        return Scope(None, question, "corpus") if asks_across_studies(question) else \
+            Scope(pin.study_id, question, "pinned")
     if history and looks_like_follow_up(question):
-        for turn in reversed(history):
+        # the reader's own words first: an assistant turn is text the client sent, and can be forged
+        turns = [t for t in reversed(history) if t.role == "user"] + [t for t in reversed(history) if t.role != "user"]
+        for turn in turns:
             ref, _ = catalog.find_in_text(turn.content)
             if ref:
                 return Scope(ref.study_id, standalone(question, ref), "history")

@@ -12,9 +12,11 @@ from assistant.chain import AnswerChain, ChainParts
 from assistant.compose import Composer
 from assistant.compose_where import load_places
 from assistant.protocols import StudySummary
+from assistant.rerank import make_cross_encoder
 from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
+from assistant.spelling import Speller
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from assistant.verify import Similarity
 from trialchat.embeddings import embeddings_for
@@ -70,9 +72,13 @@ class TrialchatService:
         return self.chain.stream(question, study_id, history)
 
     def warm_up(self) -> None:
-        """Do the first question's one-off work (training the router) before anyone asks."""
+        """Do the first question's one-off work (training the router, the speller's lists) before anyone asks."""
         if self.chain.p.router is not None:
             self.chain.p.router.warm()
+        if self.chain.p.speller is not None:
+            self.chain.p.speller.warm()
+        if self.chain.p.reranker is not None:
+            self.chain.p.reranker.warm()
 
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         return [_summary(r) for r in self.catalog().search(query, limit)]
@@ -85,6 +91,18 @@ class TrialchatService:
 def _summary(ref: StudyRef) -> StudySummary:
     return StudySummary(study_id=ref.study_id, title=ref.title, acronym=ref.acronym or next(iter(ref.names), None),
                         names=ref.names, source_url=ref.source_url)
+
+
+def vocabulary_texts(sheets: list[FactSheet], store: ChunkStore) -> Iterator[str]:
+    """The words questions are corrected towards: the studies' own names, conditions, treatments, rules and
+    places and the glossary."""
+    for s in sheets:
+        yield from (s.title, s.acronym or "", *(c.value for c in s.conditions), *(i.name for i in s.interventions),
+                    *(a.label for a in s.arms), *(f.value for f in s.inclusion + s.exclusion + s.criteria),
+                    *(f"{x.city} {x.state} {x.country}" for x in s.sites))
+    # the glossary's whole entries: the words people ask about ("placebo", "recruiting", "eligible");
+    # not the router's examples, which hold misspellings on purpose
+    yield from (text for _cid, text, _meta in store.chunks_of_studies([GLOSSARY_ID]))
 
 
 def make_similarity(embeddings) -> Similarity:
@@ -110,8 +128,11 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     catalog = catalog_cache(store)
     router = IntentRouter(embeddings, cache_dir=settings.data_dir / "router", model_name=settings.embedding_model or "")
     composer = Composer(store.chunks_of_field, load_places())
+    all_facts = facts_cache(store)
+    speller = Speller(lambda: vocabulary_texts(all_facts(), store))
     chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
                                    similarity=make_similarity(embeddings), k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
-                                   composer=composer, facts=store.facts, all_facts=facts_cache(store)))
+                                   composer=composer, facts=store.facts, all_facts=all_facts,
+                                   speller=speller, reranker=make_cross_encoder(settings.reranker)))
     return TrialchatService(settings, store, chain, catalog)

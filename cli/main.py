@@ -1,4 +1,4 @@
-"""`trialchat` command line: ingest, ask, serve, eval, demo, setup-model.
+"""`trialchat` command line: ingest, ask, serve, mcp, eval, demo, setup-model.
 
 Each subcommand imports its heavy modules only when it runs, so `trialchat --help` is instant.
 """
@@ -189,6 +189,32 @@ def cmd_serve(args: argparse.Namespace, glossary_fresh: bool = False) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The MCP server on stdin/stdout, for an MCP client that starts it (Claude Desktop and the like)."""
+    import contextlib
+    import logging
+
+    from app import _version
+    from assistant.service import build_answer_service
+    from trialchat.store import StoreUnavailable
+    from web.mcp_server import build_mcp, records_of
+
+    settings = _settings(args)
+    # stdout carries the protocol: anything a library prints while loading goes to stderr instead
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            service = build_answer_service(settings)
+            server = build_mcp(service, records=records_of(service), max_question_chars=settings.max_question_chars,
+                               version=_version())
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"trialchat: MCP server on stdio (collection {printable(settings.collection)})", file=sys.stderr, flush=True)
+    server.run("stdio")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: ingest the bundled sample corpus and glossary, then serve the chat."""
     args.paths, args.json, args.progress, args.no_glossary = [str(p) for p in SAMPLE_PATHS], False, True, False
@@ -246,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="serve the collection as it is (by default the bundled glossary in it is first "
                                 "brought up to date: only changed terms are embedded)")
         s.set_defaults(func=func)
+
+    mc = sub.add_parser("mcp", help="serve the MCP server on stdio (for Claude Desktop and other MCP clients; "
+                                    "`serve` also has it at /mcp over HTTP)")
+    mc.add_argument("--collection")
+    mc.set_defaults(func=cmd_mcp)
 
     ev = sub.add_parser("eval", help="run the evaluation harness (see `trialchat eval -- --help`)", add_help=False)
     ev.add_argument("eval_args", nargs=argparse.REMAINDER)

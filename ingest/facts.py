@@ -9,6 +9,7 @@ import re
 
 from ingest.criteria import split_criteria
 from ingest.criteria_tree import add_section
+from ingest.parsers.results_model import check_quotes
 from ingest.parsers.v2 import US_STATES_LINE
 from trialchat.criteria_tree import CriteriaTree
 from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
@@ -152,5 +153,9 @@ def fact_sheet(study: Study) -> FactSheet:
             sheet.has_results = True
         else:
             _add_list_item(sheet, field)
+    if study.results:  # its facts re-checked against the fields kept (a withheld field's words are never quoted)
+        sheet.results = study.results.model_copy(deep=True)
+        check_quotes(sheet.results, study.fields)
+        sheet.has_results = True
     sheet.abbreviations = abbreviations([study.official_title or "", *(f.text for f in study.fields)])
     return sheet

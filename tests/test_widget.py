@@ -60,6 +60,7 @@ def test_widget_on_a_partner_page_answers_with_citations(page, live_app, partner
     # the study is completed: the answer says so first, then the rules for who could join
     assert first.locator(".src").inner_text().startswith(f"{STUDY} · Status › Overall status")
     assert any(t.startswith(f"{STUDY} · Eligibility › Inclusion criteria") for t in cites.locator(".src").all_inner_texts())
+    first.locator("summary").click()  # a citation opens (a disclosure) on its quoted words and the record link
     assert first.locator("q").inner_text().strip()
     assert first.locator("a").get_attribute("href") == f"https://clinicaltrials.gov/study/{STUDY}"
     assert first.locator("a").get_attribute("rel") == "noopener noreferrer"

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from trialchat.criteria_tree import CriteriaTree
+from trialchat.results import StudyResults
 
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?", re.IGNORECASE)
 _YEARS_PER = {"year": 1.0, "month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25, "hour": 1 / 8766,
@@ -107,6 +108,7 @@ class FactSheet(BaseModel):
     exclusion: list[Fact] = Field(default_factory=list)
     criteria: list[Fact] = Field(default_factory=list)  # criteria the record gives without the two headings
     has_results: bool = False
+    results: StudyResults | None = None  # the posted results as typed, quoted facts (trialchat/results.py)
     # short forms the record defines, "Ankylosing Spondylitis (AS)" → {"AS": "Ankylosing Spondylitis"}, so a
     # question in words matches a criterion in letters ("Diagnosis of AS or any other Inflammatory Arthritis")
     abbreviations: dict[str, str] = Field(default_factory=dict)

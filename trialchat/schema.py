@@ -7,6 +7,8 @@ import re
 from pydantic import BaseModel
 from pydantic import Field as PField
 
+from trialchat.results import StudyResults
+
 GLOSSARY_ID = "glossary"
 _LIST_INDEX = re.compile(r"\[\d+\]")
 # fields that hold a study's acronym: ClinicalTrials.gov's (every format maps to the API v2 path) and a
@@ -41,6 +43,8 @@ class Study(BaseModel):
     source_location: str = ""  # the file's resolved path (ingest.discovery.Document.location): for sync only
     source_url: str = ""
     fields: list[StudyField] = PField(default_factory=list)
+    # posted results as typed facts (ingest/parsers/results_model.py); each fact cites one of ``fields``
+    results: StudyResults | None = None
 
     def answerable(self) -> Study:
         """The study without its withheld fields: all that chunks and fact sheets may be built from."""

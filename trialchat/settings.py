@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     model_cache_dir: Path | None = None  # where the assembled GGUF lives; default ~/.cache/trialchat
 
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"  # dense/bm25 are eval ablations
+    reranker: bool = True  # the shipped cross-encoder picks the record's sentence that answers (assistant/rerank.py)
     retrieve_k: int = 4  # chunks shown to the model: few and good (prompt speed ~58 tok/s)
     max_question_chars: int = 2000
 

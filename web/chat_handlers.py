@@ -70,11 +70,19 @@ class ChatHandlers:
         found = self.lookup(wanted)
         return gr.Dropdown(choices=self.study_choices(), value=found.study_id if found else None)
 
+    def on_page_load(self, request: gr.Request | None = None) -> tuple[gr.Dropdown, Any]:
+        """The picker, and a notice when ``/?study=`` names a study this collection does not have (the picker
+        stays empty; without the notice the page would not say why)."""
+        wanted = ((request.query_params.get("study") or "") if request is not None else "").strip()
+        note = render.unknown_study_card_html(wanted) if wanted and self.lookup(wanted) is None else gr.skip()
+        return self.on_load(request), note
+
     def on_study(self, study_id: str | None) -> tuple:
-        """A study picked: its card, the example questions, and a fresh conversation."""
+        """A study picked: its card, the example questions, and a fresh conversation (and the deep-link notice
+        goes once a study is picked; the picker's first, empty change on load leaves it)."""
         s = self.lookup(study_id)
         return (render.study_card_html(s), gr.Row(visible=s is not None), [], [], {},
-                render.sources_html([]), gr.Group(visible=False), "", None)
+                render.sources_html([]), gr.Group(visible=False), "", None, "" if s else gr.skip())
 
     # ---------------------------------------------------------------- asking
     def respond(self, text: str, messages: list, turns: list, asked: dict, study_id: str | None,
@@ -86,9 +94,9 @@ class ChatHandlers:
             return
         messages = [*(messages or []), {"role": "user", "content": render.text_block(text)}]
         refusal = self._refusal(text, request)
-        if refusal:
-            messages.append({"role": "assistant", "content": render.e(refusal)})
-            yield messages, "", turns, asked, gr.skip()
+        if refusal:  # the question stays in the box, to shorten it or send it again after the wait
+            messages.append({"role": "assistant", "content": render.said_html(refusal)})
+            yield messages, gr.skip(), turns, asked, gr.skip()
             return
 
         messages.append({"role": "assistant", "content": THINKING})
@@ -107,19 +115,19 @@ class ChatHandlers:
                     streamed += ev.text
                     now = time.monotonic()
                     if now - last_push >= STREAM_UPDATE_S:
-                        messages[-1] = {"role": "assistant", "content": render.answer_text(streamed)}
+                        messages[-1] = {"role": "assistant", "content": render.streaming_html(streamed)}
                         last_push = now
                         yield messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 elif isinstance(ev, FinalEvent):
                     answer = ev.answer
         except Exception:
             log.exception("web chat: answering failed")
-            messages[-1] = {"role": "assistant", "content": render.e(
+            messages[-1] = {"role": "assistant", "content": render.said_html(
                 "Sorry, something went wrong while answering. Please try again.")}
             yield messages, gr.skip(), gr.skip(), gr.skip(), render.sources_html([], state=" ")
             return
         if answer is None:
-            messages[-1] = {"role": "assistant", "content": render.e("Sorry, no answer came back. Please try again.")}
+            messages[-1] = {"role": "assistant", "content": render.said_html("Sorry, no answer came back. Please try again.")}
             yield messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         messages[-1] = {"role": "assistant", "content": render.answer_html(answer)}

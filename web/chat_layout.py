@@ -16,6 +16,7 @@ CHAT_PLACEHOLDER = ("Pick a study, then ask anything about it: who can join, whe
 @dataclass
 class ChatLayout:
     study: gr.Dropdown
+    notice: gr.HTML  # a deep link (/?study=) to a study this collection does not have says so here
     card: gr.HTML
     examples_row: gr.Row
     example_buttons: list[gr.Button]
@@ -48,6 +49,7 @@ def build_layout(max_question_chars: int) -> ChatLayout:
         with gr.Column(scale=3):
             study = gr.Dropdown(choices=[], value=None, label="Study (search by NCT ID, acronym or title)",
                                 filterable=True, allow_custom_value=False, elem_id="tc-study")
+            notice = gr.HTML("", elem_id="tc-notice")
             card = gr.HTML(render.study_card_html(None), elem_id="tc-card")
             with gr.Row(visible=False, elem_id="tc-examples") as examples_row:
                 example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS]
@@ -58,7 +60,9 @@ def build_layout(max_question_chars: int) -> ChatLayout:
                               placeholder=CHAT_PLACEHOLDER)
             with gr.Row():
                 question = gr.Textbox(placeholder="Ask a question about the study…", show_label=False,
-                                      lines=1, max_lines=4, max_length=max_question_chars, scale=5,
+                                      # no max_length: a pasted question over the limit is kept whole and the
+                                      # answer says how long it is and what the limit is (never cut silently)
+                                      lines=1, max_lines=4, scale=5,
                                       elem_id="tc-question", autofocus=True)
                 send = gr.Button("Send", variant="primary", scale=1, elem_id="tc-send")
             with gr.Row():
@@ -69,9 +73,9 @@ def build_layout(max_question_chars: int) -> ChatLayout:
                 comment_send = gr.Button("Send comment", size="sm", elem_id="tc-feedback-send")
             feedback_note = gr.Markdown("", elem_id="tc-feedback-note")
         with gr.Column(scale=2):
-            gr.Markdown("### Sources")
+            gr.Markdown("## Sources")
             sources = gr.HTML(render.sources_html([]), elem_id="tc-sources")
-    return ChatLayout(study=study, card=card, examples_row=examples_row, example_buttons=example_buttons, chat=chat,
+    return ChatLayout(study=study, notice=notice, card=card, examples_row=examples_row, example_buttons=example_buttons, chat=chat,
                       question=question, send=send, new_chat=new_chat, feedback_box=feedback_box, comment=comment,
                       comment_send=comment_send, feedback_note=feedback_note, sources=sources, history=history,
                       answers=answers, feedback_id=feedback_id)

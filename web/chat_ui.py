@@ -1,6 +1,6 @@
 """The web chat (Gradio Blocks): layout (``web/chat_layout.py``) + handlers (``web/chat_handlers.py``)
 wired together here, plus the chat's API for Gradio clients (``web/chat_api.py``). Its CSS is the
-static file ``web/static/chat.css``.
+static file ``web/static/chat.css``; ``web/static/chat_a11y.js`` tells screen readers about answers.
 
 Per-browser-session state lives in ``gr.State``; nothing is shared between users except the
 (read-only) answering service, the rate limiter and the feedback file.
@@ -28,6 +28,12 @@ def chat_css() -> str:
     return resources.files("web").joinpath("static/chat.css").read_text("utf-8")
 
 
+@lru_cache(maxsize=1)
+def chat_js() -> str:
+    """Run by the page on load: what screen readers are told while an answer streams (web/static/chat_a11y.js)."""
+    return resources.files("web").joinpath("static/chat_a11y.js").read_text("utf-8")
+
+
 def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: FeedbackStore,
                   max_question_chars: int = 2000, concurrency_limit: int = 8) -> gr.Blocks:
     handlers = ChatHandlers(service, limiter=limiter, feedback=feedback, max_question_chars=max_question_chars)
@@ -41,9 +47,9 @@ def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: Fee
 
 def wire(demo: gr.Blocks, ui: ChatLayout, h: ChatHandlers, concurrency_limit: int) -> None:
     """Connect the components to the handlers. Every UI event is private: the API is ``ChatApi``'s."""
-    demo.load(h.on_load, None, [ui.study], api_visibility=PRIVATE)
+    demo.load(h.on_page_load, None, [ui.study, ui.notice], api_visibility=PRIVATE)
     ui.study.change(h.on_study, [ui.study], [ui.card, ui.examples_row, ui.chat, ui.history, ui.answers, ui.sources,
-                                             ui.feedback_box, ui.feedback_note, ui.feedback_id],
+                                             ui.feedback_box, ui.feedback_note, ui.feedback_id, ui.notice],
                     api_visibility=PRIVATE)
     ask_inputs = [ui.question, ui.chat, ui.history, ui.answers, ui.study]
     ask_outputs = [ui.chat, ui.question, ui.history, ui.answers, ui.sources]

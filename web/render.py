@@ -40,6 +40,17 @@ def answer_text(text: str) -> str:
     return re.sub(r"\[(\d{1,2})\]", r'<sup class="tc-mark">[\1]</sup>', html)
 
 
+def streaming_html(text: str) -> str:
+    """The answer's words while they stream in (``tc-stream``: a screen reader is not told each one)."""
+    return f'<div class="tc-stream">{answer_text(text)}</div>'
+
+
+def said_html(text: str) -> str:
+    """A message that ends a turn without an answer (a question too long, too many questions, an error):
+    ``tc-said``, so the page announces it like a finished answer."""
+    return f'<div class="tc-said">{e(text)}</div>'
+
+
 def _find(haystack: str, needle: str) -> tuple[int, int] | None:
     if not needle:
         return None
@@ -172,11 +183,17 @@ def study_card_html(study: StudySummary | None) -> str:
             f'<div class="tc-card-title">{e(study.title)}</div>{link(study.source_url, PUBLIC_PAGE_LABEL)}</div>')
 
 
+def unknown_study_card_html(study_id: str) -> str:
+    return ('<div class="tc-notice" role="status">There is no study '
+            f'<b>{e(_short(study_id, 80))}</b> in this collection. Search the picker by NCT ID, acronym or a '
+            'word of the title, or ask without one.</div>')
+
+
 def study_choice_label(s: StudySummary) -> str:
     """Dropdown label (shown as text, and what Gradio's filter matches): the ID and the study's short names
-    first, so a long title cut short never hides an acronym ("MiSLE"), then the title."""
+    first, then the whole title: a word near a long title's end ("lupus") must still find it."""
     short = dict.fromkeys([s.acronym or "", *s.names])
     names = " · ".join(n for n in short if n and n.lower() not in s.study_id.lower())
-    return _short(f"{s.study_id}{' · ' + names if names else ''} · {s.title}", 140)
+    return " ".join(f"{s.study_id}{' · ' + names if names else ''} · {s.title}".split())
 
 

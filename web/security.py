@@ -29,7 +29,7 @@ from web.errors import error_response
 # paths that any page may load with a plain <script>/<link> tag (no Origin header is sent then,
 # but a page using crossorigin="anonymous" would send one)
 PUBLIC_ASSET_PATHS = ("/widget.js",)
-GUARDED_PREFIXES = ("/api/", "/gradio_api/", "/v1/")
+GUARDED_PREFIXES = ("/api/", "/gradio_api/", "/v1/", "/mcp")  # /mcp: the MCP server (web/mcp_server.py)
 # features no page of ours uses: a partner framing the chat cannot turn them on through it
 PERMISSIONS_POLICY = b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
 
@@ -146,8 +146,9 @@ def install_security(app: FastAPI, allowed_origins: Iterable[str]) -> OriginPoli
         CORSMiddleware,
         allow_origins=policy.allowed,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type"],
-        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
+        # the Mcp-* headers: a partner page's own MCP client (streamable HTTP sends them on every request)
+        allow_headers=["Content-Type", "Mcp-Protocol-Version", "Mcp-Session-Id", "Mcp-Method", "Mcp-Name"],
+        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Mcp-Session-Id"],
         allow_credentials=False,
         max_age=600,
     )

@@ -16,19 +16,33 @@ def _int(v: str | None) -> int | str | None:
     return int(v) if v is not None and v.strip().lstrip("-").isdigit() else v
 
 
-def _chunks(rec: dict, columns: dict[str, str], n_items: int, n_groups: int) -> list[list[dict]] | None:
-    """Split flattened per-group stats into one list per item, when lengths are an exact product."""
-    rows = zip_columns(rec, columns)
+def _zip(rec: dict, columns: dict[str, str], problems: list[str] | None) -> list[dict]:
+    """``zip_columns`` (a column shorter than the others is left out), with the mismatch reported."""
+    lengths = {legacy: len(column(rec, legacy)) for legacy in columns.values() if column(rec, legacy)}
+    if problems is not None and len(set(lengths.values())) > 1:
+        problems.append("; ".join(f"{k}: {n}" for k, n in lengths.items()) + " values; not lined up, the shorter "
+                        "lists are left out")
+    return zip_columns(rec, columns)
+
+
+def _chunks(rec: dict, columns: dict[str, str], n_items: int, n_groups: int,
+            problems: list[str] | None = None) -> list[list[dict]] | None:
+    """Split flattened per-group stats into one list per item, when lengths are an exact product;
+    a mismatch is reported in ``problems`` (never guessed)."""
+    rows = _zip(rec, columns, problems)
     if not n_groups or len(rows) != n_items * n_groups:
+        if rows and problems is not None:
+            problems.append(f"{next(iter(columns.values()))}: {len(rows)} values for {n_items} items × "
+                            f"{n_groups} groups; not lined up")
         return None
     return [rows[i * n_groups:(i + 1) * n_groups] for i in range(n_items)]
 
 
-def _events(rec: dict, prefix: str, n_groups: int) -> list[dict]:
-    events = zip_columns(rec, {"term": f"{prefix}EventTerm", "organSystem": f"{prefix}EventOrganSystem"})
+def _events(rec: dict, prefix: str, n_groups: int, problems: list[str]) -> list[dict]:
+    events = _zip(rec, {"term": f"{prefix}EventTerm", "organSystem": f"{prefix}EventOrganSystem"}, problems)
     stats = _chunks(rec, {"groupId": f"{prefix}EventStatsGroupId",
                           "numAffected": f"{prefix}EventStatsNumAffected",
-                          "numAtRisk": f"{prefix}EventStatsNumAtRisk"}, len(events), n_groups)
+                          "numAtRisk": f"{prefix}EventStatsNumAtRisk"}, len(events), n_groups, problems)
     if stats is None:
         return events  # terms only
     for e, st in zip(events, stats):
@@ -36,19 +50,21 @@ def _events(rec: dict, prefix: str, n_groups: int) -> list[dict]:
     return events
 
 
-def _flow(rec: dict) -> dict:
+def _flow(rec: dict, problems: list[str]) -> dict:
     groups = zip_columns(rec, {"id": "FlowGroupId", "title": "FlowGroupTitle",
                                "description": "FlowGroupDescription"})
     flow: dict = {"recruitmentDetails": first_of(rec, "FlowRecruitmentDetails"),
                   "preAssignmentDetails": first_of(rec, "FlowPreAssignmentDetails"), "groups": groups}
     periods = column(rec, "FlowPeriodTitle")
+    if len(periods) > 1:
+        problems.append(f"FlowPeriodTitle: {len(periods)} periods share one flat list; flow not rebuilt")
     if len(periods) == 1:  # several periods share one flat list: not rebuilt
         types = column(rec, "FlowMilestoneType")
         ach = _chunks(rec, {"groupId": "FlowAchievementGroupId", "numSubjects": "FlowAchievementNumSubjects"},
-                      len(types), len(groups))
+                      len(types), len(groups), problems)
         reasons = column(rec, "FlowDropWithdrawType")
         drops = _chunks(rec, {"groupId": "FlowReasonGroupId", "numSubjects": "FlowReasonNumSubjects"},
-                        len(reasons), len(groups))
+                        len(reasons), len(groups), problems)
         flow["periods"] = [{
             "title": periods[0],
             "milestones": [{"type": t, "achievements": a} for t, a in zip(types, ach or [])],
@@ -82,16 +98,20 @@ def _outcomes(rec: dict) -> list[dict]:
 
 
 def legacy_results(rec: dict) -> dict:
-    groups = zip_columns(rec, {
+    problems: list[str] = []
+    groups = _zip(rec, {
         "id": "EventGroupId", "title": "EventGroupTitle", "description": "EventGroupDescription",
         "seriousNumAffected": "EventGroupSeriousNumAffected", "seriousNumAtRisk": "EventGroupSeriousNumAtRisk",
         "otherNumAffected": "EventGroupOtherNumAffected", "otherNumAtRisk": "EventGroupOtherNumAtRisk",
-        "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"})
+        "deathsNumAffected": "EventGroupDeathsNumAffected", "deathsNumAtRisk": "EventGroupDeathsNumAtRisk"}, problems)
     adverse = {"timeFrame": first_of(rec, "EventsTimeFrame"), "description": first_of(rec, "EventsDescription"),
                "frequencyThreshold": first_of(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
-               "seriousEvents": _events(rec, "Serious", len(groups)),
-               "otherEvents": _events(rec, "Other", len(groups))}
-    return {"participantFlowModule": _flow(rec), "baselineCharacteristicsModule": _baseline(rec),
+               "seriousEvents": _events(rec, "Serious", len(groups), problems),
+               "otherEvents": _events(rec, "Other", len(groups), problems)}
+    if column(rec, "OutcomeMeasurementValue"):
+        problems.append("OutcomeMeasurementValue: one flat list for all outcomes; values not attributed")
+    # "_format" and "_problems" are read by ingest/parsers/results_model.py (the text renderer ignores them)
+    return {"_format": "ctgov_legacy", "_problems": problems, "participantFlowModule": _flow(rec, problems), "baselineCharacteristicsModule": _baseline(rec),
             "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
             "adverseEventsModule": adverse,
             "moreInfoModule": {"limitationsAndCaveats": {

@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from ingest.parsers.errors import RecordError
+from ingest.parsers.nli4ct_results import nli4ct_results
 from ingest.parsers.textutil import clean_text, short
 from ingest.parsers.v2 import study_from_v2
 from trialchat.schema import Study, StudyField
@@ -107,6 +108,7 @@ def study_from_nli4ct(record: Any, source_file: str) -> Study:
     study = study_from_v2(v2, source_file)  # validates the NCT ID; criteria split as for any registry
     extra = _outcome_fields(_lines(record, "Results")) + _adverse_fields(_lines(record, "Adverse Events"))
     study.fields.extend(extra)
+    study.results = nli4ct_results(extra)
     if not any(f.path != "protocolSection.identificationModule" for f in study.fields):
         raise RecordError(f"NLI4CT report {nct} has no text in any section")
     return study

@@ -19,6 +19,7 @@ from ingest.parsers.json_fields import (
     yes_no,
 )
 from ingest.parsers.results import results_fields
+from ingest.parsers.results_model import results_model
 from ingest.parsers.textutil import (
     clean_text,
     date_text,
@@ -333,6 +334,9 @@ def study_from_v2(record: Any, source_file: str) -> Study:
     nct = nct_id_of(record)
     ident = sub_dict(record, P, "identificationModule")
     title = text_at(ident, "briefTitle") or text_at(ident, "officialTitle") or nct
+    fields = study_fields(record)
+    rs = sub_dict(record, "resultsSection")  # XML and legacy results arrive in this shape, "_format" marked
+    results = results_model(rs, fields, text_at(rs, "_format") or "ctgov_v2") if rs else None
     return Study(study_id=nct, title=title, official_title=text_at(ident, "officialTitle") or None,
                  acronym=text_at(ident, "acronym") or None, source_file=source_file,
-                 source_url=ctgov_url(nct), fields=study_fields(record))
+                 source_url=ctgov_url(nct), fields=fields, results=results)

@@ -122,6 +122,7 @@ def _adverse(el: Element | None) -> dict:
 def xml_results(el: Element) -> dict:
     poc = el.find("point_of_contact")
     return {
+        "_format": "ctgov_xml",  # read by ingest/parsers/results_model.py
         "participantFlowModule": _flow(el.find("participant_flow")),
         "baselineCharacteristicsModule": _baseline(el.find("baseline")),
         "outcomeMeasuresModule": {"outcomeMeasures": [_outcome(o) for o in el.findall("outcome_list/outcome")]},

@@ -1,0 +1,123 @@
+"""Two answers people ask for in their own words, composed from the record's own facts:
+
+- *overview* ("C-AXSPAND?", "tell me about the certolizumab study"): what it tests, for whom, phase,
+  status, where, who runs it — one short cited sentence each;
+- *time in study* ("how long would I be in it?", "how often are the visits?", "how many shots?"): the
+  person's time, not the study's calendar — the record's sentences that give durations, frequencies
+  and counts (arms, treatments, summary), each quoted in a plain frame, and when the main results are
+  checked.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.answer_writer import AnswerWriter, join_words
+from assistant.composers import composes
+from assistant.textutil import content_terms, overlap, split_sentences
+from trialchat.facts import FactSheet, age_in_years
+
+MAX_CONDITIONS = 2
+MAX_TIME_QUOTES = 3
+SAME_SENTENCE = 0.6  # shared share of content words above which two sentences say the same
+QUOTE_CHARS = 300  # a longer sentence is not a plain answer: skip it
+DESCRIPTION_FIELDS = ("protocolSection.descriptionModule.briefSummary",
+                      "protocolSection.descriptionModule.detailedDescription", "page.what_this_research_studies",
+                      "page.summary", "page.what_participants_do")
+# durations ("52 weeks", "up to 2 years", "Week 24"), frequencies ("every 2 weeks", "once daily") and counts
+DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-|to)?\s*\d*\s*(?:weeks?|months?|days?|years?|hours?)\b|"
+                      r"\b(?:week|month|day)\s+\d+\b", re.IGNORECASE)
+FREQUENCY = re.compile(r"\bevery\s+(?:\d+\s+|other\s+)?(?:day|week|month|\w+ weeks|\w+ days)\b|\b(?:once|twice|"
+                       r"three times|\d+ times)\b|\bdaily\b|\bweekly\b|\bmonthly\b|\bq\d+w\b|\bvisits?\b|"
+                       r"\bper (?:day|week|month)\b", re.IGNORECASE)
+DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(?:injections?|infusions?|doses?|"
+                   r"shots?|treatments?|visits?|patches|tablets?)\b", re.IGNORECASE)
+ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow many times\b|\bschedule\b", re.I)
+ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|pills?|tablets?|visits?|"
+                        r"treatments?|patch)", re.I)
+
+
+@composes("overview")
+def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
+    """What the study is, in five short sentences from the fact sheet."""
+    observational = bool(s.study_type and s.study_type.value.lower().startswith("observational"))
+    conditions = [c.value for c in s.conditions[:MAX_CONDITIONS]]
+    real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
+    placebo = any("placebo" in (a.type + " " + a.label).lower() for a in s.arms) or len(real) < len(s.interventions)
+    if observational and s.study_type:
+        w.say("overview.watches", [s.study_type, *s.conditions[:MAX_CONDITIONS]],
+              conditions=join_words(conditions) or "a health condition")
+    elif real:
+        w.say("overview.tests", [*real[:3], *s.conditions[:MAX_CONDITIONS]],
+              names=join_words([i.name for i in real[:3]]), conditions=join_words(conditions), placebo=placebo)
+    elif s.conditions:
+        w.say("overview.about", list(s.conditions[:MAX_CONDITIONS]), conditions=join_words(conditions))
+    low, high = age_in_years(s.min_age.value if s.min_age else None), \
+        age_in_years(s.max_age.value if s.max_age else None)
+    ages = [f for f in (s.min_age, s.max_age) if f]
+    if low is not None and high is not None:
+        w.say("overview.ages", ages, ages=f"aged {low:g} to {high:g}")
+    elif low is not None:
+        w.say("overview.ages", ages, ages=f"aged {low:g} or older")
+    if s.phase and s.phase.value.lower() not in ("not applicable", "na", "n/a"):
+        w.say("phase.phase", s.phase, phase=s.phase.value.replace(", Phase ", "/"))
+    composer._status_sentence(w, s)
+    countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
+    if len(s.sites) > 1:
+        w.say("overview.sites", [s.sites_summary] if s.sites_summary else s.sites[:1], n=len(s.sites),
+              countries=f"{len(countries)} countries" if len(countries) > 1 else (countries or ["one country"])[0])
+    elif s.sites:
+        w.say("overview.one_site", s.sites[0], place=", ".join(x for x in (s.sites[0].city, s.sites[0].country) if x))
+    if s.sponsor:
+        w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
+
+
+def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
+    """(field path, sentence, what it is about) of every sentence that gives a duration, frequency or count."""
+    fields: list[tuple[str, str, str]] = []
+    fields += [(a.path, a.description, f"the group “{a.label}”") for a in s.arms if a.description]
+    fields += [(i.path, i.description, i.name) for i in s.interventions if i.description]
+    for path in DESCRIPTION_FIELDS:
+        for _cid, text, meta in composer.chunks(s.study_id, path):
+            body = text.split("\n", 1)[1] if "\n" in text else text
+            fields.append((meta.get("field_path", path), body, "the study summary"))
+    out = []
+    for path, text, about in fields:
+        for sent in split_sentences(text):
+            if len(sent) <= QUOTE_CHARS and (DURATION.search(sent) or FREQUENCY.search(sent) or DOSES.search(sent)):
+                out.append((path, sent, about))
+    return out
+
+
+@composes("time_in_study")
+def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
+    """How long a person takes part and how often: the record's sentences that say it, best first."""
+    often, count = bool(ASKS_OFTEN.search(q)), bool(ASKS_COUNT.search(q))
+    q_terms = content_terms(q)
+
+    def score(c: tuple[str, str, str]) -> float:
+        sent = c[1]
+        value = 1.0 if DURATION.search(sent) else 0.0
+        value += (1.5 if often else 0.3) * bool(FREQUENCY.search(sent)) + (1.5 if count else 0.3) * bool(DOSES.search(sent))
+        value += 0.5 * bool(re.search(r"\b(participants?|patients?|subjects?|you|people)\b", sent, re.I))
+        value += 0.5 * bool(re.search(r"\b(follow(?:ed)?[- ]up|treatment period|study duration|last|up to)\b", sent, re.I))
+        return value + overlap(q_terms, content_terms(sent))
+
+    ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
+    said: list[set[str]] = []
+    for path, sent, about in ranked:
+        if len(said) >= MAX_TIME_QUOTES:
+            break
+        terms = content_terms(sent)
+        if any(len(terms & t) >= SAME_SENTENCE * max(len(terms | t), 1) for t in said):
+            continue  # the same sentence for a sibling group ("dose A" / "dose B"): said once
+        if w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
+            said.append(terms)
+    primary = [o for o in s.outcomes if o.primary and o.time_frame]
+    if primary:
+        w.say("time.checked", [(primary[0].path, primary[0].time_frame)],
+              time_frame=re.sub(r"^(?:at|on)\s+", "", primary[0].time_frame.rstrip(". "), flags=re.I))
+    if not said and not primary:
+        return
+    if not said:  # only the results' time frame: say it is not the person's whole time
+        w.say("time.not_stated", [(primary[0].path, primary[0].time_frame)])

@@ -1,0 +1,291 @@
+"""Answers about a finished study's results, composed from the typed results on its fact sheet.
+
+"Did it work?" → the main result in the record's words, each group's number, the time frame, and
+what the record's own statistical test says (never more); when placebo did as well or better, that is
+said. "Side effects?" → per group how many had side effects, the most common ones, the serious ones,
+deaths, and the drug group against placebo. "Serious side effects in each group?" → that table in
+sentences. "How many finished?" → started / finished per group and the main reasons for leaving.
+Every sentence cites the line of the results field that holds its numbers (``trialchat/results.py``
+keeps each line verbatim); percentages we compute are said as "about N%", rounded once.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from assistant.answer_writer import AnswerWriter, join_words
+from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
+from assistant.results_words import c, is_placebo, named, numeric
+from assistant.textutil import content_terms
+from trialchat.facts import FactSheet
+from trialchat.results import (
+    GroupNumber,
+    Milestone,
+    OutcomeResult,
+    ResultGroup,
+    StudyResults,
+)
+
+SERIOUS_Q = re.compile(r"\b(serious|severe|hospital\w*|deaths?|die|died|dying|dead|pass(ed)? away|fatal|"
+                       r"life.threatening)\b", re.IGNORECASE)
+SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|sick|complications?|tolerat\w*|"
+                    r"problems?)\b", re.IGNORECASE)
+FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
+                    r"stay(ed)?|gave up|stopped early|how many (people )?(started|took part|were in|joined))\b",
+                    re.IGNORECASE)
+# which way is better, from the outcome's own words; unknown → no "better" said at all
+HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
+                           r"\bclear", re.IGNORECASE)
+LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression|failure|hospitali|worsen|flare|"
+                          r"crying|infection", re.IGNORECASE)
+GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
+WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
+                      r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
+                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened)\b", re.IGNORECASE)
+NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
+# words every outcome title and results question share: they do not pick one outcome over another
+GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
+                              "result results outcome measure main primary secondary treatment drug placebo "
+                              "many much work did change baseline")
+P_VALUE = re.compile(r"^\s*([<>≤≥=]*)\s*(\d*\.?\d+)")
+MAX_MAIN = 2  # main results described
+MAX_REASONS = 3
+REASON_WORDS = {"adverse event": "side effects", "lack of efficacy": "the treatment did not work well enough",
+                "withdrawal by subject": "they chose to leave", "lost to follow-up": "the team lost contact with them",
+                "physician decision": "their doctor's decision", "protocol violation": "not following the study rules",
+                "death": "death", "sponsor decision": "the sponsor's decision", "pregnancy": "pregnancy"}
+
+
+def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: date | None = None) -> None:
+    """The part of the results the question asks about; with no results, what the record says instead."""
+    r = sheet.results
+    if r is None:
+        _no_results(w, sheet, today or date.today())
+        return
+    asked = _asked_outcome(question, r)
+    if NOT_COVERED_Q.search(question):
+        return  # publications, limitations: retrieval reads the record for them
+    if SERIOUS_Q.search(question):
+        serious(w, r)
+    elif SIDE_Q.search(question):
+        side_effects(w, r)
+    elif FLOW_Q.search(question):
+        _flow(w, r)
+    elif asked or WORKED_Q.search(question):
+        _did_it_work(w, r, asked)
+        _who_is_who(w, r, sheet)
+    # anything else about results (why so few people joined, ...) is left to retrieval: nothing composed
+
+
+def _asked_outcome(question: str, r: StudyResults) -> OutcomeResult | None:
+    """The outcome whose title shares the most specific words with the question ("how many responded" →
+    "Number of Responders"), if any does."""
+    terms = content_terms(question) - GENERIC_TERMS
+    scored = [(len(terms & (content_terms(o.title) - GENERIC_TERMS)), -i, o) for i, o in enumerate(r.outcomes)]
+    best = max(scored, key=lambda t: (t[0], t[1]), default=(0, 0, None))
+    return best[2] if best[0] >= 1 else None
+
+
+def _p(p: str) -> float | None:
+    m = P_VALUE.match(p)
+    return float(m.group(2)) if m else None
+
+
+# ---- no results ----
+def _no_results(w: AnswerWriter, s: FactSheet, today: date) -> None:
+    if s.status:
+        w.say("results.none", s.status, status=s.status.value)
+    m = re.match(r"^[^:]+:\s*(.+?)(?:\s*\((\w+)\))?$", s.completion.value) if s.completion else None
+    if m and s.completion:
+        ended = (m.group(2) or "").lower() == "actual"
+        when = ("on " if re.search(r"\d{1,2}, \d{4}", m.group(1)) else "in ") + m.group(1)
+        passed = not ended and (day := _record_date(m.group(1))) is not None and day < today
+        w.say("results.none_end_done" if ended else "results.none_end_passed" if passed else "results.none_end",
+              s.completion, when=when)
+
+
+def _record_date(text: str) -> date | None:
+    for fmt in ("%B %d, %Y", "%B %Y", "%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+# ---- did it work ----
+def _is_count(o: OutcomeResult) -> bool:
+    unit = o.unit.lower()
+    return "percent" not in unit and ("count of participants" in o.param_type.lower()
+                                      or unit in ("participants", "subjects", "patients", "people"))
+
+
+def _value_words(o: OutcomeResult, x: GroupNumber, analysed: dict[str, GroupNumber]) -> str:
+    v = x.value
+    unit, param = o.unit.lower(), o.param_type.lower()
+    if "percent" in unit or unit.strip() == "%":
+        return f"{v}%"
+    if _is_count(o):
+        n = analysed.get(x.group_id)
+        return f"{v} of {n.value} people" if n and n.value else f"{v} people"
+    if unit.startswith("number of "):  # "57 responders", not "57 number of responders"
+        return f"{v} {o.unit[len('number of '):]}"
+    tail = f" {o.unit}" if o.unit else ""
+    if "median" in param:
+        return f"a middle value (median) of {v}{tail}"
+    if "geometric" in param:
+        return f"an average (geometric mean) of {v}{tail}"
+    if "least squares" in param:
+        return f"an adjusted average of {v}{tail}"
+    if "mean" in param:
+        return f"an average of {v}{tail}"
+    return f"{v}{tail}"
+
+
+def _main_outcomes(r: StudyResults) -> list[OutcomeResult]:
+    primary = [o for o in r.outcomes if o.primary] or r.outcomes[:1]
+    # the ones with numbers for two or more groups first (a comparison), then any with numbers, then the rest
+    def rank(o: OutcomeResult) -> int:
+        counted = max((sum(1 for x in row.numbers if numeric(x.value) is not None) for row in o.rows), default=0)
+        return 0 if counted >= 2 else 1 if counted else 2
+    return sorted(primary, key=rank)
+
+
+def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None = None) -> None:
+    if asked is not None and not asked.primary:  # the result the question names, on its own
+        _one_outcome(w, r, asked, 1)
+        return
+    main = _main_outcomes(r)
+    if asked is not None:
+        main = [asked, *(o for o in main if o is not asked)]
+    for o in main[:MAX_MAIN]:
+        _one_outcome(w, r, o, len(main))
+    rest = len(main) - MAX_MAIN
+    if rest > 0:
+        w.say("results.more_main", c(main[MAX_MAIN]))
+
+
+def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int) -> None:
+    when = o.time_frame.value if o.time_frame else ""
+    key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
+    w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
+    if o.description and len(o.description.value) <= 240:
+        w.say("results.means", c(o.description), text=o.description.value.rstrip(" ."))
+    if not o.posted:
+        w.say("results.not_posted", c(o.not_posted))
+        return
+    if not o.rows:
+        legacy = any(p.startswith("OutcomeMeasurementValue") or p.startswith("outcome values") for p in r.problems)
+        w.say("results.not_lined_up" if legacy else "results.no_numbers", c(o))
+        return
+    groups = {g.id: g for g in o.groups}
+    analysed = {x.group_id: x for x in o.analysed_numbers}
+    rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)][:2]
+    for row in rows:
+        parts = [f"{_value_words(o, x, analysed)} in the {named(groups[x.group_id].title if x.group_id in groups else x.group_id)} group"
+                 for x in row.numbers if x.value and x.value != "NA"]
+        w.say("results.numbers", c(row) + c(o.analysed), label=row.label if len(o.rows) > 1 else "",
+              list=join_words(parts))
+    for x in o.analysed_numbers:
+        if x.count == 1 and x.group_id in groups:
+            w.say("results.one_person", c(o.analysed), group=named(groups[x.group_id].title))
+    if rows:
+        _compare(w, o, rows[0].numbers, groups)
+
+
+def _direction(words: str) -> tuple[bool, bool]:
+    """(higher is better, lower is better) from an outcome's words; both False when they don't say one way."""
+    up, down = bool(HIGHER_BETTER.search(words)), bool(LOWER_BETTER.search(words))
+    return up and not down, down and not up
+
+
+def _compare(w: AnswerWriter, o: OutcomeResult, numbers: list[GroupNumber], groups: dict[str, ResultGroup]) -> None:
+    """What the record's own test says; placebo as good or better is always said; 'better' only with the test."""
+    higher, lower = _direction(o.title)
+    if not (higher or lower) and o.description:  # the title says nothing either way: its description may
+        higher, lower = _direction(o.description.value)
+    values = {x.group_id: v for x in numbers if (v := numeric(x.value)) is not None}
+    if _is_count(o):  # "3 of 8" against "5 of 9": compare the shares, not the counts
+        analysed = {x.group_id: x.count for x in o.analysed_numbers if x.count}
+        values = {g: v / analysed[g] for g, v in values.items() if g in analysed}
+    placebo = [g for g in groups.values() if is_placebo(g) and g.id in values]
+    drugs = [g for g in groups.values() if not is_placebo(g) and g.id in values]
+    tested = [a for a in o.analyses if a.p_value and _p(a.p_value) is not None]
+    if len(placebo) == 1 and drugs and (higher or lower):
+        pv = values[placebo[0].id]
+        best = max(drugs, key=lambda g: values[g.id] if higher else -values[g.id])
+        bv = values[best.id]
+        cites = c(next(row for row in o.rows if row.numbers == numbers))
+        if (bv <= pv) if higher else (bv >= pv):
+            w.say("results.placebo_as_good", cites, group=named(best.title))
+            return
+        test = next((a for a in tested if {placebo[0].id, best.id} <= set(a.group_ids)), None)
+        if test is None:
+            w.say("results.better_untested", cites, group=named(best.title))
+        else:
+            sure = (_p(test.p_value) or 1.0) <= 0.05 and not test.p_value.lstrip().startswith(">")
+            w.say("results.better_sure" if sure else "results.better_unsure", cites + c(test),
+                  group=named(best.title), p=test.p_value)
+        return
+    if not tested:
+        if len(values) >= 2:
+            w.say("results.untested", c(next(row for row in o.rows if row.numbers == numbers)))
+        return
+    a = tested[0]
+    names = join_words([named(groups[g].title) for g in a.group_ids if g in groups])
+    sure = (_p(a.p_value) or 1.0) <= 0.05 and not a.p_value.lstrip().startswith(">")
+    w.say("results.test_sure" if sure else "results.test_unsure", c(a), groups=names or "the groups",
+          p=a.p_value)
+
+
+def _who_is_who(w: AnswerWriter, r: StudyResults, sheet: FactSheet) -> None:
+    if not w.sentences:
+        return
+    """Groups named only "Group A" / "Arm 1": what each one got, from the record's arm of the same name."""
+    titles = list(dict.fromkeys(g.title for o in _main_outcomes(r)[:MAX_MAIN] for g in o.groups))
+    arms = {a.label.strip().lower(): a for a in sheet.arms}
+    for t in titles[:MAX_GROUPS]:
+        arm = arms.get(t.strip().lower())
+        if GENERIC_GROUP.match(t) and arm and arm.description:
+            w.say("results.group_is", [(arm.path, arm.description)], group=named(t),
+                  description=arm.description.rstrip(" ."))
+
+
+# ---- who finished ----
+def _number_of(m: Milestone | None, group_id: str) -> str:
+    x = next((x for x in m.numbers if x.group_id == group_id), None) if m else None
+    return x.value if x else ""
+
+
+def _flow(w: AnswerWriter, r: StudyResults) -> None:
+    flow = r.flow
+    if flow is None or not flow.periods:
+        w.say("results_flow.none", c(next((o for o in r.outcomes if o.quote), None)))
+        return
+    names = {g.id: g.title for g in flow.groups}
+    periods = flow.periods[:2]
+    for period in periods:
+        by_kind = {m.kind.lower(): m for m in period.milestones}
+        started, done, left = by_kind.get("started"), by_kind.get("completed"), by_kind.get("not completed")
+        if started is None:
+            continue
+        if len(periods) > 1 and period.title:
+            w.say("results_flow.period", c(period), period=period.title)
+        else:
+            w.say("results_flow.by_group", c(started))
+
+        for x in started.numbers:
+            if not x.count:  # a group nobody started in this period
+                continue
+            w.say("results_flow.group_line", c(started) + c(done) + c(left),
+                  group=named(names.get(x.group_id, x.group_id)), started=x.value,
+                  completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
+        top = sorted((rs for rs in period.reasons if rs.total and rs.quote), key=lambda rs: -(rs.total or 0))
+        if top:
+            items = []
+            for rs in top[:MAX_REASONS]:
+                plain = REASON_WORDS.get(rs.reason.lower())
+                who = "; ".join(f"{named(names.get(x.group_id, x.group_id))} {x.value}" for x in rs.numbers if x.count)
+                items.append(f"{plain + ' (“' + rs.reason + '”)' if plain else '“' + rs.reason + '”'}: {rs.total}"
+                             + (f" ({who})" if who else ""))
+            w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top[:MAX_REASONS]], list=join_words(items))

@@ -1,0 +1,155 @@
+"""Side-effect answers from a study's typed results: per group how many, the most common, the serious ones,
+deaths, and the study drug's group against placebo (see ``assistant/compose_results.py``)."""
+from __future__ import annotations
+
+from assistant.answer_writer import AnswerWriter, join_words
+from assistant.results_words import PLACEBO, c, is_placebo, named, numeric, share, term_words
+from assistant.results_words import pct as _pct  # " (about 37%)"
+from trialchat.results import AdverseEvent, AdverseEvents, EventGroup, StudyResults
+
+MAX_GROUPS = 4  # groups listed one by one
+MAX_COMMON = 3  # most common side effects named per group ...
+MAX_COMMON_GROUPS = 3  # ... for this many groups
+MAX_SERIOUS = 5
+
+
+def _at_risk(g: EventGroup) -> int | None:
+    return g.other_at_risk or g.serious_at_risk or g.any_at_risk
+
+
+def _shown_groups(ae: AdverseEvents) -> list[EventGroup]:
+    return [g for g in ae.groups if _at_risk(g)]
+
+
+def _group_lines(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
+    w.say("results_ae.by_group", c(groups[0]) if groups else [])
+    for g in groups[:MAX_GROUPS]:
+        if g.any_affected is not None:
+            w.item("results_ae.any_line", (g.path, g.quote), group=named(g.title), affected=g.any_affected,
+                   n=g.any_at_risk, pct=_pct(g.any_affected, g.any_at_risk))
+        elif g.quote:
+            n = _at_risk(g)
+            w.item("results_ae.group_line", (g.path, g.quote), group=named(g.title), n=n, other=g.other_affected,
+                   serious=g.serious_affected,
+                   other_pct=_pct(g.other_affected, g.other_at_risk), serious_pct=_pct(g.serious_affected, g.serious_at_risk))
+    if len(groups) > MAX_GROUPS:
+        w.say("results_ae.more_groups", c(groups[MAX_GROUPS]), n=len(groups) - MAX_GROUPS)
+
+
+def _count_words(e: AdverseEvent, g: EventGroup) -> str:
+    x = e.count_of(g.id)
+    if x is None or not x.affected:
+        return ""
+    return f"{term_words(e.term)} ({x.affected} of {x.at_risk} people)" if x.at_risk else \
+        f"{term_words(e.term)} ({x.affected} {'person' if x.affected == 1 else 'people'})"
+
+
+def _common(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
+    pool = [e for e in ae.events if e.kind in ("other", "")] or [e for e in ae.events if e.kind == "serious"]
+    for g in groups[:MAX_COMMON_GROUPS]:
+        def affected(e: AdverseEvent, g: EventGroup = g) -> int:
+            x = e.count_of(g.id)
+            return x.affected or 0 if x else 0
+        top = [e for e in sorted(pool, key=affected, reverse=True) if affected(e) and e.quote][:MAX_COMMON]
+        if top:
+            w.say("results_ae.common" if len(top) > 1 else "results_ae.common_one", [(e.path, e.quote) for e in top],
+                  group=named(g.title), list=join_words([_count_words(e, g) for e in top]))
+    if ae.frequency_threshold and numeric(ae.frequency_threshold.value):
+        w.say("results_ae.threshold", c(ae.frequency_threshold), pct=ae.frequency_threshold.value)
+
+
+def _placebo_pair(groups: list[EventGroup]) -> tuple[EventGroup, EventGroup] | None:
+    placebo = [g for g in groups if is_placebo(g)]
+    drugs = [g for g in groups if not is_placebo(g) and not PLACEBO.search(g.title)]
+    return (drugs[0], placebo[0]) if len(placebo) == 1 and len(drugs) >= 1 else None
+
+
+def _compare_other(w: AnswerWriter, groups: list[EventGroup]) -> None:
+    pair = _placebo_pair(groups)
+    if not pair:
+        return
+    d, p = pair
+    if None in (d.other_affected, p.other_affected) or not (d.other_at_risk and p.other_at_risk):
+        return
+    da, pa = 100 * (d.other_affected or 0) / d.other_at_risk, 100 * (p.other_affected or 0) / p.other_at_risk
+    key = "compare_same" if abs(da - pa) < 2 else "compare_more" if da > pa else "compare_less"
+    w.say(f"results_ae.{key}", c(d) + c(p), group=named(d.title), a=share(d.other_affected, d.other_at_risk),
+          b=share(p.other_affected, p.other_at_risk))
+
+
+def _serious_events(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> None:
+    serious = [e for e in ae.events if e.kind == "serious" and e.quote]
+    if serious:
+        def total(e: AdverseEvent) -> int:
+            return sum(x.affected or 0 for x in e.counts)
+        top = sorted(serious, key=total, reverse=True)[:MAX_SERIOUS]
+        items = []
+        for e in top:
+            where = [f"{x.affected} in the {named(g.title)} group" for g in ae.groups
+                     if (x := e.count_of(g.id)) and x.affected]
+            items.append(f"{term_words(e.term)} ({join_words(where)})")
+        w.say("results_ae.serious_list", [(e.path, e.quote) for e in top], list=join_words(items))
+
+
+def _deaths(w: AnswerWriter, groups: list[EventGroup]) -> None:
+    known = [g for g in groups if g.deaths_affected is not None and g.quote]
+    if not known:
+        return
+    died = [g for g in known if g.deaths_affected]
+    if not died:
+        w.say("results_ae.deaths_none", [(g.path, g.quote) for g in known])
+    else:
+        w.say("results_ae.deaths", [(g.path, g.quote) for g in died], list=join_words(
+            [f"{g.deaths_affected} of {g.deaths_at_risk} people in the {named(g.title)} group" for g in died]))
+
+
+def no_table(w: AnswerWriter, r: StudyResults) -> None:
+    anchor = next((o for o in r.outcomes if o.quote), None)
+    w.say("results_ae.none", c(anchor))
+
+
+def side_effects(w: AnswerWriter, r: StudyResults) -> None:
+    ae = r.adverse
+    if ae is None or not _shown_groups(ae):
+        no_table(w, r)
+        return
+    groups = _shown_groups(ae)
+    if ae.time_frame:
+        w.say("results_ae.when", c(ae.time_frame), when=ae.time_frame.value)
+    if all(not (g.serious_affected or g.other_affected or g.any_affected or g.deaths_affected) for g in groups):
+        w.say("results_ae.none_at_all", [(g.path, g.quote) for g in groups if g.quote])
+        return
+    _group_lines(w, ae, groups)
+    _common(w, ae, groups)
+    _compare_other(w, groups)
+    if groups and all(g.serious_affected == 0 for g in groups):
+        w.say("results_ae.serious_none", [(g.path, g.quote) for g in groups if g.quote])
+    else:
+        _serious_events(w, ae, groups)
+    _deaths(w, groups)
+
+
+def serious(w: AnswerWriter, r: StudyResults) -> None:
+    ae = r.adverse
+    groups = _shown_groups(ae) if ae else []
+    if ae is None or not groups:
+        no_table(w, r)
+        return
+    if any(g.serious_affected is None for g in groups):  # a format that does not say which were serious
+        side_effects(w, r)
+        w.say("results_ae.kind_unknown", c(groups[0]))
+        return
+    if all(g.serious_affected == 0 for g in groups):
+        w.say("results_ae.serious_none", [(g.path, g.quote) for g in groups if g.quote])
+    else:
+        w.say("results_ae.serious_by_group", c(groups[0]))
+        for g in groups:
+            w.item("results_ae.serious_line", (g.path, g.quote), group=named(g.title), serious=g.serious_affected,
+                   n=g.serious_at_risk, pct=_pct(g.serious_affected, g.serious_at_risk))
+        pair = _placebo_pair(groups)
+        if pair and pair[0].serious_at_risk and pair[1].serious_at_risk:
+            d, p = pair
+            w.say("results_ae.serious_compare", c(d) + c(p), group=named(d.title),
+                  a=share(d.serious_affected, d.serious_at_risk), b=share(p.serious_affected, p.serious_at_risk))
+        _serious_events(w, ae, groups)
+    _deaths(w, groups)
