@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer_templates import sentence
-from assistant.types import Citation, Contact, Source
+from assistant.types import Citation, Contact, Eligibility, Source
 from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
@@ -30,6 +30,7 @@ class Composed:
     citations: list[Citation]
     sources: list[Source]
     none: bool = False  # a search across studies that found none: said plainly, not an answer from a record
+    eligibility: Eligibility | None = None  # "can I join?": the rules checked against what the person said
 
 
 @dataclass
@@ -40,6 +41,7 @@ class AnswerWriter:
     sources: list[Source] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     defined: bool = False  # one glossary definition per answer: the first one is the one asked about
+    eligibility: Eligibility | None = None  # set by the eligibility answer, carried on the result
     _fields: dict[tuple[str, str], list[tuple[str, str, dict]]] = field(default_factory=dict)
 
     def _chunks_of(self, study_id: str, path: str) -> list[tuple[str, str, dict]]:
@@ -111,7 +113,7 @@ class AnswerWriter:
         for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
             after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
             text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
-        return Composed(text, self.citations, self.sources)
+        return Composed(text, self.citations, self.sources, eligibility=self.eligibility)
 
 
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

@@ -175,7 +175,8 @@ class AnswerChain:
             composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"
         answer = Answer(text=composed.text, status="answered", citations=composed.citations,
                         sources=composed.sources, study_id=scope.study_id, intent=intent, step=step,
-                        standalone_question=scope.standalone_question if scope.reason == "history" else None)
+                        standalone_question=scope.standalone_question if scope.reason == "history" else None,
+                        eligibility=composed.eligibility)
         return [SourcesEvent(sources=composed.sources, study_id=scope.study_id), TokenEvent(text=composed.text),
                 FinalEvent(answer=answer)]
 

@@ -30,8 +30,10 @@ from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
+from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
 from assistant.intent_registry import COMPOSED
-from assistant.textutil import content_terms, overlap, split_sentences
+from assistant.nearby_answer import near_sentences
+from assistant.textutil import split_sentences
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
@@ -44,17 +46,6 @@ BULLET = re.compile(r"^[*•-]\s*")
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))")
 SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
-_AGE_Q = re.compile(r"(?:\b(?:i'?m|i am|at|aged?|is|turning|turned|he's|she's|of)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|mg|cm)))"
-                    r"|\b(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b", re.IGNORECASE)
-_MALE_Q = re.compile(r"\b(man|male|guy|boy|he|him|husband|son|father|dad|grandpa|brother)\b", re.IGNORECASE)
-_FEMALE_Q = re.compile(r"\b(woman|women|female|girl|lady|she|her|wife|daughter|mother|mom|mum|grandma|sister|"
-                       r"pregnant)\b", re.IGNORECASE)
-_CONDITION_Q = re.compile(r"\b(?:with|have|has|had|got|diagnosed with)\s+(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
-                          r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bdo\b|\bjoin\b|"
-                          r"\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b))", re.IGNORECASE)
-# "a few years ago", "last year": when, not what
-_TIME_WORDS = content_terms("a few years ago last year month months week weeks recently since now still yet")
-_NOT_CONDITIONS = {"question", "questions", "a question", "kids", "children", "time"}
 
 
 def _age_words(fact: Fact | None) -> str:
@@ -365,7 +356,8 @@ class Composer:
                                    (s.criteria if not (s.inclusion or s.exclusion) else [], "criteria_intro",
                                     "include_more")):
             for i, item in enumerate(items[:SHOWN_CRITERIA]):
-                w.say(f"eligibility.{intro if i == 0 else more}", item, item=quoted(item.value))
+                words, cites = with_sub_items(s, item)  # a lead-in ("one of the following:") with its items
+                w.say(f"eligibility.{intro if i == 0 else more}", cites, item=quoted(words))
         hidden = max(len(s.inclusion) - SHOWN_CRITERIA, 0) + max(len(s.exclusion) - SHOWN_CRITERIA, 0)
         if hidden and (s.inclusion or s.exclusion):
             last = (s.inclusion or s.exclusion)[-1]
@@ -375,58 +367,11 @@ class Composer:
 
     @composes("can_i_join")
     def _can_i_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
-        m = _AGE_Q.search(q)
-        age = int(m.group(1) or m.group(2)) if m else None
-        if age is not None and age > 120:
-            age = None
-        male, female = bool(_MALE_Q.search(q)), bool(_FEMALE_Q.search(q))
-        cm = _CONDITION_Q.search(q)
-        condition = cm.group(1).strip() if cm and cm.group(1).strip().lower() not in _NOT_CONDITIONS else ""
-        if age is None and male == female and not condition:  # nothing personal to compare: the general rules
-            self._who_can_join(w, q, s)
-            return
-        self._not_open_note(w, s)
-        if age is not None or male != female:
-            self._age_sex(w, s)
-        if age is not None and (s.min_age or s.max_age):
-            low, high = age_in_years(s.min_age.value if s.min_age else None), \
-                age_in_years(s.max_age.value if s.max_age else None)
-            outside = (low is not None and age < low) or (high is not None and age > high)
-            cites: list = [f for f in (s.min_age, s.max_age) if f]
-            w.say("can_i_join.outside_age" if outside else "can_i_join.inside_age", cites, age=age)
-        if male != female and s.sex:
-            sex = s.sex.value.lower()
-            fits = sex.startswith("all") or (female and sex.startswith(("female", "women"))) or \
-                (male and sex.startswith(("male", "men")))
-            w.say("can_i_join.sex_yes" if fits else "can_i_join.sex_no", s.sex, who="a man" if male else "a woman")
-        if condition:
-            self._condition(w, condition, s)
-        self._stale_caveat(w, s)
-        if not self.team_sentence(w, s):
-            w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f])
+        # every rule checked against what the person said: assistant/eligibility_answer.py
+        can_i_join(self, w, q, s)
 
     def _condition(self, w: AnswerWriter, condition: str, s: FactSheet) -> None:
-        terms = content_terms(condition) - {"diseas", "condit", "problem", "histori"} - _TIME_WORDS
-        if not terms:
-            return
-
-        def spelled_out(text: str) -> str:  # "Diagnosis of AS" → "… AS Ankylosing Spondylitis"
-            return text + "".join(f" {long}" for short, long in s.abbreviations.items()
-                                  if re.search(rf"\b{re.escape(short)}\b", text))
-
-        def best(items: list[Fact]) -> Fact | None:
-            scored = [(overlap(terms, content_terms(spelled_out(i.value))), i) for i in items]
-            top = max(scored, key=lambda t: t[0], default=(0.0, None))
-            return top[1] if top[0] >= 0.5 else None
-
-        excluded, included = best(s.exclusion), best(s.inclusion + s.criteria)
-        if excluded:
-            w.say("can_i_join.condition_excluded", excluded, item=quoted(excluded.value))
-        elif included:
-            w.say("can_i_join.condition_included", included, item=quoted(included.value))
-        elif s.inclusion or s.exclusion or s.criteria:
-            anchor = (s.inclusion or s.criteria or s.exclusion)[0]
-            w.say("can_i_join.condition_unknown", anchor, condition=condition)
+        condition_sentences(w, condition, s)
 
     @composes("results")
     def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
@@ -436,7 +381,8 @@ class Composer:
     @composes("where")
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.sites:
-            where_sentences(w, q, s, self.places)
+            if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py
+                where_sentences(w, q, s, self.places)
             self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
             self._stale_caveat(w, s)
 

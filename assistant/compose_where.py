@@ -9,6 +9,9 @@ from trialchat.facts import ENDED_STATUSES, FactSheet, Site, ranked_counts
 
 MAX_SITES_LISTED = 6  # sites named in one sentence before "and N more"
 SITE_CODE = re.compile(r"\s*/?\s*ID#\s*\d+\s*$")  # "… /ID# 254767": a sponsor's site code, not a name
+LONGER_NAME = re.compile(r"\b([A-Z][a-z]+)\s+$")  # a capitalised word just before a name: part of a longer one
+NOT_NAME_WORDS = {"in", "is", "any", "the", "near", "of", "a", "at", "site", "sites", "about", "and", "or", "what", "how",
+                  "where", "which", "there", "from", "around", "to"}
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 
 
@@ -63,9 +66,25 @@ def place_in(q: str, s: FactSheet, places: frozenset[str]) -> tuple[str, list[Si
         names.setdefault(value.lower(), [])
         spelled.setdefault(value.lower(), value)
     for name in sorted(names, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(name)}\b", q, re.IGNORECASE):
-            return spelled[name], names.get(PLACE_ALIASES.get(name, name), [])
+        m = re.search(rf"\b{re.escape(name)}\b", q, re.IGNORECASE)
+        if m:
+            longer = LONGER_NAME.search(q[:m.start()])
+            if longer and longer.group(1).lower() not in NOT_NAME_WORDS:  # "Baja California", "Northern Ireland"
+                return f"{longer.group(1)} {spelled[name]}", []
+            sites = names.get(PLACE_ALIASES.get(name, name), [])
+            return _which(spelled[name], sites), sites
     return "", []
+
+
+def _which(place: str, sites: list[Site]) -> str:
+    """A city or state said with where it is ("Birmingham, Alabama", "Georgia, United States"), so a reader
+    who meant the namesake elsewhere sees it is not theirs."""
+    first = sites[0] if sites else None
+    if first and first.city.lower() == place.lower():
+        return ", ".join(x for x in (first.city, first.state or first.country) if x)
+    if first and first.state.lower() == place.lower() and first.country:
+        return f"{first.state}, {first.country}"
+    return place
 
 
 def load_places() -> frozenset[str]:

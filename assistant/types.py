@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, computed_field
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
 
 Status = Literal["answered", "abstained", "declined"]
+CheckVerdict = Literal["met", "not_met", "not_stated"]
 
 
 class Source(BaseModel):
@@ -83,6 +84,25 @@ class Contact(BaseModel):
     field_path: str = ""
 
 
+class EligibilityCheck(BaseModel):
+    """One rule of the study checked against what the person said (assistant/eligibility_check.py)."""
+
+    item: str  # the rule in the record's words (a sub-item with its parent: "Three or more of … › Diabetes mellitus")
+    section: Literal["inclusion", "exclusion"]
+    verdict: CheckVerdict  # whether the rule holds for the person, as far as they said
+    quote: str  # verbatim words of the field
+    field_path: str
+    fact: str = ""  # what the person said that the rule was checked with ("age 52", "diabetes")
+
+
+class Eligibility(BaseModel):
+    """Never a yes: "excluded" when a rule rules the person out, else "not_excluded_so_far" when something
+    they said was checked, else "unknown"."""
+
+    verdict: Literal["excluded", "not_excluded_so_far", "unknown"]
+    checks: list[EligibilityCheck] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     text: str
     status: Status
@@ -95,6 +115,7 @@ class Answer(BaseModel):
     # which step of the chain answered: "declined", "unknown_study", "overview", "composed", "across_studies",
     # "which_study", "record_sentences" (the record's own sentences; "abstained" when none answered)
     step: str | None = None
+    eligibility: Eligibility | None = None  # "can I join?": every rule checked against what the person said
 
 
 class HistoryTurn(BaseModel):

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 
 from ingest.criteria import split_criteria
+from ingest.criteria_tree import add_section
 from ingest.parsers.results_model import check_quotes
 from ingest.parsers.v2 import US_STATES_LINE
+from trialchat.criteria_tree import CriteriaTree
 from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
 from trialchat.schema import Study, StudyField, bare_path
 
@@ -85,8 +87,10 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
 
 def _add_criteria(sheet: FactSheet, field: StudyField) -> None:
     target = {"inclusion": sheet.inclusion, "exclusion": sheet.exclusion}.get(field.section, sheet.criteria)
+    sheet.criteria_tree = sheet.criteria_tree or CriteriaTree()
     for section in split_criteria(field.text):
         target.extend(Fact(value=item, path=field.path, quote=item) for item in section.items)
+        add_section(sheet.criteria_tree, section.text, field.path, field.section or section.kind)
 
 
 def _add_page_field(sheet: FactSheet, field: StudyField) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
+from trialchat.criteria_tree import CriteriaTree
 from trialchat.results import StudyResults
 
 _AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?", re.IGNORECASE)
@@ -111,6 +112,9 @@ class FactSheet(BaseModel):
     # short forms the record defines, "Ankylosing Spondylitis (AS)" → {"AS": "Ankylosing Spondylitis"}, so a
     # question in words matches a criterion in letters ("Diagnosis of AS or any other Inflammatory Arthritis")
     abbreviations: dict[str, str] = Field(default_factory=dict)
+    # the criteria with their sub-items (a sub-item is only ever read with its parent); None on sheets stored
+    # before it existed
+    criteria_tree: CriteriaTree | None = None
 
 
 def age_in_years(text: str | None) -> float | None:

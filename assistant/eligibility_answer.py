@@ -1,0 +1,83 @@
+"""The answer to "Can I join? I'm 52 and have diabetes": what rules the person out first (cited), then what
+may, then what fits, then what only the study team can check, and who to ask. Never a personal yes.
+
+Called from ``Composer._can_i_join``; the sentences are ``[eligibility_check]`` in prompts/answers.toml.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from assistant.answer_writer import AnswerWriter, Cite
+from assistant.eligibility_check import Assessment, assess, tree_of
+from assistant.patient_facts import Mention, PatientFacts, patient_facts
+from assistant.types import Eligibility, EligibilityCheck
+from trialchat.criteria_tree import CriterionItem
+from trialchat.facts import Fact, FactSheet
+
+MAX_SUB_ITEMS = 6  # sub-items said with their lead-in before "and N more"
+MAX_SAID = 6  # rule sentences in one answer before the rest is left to the team
+KEY = "eligibility_check."
+
+
+class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
+    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None: ...
+    def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None: ...
+    def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None: ...
+    def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool: ...
+
+
+def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
+    facts = patient_facts(q, history)
+    if not facts.said_anything():  # nothing personal to compare: the general rules
+        c._who_can_join(w, q, s)
+        w.eligibility = unchecked(s)
+        return
+    a = assess(s, facts)
+    w.eligibility = a.eligibility
+    c._not_open_note(w, s)
+    write_findings(w, a)
+    c._stale_caveat(w, s)
+    if not c.team_sentence(w, s):
+        w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f] or
+              [(i.path, i.quote) for i in a.unchecked[:1]])
+
+
+def write_findings(w: AnswerWriter, a: Assessment) -> None:
+    said = 0
+    for f in a.findings:
+        if f.group == "none" or said >= MAX_SAID and f.group != "rules_out":
+            continue
+        said += w.say(KEY + f.key, f.cites, **f.variables)
+    if a.unchecked:
+        first = a.unchecked[0]
+        w.say(KEY + "others", (first.path, first.quote), n=len(a.unchecked),
+              whom="them" if a.facts.whose else "you", item=f"“{first.text.rstrip(' .;:')}”")
+
+
+def condition_sentences(w: AnswerWriter, condition: str, s: FactSheet) -> None:
+    """What the rules say about one condition the person named (without the rest of the answer)."""
+    facts = patient_facts(f"I have {condition}")
+    if not (facts.conditions or facts.treatments):
+        facts = PatientFacts(conditions=[Mention(condition, condition)])
+    write_findings(w, Assessment(facts, assess(s, facts).findings, Eligibility(verdict="unknown"), []))
+
+
+def unchecked(s: FactSheet) -> Eligibility:
+    """Nothing the person said to check: every rule, not stated."""
+    a = assess(s, PatientFacts())
+    return Eligibility(verdict="unknown", checks=[EligibilityCheck(**{**c.model_dump(), "verdict": "not_stated"})
+                                                  for c in a.eligibility.checks])
+
+
+def with_sub_items(s: FactSheet, fact: Fact) -> tuple[str, list[Cite]]:
+    """A criterion as said in a list of rules: with its sub-items after its lead-in, so "must have at least one
+    of the following:" is never shown without what follows ("…: ANA positive; anti-Smith positive")."""
+    item = next((i for i in tree_of(s).items() if i.text == fact.value and i.path == fact.path), None) \
+        if s.criteria_tree else None
+    if item is None or not item.children:
+        return fact.value, [fact]
+    subs: list[CriterionItem] = [c for c, _ in item.walk()][1:]
+    shown = subs[:MAX_SUB_ITEMS]
+    more = f"; and {len(subs) - len(shown)} more" if len(subs) > len(shown) else ""
+    words = item.text.rstrip(" :") + ": " + "; ".join(c.text.rstrip(" ;.") for c in shown) + more
+    return words, [fact, *[(c.path, c.quote) for c in shown]]

@@ -1,0 +1,327 @@
+"""Every rule of a study checked against what the person said: age, sex, conditions, treatments,
+pregnancy and measurements against the age and sex fields and every criterion, each sub-item read
+with its parent.
+
+The result is a list of findings (what to say, with what to cite) in the order an answer says them —
+what rules the person out, what may, what fits, what the rules mention, what they do not — and the
+``Eligibility`` the JSON API carries. Never a yes: at best "not excluded so far".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, negation, threshold
+from assistant.patient_facts import Measure, Mention, PatientFacts
+from assistant.textutil import content_terms
+from assistant.types import CheckVerdict, Eligibility, EligibilityCheck
+from assistant.vocab import vocabulary
+from trialchat.criteria_tree import CriteriaTree, CriterionItem
+from trialchat.facts import Fact, FactSheet, age_in_years
+
+GROUPS = ("rules_out", "may_rule_out", "fits", "mentions", "not_mentioned", "none")  # "none": checked, not said
+_GENERIC = {"diseas", "condit", "problem", "histori", "disord", "ill"}
+# "Bath Ankylosing Spondylitis Disease Activity Index": a score named after the disease, not the disease
+_SCORE_NAME = re.compile(r"\s*(?:disease activity\s+|functional\s+|quality of life\s+)?(?:index|score|scale|questionnaire)\b",
+                         re.IGNORECASE)
+_RANK_IN = {"not_stated": 0, "met": 1, "not_met": 2}
+_RANK_OUT = {"not_stated": 0, "not_met": 1, "met": 2}
+
+
+@dataclass
+class Finding:
+    group: str  # one of GROUPS
+    key: str  # sentence in prompts/answers.toml [eligibility_check]
+    cites: list[tuple[str, str]]  # (field path, verbatim quote)
+    variables: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Assessment:
+    facts: PatientFacts
+    findings: list[Finding]
+    eligibility: Eligibility
+    unchecked: list[CriterionItem]  # top-level rules nothing the person said touched: the team checks them
+
+    def said(self, group: str) -> list[Finding]:
+        return [f for f in self.findings if f.group == group]
+
+
+def tree_of(s: FactSheet) -> CriteriaTree:
+    """The sheet's criteria tree; for a sheet stored before trees, its flat items as a tree without children."""
+    if s.criteria_tree:
+        return s.criteria_tree
+
+    def items(facts: list[Fact], section: str) -> list[CriterionItem]:
+        return [CriterionItem(text=f.value, quote=f.quote, path=f.path, section=section, number=str(i))  # type: ignore[arg-type]
+                for i, f in enumerate(facts, 1)]
+    return CriteriaTree(inclusion=items(s.inclusion, "inclusion"), exclusion=items(s.exclusion, "exclusion"),
+                        other=items(s.criteria, ""))
+
+
+def _label(item: CriterionItem, parents: tuple[CriterionItem, ...]) -> str:
+    return " › ".join(p.text.rstrip(": ") for p in (*parents, item))
+
+
+def _quoted(text: str) -> str:
+    return f"“{text.rstrip(' .;:')}”"
+
+
+class _Checker:
+    def __init__(self, s: FactSheet, facts: PatientFacts):
+        self.s, self.facts, self.tree = s, facts, tree_of(s)
+        self.findings: list[Finding] = []
+        self.verdicts: dict[int, tuple[CriterionItem, CheckVerdict, str]] = {}
+        self.sub_checks: list[EligibilityCheck] = []  # matched sub-items of "N or more of the following", with their parent  # id(top item) → (item, verdict, fact)
+        self.who, self.be = facts.who, ("are" if not facts.whose else "is")
+        self.whom = "you" if not facts.whose else "them"
+        self.studied = {k for c in s.conditions + ([s.title_fact] if s.title_fact else [])  # not "Without … AS"
+                        for h in vocabulary().find(c.value) if not negation(c.value, h.start) for k in h.concepts}
+        self.their = "your" if not facts.whose else f"your {facts.whose}'s"
+        # sub-items of "Three or more of the following:" the person has, per parent: counted over all they said
+        self.some_of: dict[int, tuple[CriterionItem, list[tuple[CriterionItem, tuple[CriterionItem, ...], str]]]] = {}
+
+    def add(self, group: str, key: str, cites: list[tuple[str, str]], top: CriterionItem | None = None,
+            verdict: CheckVerdict | None = None, said: str = "", **variables: object) -> None:
+        self.findings.append(Finding(group, key, cites, {"who": self.who, "be": self.be, "whom": self.whom, **variables}))
+        if top is not None and verdict:
+            old = self.verdicts.get(id(top))
+            rank = _RANK_IN if top.section == "inclusion" else _RANK_OUT  # the verdict that decides wins
+            if not old or rank[verdict] > rank[old[1]]:
+                self.verdicts[id(top)] = (top, verdict, said)
+
+    # ---- age and sex ----
+    def age(self) -> None:
+        age, s = self.facts.age, self.s
+        if age is None:
+            return
+        low, high = (age_in_years(f.value) if f else None for f in (s.min_age, s.max_age))
+        fields = [f for f in (s.min_age, s.max_age) if f]
+        words = f"{age:g}"
+        if fields:
+            low_w, high_w = (_age_words(f) for f in (s.min_age, s.max_age))
+            outside = (low is not None and age < low) or (high is not None and age > high)
+            group = "rules_out" if outside else "fits"
+            cites = [(f.path, f.quote) for f in fields]
+            rng = f"aged {low_w} to {high_w}" if low_w and high_w else f"aged {low_w} or older" if low_w else \
+                f"up to age {high_w}"
+            self.add(group, "age_outside" if outside else "age_inside", cites, age=words, range=rng)
+        for item, parents in self.tree.walk():
+            if parents or item.section == "":
+                continue
+            bounds = age_bounds(item.text, item.section)
+            if not bounds:
+                continue
+            lo, hi = bounds
+            outside = (lo is not None and age < lo) or (hi is not None and age > hi)
+            verdict: CheckVerdict = ("not_met" if outside else "met") if item.section == "inclusion" else \
+                ("met" if outside else "not_met")
+            same = bool(fields) and lo == low and hi == high
+            if same:  # the written rule says what the fields say: checked, not said twice
+                self.verdicts[id(item)] = (item, verdict, f"age {words}")
+            elif outside:
+                self.add("rules_out", "age_rule_outside", [(item.path, item.quote)], item, verdict, f"age {words}",
+                         age=words, item=_quoted(item.text))
+            else:
+                self.add("fits", "age_rule_inside" if not fields else "age_rule_differs", [(item.path, item.quote)],
+                         item, verdict, f"age {words}", age=words, item=_quoted(item.text))
+
+    def sex(self) -> None:
+        sex, s = self.facts.sex, self.s
+        if not sex or not s.sex:
+            return
+        rule = s.sex.value.lower()
+        fits = rule.startswith("all") or rule.startswith(("female", "women")) == (sex == "female")
+        words = "a girl or woman" if sex == "female" else "a boy or man"
+        if rule.startswith("all"):  # nothing to say: the check is still listed (_field_checks)
+            self.findings.append(Finding("none", "sex_fits", [], {}))
+            return
+        self.add("fits" if fits else "rules_out", "sex_fits" if fits else "sex_not", [(s.sex.path, s.sex.quote)],
+                 sex=words)
+
+    # ---- conditions, treatments, pregnancy ----
+    def mention(self, m: Mention) -> bool:
+        found = False
+        needed, maybe = False, 0  # a rule to join names it (then an exclusion naming it is about a form of it)
+        told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
+        for item, parents in self.tree.walk():
+            found_at = _find(m, item.text, self.s.abbreviations)
+            if found_at is None or (FAMILY.search(item.text) and m.concept not in ("pregnancy", "breastfeeding")):
+                continue
+            top = parents[0] if parents else item
+            if any(t == id(top) for _, t in told):
+                found = True
+                continue
+            told.add(("", id(top)))
+            start, narrow = found_at
+            neg = "far" if narrow else negation(item.text, start)  # a narrower kind: the team can tell
+            group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
+            found = True
+            cites = [(p.path, p.quote) for p in (*parents, item)]
+            label = _quoted(_label(item, parents))
+            exclusion = item.section == "exclusion"
+            if neg == "near":
+                if not exclusion and item.section:  # "must not be pregnant", "No prior therapy for …"
+                    self.add("rules_out", "needs_not", cites, top, "not_met", m.says, fact=m.says, item=label)
+                continue
+            if neg == "far" or not item.section:
+                self.add("mentions", "mentions", cites, top, "not_stated", m.says, fact=m.says, item=label)
+                continue
+            if group_parent is not None:
+                hits = self.some_of.setdefault(id(group_parent), (group_parent, []))[1]
+                if all(h[0] is not item for h in hits):
+                    hits.append((item, parents, m.says))
+                continue
+            if exclusion:
+                # a rule naming the very condition the study is about excludes a form or complication of it
+                qualified = bool(QUALIFIED.search(_label(item, parents))) or m.concept in self.studied or needed
+                if qualified and maybe:  # one "may rule you out" sentence for each thing said; the rest in the checks
+                    self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
+                    continue
+                maybe += qualified
+                self.add("may_rule_out" if qualified else "rules_out", "excluded_if" if qualified else "excluded",
+                         cites, top, "not_stated" if qualified else "met", m.says, fact=m.says, item=label)
+            elif needed:  # one "fits" sentence for each thing said; the rest in the checks
+                self.verdicts.setdefault(id(top), (top, "met", m.says))
+            else:
+                needed = True
+                self.add("fits", "fits", cites, top, "met", m.says, fact=m.says, item=label)
+        return found
+
+    def _some_of(self) -> None:
+        """Sub-items of "Three or more of the following:" count towards their parent; fewer than it asks for
+        decide nothing, and are said as such."""
+        for parent, hits in self.some_of.values():
+            item, parents, _ = hits[0]
+            top = parents[0]
+            need = parent.min_count if parent.combine == "at_least" else len(parent.children)
+            cites = [(p.path, p.quote) for p in parents] + [(i.path, i.quote) for i, _, _ in hits]
+            facts = _join([says for _, _, says in hits])
+            items = ", ".join(_quoted(i.text) for i, _, _ in hits)
+            exclusion = parent.section == "exclusion"
+            self.sub_checks += [EligibilityCheck(item=_label(i, ps), section="exclusion" if exclusion else "inclusion",
+                                                 verdict="met", quote=i.quote, field_path=i.path, fact=says)
+                                for i, ps, says in hits]
+            if len(hits) >= need:
+                self.add("rules_out" if exclusion else "fits", "some_of_all_excluded" if exclusion else "some_of_all_needed",
+                         cites, top, "met", facts, fact=facts, parent=_quoted(parent.text), item=items, n=len(hits))
+            else:
+                self.add("may_rule_out" if exclusion else "fits", "some_of_excluded" if exclusion else "some_of_needed",
+                         cites, top, "not_stated", facts, fact=facts, parent=_quoted(parent.text), item=items,
+                         n=len(hits))
+
+    # ---- measurements ----
+    def measure(self, x: Measure) -> bool:
+        vocab = vocabulary()
+        found = False
+        value = f"{x.value:g}{x.unit if x.unit == '%' else ' ' + x.unit if x.unit else ''}"
+        fact = f"{self.their} {x.says} of {value}"
+        for item, parents in self.tree.walk():
+            hit = next((h for h in vocab.find(item.text) if x.concept in h.concepts), None)
+            if hit is None:
+                continue
+            found = True
+            top = parents[0] if parents else item
+            cites = [(p.path, p.quote) for p in (*parents, item)]
+            label = _quoted(_label(item, parents))
+            test = threshold(item.text, hit.end)
+            if test is None or not item.section:
+                self.add("mentions", "measure_rule", cites, top, "not_stated", fact, fact=x.says, item=label)
+            elif item.section == "exclusion":
+                holds = test(x.value)
+                self.add("rules_out" if holds else "fits", "measure_excluded" if holds else "measure_clear", cites, top,
+                         "met" if holds else "not_met", fact, fact=fact, item=label)
+            else:
+                holds = test(x.value)
+                self.add("fits" if holds else "rules_out", "measure_fits" if holds else "measure_outside", cites, top,
+                         "met" if holds else "not_met", fact, fact=fact, item=label)
+        return found
+
+    def run(self) -> Assessment:
+        self.age()
+        self.sex()
+        anchor = self._anchor()
+        for m in [*self.facts.conditions, *self.facts.treatments]:
+            if not self.mention(m) and anchor:
+                self.add("not_mentioned", "not_mentioned", anchor, fact=m.says)
+        for x in self.facts.measures:
+            if not self.measure(x) and anchor:
+                self.add("not_mentioned", "not_mentioned", anchor, fact=x.says)
+        self._some_of()
+        checks = [EligibilityCheck(item=item.text, section="exclusion" if item.section == "exclusion" else "inclusion",
+                                   verdict=self.verdicts[id(item)][1] if id(item) in self.verdicts else "not_stated",
+                                   quote=item.quote, field_path=item.path,
+                                   fact=self.verdicts[id(item)][2] if id(item) in self.verdicts else "")
+                  for item in self.tree.items()]
+        checks = self._field_checks() + checks + self.sub_checks
+        out = any(f.group == "rules_out" for f in self.findings)
+        checked = any(c.verdict != "not_stated" for c in checks)
+        verdict: Literal["excluded", "not_excluded_so_far", "unknown"] = \
+            "excluded" if out else "not_excluded_so_far" if checked else "unknown"
+        order = {g: i for i, g in enumerate(GROUPS)}
+        findings = sorted(self.findings, key=lambda f: order[f.group])  # stable: the record's order within a group
+        unchecked = [i for i in self.tree.items() if id(i) not in self.verdicts]
+        return Assessment(self.facts, findings, Eligibility(verdict=verdict, checks=checks), unchecked)
+
+    def _field_checks(self) -> list[EligibilityCheck]:
+        """The age and sex fields as rules of their own."""
+        out: list[EligibilityCheck] = []
+        age, s = self.facts.age, self.s
+        for f, bad in ((s.min_age, lambda a, b: a < b), (s.max_age, lambda a, b: a > b)):
+            bound = age_in_years(f.value) if f else None
+            if f and bound is not None:
+                verdict: CheckVerdict = "not_stated" if age is None else "not_met" if bad(age, bound) else "met"
+                out.append(EligibilityCheck(item=f.quote, section="inclusion", verdict=verdict, quote=f.quote,
+                                            field_path=f.path, fact=f"age {age:g}" if age is not None else ""))
+        if s.sex:
+            fits = next((f for f in self.findings if f.key in ("sex_fits", "sex_not")), None)
+            said: CheckVerdict = "not_stated" if not fits else "met" if fits.key == "sex_fits" else "not_met"
+            out.append(EligibilityCheck(item=s.sex.quote, section="inclusion", verdict=said, quote=s.sex.quote,
+                                        field_path=s.sex.path, fact=self.facts.sex))
+        return out
+
+    def _anchor(self) -> list[tuple[str, str]]:
+        """What "the rules do not mention X" cites: the first rule of each section (the fields it read)."""
+        firsts = [items[0] for items in (self.tree.inclusion, self.tree.exclusion, self.tree.other) if items]
+        return [(i.path, i.quote) for i in firsts[:2]]
+
+
+def _age_words(fact: Fact | None) -> str:
+    years = age_in_years(fact.value if fact else None)
+    if years is None or not fact:
+        return ""
+    return f"{years:g}" if years >= 1 else fact.value.lower()
+
+
+def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bool] | None:
+    """Where the rule names what the person said (its vocabulary terms, a wider group it belongs to, or all
+    of their own words), and whether it names only a narrower kind of it; None when it does not. Never by
+    one shared word."""
+    if m.concept:
+        spelled = text + "".join(f" ({long})" for short, long in abbreviations.items()
+                                 if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text))
+        vocab = vocabulary()
+        own = {t.lower() for t in vocab.concepts[m.concept].terms}
+        narrower = None
+        for h in vocab.find(spelled):
+            if _SCORE_NAME.match(spelled, h.end):
+                continue
+            if m.concept in h.concepts or m.concept in h.within:
+                return min(h.start, len(text)), False
+            if narrower is None and any(own & {b.lower() for b in vocab.concepts[k].broader} for k in h.concepts):
+                narrower = min(h.start, len(text))  # "hemiplegic migraine" for "migraine": a kind of it
+        return (narrower, True) if narrower is not None else None
+    terms = content_terms(m.words) - _GENERIC
+    if not terms or not terms <= content_terms(text):
+        return None
+    first = min((text.lower().find(w[:4]) for w in m.words.lower().split() if text.lower().find(w[:4]) >= 0), default=0)
+    return first, False
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def assess(s: FactSheet, facts: PatientFacts) -> Assessment:
+    return _Checker(s, facts).run()

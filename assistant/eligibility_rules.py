@@ -1,0 +1,84 @@
+"""Reading one criterion's words: the ages it sets, the thresholds it puts on a measurement, whether a
+term in it is negated ("No sacroiliitis", "other than basal cell carcinoma") or qualified ("clinically
+significant", "within 5 years": only the study team can tell whether it applies)."""
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+
+_YEARS = r"\s*\)?\s*(?:years?|yrs?)\b"
+_AGE_RANGE = re.compile(r"(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})" + _YEARS, re.IGNORECASE)
+_AGE_MIN = re.compile(r"(?:≥|>=|=>|>|at least|aged?\s*(?:≥|>=|over|above)?|older than|over|above)\s*\(?(\d{1,3})" + _YEARS
+                      + r"|(\d{1,3})" + _YEARS + r"(?:\s+(?:of age|old))?\s*(?:or|and)\s*(?:older|over|above)", re.IGNORECASE)
+_AGE_MAX = re.compile(r"(?:≤|<=|=<|<|up to|no older than|not older than|younger than|under|below)\s*\(?(\d{1,3})" + _YEARS
+                      + r"|(\d{1,3})" + _YEARS + r"(?:\s+(?:of age|old))?\s*(?:or|and)\s*(?:younger|under|less)", re.IGNORECASE)
+# words before an age that make it someone else's or a disease's ("onset prior to 50 years of age")
+_NOT_PERSON_AGE = re.compile(r"onset|diagnos|history|prior|before|since|duration|relative|family|after|within|ago|"
+                             r"symptom|menopaus|first-degree|child(?:ren)? (?:aged|under)|born|months? of age|pregnan",
+                             re.IGNORECASE)
+_NEAR_NEGATION = re.compile(r"\b(?:no|not|never|without|free of|absence of|negative for|other than|except|excluding|"
+                            r"non)\b(?:\W+[\w/+-]+){0,3}\W*$", re.IGNORECASE)
+_FAR_NEGATION = re.compile(r"\b(?:no|not|never|without|other than|except|excluding)\b", re.IGNORECASE)
+_OTHER_THAN = re.compile(r"\((?:[^()]*\b(?:other than|except|excluding)\b[^()]*)$", re.IGNORECASE)
+QUALIFIED = re.compile(r"\b(?:clinically (?:significant|relevant)|significant|uncontrolled|unstable|severe|active|acute|"
+                       r"recent|within|requiring|requires|poorly controlled|untreated|symptomatic|opinion|judge?ment|"
+                       r"would|might|may|in the (?:past|last)|prior to screening|class\s+I{1,3}V?|grade\s*\d|stage\s*[IV\d])\b",
+                       re.IGNORECASE)
+FAMILY = re.compile(r"\bfamily history\b|\brelatives?\b|\bhousehold member\b|\bpartner\b", re.IGNORECASE)
+_COMPARE = re.compile(r"^[^\d;\[\]]{0,30}?(≥|>=|=>|≤|<=|=<|>|<|greater than or equal to|less than or equal to|greater than|"
+                      r"more than|less than|above|below|over|under|at least|at most|between|of)\s*(\d+(?:\.\d+)?)"
+                      r"(?:\s*(?:and|to|-|–)\s*(\d+(?:\.\d+)?))?", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*(?:of\s*|:\s*)?(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "≥": operator.ge, ">=": operator.ge, "=>": operator.ge, "at least": operator.ge, "greater than or equal to": operator.ge,
+    "≤": operator.le, "<=": operator.le, "=<": operator.le, "at most": operator.le, "less than or equal to": operator.le,
+    ">": operator.gt, "greater than": operator.gt, "more than": operator.gt, "above": operator.gt, "over": operator.gt,
+    "<": operator.lt, "less than": operator.lt, "below": operator.lt, "under": operator.lt}
+
+
+def age_bounds(text: str, section: str) -> tuple[float | None, float | None] | None:
+    """The ages a criterion allows, as (lowest, highest): "Women or men 18 to 65 years of age" → (18, 65);
+    in an exclusion, "Under 19 years old" → (19, None). None when it sets no age of the person."""
+    def person(m: re.Match[str]) -> bool:
+        return not _NOT_PERSON_AGE.search(text[:m.start()]) and not _NOT_PERSON_AGE.search(text[m.end():m.end() + 25])
+    r = _AGE_RANGE.search(text)
+    if r and person(r) and int(r.group(1)) < int(r.group(2)):
+        return (float(r.group(1)), float(r.group(2))) if section != "exclusion" else None
+    low = next((m for m in _AGE_MIN.finditer(text) if person(m)), None)
+    high = next((m for m in _AGE_MAX.finditer(text) if person(m)), None)
+    lo = float(low.group(1) or low.group(2)) if low else None
+    hi = float(high.group(1) or high.group(2)) if high else None
+    if lo is None and hi is None:
+        return None
+    return (lo, hi) if section != "exclusion" else (hi, lo)  # excluded when younger than hi / older than lo
+
+
+def negation(text: str, start: int) -> str:
+    """"near" when a negation governs the term at ``start`` ("No sacroiliitis"), "far" when one comes earlier
+    in the rule and may or may not govern it, "" when none does."""
+    before = text[:start]
+    if _NEAR_NEGATION.search(before) or _OTHER_THAN.search(before):
+        return "near"
+    return "far" if _FAR_NEGATION.search(before) else ""
+
+
+def threshold(text: str, end: int) -> Callable[[float], bool] | None:
+    """The test a measurement must pass, read just after its name ends at ``end``: "eGFR < 60" → value < 60."""
+    rest = text[end:end + 80]
+    m = _RANGE.match(rest)
+    if m:
+        lo, hi = float(m.group(1)), float(m.group(2))
+        return lambda v: lo <= v <= hi
+    m = _COMPARE.match(rest)
+    if not m:
+        return None
+    word, a = m.group(1).lower(), float(m.group(2))
+    if word == "between" and m.group(3):
+        b = float(m.group(3))
+        return lambda v: a <= v <= b
+    if word == "of" and m.group(3):
+        b = float(m.group(3))
+        return lambda v: a <= v <= b
+    op = _OPS.get(word)
+    return (lambda v: op(v, a)) if op else None

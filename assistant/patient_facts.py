@@ -1,0 +1,191 @@
+"""What the person asking says about themselves (or the person they ask for): the facts an eligibility
+check compares with a study's rules.
+
+A number is an age only when the sentence says so ("I'm 52", "my daughter is 9", "a 9-year-old",
+"aged 70", "can I join at 70?"): a BMI, a score, a dose or "two years ago" never is. Conditions,
+treatments and measurements are found with the hand vocabulary (``assistant/vocab``) and, for a
+condition it does not list, the words after "I have …"; anything said as absent ("I don't have
+diabetes") is left out. Earlier user turns count too, the newest saying wins.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.textutil import content_terms
+from assistant.vocab import vocabulary
+
+_FEMALE_REL = {"daughter", "wife", "mother", "mom", "mum", "sister", "grandmother", "grandma", "girlfriend", "aunt",
+               "niece", "stepdaughter", "granddaughter"}
+_MALE_REL = {"son", "husband", "father", "dad", "brother", "grandfather", "grandpa", "boyfriend", "uncle", "nephew",
+             "stepson", "grandson"}
+_OTHER_REL = {"child", "kid", "baby", "partner", "spouse", "parent", "friend", "patient", "relative", "teen",
+              "teenager", "toddler"}
+RELATIONS = _FEMALE_REL | _MALE_REL | _OTHER_REL
+_REL = "|".join(sorted(RELATIONS, key=len, reverse=True))
+_NOT_AGE_AFTER = r"(?!\s*(?:%|kg|kilos?|lbs?|pounds|mg|mcg|g\b|ml|cm|mm|ft|feet|inches|weeks?|months?|days?|hours?|times|" \
+                 r"points?|units?|/|\.\d|,\d|x\b|cigarettes|years?\s+ago|years?\s+since|years?\s+with|years?\s+of\b))"
+_AGE_PATTERNS = (
+    # "52 years old", "a 9-year-old", "52 yo"
+    re.compile(r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?!\w)", re.IGNORECASE),
+    # "aged 70", "at the age of 70", "turning 18", "age: 52"
+    re.compile(r"\b(?:aged?|at the age of|turning|turned|turn)\s*:?\s+(\d{1,3})\b" + _NOT_AGE_AFTER, re.IGNORECASE),
+    # "I'm 52", "my daughter is 9", "she's 70"
+    re.compile(r"(?:\b(?:i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are)|\bmy\s+(?P<rel>" + _REL + r")\s+(?:is|'s))"
+               r"\s+(?:only\s+|just\s+|now\s+|almost\s+|nearly\s+|over\s+|under\s+)?(\d{1,3})\b(?:\s*(?:years?|yrs?)\b(?!\s+(?:ago|since)))?"
+               + _NOT_AGE_AFTER, re.IGNORECASE),
+    # "can I join at 70?"
+    re.compile(r"\b(?:join|participate|take part|enrol+|be in it|qualify|eligible)\b[^.?!\d]{0,20}\bat\s+(\d{1,3})\s*(?=[?.!,]|$)",
+               re.IGNORECASE),
+)
+_MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:years?|yrs?)\s*-?\s*old\s+)?(?P<rel>" + _REL + r")\b", re.IGNORECASE)
+_SELF = re.compile(r"\b(?:i'?m|i am|i have|i've|i had|i take|can i|could i|am i|do i|me)\b", re.IGNORECASE)
+_SELF_FEMALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:woman|female|girl|lady|mother|mom|mum)\b|\bi'?m\s+female\b",
+                          re.IGNORECASE)
+_SELF_MALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:man|male|guy|boy|father|dad)\b|\bi'?m\s+male\b", re.IGNORECASE)
+_PRONOUN_FEMALE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
+_PRONOUN_MALE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|haven'?t|hasn'?t|free of|"
+                      r"none|neither|nor|denies|denied|negative for|ruled out)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
+# a relative's illness, not the person's ("her mother had breast cancer", "family history of diabetes")
+_RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|sister|brother|aunt|uncle|"
+                              r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
+_CONDITION_PHRASE = re.compile(r"\b(?:have|has|had|got|diagnosed with|suffer(?:s|ing)? from|living with|history of)\s+"
+                               r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
+                               r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
+                               r"\bsince\b|\bfor\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b))", re.IGNORECASE)
+_NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\d+)?)\s*"
+                          r"(%|mg/dl|mmol/mol|mmol/l|ml/min(?:/1\.73\s*m2|/1\.73\s*m²)?|kg/m2|kg/m²|g/dl|u/l|kg|lbs?)?",
+                          re.IGNORECASE)
+_LOCATION = re.compile(r"\b(?:near|around|close to|live in|living in|based in|i'?m in|i am in|from)\s+"
+                       r"([A-Z][\w.'-]+(?:[ ,]+[A-Z][\w.'-]+){0,3}|\d{5})")
+_NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
+                   "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}
+_TIME_WORDS = content_terms("a few years ago last year month months week weeks recently since now still yet it for long")
+
+
+@dataclass
+class Mention:
+    """A condition or treatment the person named: the concept in the vocabulary, or their own words."""
+
+    words: str  # as the person wrote it
+    says: str  # how an answer names it
+    concept: str = ""  # vocabulary key; "" when the vocabulary does not list it
+    kind: str = "condition"  # condition | treatment
+
+
+@dataclass
+class Measure:
+    concept: str  # vocabulary key ("bmi", "egfr")
+    says: str
+    value: float
+    unit: str = ""
+
+
+@dataclass
+class PatientFacts:
+    age: float | None = None
+    whose: str = ""  # "" for the person asking; else the relation: "daughter"
+    sex: str = ""  # "female" | "male" | ""
+    pregnant: bool | None = None
+    conditions: list[Mention] = field(default_factory=list)
+    treatments: list[Mention] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    location: str = ""
+
+    def said_anything(self) -> bool:
+        return self.age is not None or bool(self.sex or self.conditions or self.treatments or self.measures
+                                            or self.pregnant is not None)
+
+    @property
+    def who(self) -> str:
+        """'you' or 'your daughter': who the answer talks about."""
+        return f"your {self.whose}" if self.whose else "you"
+
+
+def _age(text: str) -> tuple[float | None, str]:
+    """(age, relation it belongs to) from one text."""
+    for pattern in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            digits = next((g for g in m.groups() if g and g.isdigit()), None)
+            if digits is None or int(digits) > 120:
+                continue
+            rel = (m.groupdict().get("rel") or "").lower()
+            if not rel:  # "my 9-year-old daughter", "can my son join at 12?"
+                after = _MY_REL.search(text[max(0, m.start() - 12):m.end() + 25])
+                named = _MY_REL.search(text)
+                rel = (after.group("rel") if after else named.group("rel") if named and not
+                       re.match(r"i'?m|i am", m.group(0), re.IGNORECASE) else "").lower()
+            return float(digits), rel
+    return None, ""
+
+
+def _negated(text: str, start: int) -> bool:
+    """Said as absent, or as someone else's."""
+    clause = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
+    return bool(_NEGATED.search(clause) or _RELATIVE_BEFORE.search(clause))
+
+
+def _sex(text: str, whose: str) -> str:
+    if whose:
+        return "female" if whose in _FEMALE_REL else "male" if whose in _MALE_REL else ""
+    if _SELF_FEMALE.search(text) or re.search(r"\bi'?m pregnant\b|\bi am pregnant\b", text, re.IGNORECASE):
+        return "female"
+    if _SELF_MALE.search(text):
+        return "male"
+    if not _SELF.search(text):  # "can she join?"
+        female, male = bool(_PRONOUN_FEMALE.search(text)), bool(_PRONOUN_MALE.search(text))
+        return "female" if female and not male else "male" if male and not female else ""
+    return ""
+
+
+def _read(text: str, facts: PatientFacts) -> None:
+    """Add what one text says to ``facts`` (a later text overrides an earlier one)."""
+    age, rel = _age(text)
+    if age is not None:
+        facts.age, facts.whose = age, rel
+    elif not facts.whose and (m := _MY_REL.search(text)):
+        facts.whose = m.group("rel").lower()
+    facts.sex = _sex(text, facts.whose) or facts.sex
+    vocab = vocabulary()
+    covered: list[tuple[int, int]] = []
+    for hit in vocab.find(text):
+        covered.append((hit.start, hit.end))
+        for key in sorted(hit.concepts):
+            c = vocab.concepts[key]
+            if c.kind == "measure":
+                m = _NUMBER_UNIT.match(text, hit.end)
+                if m and not _negated(text, hit.start):
+                    facts.measures = [x for x in facts.measures if x.concept != key]
+                    facts.measures.append(Measure(key, c.says, float(m.group(1)), (m.group(2) or "").lower()))
+                continue
+            if _negated(text, hit.start):
+                if key == "pregnancy":
+                    facts.pregnant = False
+                continue
+            if key == "pregnancy":
+                facts.pregnant = True
+                facts.sex = facts.sex or "female"
+            target = facts.treatments if c.kind == "treatment" else facts.conditions
+            if all(x.concept != key for x in target):
+                target.append(Mention(hit.phrase, c.says, key, c.kind))
+    for m in _CONDITION_PHRASE.finditer(text):  # a condition the vocabulary does not list: the person's words
+        words = m.group(1).strip()
+        terms = content_terms(words) - _TIME_WORDS
+        if any(s < m.end(1) and m.start(1) < e for s, e in covered) or not terms or re.search(r"\d", words) \
+                or words.lower() in _NOT_CONDITIONS or _negated(text, m.start()) or words.split()[0].lower() in RELATIONS:
+            continue
+        if all(x.words.lower() != words.lower() for x in facts.conditions):
+            facts.conditions.append(Mention(words, words))
+    loc = _LOCATION.search(text)
+    if loc:
+        facts.location = loc.group(1).strip(" ,")
+
+
+def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
+    """The person's facts from the question and the earlier user turns (oldest first)."""
+    facts = PatientFacts()
+    for text in [*history, question]:
+        _read(text, facts)
+    return facts

@@ -1,0 +1,161 @@
+"""Every rule checked against what the person said, over the real sample: the logic on the sample's fact
+sheets, and the answers as a user gets them through the ingested sample store (real Chroma, real router)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_answering import assert_quotes_verbatim
+
+from assistant.eligibility_check import assess, tree_of
+from assistant.eligibility_rules import FAMILY, age_bounds, negation
+from assistant.patient_facts import patient_facts
+from assistant.service import build_answer_service
+from assistant.vocab import vocabulary
+
+
+@pytest.fixture(scope="module")
+def service(sample_settings, sample_store):
+    return build_answer_service(sample_settings.model_copy(update={"llm": "extractive"}), store=sample_store)
+
+
+@pytest.fixture(scope="module")
+def sheets(sample_store):
+    ids = [e["study_id"] for e in sample_store.catalog() if e["study_id"] != "glossary"]
+    return {sid: sample_store.facts(sid) for sid in ids}
+
+
+# ---------------- reading one rule ----------------
+@pytest.mark.parametrize("text,section,bounds", [
+    ("Women or men 18 to 65 years of age", "inclusion", (18, 65)),
+    ("At least 18 years old at the start of Screening Visit", "inclusion", (18, None)),
+    ("Male or female ≥ 18 years of age NOTE: There are no data", "inclusion", (18, None)),
+    ("Age: 18-60 years old;", "inclusion", (18, 60)),
+    ("who are nineteen (19) years or older (for Puerto Rico residents, you must be 21 years or older)", "inclusion",
+     (19, None)),
+    ("Under 19 years old", "exclusion", (19, None)),
+    ("Greater than 1-year history of cluster headache with onset prior to 50 years of age", "inclusion", None),
+    ("Family history of premature CAD (< 55 years of age in male first-degree relatives)", "exclusion", None),
+])
+def test_ages_written_in_the_rules(text, section, bounds):
+    assert age_bounds(text, section) == bounds
+
+
+def test_negated_and_other_than_terms():
+    assert negation("Women of child-bearing potential must not be pregnant", 46) == "near"
+    assert negation("No previous history of spinal surgery", 23) == "near"
+    assert negation("malignant disease (other than adequately treated basal cell carcinoma", 58) == "near"
+    assert negation("Diagnosis of AS or any other Inflammatory Arthritis", 13) == ""
+
+
+# ---------------- the checks ----------------
+def test_diabetes_is_read_with_its_parent_three_or_more(sheets):
+    a = assess(sheets["NCT04066023"], patient_facts("can I join if I'm 52 and have diabetes?"))
+    assert a.eligibility.verdict == "not_excluded_so_far"
+    some = [f for f in a.findings if f.key == "some_of_excluded"]
+    assert len(some) == 1 and "Three or more of the following CAD risk factors" in str(some[0].variables["parent"])
+    sub = [c for c in a.eligibility.checks if c.item.endswith("› Diabetes mellitus")]
+    assert sub and sub[0].section == "exclusion" and sub[0].verdict == "met"
+    # three of the five: the rule applies
+    three = assess(sheets["NCT04066023"], patient_facts("I'm 52, I smoke, have diabetes and high blood pressure"))
+    assert three.eligibility.verdict == "excluded"
+
+
+def test_a_shared_word_is_not_a_match(sheets):
+    # "kidney stones" shares "kidney" with the kidney-disease exclusion and nothing else
+    a = assess(sheets["NCT04066023"], patient_facts("I have kidney stones, can I join?"))
+    assert a.eligibility.verdict != "excluded"
+    assert [f.key for f in a.findings] == ["not_mentioned"]
+
+
+def test_synonyms_and_abbreviations_find_the_rule(sheets):
+    stroke = assess(sheets["NCT04066023"], patient_facts("I had a stroke"))  # the rule says "cerebral vascular accident (CVA)"
+    assert stroke.eligibility.verdict == "excluded"
+    spondylitis = assess(sheets["NCT02552212"], patient_facts("I have ankylosing spondylitis"))  # the rule says "AS"
+    assert spondylitis.eligibility.verdict == "excluded"
+
+
+def test_measurements_against_thresholds_and_never_as_ages(sheets):
+    kidney = assess(sheets["NCT04066023"], patient_facts("my eGFR is 40"))
+    assert kidney.eligibility.verdict == "excluded"
+    fine = assess(sheets["NCT04066023"], patient_facts("my eGFR is 90"))
+    assert fine.eligibility.verdict != "excluded"
+    for sheet in sheets.values():
+        a = assess(sheet, patient_facts("I have a BMI of 31, can I join?"))
+        assert a.facts.age is None and not any(c.fact.startswith("age") for c in a.eligibility.checks)
+
+
+def test_every_exclusion_naming_a_condition_is_found(sheets):
+    """Property over every sample study: a question naming the condition (by another of its words) finds the rule."""
+    vocab = vocabulary()
+    tried = 0
+    for sid, sheet in sheets.items():
+        tree = tree_of(sheet)
+        for item, parents in tree.walk():
+            if item.section != "exclusion" or FAMILY.search(item.text):
+                continue
+            for hit in vocab.find(item.text):
+                for key in hit.concepts:
+                    concept = vocab.concepts[key]
+                    if concept.kind != "condition" or negation(item.text, hit.start) or \
+                            re.match(r"\s*(?:disease activity\s+)?(?:index|score|scale)", item.text[hit.end:], re.I):
+                        continue
+                    top = parents[0] if parents else item
+                    said = next((t for t in concept.terms if t.lower() != hit.phrase.lower()), concept.terms[0])
+                    a = assess(sheet, patient_facts(f"I have {said}, can I join?"))
+                    check = next(c for c in a.eligibility.checks if c.quote == top.quote and c.section == "exclusion")
+                    assert check.fact, (sid, item.text, said)
+                    tried += 1
+    assert tried >= 10
+
+
+def test_age_outside_the_fields_and_the_written_rule(sheets):
+    a = assess(sheets["NCT03840928"], patient_facts("I'm 17, can I join?"))
+    assert a.eligibility.verdict == "excluded"
+    assert {c.verdict for c in a.eligibility.checks if c.fact == "age 17"} <= {"met", "not_met"}
+
+
+# ---------------- the answers as a user gets them ----------------
+def test_can_i_join_with_diabetes_names_the_parent_rule(service, sample_store):
+    answer = service.ask("can I join if I'm 52 and have diabetes?", "NCT04066023")
+    assert "Three or more of the following CAD risk factors" in answer.text and "Diabetes mellitus" in answer.text
+    assert "inside its age range" in answer.text and "study team" in answer.text
+    assert not answer.text.lower().startswith("yes")
+    e = answer.model_dump()["eligibility"]
+    assert e["verdict"] == "not_excluded_so_far"
+    assert set(e["checks"][0]) >= {"item", "section", "verdict", "quote", "field_path"}
+    assert_quotes_verbatim(answer, sample_store)
+
+
+def test_someone_elses_age_and_a_bmi(service):
+    daughter = service.ask("my daughter is 9, can she join?", "NCT05843643")
+    assert "at 9, your daughter would be outside" in daughter.text and daughter.eligibility.verdict == "excluded"
+    bmi = service.ask("I have a BMI of 31, can I join?", "NCT04066023")
+    assert "at 31" not in bmi.text and "do not mention BMI" in bmi.text and bmi.eligibility.verdict == "unknown"
+
+
+def test_what_rules_out_comes_first_and_no_answer_opens_with_yes(service, sheets):
+    for sid in sheets:
+        answer = service.ask("I'm 70 and pregnant, can I join?", sid)
+        assert not answer.text.lower().startswith("yes"), (sid, answer.text)
+        if answer.eligibility and answer.eligibility.verdict == "excluded":
+            rules_out = [m.start() for m in re.finditer(r"outside its age range|cannot join|does not fit", answer.text)]
+            fits = [m.start() for m in re.finditer(r"which you mentioned|inside its age range", answer.text)]
+            assert rules_out and (not fits or min(rules_out) < min(fits)), (sid, answer.text)
+
+
+def test_a_sub_item_is_never_cited_without_its_parent(service, sheets):
+    for sid, sheet in sheets.items():
+        children = {i.quote: ps for i, ps in tree_of(sheet).walk() if ps}
+        for q in ("can I join? I have diabetes, high blood pressure and I smoke", "I have lupus and take prednisone"):
+            answer = service.ask(q, sid)
+            quotes = {c.quote for c in answer.citations if c.study_id == sid}
+            for quote in quotes & set(children):
+                assert all(p.quote in quotes for p in children[quote]), (sid, quote, answer.text)
+
+
+def test_who_can_join_shows_a_lead_in_with_its_items(service, sample_store):
+    answer = service.ask("who can join?", "NCT05843643")
+    assert "must have at least one of the following: antinuclear antibody (ANA) positive" in answer.text
+    assert "anti-Smith positive" in answer.text
+    assert_quotes_verbatim(answer, sample_store)
