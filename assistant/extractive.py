@@ -16,8 +16,14 @@ from trialchat.schema import GLOSSARY_ID
 
 EXCLUSION_Q = re.compile(r"\b(exclu\w*|can't|cannot|not allowed|who can ?not|disqualif\w*)\b", re.IGNORECASE)
 MIN_QUESTION_OVERLAP = 0.34
-# fields that answer only the questions that ask about them (where, who to call)
-ONLY_WHEN_ASKED = ("protocolSection.contactsLocationsModule", "page.researchers")
+# fields that answer only the questions that ask about them: sites and people (where, who to call), and the
+# fact-sheet fields a composed answer says in words (size, status, phase, design, sponsor, title, conditions)
+# — quoted bare to another question they are not answers ("81 participants" to "how much are people paid?")
+ONLY_WHEN_ASKED = ("protocolSection.contactsLocationsModule", "page.researchers",
+                   "protocolSection.designModule.enrollmentInfo", "protocolSection.statusModule",
+                   "protocolSection.designModule.phases", "protocolSection.designModule.designInfo",
+                   "protocolSection.sponsorCollaboratorsModule", "protocolSection.identificationModule",
+                   "protocolSection.conditionsModule")
 SHORT_FIELD = 220  # below this a quote is not an answer to the question
 
 
