@@ -26,7 +26,7 @@ pytestmark = pytest.mark.server
 
 STUDY = "NCT02552212"  # C-AXSPAND, API v2 JSON in the sample
 SELECT_SLE = "NCT05843643"  # "lupus" is near the end of its long title
-TOOLS = {"search_studies", "ask", "study_facts"}
+TOOLS = {"search_studies", "ask", "study_facts", "check_eligibility"}
 
 
 def stdio_params(data_dir) -> Any:
@@ -61,6 +61,8 @@ async def exercise(server: Any) -> dict[str, Any]:
             "history": [{"role": "user", "content": "Who can join the C-AXSPAND study?"},
                         {"role": "assistant", "content": seen["answer"]["text"]}]}))
         seen["facts"] = structured(await client.call_tool("study_facts", {"study_id": STUDY}))
+        seen["eligibility"] = structured(await client.call_tool("check_eligibility", {
+            "study_id": STUDY, "about_the_person": "I'm 34 and I have had tuberculosis"}))
         seen["unknown"] = await client.call_tool("ask", {"question": "Who can join?", "study_id": "NCT00000000"})
         seen["too_long"] = await client.call_tool("ask", {"question": "why " * 600, "study_id": STUDY})
         record = await client.read_resource(f"trialchat://studies/{STUDY}")
@@ -93,6 +95,10 @@ def check(seen: dict[str, Any]) -> None:
     assert facts["study_id"] == STUDY and facts["status"]["value"] == "Completed"
     assert facts["status"]["path"].startswith("protocolSection.statusModule") and facts["status"]["quote"]
     assert facts["inclusion"] and facts["exclusion"]
+
+    checked = seen["eligibility"]["eligibility"]  # C-AXSPAND excludes tuberculosis: said as a reason, with its rule
+    assert checked and checked["verdict"] in ("excluded", "not_excluded_so_far", "unknown") and checked["checks"]
+    assert all(c["section"] in ("inclusion", "exclusion") and c["quote"] and c["field_path"] for c in checked["checks"])
 
     assert seen["unknown"].is_error and "No study with ID NCT00000000" in seen["unknown"].content[0].text
     assert seen["too_long"].is_error and "the limit is 2000" in seen["too_long"].content[0].text

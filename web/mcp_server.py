@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from assistant.ask_policy import recent_history
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
-from assistant.types import Citation, Contact, HistoryTurn
+from assistant.types import Citation, Contact, Eligibility, HistoryTurn
 from trialchat.facts import FactSheet
 from trialchat.schema import split_chunk_text
 from web.security import RateLimiter, client_key
@@ -87,6 +87,12 @@ class AskResult(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list, description="who to ask when the answer stops short")
     notice: str = NOT_MEDICAL_ADVICE
+
+
+class EligibilityResult(AskResult):
+    eligibility: Eligibility | None = Field(
+        default=None, description="verdict (excluded / not_excluded_so_far / unknown) and every rule checked against "
+                                  "what the person said, each with the record's words and field path")
 
 
 # ---------------------------------------------------------------- the server
@@ -165,6 +171,21 @@ def build_mcp(service: AnswerService, *, records: StudyRecords | None = None, li
         answer = await anyio.to_thread.run_sync(lambda: service.ask(question.strip(), study_id=sid, history=turns))
         return AskResult(text=answer.text, status=answer.status, study_id=answer.study_id,
                          citations=answer.citations, contacts=answer.contacts)
+
+    @mcp.tool(title="Check eligibility")
+    async def check_eligibility(study_id: str, about_the_person: str, ctx: Context) -> EligibilityResult:
+        """Check what a person says about themselves ("I'm 52 and have diabetes", "my daughter is 9") against every
+        rule of the study for who can join. The answer says first what rules the person out, then what fits,
+        then what only the study team can check; it never says yes. eligibility carries each check."""
+        question = f"Can I join? {about_the_person.strip()}"
+        problem = question_problem(question, max_question_chars)
+        if problem:
+            raise ToolError(problem.message)
+        _charge(ctx, limiter)
+        sid = resolve(study_id)
+        answer = await anyio.to_thread.run_sync(lambda: service.ask(question, study_id=sid))
+        return EligibilityResult(text=answer.text, status=answer.status, study_id=answer.study_id,
+                                 citations=answer.citations, contacts=answer.contacts, eligibility=answer.eligibility)
 
     @mcp.tool(title="Study fact sheet")
     async def study_facts(study_id: str) -> FactSheet:
