@@ -14,12 +14,15 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
+from assistant.nearby import Place, near_question, nearest, resolve
+from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years
 
 Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
 
+NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
@@ -44,7 +47,7 @@ LISTING_WORDS = content_terms("which what any list find show are there is there 
                               "ones one right now today available happening going on here your you me my "
                               "someone anybody anyone kids kid children child pediatric paediatric teens teenagers "
                               "babies baby infants infant minors young who ran run runs running led lead leads "
-                              "conducted doing")
+                              "conducted doing near nearby close closest around within miles mile km from")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -93,7 +96,14 @@ def _topic_words(question: str, topic: set[str]) -> list[str]:
                               if content_terms(w) and content_terms(w) <= topic))
 
 
-def _wanted(question: str, q: CorpusQuery) -> str:
+def _closest(origin: Place, s: FactSheet) -> tuple[Site, float] | None:
+    """The study's site nearest to ``origin``, an open one before a closed one (None: no site on the map)."""
+    ranked, _ = nearest(origin, s.sites)
+    open_ = [t for t in ranked if not t[0].status or t[0].status.lower() in ("recruiting", "not yet recruiting")]
+    return (open_ or ranked or [None])[0]
+
+
+def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     """What the reader asked for, in their words: "“lupus”, sites in Sweden and posted results"."""
     topic = _topic_words(question, q.topic)
     parts = [f"“{' '.join(topic)}”"] if topic else []
@@ -102,6 +112,7 @@ def _wanted(question: str, q: CorpusQuery) -> str:
     parts += [f"the status {' or '.join(q.statuses).lower()}"] if q.statuses else []
     parts += ["posted results"] if q.results else []
     parts += ["children"] if q.children else []
+    parts += [f"a site near {near}"] if near else []
     return join_words(parts)
 
 
@@ -154,14 +165,23 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                  ) -> Composed | None:
     """The cited list of studies matching the question, those taking people first."""
     q = parse_query(question, places)
-    if not (q.statuses or q.phase or q.place or q.results or q.children or q.topic):
+    near = near_question(question)  # "lupus trials recruiting near Chicago": ranked by their nearest site
+    origin = resolve(near.words, frozenset()) if near else None
+    if near and origin:
+        q = replace(q, topic=q.topic - content_terms(near.words), place=None)
+    if not (q.statuses or q.phase or q.place or q.results or q.children or q.topic or origin):
         return None
     rank = on_topic(q, sheets, search)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
-    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), rank[s.study_id]))
+    closest = {s.study_id: _closest(origin, s) for s in found} if origin else {}
+    if origin and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X": near ones
+        found = [s for s in found if closest.get(s.study_id) and closest[s.study_id][1] <= NEAR_KM]  # type: ignore[index]
+    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
+                              closest[s.study_id][1] if closest.get(s.study_id) else float("inf"), rank[s.study_id]))
     w = AnswerWriter("", chunks)
     if not found:
-        none = sentence("corpus_none.none", n=len(sheets), what=_wanted(question, q)) + "."
+        none = sentence("corpus_none.none", n=len(sheets),
+                        what=_wanted(question, q, place_words(origin) if origin else "")) + "."
         elsewhere = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, place=None))]
         if not (q.place and q.topic and elsewhere):
             return Composed(none, [], [], none=True)
@@ -184,6 +204,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             w.say("corpus.about", [condition, *(sites or s.sites)[:1]], condition=condition.value, sites=where)
         elif said and sites:
             w.say("corpus.sites", sites[0], sites=where)
+        if said and origin and closest.get(s.study_id):
+            site, km = closest[s.study_id]  # type: ignore[misc]
+            w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
+                  distance=distance_words(km, origin))
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
         if said and stale:
             w.say("corpus.stale", stale[0], stale=stale[1])

@@ -43,8 +43,8 @@ def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
     within = [t for t in ranked if radius is None or t[1] <= radius]
     if radius is not None and not within:
         site, km = ranked[0]
-        w.say("nearby.none_within", site, place=place, radius=_distance(radius, origin, rough=False),
-              site=_site_words(site), distance=_distance(km, origin))
+        w.say("nearby.none_within", site, place=place, radius=distance_words(radius, origin, rough=False),
+              site=site_words(site), distance=distance_words(km, origin))
         _status_line(w, site)
         return True
     shown = sorted(within[:MAX_NEAR], key=lambda t: (_rank(t[0]), t[1]))
@@ -54,7 +54,7 @@ def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
     ordered = any(site.status for site, _ in shown)  # "open sites first" only when the record gives statuses
     w.say(key, [t[0] for t in shown], place=place, n=len(within), shown=len(shown), ordered=ordered)
     for site, km in shown:
-        w.item("nearby.site", site, site=_site_words(site), distance=_distance(km, origin), status=_status(site))
+        w.item("nearby.site", site, site=site_words(site), distance=distance_words(km, origin), status=_status(site))
     if unplaced:
         w.say("nearby.unplaced", unplaced[:3], n=len(unplaced))
     return True
@@ -70,7 +70,7 @@ def _region(w: AnswerWriter, s: FactSheet, name: str, states: tuple[str, ...]) -
                      states=", ".join(g.state_names[c] for c in states if c in g.state_names))
     w.say("nearby.in_region", matched[:MAX_NEAR], region=label, n=len(matched))
     for site in sorted(matched, key=_rank)[:MAX_NEAR]:
-        w.item("nearby.site_in_region", site, site=_site_words(site, with_state=True), status=_status(site))
+        w.item("nearby.site_in_region", site, site=site_words(site, with_state=True), status=_status(site))
     return True
 
 
@@ -83,7 +83,7 @@ def place_words(p: Place) -> str:
     return f"{p.name}, {where}" if where else p.name
 
 
-def _distance(km: float, origin: Place, rough: bool = True) -> str:
+def distance_words(km: float, origin: Place, rough: bool = True) -> str:
     """'about 12 miles (19 km)' for a place in the US or UK, 'about 19 km' elsewhere."""
     if km < 1.5 and rough:
         return "in the same city"
@@ -97,7 +97,7 @@ def _round(x: float) -> str:
     return f"{x:.0f}" if x < 100 else f"{round(x, -1):.0f}"
 
 
-def _site_words(site: Site, with_state: bool = False) -> str:
+def site_words(site: Site, with_state: bool = False) -> str:
     parts = [SITE_CODE.sub("", site.facility), site.city] + ([site.state] if with_state else [])
     return ", ".join(x for x in parts if x)
 
