@@ -31,7 +31,8 @@ SERIOUS_Q = re.compile(r"\b(serious|severe|hospital\w*|deaths?|die|died|dying|de
 SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|sick|complications?|tolerat\w*|"
                     r"problems?)\b", re.IGNORECASE)
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
-                    r"stay(ed)?|gave up|stopped early|how many (people )?(started|took part|were in|joined))\b",
+                    r"stay(ed)? (in|on|until|to)|gave up|stop(ped|ping)? (being|taking|early|going)|"
+                    r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
@@ -41,7 +42,7 @@ LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression
 GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
-                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened)\b", re.IGNORECASE)
+                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
 GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
@@ -180,9 +181,15 @@ def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int
         return
     groups = {g.id: g for g in o.groups}
     analysed = {x.group_id: x for x in o.analysed_numbers}
-    rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)][:2]
-    for row in rows:
-        parts = [f"{_value_words(o, x, analysed)} in the {named(groups[x.group_id].title if x.group_id in groups else x.group_id)} group"
+    rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)]
+    if rows and all(not row.label and len(row.numbers) == 1 for row in rows):  # one line per group (NLI4CT)
+        merged = [x for row in rows for x in row.numbers]
+        w.say("results.numbers", [q for row in rows for q in c(row)], label="",
+              list=join_words([f"{_value_words(o, x, analysed)} in the {_group_name(groups, x.group_id)} group"
+                               for x in merged]))
+        rows = []
+    for row in rows[:2]:
+        parts = [f"{_value_words(o, x, analysed)} in the {_group_name(groups, x.group_id)} group"
                  for x in row.numbers if x.value and x.value != "NA"]
         w.say("results.numbers", c(row) + c(o.analysed), label=row.label if len(o.rows) > 1 else "",
               list=join_words(parts))
@@ -191,6 +198,10 @@ def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int
             w.say("results.one_person", c(o.analysed), group=named(groups[x.group_id].title))
     if rows:
         _compare(w, o, rows[0].numbers, groups)
+
+
+def _group_name(groups: dict[str, ResultGroup], gid: str) -> str:
+    return named(groups[gid].title if gid in groups else gid)
 
 
 def _direction(words: str) -> tuple[bool, bool]:

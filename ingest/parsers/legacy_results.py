@@ -97,6 +97,41 @@ def _outcomes(rec: dict) -> list[dict]:
     return rows
 
 
+def _one_outcome_table(rec: dict, outcomes: list[dict]) -> bool:
+    """A record with one outcome measure of one row (no class or category titles) and one value per group: its
+    flat lists are that one table, so they line up by index (and its one analysis, when the record has one).
+    Anything else stays unattributed. Returns whether the values were attached."""
+    groups = zip_columns(rec, {"id": "OutcomeGroupId", "title": "OutcomeGroupTitle",
+                               "description": "OutcomeGroupDescription"})
+    ids = [str(g.get("id")) for g in groups if g.get("id")]
+    values, value_ids = column(rec, "OutcomeMeasurementValue"), column(rec, "OutcomeMeasurementGroupId")
+    limits = [column(rec, k) for k in ("OutcomeMeasurementLowerLimit", "OutcomeMeasurementUpperLimit",
+                                       "OutcomeMeasurementSpread")]
+    if (len(outcomes) != 1 or column(rec, "OutcomeClassTitle") or column(rec, "OutcomeCategoryTitle")
+            or not ids or len(set(ids)) != len(ids) or sorted(value_ids) != sorted(ids) or len(values) != len(ids)
+            or any(col and len(col) != len(ids) for col in limits)):
+        return False
+    o = outcomes[0]
+    o["groups"] = groups
+    o["denoms"] = [{"units": first_of(rec, "OutcomeDenomUnits"), "counts": zip_columns(
+        rec, {"groupId": "OutcomeDenomCountGroupId", "value": "OutcomeDenomCountValue"})}]
+    o["classes"] = [{"categories": [{"measurements": zip_columns(rec, {
+        "groupId": "OutcomeMeasurementGroupId", "value": "OutcomeMeasurementValue",
+        "lowerLimit": "OutcomeMeasurementLowerLimit", "upperLimit": "OutcomeMeasurementUpperLimit",
+        "spread": "OutcomeMeasurementSpread"})}]}]
+    single = ("OutcomeAnalysisPValue", "OutcomeAnalysisStatisticalMethod", "OutcomeAnalysisParamType",
+              "OutcomeAnalysisParamValue", "OutcomeAnalysisCILowerLimit", "OutcomeAnalysisCIUpperLimit")
+    a_ids = column(rec, "OutcomeAnalysisGroupId")
+    if all(len(column(rec, k)) <= 1 for k in single) and column(rec, "OutcomeAnalysisPValue") and set(a_ids) <= set(ids):
+        o["analyses"] = [{"groupIds": a_ids, "pValue": first_of(rec, "OutcomeAnalysisPValue"),
+                          "statisticalMethod": first_of(rec, "OutcomeAnalysisStatisticalMethod"),
+                          "paramType": first_of(rec, "OutcomeAnalysisParamType"),
+                          "paramValue": first_of(rec, "OutcomeAnalysisParamValue"),
+                          "ciLowerLimit": first_of(rec, "OutcomeAnalysisCILowerLimit"),
+                          "ciUpperLimit": first_of(rec, "OutcomeAnalysisCIUpperLimit")}]
+    return True
+
+
 def legacy_results(rec: dict) -> dict:
     problems: list[str] = []
     groups = _zip(rec, {
@@ -108,11 +143,12 @@ def legacy_results(rec: dict) -> dict:
                "frequencyThreshold": first_of(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
                "seriousEvents": _events(rec, "Serious", len(groups), problems),
                "otherEvents": _events(rec, "Other", len(groups), problems)}
-    if column(rec, "OutcomeMeasurementValue"):
+    outcomes = _outcomes(rec)
+    if column(rec, "OutcomeMeasurementValue") and not _one_outcome_table(rec, outcomes):
         problems.append("OutcomeMeasurementValue: one flat list for all outcomes; values not attributed")
     # "_format" and "_problems" are read by ingest/parsers/results_model.py (the text renderer ignores them)
     return {"_format": "ctgov_legacy", "_problems": problems, "participantFlowModule": _flow(rec, problems), "baselineCharacteristicsModule": _baseline(rec),
-            "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
+            "outcomeMeasuresModule": {"outcomeMeasures": outcomes},
             "adverseEventsModule": adverse,
             "moreInfoModule": {"limitationsAndCaveats": {
                 "description": first_of(rec, "LimitationsAndCaveatsDescription")}}}
