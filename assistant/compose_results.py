@@ -19,7 +19,9 @@ from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms
 from trialchat.facts import FactSheet
 from trialchat.results import (
+    FlowPeriod,
     GroupNumber,
+    LeaveReason,
     Milestone,
     OutcomeResult,
     ResultGroup,
@@ -287,6 +289,9 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
         w.say("results_flow.none", c(next((o for o in r.outcomes if o.quote), None)))
         return
     names = {g.id: g.title for g in flow.groups}
+    if len(flow.periods) > 2:  # many parts: who started the first, who finished the last, the main reasons overall
+        _first_and_last(w, flow.periods, names)
+        return
     periods = flow.periods[:2]
     for period in periods:
         by_kind = {m.kind.lower(): m for m in period.milestones}
@@ -304,10 +309,28 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
             w.say("results_flow.group_line", c(started) + c(done) + c(left),
                   group=the_group(names.get(x.group_id, x.group_id)), started=x.value,
                   completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
-        top = sorted((rs for rs in period.reasons if rs.total and rs.quote), key=lambda rs: -(rs.total or 0))
-        if top:
-            items = []
-            for rs in top[:MAX_REASONS]:
-                plain = REASON_WORDS.get(rs.reason.lower()) or f"“{rs.reason}”"
-                items.append(f"{plain} ({rs.total} {'person' if rs.total == 1 else 'people'})")
-            w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top[:MAX_REASONS]], list=join_words(items))
+        _reasons(w, period.reasons)
+
+
+def _reasons(w: AnswerWriter, reasons: list[LeaveReason]) -> None:
+    top = sorted((rs for rs in reasons if rs.total and rs.quote), key=lambda rs: -(rs.total or 0))[:MAX_REASONS]
+    if top:
+        items = []
+        for rs in top:
+            plain = REASON_WORDS.get(rs.reason.lower()) or f"“{rs.reason}”"
+            items.append(f"{plain} ({rs.total} {'person' if rs.total == 1 else 'people'})")
+        w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top], list=join_words(items))
+
+
+def _first_and_last(w: AnswerWriter, periods: list[FlowPeriod], names: dict[str, str]) -> None:
+    def milestone(period: FlowPeriod, kind: str) -> Milestone | None:
+        return next((m for m in period.milestones if m.kind.lower() == kind), None)
+    started, done = milestone(periods[0], "started"), milestone(periods[-1], "completed")
+    if started is None or done is None:
+        return
+    w.say("results_flow.first_last", c(started) + c(done), period=periods[-1].title)
+    for x in started.numbers:
+        if x.count:
+            w.say("results_flow.group_line", c(started) + c(done), group=the_group(names.get(x.group_id, x.group_id)),
+                  started=x.value, completed=_number_of(done, x.group_id), left="")
+    _reasons(w, [rs for p in periods for rs in p.reasons])
