@@ -111,8 +111,8 @@ def test_side_effects_per_group_with_the_most_common_serious_and_deaths(ask):
     assert "CZP 200 mg every 2 weeks: 75 of 159 people" in a.text
     assert "in the CZP 200 mg every 2 weeks group were upper respiratory tract infection (30 of 159 people), " \
            "nasopharyngitis (21 of 159 people) and headache (11 of 159 people)" in a.text
-    assert "more common in the CZP 200 mg every 2 weeks group (75 of 159 people (about 47%)) than on " \
-           "placebo (59 of 158 people (about 37%))" in a.text
+    assert "more common in the CZP 200 mg every 2 weeks group: 75 of 159 people (about 47%), against " \
+           "59 of 158 people (about 37%) on placebo" in a.text
     assert "glaucoma (1 person)" in a.text
     assert "no deaths in any group" in a.text
     assert_cited_and_checkable(a)
