@@ -15,11 +15,13 @@ from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
-from assistant.results_words import c, is_placebo, named, numeric
+from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms
 from trialchat.facts import FactSheet
 from trialchat.results import (
+    FlowPeriod,
     GroupNumber,
+    LeaveReason,
     Milestone,
     OutcomeResult,
     ResultGroup,
@@ -31,7 +33,8 @@ SERIOUS_Q = re.compile(r"\b(serious|severe|hospital\w*|deaths?|die|died|dying|de
 SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|sick|complications?|tolerat\w*|"
                     r"problems?)\b", re.IGNORECASE)
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
-                    r"stay(ed)?|gave up|stopped early|how many (people )?(started|took part|were in|joined))\b",
+                    r"stay(ed)? (in|on|until|to)|gave up|stop(ped|ping)? (being|taking|early|going)|"
+                    r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
@@ -41,7 +44,7 @@ LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression
 GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
-                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened)\b", re.IGNORECASE)
+                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
 GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
@@ -50,6 +53,8 @@ GENERIC_TERMS = content_terms("number percentage participants people patients su
 P_VALUE = re.compile(r"^\s*([<>≤≥=]*)\s*(\d*\.?\d+)")
 MAX_MAIN = 2  # main results described
 MAX_REASONS = 3
+MAX_EXPLAINED = 160  # an outcome's own explanation is quoted when it is at most this long
+MAX_ARM_WORDS = 16  # a group's description longer than this is quoted up to its first comma
 REASON_WORDS = {"adverse event": "side effects", "lack of efficacy": "the treatment did not work well enough",
                 "withdrawal by subject": "they chose to leave", "lost to follow-up": "the team lost contact with them",
                 "physician decision": "their doctor's decision", "protocol violation": "not following the study rules",
@@ -167,9 +172,11 @@ def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None =
 
 def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int) -> None:
     when = o.time_frame.value if o.time_frame else ""
+    if when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
+        when = ""
     key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
     w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
-    if o.description and len(o.description.value) <= 240:
+    if o.description and len(o.description.value) <= MAX_EXPLAINED:
         w.say("results.means", c(o.description), text=o.description.value.rstrip(" ."))
     if not o.posted:
         w.say("results.not_posted", c(o.not_posted))
@@ -180,17 +187,27 @@ def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int
         return
     groups = {g.id: g for g in o.groups}
     analysed = {x.group_id: x for x in o.analysed_numbers}
-    rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)][:2]
-    for row in rows:
-        parts = [f"{_value_words(o, x, analysed)} in the {named(groups[x.group_id].title if x.group_id in groups else x.group_id)} group"
+    rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)]
+    if rows and all(not row.label and len(row.numbers) == 1 for row in rows):  # one line per group (NLI4CT)
+        merged = [x for row in rows for x in row.numbers]
+        w.say("results.numbers", [q for row in rows for q in c(row)], label="",
+              list=join_words([f"{_value_words(o, x, analysed)} in {_group_name(groups, x.group_id)}"
+                               for x in merged]))
+        rows = []
+    for row in rows[:2]:
+        parts = [f"{_value_words(o, x, analysed)} in {_group_name(groups, x.group_id)}"
                  for x in row.numbers if x.value and x.value != "NA"]
         w.say("results.numbers", c(row) + c(o.analysed), label=row.label if len(o.rows) > 1 else "",
               list=join_words(parts))
     for x in o.analysed_numbers:
         if x.count == 1 and x.group_id in groups:
-            w.say("results.one_person", c(o.analysed), group=named(groups[x.group_id].title))
+            w.say("results.one_person", c(o.analysed), group=the_group(groups[x.group_id].title))
     if rows:
         _compare(w, o, rows[0].numbers, groups)
+
+
+def _group_name(groups: dict[str, ResultGroup], gid: str) -> str:
+    return the_group(groups[gid].title if gid in groups else gid)
 
 
 def _direction(words: str) -> tuple[bool, bool]:
@@ -217,15 +234,15 @@ def _compare(w: AnswerWriter, o: OutcomeResult, numbers: list[GroupNumber], grou
         bv = values[best.id]
         cites = c(next(row for row in o.rows if row.numbers == numbers))
         if (bv <= pv) if higher else (bv >= pv):
-            w.say("results.placebo_as_good", cites, group=named(best.title))
+            w.say("results.placebo_as_good", cites, group=the_group(best.title))
             return
         test = next((a for a in tested if {placebo[0].id, best.id} <= set(a.group_ids)), None)
         if test is None:
-            w.say("results.better_untested", cites, group=named(best.title))
+            w.say("results.better_untested", cites, group=the_group(best.title))
         else:
             sure = (_p(test.p_value) or 1.0) <= 0.05 and not test.p_value.lstrip().startswith(">")
             w.say("results.better_sure" if sure else "results.better_unsure", cites + c(test),
-                  group=named(best.title), p=test.p_value)
+                  group=the_group(best.title), p=test.p_value)
         return
     if not tested:
         if len(values) >= 2:
@@ -247,8 +264,17 @@ def _who_is_who(w: AnswerWriter, r: StudyResults, sheet: FactSheet) -> None:
     for t in titles[:MAX_GROUPS]:
         arm = arms.get(t.strip().lower())
         if GENERIC_GROUP.match(t) and arm and arm.description:
-            w.say("results.group_is", [(arm.path, arm.description)], group=named(t),
-                  description=arm.description.rstrip(" ."))
+            w.say("results.group_is", [(arm.path, arm.description)], group=the_group(t),
+                  description=_first_clause(arm.description))
+
+
+def _first_clause(text: str) -> str:
+    """A group's description as quoted: whole when short, else up to its first comma or line, marked "…"."""
+    text = text.strip().rstrip(" .")
+    if len(text.split()) <= MAX_ARM_WORDS:
+        return text
+    cut = re.split(r",\s|\n", text, maxsplit=1)[0].rstrip()
+    return cut + " …" if cut != text else text
 
 
 # ---- who finished ----
@@ -263,6 +289,9 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
         w.say("results_flow.none", c(next((o for o in r.outcomes if o.quote), None)))
         return
     names = {g.id: g.title for g in flow.groups}
+    if len(flow.periods) > 2:  # many parts: who started the first, who finished the last, the main reasons overall
+        _first_and_last(w, flow.periods, names)
+        return
     periods = flow.periods[:2]
     for period in periods:
         by_kind = {m.kind.lower(): m for m in period.milestones}
@@ -278,14 +307,30 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
             if not x.count:  # a group nobody started in this period
                 continue
             w.say("results_flow.group_line", c(started) + c(done) + c(left),
-                  group=named(names.get(x.group_id, x.group_id)), started=x.value,
+                  group=the_group(names.get(x.group_id, x.group_id)), started=x.value,
                   completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
-        top = sorted((rs for rs in period.reasons if rs.total and rs.quote), key=lambda rs: -(rs.total or 0))
-        if top:
-            items = []
-            for rs in top[:MAX_REASONS]:
-                plain = REASON_WORDS.get(rs.reason.lower())
-                who = "; ".join(f"{named(names.get(x.group_id, x.group_id))} {x.value}" for x in rs.numbers if x.count)
-                items.append(f"{plain + ' (“' + rs.reason + '”)' if plain else '“' + rs.reason + '”'}: {rs.total}"
-                             + (f" ({who})" if who else ""))
-            w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top[:MAX_REASONS]], list=join_words(items))
+        _reasons(w, period.reasons)
+
+
+def _reasons(w: AnswerWriter, reasons: list[LeaveReason]) -> None:
+    top = sorted((rs for rs in reasons if rs.total and rs.quote), key=lambda rs: -(rs.total or 0))[:MAX_REASONS]
+    if top:
+        items = []
+        for rs in top:
+            plain = REASON_WORDS.get(rs.reason.lower()) or f"“{rs.reason}”"
+            items.append(f"{plain} ({rs.total} {'person' if rs.total == 1 else 'people'})")
+        w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top], list=join_words(items))
+
+
+def _first_and_last(w: AnswerWriter, periods: list[FlowPeriod], names: dict[str, str]) -> None:
+    def milestone(period: FlowPeriod, kind: str) -> Milestone | None:
+        return next((m for m in period.milestones if m.kind.lower() == kind), None)
+    started, done = milestone(periods[0], "started"), milestone(periods[-1], "completed")
+    if started is None or done is None:
+        return
+    w.say("results_flow.first_last", c(started) + c(done), period=periods[-1].title)
+    for x in started.numbers:
+        if x.count:
+            w.say("results_flow.group_line", c(started) + c(done), group=the_group(names.get(x.group_id, x.group_id)),
+                  started=x.value, completed=_number_of(done, x.group_id), left="")
+    _reasons(w, [rs for p in periods for rs in p.reasons])

@@ -3,14 +3,14 @@ deaths, and the study drug's group against placebo (see ``assistant/compose_resu
 from __future__ import annotations
 
 from assistant.answer_writer import AnswerWriter, join_words
-from assistant.results_words import PLACEBO, c, is_placebo, named, numeric, share, term_words
+from assistant.results_words import PLACEBO, c, is_placebo, named, numeric, share, term_words, the_group
 from assistant.results_words import pct as _pct  # " (about 37%)"
 from trialchat.results import AdverseEvent, AdverseEvents, EventGroup, StudyResults
 
-MAX_GROUPS = 4  # groups listed one by one
+MAX_GROUPS = 3  # groups listed one by one
 MAX_COMMON = 3  # most common side effects named per group ...
-MAX_COMMON_GROUPS = 3  # ... for this many groups
-MAX_SERIOUS = 5
+MAX_COMMON_GROUPS = 2  # ... for this many groups
+MAX_SERIOUS = 3
 
 
 def _at_risk(g: EventGroup) -> int | None:
@@ -53,7 +53,7 @@ def _common(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]) -> Non
         top = [e for e in sorted(pool, key=affected, reverse=True) if affected(e) and e.quote][:MAX_COMMON]
         if top:
             w.say("results_ae.common" if len(top) > 1 else "results_ae.common_one", [(e.path, e.quote) for e in top],
-                  group=named(g.title), list=join_words([_count_words(e, g) for e in top]))
+                  group=the_group(g.title), list=join_words([_count_words(e, g) for e in top]))
     if ae.frequency_threshold and numeric(ae.frequency_threshold.value):
         w.say("results_ae.threshold", c(ae.frequency_threshold), pct=ae.frequency_threshold.value)
 
@@ -73,7 +73,7 @@ def _compare_other(w: AnswerWriter, groups: list[EventGroup]) -> None:
         return
     da, pa = 100 * (d.other_affected or 0) / d.other_at_risk, 100 * (p.other_affected or 0) / p.other_at_risk
     key = "compare_same" if abs(da - pa) < 2 else "compare_more" if da > pa else "compare_less"
-    w.say(f"results_ae.{key}", c(d) + c(p), group=named(d.title), a=share(d.other_affected, d.other_at_risk),
+    w.say(f"results_ae.{key}", c(d) + c(p), group=the_group(d.title), a=share(d.other_affected, d.other_at_risk),
           b=share(p.other_affected, p.other_at_risk))
 
 
@@ -85,9 +85,8 @@ def _serious_events(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]
         top = sorted(serious, key=total, reverse=True)[:MAX_SERIOUS]
         items = []
         for e in top:
-            where = [f"{x.affected} in the {named(g.title)} group" for g in ae.groups
-                     if (x := e.count_of(g.id)) and x.affected]
-            items.append(f"{term_words(e.term)} ({join_words(where)})")
+            n = total(e)
+            items.append(f"{term_words(e.term)} ({n} {'person' if n == 1 else 'people'})")
         w.say("results_ae.serious_list", [(e.path, e.quote) for e in top], list=join_words(items))
 
 
@@ -100,7 +99,7 @@ def _deaths(w: AnswerWriter, groups: list[EventGroup]) -> None:
         w.say("results_ae.deaths_none", [(g.path, g.quote) for g in known])
     else:
         w.say("results_ae.deaths", [(g.path, g.quote) for g in died], list=join_words(
-            [f"{g.deaths_affected} of {g.deaths_at_risk} people in the {named(g.title)} group" for g in died]))
+            [f"{g.deaths_affected} of {g.deaths_at_risk} people in {the_group(g.title)}" for g in died]))
 
 
 def no_table(w: AnswerWriter, r: StudyResults) -> None:
@@ -149,7 +148,7 @@ def serious(w: AnswerWriter, r: StudyResults) -> None:
         pair = _placebo_pair(groups)
         if pair and pair[0].serious_at_risk and pair[1].serious_at_risk:
             d, p = pair
-            w.say("results_ae.serious_compare", c(d) + c(p), group=named(d.title),
+            w.say("results_ae.serious_compare", c(d) + c(p), group=the_group(d.title),
                   a=share(d.serious_affected, d.serious_at_risk), b=share(p.serious_affected, p.serious_at_risk))
         _serious_events(w, ae, groups)
     _deaths(w, groups)

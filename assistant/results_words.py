@@ -48,5 +48,29 @@ def is_placebo(g: ResultGroup | EventGroup) -> bool:
     return bool(PLACEBO.search(g.title)) and not SWITCHED.search(g.title)
 
 
+# codes in group titles, said in plain words: "CZP 200 mg Q2W (FAS)" → "CZP 200 mg every 2 weeks"
+ANALYSIS_SET = re.compile(r"\s*\((FAS|SS|SAF|SAS|PPS|PP|ITT|mITT|FAS/SS|ES)\)\s*$", re.IGNORECASE)
+DOSING = [(re.compile(r"\bQ(\d+)W\b"), lambda m: f"every {m.group(1)} weeks" if m.group(1) != "1" else "every week"),
+          (re.compile(r"\bQW\b"), lambda m: "every week"), (re.compile(r"\bQD\b"), lambda m: "once a day"),
+          (re.compile(r"\bBID\b"), lambda m: "twice a day"), (re.compile(r"\bTID\b"), lambda m: "three times a day"),
+          (re.compile(r"\bQID\b"), lambda m: "four times a day"), (re.compile(r"\bOL\b"), lambda m: "open-label"),
+          (re.compile(r"\s*(->|→)\s*"), lambda m: " then ")]
+
+
+def plain_title(title: str) -> str:
+    """A group's title with its codes in plain words and the analysis-set tag ("(FAS)", "(SS)") left out."""
+    t = ANALYSIS_SET.sub("", title.strip())
+    for pattern, words in DOSING:
+        t = pattern.sub(words, t)
+    return t.strip() or title
+
+
 def named(title: str) -> str:
-    return f"“{title}”"
+    """A group as said in a sentence: 'the {named} group' → 'the CZP 200 mg every 2 weeks group'."""
+    return plain_title(title)
+
+
+def the_group(title: str) -> str:
+    """'the Placebo group'; a title that already says group ('Group A', 'Placebo Group') as it is."""
+    t = plain_title(title)
+    return t if re.search(r"\bgroup\b", t, re.IGNORECASE) else f"the {t} group"

@@ -219,3 +219,40 @@ def test_every_real_record_with_results_builds_a_model_whose_quotes_are_in_its_c
                      for x in groups], study.study_id
     assert seen.get("ctgov_v2", 0) >= 50 and seen.get("ctgov_xml", 0) >= 20
     assert seen.get("ctgov_legacy", 0) >= 40 and seen.get("nli4ct", 0) >= 90
+
+
+@needs_data
+def test_legacy_periods_split_at_started_and_reasons_given_when_they_add_up():
+    """NCT01529008: four periods in one flat list, seven reasons; one outcome table whose values line up."""
+    rec = next(r for r in map(json.loads, LEGACY.read_text("utf-8").splitlines()) if r.get("NCTId") == ["NCT01529008"])
+    (study,) = parse(LEGACY, (json.dumps(rec) + "\n").encode())
+    r = study.results
+    assert r and r.problems == []
+    flow = [(p.title, [[x.value for x in m.numbers] for m in p.milestones], [(x.reason, x.total) for x in p.reasons])
+            for p in r.flow.periods]
+    assert flow == [
+        ("Screening", [["35", "33"], ["35", "33"], ["0", "0"]], []),
+        ("Bone Marrow Harvesting", [["35", "33"], ["34", "30"], ["1", "3"]],
+         [("Physician Decision", 2), ("Withdrawal by Subject", 2)]),
+        ("Treatment", [["34", "30"], ["25", "29"], ["9", "1"]], [("Adverse Event", 6), ("Other", 4)]),
+        ("Efficacy Analysis", [["25", "29"], ["23", "26"], ["2", "3"]],
+         [("Protocol Violation", 2), ("Physician Decision", 1), ("Withdrawal by Subject", 2)])]
+    (o,) = r.outcomes
+    assert [x.value for x in o.rows[0].numbers] == ["60.9", "69.2"] and o.analyses[0].p_value == "0.539"
+    assert_quotes_in_chunks(study, r)
+
+    shifted = {**rec, "FlowReasonNumSubjects": rec["FlowReasonNumSubjects"][2:] + rec["FlowReasonNumSubjects"][:2]}
+    (study,) = parse(LEGACY, (json.dumps(shifted) + "\n").encode())
+    assert study.results and any("FlowDropWithdrawType" in p for p in study.results.problems)
+    assert all(not p.reasons for p in study.results.flow.periods)  # not guessed
+
+
+@needs_data
+def test_nli4ct_outcome_numbers_read_from_each_groups_line():
+    study, r = one(DATA / "nli4ct" / "CT_json" / "NCT00005957.json")
+    o = r.outcomes[0]
+    assert [(row.quote, [(x.group_id, x.value, x.lower, x.upper) for x in row.numbers]) for row in o.rows] == [
+        ("Unit of Measure: percentage of alive at 10 years 82 (79 to 84)", [("1", "82", "79", "84")]),
+        ("Unit of Measure: percentage of alive at 10 years 83 (80 to 85)", [("2", "83", "80", "85")])]
+    assert o.unit == "percentage of alive at 10 years"
+    assert_quotes_in_chunks(study, r)

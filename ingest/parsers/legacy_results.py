@@ -3,7 +3,7 @@ API v2 ``resultsSection``.
 
 The legacy API flattens nested tables into parallel lists with no per-row counts, so only what can
 be rebuilt without guessing is kept: group lists, adverse-event totals, per-event counts when the
-list lengths are an exact product (events × groups), flow milestones for single-period studies,
+list lengths are an exact product (events × groups), flow milestones (split into periods at each STARTED) and reasons for leaving when they add up per period,
 and outcome measure descriptions (their values are left out: rows cannot be attributed).
 """
 from __future__ import annotations
@@ -56,20 +56,67 @@ def _flow(rec: dict, problems: list[str]) -> dict:
     flow: dict = {"recruitmentDetails": first_of(rec, "FlowRecruitmentDetails"),
                   "preAssignmentDetails": first_of(rec, "FlowPreAssignmentDetails"), "groups": groups}
     periods = column(rec, "FlowPeriodTitle")
-    if len(periods) > 1:
-        problems.append(f"FlowPeriodTitle: {len(periods)} periods share one flat list; flow not rebuilt")
-    if len(periods) == 1:  # several periods share one flat list: not rebuilt
-        types = column(rec, "FlowMilestoneType")
-        ach = _chunks(rec, {"groupId": "FlowAchievementGroupId", "numSubjects": "FlowAchievementNumSubjects"},
-                      len(types), len(groups), problems)
-        reasons = column(rec, "FlowDropWithdrawType")
-        drops = _chunks(rec, {"groupId": "FlowReasonGroupId", "numSubjects": "FlowReasonNumSubjects"},
-                        len(reasons), len(groups), problems)
-        flow["periods"] = [{
-            "title": periods[0],
-            "milestones": [{"type": t, "achievements": a} for t, a in zip(types, ach or [])],
-            "dropWithdraws": [{"type": t, "reasons": r} for t, r in zip(reasons, drops or [])]}]
+    types = column(rec, "FlowMilestoneType")
+    # each period's milestones begin with STARTED: the flat list splits there, when that gives one run per period
+    starts = [i for i, t in enumerate(types) if t.strip().upper() == "STARTED"]
+    if len(periods) > 1 and (len(starts) != len(periods) or starts[0] != 0):
+        problems.append(f"FlowPeriodTitle: {len(periods)} periods but {len(starts)} STARTED milestones; "
+                        "flow not rebuilt")
+        return flow
+    if not periods:
+        return flow
+    ach = _chunks(rec, {"groupId": "FlowAchievementGroupId", "numSubjects": "FlowAchievementNumSubjects"},
+                  len(types), len(groups), problems)
+    reasons = column(rec, "FlowDropWithdrawType")
+    drops = _chunks(rec, {"groupId": "FlowReasonGroupId", "numSubjects": "FlowReasonNumSubjects"},
+                    len(reasons), len(groups), problems)
+    bounds = [*starts, len(types)] if len(periods) > 1 else [0, len(types)]
+    milestones = [[{"type": t, "achievements": a} for t, a in zip(types[b:e], (ach or [])[b:e])]
+                  for b, e in zip(bounds, bounds[1:])]
+    pairs = list(zip(reasons, drops or []))
+    per_period = [pairs] if len(periods) == 1 else _reasons_by_period(milestones, pairs, problems)
+    flow["periods"] = [{"title": title, "milestones": ms,
+                        "dropWithdraws": [{"type": t, "reasons": r} for t, r in rs]}
+                       for title, ms, rs in zip(periods, milestones, per_period)]
     return flow
+
+
+def _counts(rows: list[dict]) -> list[int | None]:
+    return [int(v) if (v := str(r.get("numSubjects", "")).strip()).isdigit() else None for r in rows]
+
+
+def _reasons_by_period(milestones: list[list[dict]], pairs: list[tuple[str, list[dict]]],
+                       problems: list[str]) -> list[list[tuple[str, list[dict]]]]:
+    """Reasons for leaving, in one flat list for all periods, given to each period in order so that they add up,
+    group by group, to that period's NOT COMPLETED numbers. Anything else (a reason with no one in it, sums that
+    do not meet) is reported and no reasons are given: never guessed."""
+    out: list[list[tuple[str, list[dict]]]] = []
+    i = 0
+    for ms in milestones:
+        left = next((m["achievements"] for m in ms if m["type"].strip().upper() == "NOT COMPLETED"), None)
+        target = _counts(left) if left else None
+        taken: list[tuple[str, list[dict]]] = []
+        if target is None or None in target:
+            problems.append("FlowDropWithdrawType: a period has no NOT COMPLETED numbers; reasons not attributed")
+            return [[] for _ in milestones]
+        total = [0] * len(target)
+        while total != target and i < len(pairs):
+            counts = _counts(pairs[i][1])
+            if None in counts or not any(counts) or len(counts) != len(target):
+                problems.append("FlowDropWithdrawType: a reason with no numbers; reasons not attributed")
+                return [[] for _ in milestones]
+            total = [a + (b or 0) for a, b in zip(total, counts)]
+            taken.append(pairs[i])
+            i += 1
+        if total != target:
+            problems.append("FlowDropWithdrawType: reasons do not add up to each period's NOT COMPLETED; "
+                            "not attributed")
+            return [[] for _ in milestones]
+        out.append(taken)
+    if i != len(pairs):
+        problems.append("FlowDropWithdrawType: reasons left over after every period; not attributed")
+        return [[] for _ in milestones]
+    return out
 
 
 def _baseline(rec: dict) -> dict:
@@ -97,6 +144,41 @@ def _outcomes(rec: dict) -> list[dict]:
     return rows
 
 
+def _one_outcome_table(rec: dict, outcomes: list[dict]) -> bool:
+    """A record with one outcome measure of one row (no class or category titles) and one value per group: its
+    flat lists are that one table, so they line up by index (and its one analysis, when the record has one).
+    Anything else stays unattributed. Returns whether the values were attached."""
+    groups = zip_columns(rec, {"id": "OutcomeGroupId", "title": "OutcomeGroupTitle",
+                               "description": "OutcomeGroupDescription"})
+    ids = [str(g.get("id")) for g in groups if g.get("id")]
+    values, value_ids = column(rec, "OutcomeMeasurementValue"), column(rec, "OutcomeMeasurementGroupId")
+    limits = [column(rec, k) for k in ("OutcomeMeasurementLowerLimit", "OutcomeMeasurementUpperLimit",
+                                       "OutcomeMeasurementSpread")]
+    if (len(outcomes) != 1 or column(rec, "OutcomeClassTitle") or column(rec, "OutcomeCategoryTitle")
+            or not ids or len(set(ids)) != len(ids) or sorted(value_ids) != sorted(ids) or len(values) != len(ids)
+            or any(col and len(col) != len(ids) for col in limits)):
+        return False
+    o = outcomes[0]
+    o["groups"] = groups
+    o["denoms"] = [{"units": first_of(rec, "OutcomeDenomUnits"), "counts": zip_columns(
+        rec, {"groupId": "OutcomeDenomCountGroupId", "value": "OutcomeDenomCountValue"})}]
+    o["classes"] = [{"categories": [{"measurements": zip_columns(rec, {
+        "groupId": "OutcomeMeasurementGroupId", "value": "OutcomeMeasurementValue",
+        "lowerLimit": "OutcomeMeasurementLowerLimit", "upperLimit": "OutcomeMeasurementUpperLimit",
+        "spread": "OutcomeMeasurementSpread"})}]}]
+    single = ("OutcomeAnalysisPValue", "OutcomeAnalysisStatisticalMethod", "OutcomeAnalysisParamType",
+              "OutcomeAnalysisParamValue", "OutcomeAnalysisCILowerLimit", "OutcomeAnalysisCIUpperLimit")
+    a_ids = column(rec, "OutcomeAnalysisGroupId")
+    if all(len(column(rec, k)) <= 1 for k in single) and column(rec, "OutcomeAnalysisPValue") and set(a_ids) <= set(ids):
+        o["analyses"] = [{"groupIds": a_ids, "pValue": first_of(rec, "OutcomeAnalysisPValue"),
+                          "statisticalMethod": first_of(rec, "OutcomeAnalysisStatisticalMethod"),
+                          "paramType": first_of(rec, "OutcomeAnalysisParamType"),
+                          "paramValue": first_of(rec, "OutcomeAnalysisParamValue"),
+                          "ciLowerLimit": first_of(rec, "OutcomeAnalysisCILowerLimit"),
+                          "ciUpperLimit": first_of(rec, "OutcomeAnalysisCIUpperLimit")}]
+    return True
+
+
 def legacy_results(rec: dict) -> dict:
     problems: list[str] = []
     groups = _zip(rec, {
@@ -108,11 +190,12 @@ def legacy_results(rec: dict) -> dict:
                "frequencyThreshold": first_of(rec, "EventsFrequencyThreshold"), "eventGroups": groups,
                "seriousEvents": _events(rec, "Serious", len(groups), problems),
                "otherEvents": _events(rec, "Other", len(groups), problems)}
-    if column(rec, "OutcomeMeasurementValue"):
+    outcomes = _outcomes(rec)
+    if column(rec, "OutcomeMeasurementValue") and not _one_outcome_table(rec, outcomes):
         problems.append("OutcomeMeasurementValue: one flat list for all outcomes; values not attributed")
     # "_format" and "_problems" are read by ingest/parsers/results_model.py (the text renderer ignores them)
     return {"_format": "ctgov_legacy", "_problems": problems, "participantFlowModule": _flow(rec, problems), "baselineCharacteristicsModule": _baseline(rec),
-            "outcomeMeasuresModule": {"outcomeMeasures": _outcomes(rec)},
+            "outcomeMeasuresModule": {"outcomeMeasures": outcomes},
             "adverseEventsModule": adverse,
             "moreInfoModule": {"limitationsAndCaveats": {
                 "description": first_of(rec, "LimitationsAndCaveatsDescription")}}}

@@ -20,6 +20,7 @@ from trialchat.results import (
     GroupNumber,
     OutcomeResult,
     ResultGroup,
+    ResultRow,
     StudyResults,
     Text,
 )
@@ -28,6 +29,9 @@ from trialchat.schema import StudyField
 R = "resultsSection"
 _COUNT = re.compile(r"^(?P<term>.*?)\s*(?P<a>\d+)/(?P<n>\d+)(?:\s*\(\s*[\d.]+\s*%\s*\))?\s*$")
 _RESULT_GROUP = re.compile(r"^Results\s+(\d+)\s*:?\s*$", re.IGNORECASE)
+# "Unit of Measure: percentage of alive at 10 years  82        (79 to 84)": one group's one number, on its line
+_VALUE = re.compile(r"^Unit of Measure:\s*(?P<unit>.*?)\s+(?P<v>-?\d+(?:\.\d+)?)\s*"
+                    r"(?:\((?P<lo>-?[\d.]+)\s+to\s+(?P<hi>-?[\d.]+)\))?\s*$")
 _MARKS = re.compile(r"(\s*(\*|\[\d+\]))+\s*$")  # "Pain *", "Prolonged hospitalization [1]"
 
 
@@ -47,6 +51,10 @@ def _outcome(f: StudyField) -> OutcomeResult:
             group.title = value or group.title
         elif key == "Overall Number of Participants Analyzed" and group and value.isdigit():
             out.analysed_numbers.append(GroupNumber(group_id=group.id, value=value, count=int(value)))
+        elif key == "Unit of Measure" and group and (v := _VALUE.match(line)):
+            out.unit = out.unit or v.group("unit")
+            out.rows.append(ResultRow(path=f.path, quote=line, numbers=[GroupNumber(
+                group_id=group.id, value=v.group("v"), lower=v.group("lo") or "", upper=v.group("hi") or "")]))
         elif key == "Measure Type" and not out.param_type:
             out.param_type = value
         elif out.description is None and not out.groups and line != lines[0]:
@@ -76,8 +84,10 @@ def nli4ct_results(fields: list[StudyField]) -> StudyResults | None:
     results = StudyResults(source_format="nli4ct")
     ae_fields = [f for f in fields if f.path.startswith(f"{R}.adverseEventsModule.eventGroups[")]
     results.outcomes = [_outcome(f) for f in fields if f.path.startswith(f"{R}.outcomeMeasuresModule.")]
-    if results.outcomes:
+    if any(len(o.rows) != len(o.groups) for o in results.outcomes):  # one plain number per group, or none read
         results.problems.append("outcome values are free text in NLI4CT reports; not read as numbers")
+        for o in results.outcomes:
+            o.rows = [] if len(o.rows) != len(o.groups) else o.rows
     if ae_fields:
         ae = AdverseEvents(path=f"{R}.adverseEventsModule")
         for i, f in enumerate(ae_fields):
