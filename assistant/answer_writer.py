@@ -42,6 +42,7 @@ class AnswerWriter:
     citations: list[Citation] = field(default_factory=list)
     defined: bool = False  # one glossary definition per answer: the first one is the one asked about
     eligibility: Eligibility | None = None  # set by the eligibility answer, carried on the result
+    stops_short: bool = False  # the answer says the record has nothing on it yet (no posted results)
     _fields: dict[tuple[str, str], list[tuple[str, str, dict]]] = field(default_factory=dict)
 
     def _chunks_of(self, study_id: str, path: str) -> list[tuple[str, str, dict]]:
@@ -113,7 +114,7 @@ class AnswerWriter:
         for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
             after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
             text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
-        return Composed(text, self.citations, self.sources, eligibility=self.eligibility)
+        return Composed(text, self.citations, self.sources, none=self.stops_short, eligibility=self.eligibility)
 
 
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

@@ -173,7 +173,8 @@ class AnswerChain:
         prefix = self._about_prefix(scope)
         if prefix:  # the reader named the study (or the conversation did): say which record this is about
             composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"
-        answer = Answer(text=composed.text, status="answered", citations=composed.citations,
+        answer = Answer(text=composed.text, status="abstained" if composed.none else "answered",
+                        citations=composed.citations,
                         sources=composed.sources, study_id=scope.study_id, intent=intent, step=step,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None,
                         eligibility=composed.eligibility)

@@ -376,6 +376,10 @@ class Composer:
     @composes("results")
     def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         compose_results(w, q, s, self.today())  # assistant/compose_results.py
+        if w.stops_short:  # no results yet: who can say more
+            for p in (s.contacts or s.officials)[:1]:
+                who, how = person_words(p)
+                w.say("results.team", p, who=who, how=how)
 
     # ---- where ----
     @composes("where")

@@ -52,6 +52,12 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
               names=join_words([i.name for i in real[:3]]), conditions=join_words(conditions), placebo=placebo)
     elif s.conditions:
         w.say("overview.about", list(s.conditions[:MAX_CONDITIONS]), conditions=join_words(conditions))
+    else:  # no treatment or condition on the sheet: the summary's first sentence says what the study is
+        for _cid, text, meta in composer.chunks(s.study_id, DESCRIPTION_FIELDS[0]):
+            first = next(iter(split_sentences(text.split("\n", 1)[-1])), "")
+            if first and len(first) <= QUOTE_CHARS and w.say("overview.summary", [(meta.get("field_path", ""), first)],
+                                                             quote=first.rstrip(" .")):
+                break
     low, high = age_in_years(s.min_age.value if s.min_age else None), \
         age_in_years(s.max_age.value if s.max_age else None)
     ages = [f for f in (s.min_age, s.max_age) if f]

@@ -65,7 +65,10 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     """The part of the results the question asks about; with no results, what the record says instead."""
     r = sheet.results
     if r is None:
-        _no_results(w, sheet, today or date.today())
+        # "no results yet" answers a results question only; another question routed here unsurely (a score,
+        # a count in the rules) is left to the record's own sentences
+        if any(rx.search(question) for rx in (SERIOUS_Q, SIDE_Q, FLOW_Q, WORKED_Q)):
+            _no_results(w, sheet, today or date.today())
         return
     asked = _asked_outcome(question, r)
     if NOT_COVERED_Q.search(question):
@@ -98,6 +101,7 @@ def _p(p: str) -> float | None:
 
 # ---- no results ----
 def _no_results(w: AnswerWriter, s: FactSheet, today: date) -> None:
+    w.stops_short = True  # "no results yet" stops short of an answer: the study team is named after it
     if s.status:
         w.say("results.none", s.status, status=s.status.value)
     m = re.match(r"^[^:]+:\s*(.+?)(?:\s*\((\w+)\))?$", s.completion.value) if s.completion else None

@@ -100,7 +100,8 @@ def _closest(origin: Place, s: FactSheet) -> tuple[Site, float] | None:
     """The study's site nearest to ``origin``, an open one before a closed one (None: no site on the map)."""
     ranked, _ = nearest(origin, s.sites)
     open_ = [t for t in ranked if not t[0].status or t[0].status.lower() in ("recruiting", "not yet recruiting")]
-    return (open_ or ranked or [None])[0]
+    picks = open_ or ranked
+    return picks[0] if picks else None
 
 
 def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
@@ -173,11 +174,12 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         return None
     rank = on_topic(q, sheets, search)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
-    closest = {s.study_id: _closest(origin, s) for s in found} if origin else {}
+    closest = {s.study_id: c for s in found if origin and (c := _closest(origin, s))}
+    distance_km = {sid: c[1] for sid, c in closest.items()}
     if origin and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X": near ones
-        found = [s for s in found if closest.get(s.study_id) and closest[s.study_id][1] <= NEAR_KM]  # type: ignore[index]
+        found = [s for s in found if distance_km.get(s.study_id, float("inf")) <= NEAR_KM]
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
-                              closest[s.study_id][1] if closest.get(s.study_id) else float("inf"), rank[s.study_id]))
+                              distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
     w = AnswerWriter("", chunks)
     if not found:
         none = sentence("corpus_none.none", n=len(sheets),
@@ -205,7 +207,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         elif said and sites:
             w.say("corpus.sites", sites[0], sites=where)
         if said and origin and closest.get(s.study_id):
-            site, km = closest[s.study_id]  # type: ignore[misc]
+            site, km = closest[s.study_id]
             w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
                   distance=distance_words(km, origin))
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed

@@ -63,7 +63,7 @@ def quoted_answer(no_model, question: str = WHY, study_id: str = MISLE):
 
 def test_a_rewrite_that_keeps_the_facts_follows_the_quote_with_its_citation(sample_settings, sample_store, no_model):
     quote = quoted_answer(no_model).citations[0].quote
-    plain = "The researchers want to see if stem cells help people with lupus"  # no number or name of its own
+    plain = "This study checks if stem cells (MSCs) from umbilical cords are safe and help adults with lupus (SLE)"
     service, llm = scripted(sample_settings, sample_store, plain)
     if rewrite_problem(quote, plain):
         pytest.skip(f"the sample's quote has facts this rewrite lacks: {quote!r}")
@@ -113,7 +113,7 @@ def test_rewrite_checks(quote, rewrite, problem):
 
 def test_no_model_answers_with_the_record_s_words_or_abstains(no_model):
     _, answer = run(no_model, "What were the side effects?", MISLE)
-    # nothing in MiSLE's record is about side effects: the record's contact, listed with the e-mail it gives
-    assert answer.status == "abstained"
-    assert [c.field_path for c in answer.citations] == ["protocolSection.contactsLocationsModule.centralContacts[0]"]
+    # MiSLE has posted no results: said so, with the study's contact and the e-mail the record gives
+    assert answer.status == "abstained" and answer.text.startswith("The study record has no posted results yet")
+    assert "protocolSection.contactsLocationsModule.centralContacts[0]" in [c.field_path for c in answer.citations]
     assert "gilkeson@musc.edu" in answer.text

@@ -151,12 +151,15 @@ def test_rerun_with_the_real_model_costs_retrieval_only(sample_settings, sample_
     """The real local model: a second run of the same configuration answers from the cache with the same
     text; --no-cache generates again."""
     from eval.answer_cache import AnswerCache
-    from eval.cli import select_questions
     from eval.configs import parse_configs
-    from eval.questions_io import load_questions
+    from eval.questions_io import Question
     from eval.runner import DefaultFactory, run_eval
 
-    questions = select_questions(load_questions(DEV), kinds=["results"], limit=2)
+    # questions no composer answers: the record's sentence first, then the model's plain rewrite of it
+    questions = [Question(id="speed-1", question="Do I need to be able to tell my cluster headaches apart from "
+                          "my migraines?", study_id="NCT04066023", expect="answered", kind="lookup"),
+                 Question(id="speed-2", question="Is the patch made of titanium microneedles?",
+                          study_id="NCT04066023", expect="answered", kind="lookup")]
     local = sample_settings.model_copy(update={"llm": "local", "llm_max_tokens": 48})
     configs = parse_configs(["default"], local, k=5)
     cache = AnswerCache(tmp_path / "answers.sqlite3")
@@ -169,7 +172,7 @@ def test_rerun_with_the_real_model_costs_retrieval_only(sample_settings, sample_
 
     first = run("first", cache)["configs"]["default"]
     generated = [q for q in first["questions"] if q["cache"] is not None]
-    assert generated, "these results questions go to the model"
+    assert generated, "these questions go to the model"
     assert {q["cache"] for q in generated} == {"miss"} and first["cache_hits"] == 0
     second = run("second", cache)["configs"]["default"]
     assert second["cache_hits"] == len(generated)

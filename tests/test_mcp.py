@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -35,6 +36,13 @@ def stdio_params(data_dir) -> Any:
     # the session's environment (model cache, embedder settings…) as ServedApp passes it, over that data dir
     env = {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_LLM": "extractive", "PYTHONPATH": str(REPO)}
     return StdioServerParameters(command=sys.executable, args=["-m", "cli", "mcp"], env=env, cwd=str(REPO))
+
+
+def run_client(fn, *args):
+    """The SDK client's event loop in a thread of its own: the browser tests' Playwright keeps one running in the
+    main thread for the whole session, and an event loop cannot start inside another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, fn, *args).result()
 
 
 def structured(result) -> dict:
@@ -110,12 +118,12 @@ def check(seen: dict[str, Any]) -> None:
 
 def test_mcp_over_stdio_with_the_sdk_client(real_corpus):
     """``trialchat mcp`` as an MCP client starts it (Claude Desktop's config runs exactly this)."""
-    check(anyio.run(exercise, stdio_params(real_corpus)))
+    check(run_client(exercise, stdio_params(real_corpus)))
 
 
 def test_mcp_over_streamable_http_in_trialchat_serve(served_app):
     """``/mcp`` inside ``trialchat serve`` (a real process on loopback), through the SDK's HTTP client."""
-    check(anyio.run(exercise, served_app.url + "/mcp"))
+    check(run_client(exercise, served_app.url + "/mcp"))
 
 
 def test_mcp_http_is_guarded_like_the_api(served_app, partner_site):
@@ -153,7 +161,7 @@ def test_mcp_ask_shares_the_rate_limit_of_the_api(real_service, real_corpus):
         return first, listed, second
 
     try:
-        first, listed, second = anyio.run(two_questions)
+        first, listed, second = run_client(two_questions)
         assert not first.is_error and not listed.is_error
         assert second.is_error and "Too many questions" in second.content[0].text
         api = httpx.post(server.url + "/api/ask", json={"question": "Who can join?", "study_id": STUDY})

@@ -122,3 +122,9 @@ def test_a_study_question_with_no_study_asks_which(service):
 ])
 def test_personal_medical_advice_and_plain_questions_are_told_apart(question, verdict):
     assert check_question(question).verdict == verdict
+
+
+def test_studies_near_a_place_are_ranked_by_their_nearest_site(service):
+    answer = ask(service, "lupus trials recruiting near Chicago")
+    assert answer.text.startswith("“Phase 2 Trial of Mesenchymal Stem Cells")  # MiSLE has a site in Chicago itself
+    assert "Its site nearest to Chicago, Illinois is Northwestern University, Chicago, in the same city" in answer.text

@@ -123,7 +123,9 @@ def test_widget_script_is_public_and_small(make_client):
     client, _ = make_client()
     r = client.get("/widget.js", headers={"Origin": "https://anyone.example"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/javascript")
-    assert len(r.content) < 16_000  # light: no bundle in the partner's page
+    # light: no bundle in the partner's page (~20 KB since the accessibility work: a log region, focus
+    # handling, contrast for any partner colour, reduced motion; about 7 KB gzipped)
+    assert len(r.content) < 24_000
     for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert risky not in r.text
 
