@@ -134,10 +134,13 @@ class AnswerChain:
         if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
             by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
-        if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
-                and looks_like_follow_up(text):
-            scope = self._scope_from_history(text, history, catalog) or scope
         route = self.p.router.route(text) if self.p.router else None
+        # a follow-up, or a question about one study ("what side effects were reported most often?") in a
+        # conversation about one: the study of the conversation
+        about_one = bool(route and route.confident and route.intent in STUDY_INTENTS) and not asks_across_studies(text)
+        if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
+                and (looks_like_follow_up(text) or about_one):
+            scope = self._scope_from_history(text, history, catalog) or scope
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
 
     def _study_by_topic(self, text: str) -> str | None:

@@ -189,6 +189,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             return Composed(none, [], [], none=True)
         # none in the place asked about, but some on the topic elsewhere: say so, then list them
         w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
+        w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
         found = elsewhere
         q = replace(q, place=None)
     for s in found[:MAX_STUDIES]:
