@@ -128,3 +128,8 @@ def test_studies_near_a_place_are_ranked_by_their_nearest_site(service):
     answer = ask(service, "lupus trials recruiting near Chicago")
     assert answer.text.startswith("“Phase 2 Trial of Mesenchymal Stem Cells")  # MiSLE has a site in Chicago itself
     assert "Its site nearest to Chicago, Illinois is Northwestern University, Chicago, in the same city" in answer.text
+
+
+def test_a_list_of_studies_asked_on_another_study_s_page_is_about_all_of_them(service):
+    answer = ask(service, "lupus trials recruiting near Chicago", C_AXSPAND)
+    assert answer.study_id is None and answer.text.startswith("Across all") and MISLE in answer.text
