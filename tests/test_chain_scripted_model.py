@@ -28,9 +28,9 @@ class ScriptedChatModel(GenericFakeChatModel):
 
     received: list[list[BaseMessage]] = Field(default_factory=list)
 
-    def _stream(self, messages: list[BaseMessage], *args: Any, **kwargs: Any):
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any):
         self.received.append(messages)
-        yield from super()._stream(messages, *args, **kwargs)
+        return super()._generate(messages, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
