@@ -40,7 +40,6 @@ from assistant.scoping import (
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
-from assistant.verify import Similarity
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 
@@ -65,7 +64,6 @@ class ChainParts:
     retriever: HybridRetriever
     catalog_loader: Callable[[], StudyCatalog]  # re-read when an ingest changed the catalog
     llm: BaseChatModel | None
-    similarity: Similarity | None
     k: int = 4
     max_question_chars: int = 2000
     router: IntentRouter | None = None  # None: every question goes through retrieval

@@ -23,5 +23,5 @@ def _env() -> jinja2.Environment:
 
 
 def render_prompt(name: str, **variables: object) -> str:
-    """Render prompts/<name> (e.g. "answer.txt") with exactly the variables it uses."""
+    """Render prompts/<name> (e.g. "rewrite.txt") with exactly the variables it uses."""
     return _env().get_template(name).render(**variables).strip()

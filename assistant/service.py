@@ -6,8 +6,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-import numpy as np
-
 from assistant.chain import AnswerChain, ChainParts
 from assistant.compose import Composer
 from assistant.compose_where import load_places
@@ -18,7 +16,6 @@ from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.spelling import Speller
 from assistant.types import Answer, AnswerEvent, HistoryTurn
-from assistant.verify import Similarity
 from trialchat.embeddings import embeddings_for
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
@@ -105,13 +102,6 @@ def vocabulary_texts(sheets: list[FactSheet], store: ChunkStore) -> Iterator[str
     yield from (text for _cid, text, _meta in store.chunks_of_studies([GLOSSARY_ID]))
 
 
-def make_similarity(embeddings) -> Similarity:
-    def similarity(a: str, b: str) -> float:
-        va, vb = embeddings.embed_documents([a, b])
-        return float(np.dot(va, vb))
-    return similarity
-
-
 def build_answer_service(settings: Settings, store: ChunkStore | None = None, llm=None,
                          llm_from_settings: bool = True) -> TrialchatService:
     """The one place the answering parts are wired. Pass `store`/`llm` to share or substitute them."""
@@ -131,7 +121,7 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     all_facts = facts_cache(store)
     speller = Speller(lambda: vocabulary_texts(all_facts(), store))
     chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
-                                   similarity=make_similarity(embeddings), k=settings.retrieve_k,
+                                   k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
                                    composer=composer, facts=store.facts, all_facts=all_facts,
                                    speller=speller, reranker=make_cross_encoder(settings.reranker),

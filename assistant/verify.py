@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from assistant.textutil import NOT_AFTER_ABBREVIATION, content_terms, normalize_ws, numbers, overlap, split_sentences
 from assistant.types import Citation, Source
-from trialchat.schema import GLOSSARY_ID, split_chunk_text
+from trialchat.schema import split_chunk_text
 
 Similarity = Callable[[str, str], float]
 
@@ -174,58 +174,3 @@ def verify_answer(draft: str, sources: list[Source], similarity: Similarity | No
 
 def citation_is_verbatim(citation: Citation, chunk_text: str) -> bool:
     return bool(citation.quote) and citation.quote in chunk_text
-
-
-class StreamingVerifier:
-    """Verifies a streamed answer sentence by sentence, so only supported sentences are ever shown."""
-
-    def __init__(self, sources: list[Source], similarity: Similarity | None = None):
-        self.sources, self.similarity = sources, similarity
-        self.buffer = ""
-        self.pending: list[str] = []  # complete sentences still waiting for a citation
-        self.checks: list[SentenceCheck] = []
-
-    def _settle(self, sentences: list[str], final: bool) -> list[SentenceCheck]:
-        done: list[SentenceCheck] = []
-        for sent in sentences:
-            self.pending.append(sent)
-            if CITE_RE.search(sent) or final:
-                for s in inherit_trailing_citations(self.pending):
-                    check = check_sentence(s, self.sources, self.similarity)
-                    self.checks.append(check)
-                    if check.supported:
-                        done.append(check)
-                self.pending = []
-        return done
-
-    def feed(self, text: str) -> list[SentenceCheck]:
-        self.buffer += text
-        sentences = split_answer_sentences(self.buffer)
-        if len(sentences) <= 1:
-            return []
-        self.buffer = sentences[-1]  # the last one may still be growing
-        return self._settle(sentences[:-1], final=False)
-
-    def finish(self) -> list[SentenceCheck]:
-        rest = split_answer_sentences(self.buffer)
-        self.buffer = ""
-        return self._settle(rest, final=True) if rest or self.pending else []
-
-    @property
-    def supported(self) -> list[SentenceCheck]:
-        return [c for c in self.checks if c.supported]
-
-
-# an exclusion criterion may only be said as a reason someone cannot join
-NEGATED = re.compile(r"\b(cannot|can't|can ?not|not|no|never|exclud\w*|ineligible|unable|must not|won't|isn't|aren't)\b",
-                     re.IGNORECASE)
-
-
-def meaning_problem(check: SentenceCheck, sources: list[Source], study_id: str | None) -> str | None:
-    """Why a supported sentence still misleads, or None: a quote can be verbatim and mean the wrong thing."""
-    cited = [sources[c.n - 1] for c in check.citations if 0 < c.n <= len(sources)]
-    if study_id and any(s.study_id not in (study_id, GLOSSARY_ID) for s in cited):
-        return "cites a study the conversation is not about"
-    if any(s.section == "exclusion" for s in cited) and not NEGATED.search(_strip_markers(check.sentence)):
-        return "presents an exclusion criterion as a requirement"
-    return None
