@@ -132,7 +132,7 @@ class AnswerChain:
         if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
             by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
-        route = self.p.router.route(text) if self.p.router else None
+        route = self.p.router.route(catalog.without_names(text)) if self.p.router else None
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
         about_one = bool(route and route.confident and route.intent in STUDY_INTENTS) and not asks_across_studies(text)

@@ -25,6 +25,7 @@ from assistant.answer_writer import (
     person_words,
     quoted,
 )
+from assistant.closest_rule import Scorer
 from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
@@ -67,10 +68,11 @@ def _when(fact: Fact | None) -> tuple[str, bool] | None:
 
 class Composer:
     def __init__(self, chunks: ChunkLookup, places: frozenset[str] = frozenset(),
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = date.today, rank: Scorer | None = None):
         self.chunks = chunks
         self.places = places
         self.today = today  # to tell a record's expected dates that have passed
+        self.rank = rank  # the cross-encoder's (question, sentences) scores; None: no rule is picked by meaning
 
     def compose(self, intent: str, question: str, sheet: FactSheet, also: tuple[str, ...] = ()) -> Composed | None:
         """The answer to ``intent`` (and to ``also``, a second part of the question), or None."""

@@ -5,6 +5,7 @@ import re
 from importlib import resources
 
 from assistant.answer_writer import AnswerWriter, country_words, join_words
+from assistant.nearby import gazetteer
 from trialchat.facts import ENDED_STATUSES, FactSheet, Site, ranked_counts
 
 MAX_SITES_LISTED = 6  # sites named in one sentence before "and N more"
@@ -27,12 +28,25 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
         for site in matched[:MAX_SITES_LISTED]:
             w.say("where.site_in_place", site, site=_site_words(site, place))
     elif place:
-        w.say("where.not_in_place", summary, place=place,
-              countries=join_words([c for c, _ in ranked[:10]]) or "other places")
+        _not_in_place(w, s, place, summary, ranked)
     elif len(s.sites) == 1:
         w.say("where.one_site_past" if _ended(s) else "where.one_site", s.sites[0], place=_site_words(s.sites[0]))
     else:
         _all_sites(w, s, summary, ranked)
+
+
+def _not_in_place(w: AnswerWriter, s: FactSheet, place: str, summary: list, ranked: list[tuple[str, int]]) -> None:
+    """None in the place asked: the few sites by name, or the U.S. states that have sites, or the countries."""
+    states = ranked_counts(x.state for x in s.sites if x.country == "United States" and x.state)
+    if len(s.sites) <= MAX_SITES_LISTED:
+        w.say("where.not_in_place_sites", s.sites, place=place, n=len(s.sites),
+              sites=join_words([_site_words(x) for x in s.sites]))
+    elif states and gazetteer().state_code(place):  # a U.S. state asked: the states that have sites
+        w.say("where.not_in_place_states", s.sites_by_us_state or summary, place=place,
+              states=join_words([st for st, _ in states[:12]]))
+    else:
+        w.say("where.not_in_place", summary, place=place,
+              countries=join_words([c for c, _ in ranked[:10]]) or "other places")
 
 
 def _all_sites(w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[str, int]]) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from assistant.answer_writer import AnswerWriter, Cite
-from assistant.eligibility_check import Assessment, assess, tree_of
+from assistant.closest_rule import RuleMatch, Scorer, closest_rule
+from assistant.eligibility_check import Assessment, Finding, assess, tree_of
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.types import Eligibility, EligibilityCheck
 from trialchat.criteria_tree import CriterionItem
@@ -20,6 +21,7 @@ KEY = "eligibility_check."
 
 
 class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
+    rank: Scorer | None  # the cross-encoder's scores, to find the rule a question is about
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None: ...
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None: ...
@@ -28,29 +30,43 @@ class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
 
 def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
     facts = patient_facts(q, history)
-    if not facts.said_anything():  # nothing personal to compare: the general rules
+    match = closest_rule(q, tree_of(s), c.rank)
+    if not facts.said_anything() and match is None:  # nothing personal to compare: the general rules
         c._who_can_join(w, q, s)
         w.eligibility = unchecked(s)
         return
     a = assess(s, facts)
     w.eligibility = a.eligibility
     c._not_open_note(w, s)
-    write_findings(w, a)
+    write_findings(w, a, match)
     c._stale_caveat(w, s)
     if not c.team_sentence(w, s):
         w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f] or
               [(i.path, i.quote) for i in a.unchecked[:1]])
 
 
-def write_findings(w: AnswerWriter, a: Assessment) -> None:
+def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = None) -> None:
+    """What rules the person out first, then the rule the question is about (when no finding cites it
+    already), then what may rule them out, what fits, what the rules mention; then what the team checks."""
+    findings = a.findings
+    if match is not None:
+        cited = {path_quote for f in findings for path_quote in f.cites}
+        # the rules may name what the person said in other words: "they do not mention it" would be wrong
+        findings = [f for f in findings if f.group != "not_mentioned"]
+        # said unless a finding cites it or a check already read it (the age rule for "I'm 70")
+        if (match.item.path, match.item.quote) not in cited and any(i is match.top for i in a.unchecked):
+            at = sum(f.group == "rules_out" for f in findings)
+            key = {"exclusion": "closest_excluded", "inclusion": "closest_needed"}.get(match.item.section, "closest")
+            findings.insert(at, Finding("closest", key, match.cites, {"item": f"“{match.words.rstrip(' .;:')}”"}))
     said = 0
-    for f in a.findings:
-        if f.group == "none" or said >= MAX_SAID and f.group != "rules_out":
+    for f in findings:
+        if f.group == "none" or said >= MAX_SAID and f.group not in ("rules_out", "closest"):
             continue
         said += w.say(KEY + f.key, f.cites, **f.variables)
-    if a.unchecked:
-        first = a.unchecked[0]
-        w.say(KEY + "others", (first.path, first.quote), n=len(a.unchecked),
+    others = [i for i in a.unchecked if match is None or i is not match.top]
+    if others:
+        first = others[0]
+        w.say(KEY + "others", (first.path, first.quote), n=len(others),
               whom="them" if a.facts.whose else "you", item=f"“{first.text.rstrip(' .;:')}”")
 
 

@@ -145,6 +145,30 @@ def near_question(q: str) -> NearQuestion | None:
     return NearQuestion(m.group("place").strip(" ,.?"), radius)
 
 
+# "is there one in boston?", "we live in Rome": a city after "in", typed in any case
+_IN_WORDS = re.compile(r"\b(?:in|at|live in|living in|from)\s+(?P<place>[A-Za-z][\w.'-]+(?:\s+[A-Za-z][\w.'-]+){0,2})")
+IN_CITY_MIN_POPULATION = 100_000  # a town this size or more: "in person", "in time" name no city that large
+_NOT_PLACES = frozenset({"the", "a", "an", "it", "this", "that", "my", "our", "your", "his", "her", "their", "person",
+                         "time", "total", "general", "order", "case", "fact", "addition", "part", "study", "trial"})
+
+
+def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | None:
+    """A large city named after "in" ("is there one in boston?"), when it is not a state or country (the caller
+    answers those from the sites' own fields): asked as "in that city", so a site elsewhere is said as the
+    nearest one, with its distance."""
+    g = gazetteer()
+    for m in _IN_WORDS.finditer(q):
+        tokens = m.group("place").split()
+        for n in range(len(tokens), 0, -1):
+            words = " ".join(tokens[:n])
+            if tokens[0].lower() in _NOT_PLACES or g.state_code(words) or g.country_code(words):
+                break
+            place = g.city(words, study_countries)
+            if place and place.population >= IN_CITY_MIN_POPULATION:
+                return NearQuestion(words, None, True)
+    return None
+
+
 def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
     """A place as asked: a ZIP code, "City, State", "City in Country", or a city read in the study's countries."""
     if _ZIP.fullmatch(words):

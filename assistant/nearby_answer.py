@@ -9,6 +9,7 @@ from assistant.nearby import (
     KM_PER_MILE,
     Place,
     gazetteer,
+    in_city_question,
     near_question,
     nearest,
     region_states,
@@ -30,6 +31,10 @@ def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
     if region:
         return _region(w, s, *region)
     nq = near_question(q)
+    if not nq:  # "is there one in boston?": only when no site is in that city (else the list of sites there answers)
+        nq = in_city_question(q, study_countries(s.sites))
+        if nq and any(site.city.lower() == nq.words.lower() for site in s.sites):
+            return False
     if not nq:
         return False
     origin = resolve(nq.words, study_countries(s.sites))

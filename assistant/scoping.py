@@ -84,6 +84,18 @@ class StudyCatalog:
                 return ref, None
         return None, unknown
 
+    def without_names(self, text: str) -> str:
+        """The question with every study ID and short name it uses said as "the study": "is MiSLE recruiting?"
+        → "is the study recruiting?", so the name's letters do not sway what the question is taken to ask."""
+        text = ID_RE.sub("the study", text)
+        for ref in self._ordered:
+            for name in ref.names:
+                flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
+                if len(name) >= 3:
+                    text = re.sub(rf"(?<![\w-])(?:the\s+)?{re.escape(name)}(?![\w-])(?:\s+(?:study|trial|registry))?",
+                                  "the study", text, flags=flags)
+        return text
+
     def search(self, query: str, limit: int = 20) -> list[StudyRef]:
         q = query.strip().lower()
         refs = sorted(self.by_id.values(), key=lambda r: r.study_id)

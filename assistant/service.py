@@ -117,13 +117,14 @@ def build_answer_service(settings: Settings, store: ChunkStore | None = None, ll
     retriever = HybridRetriever(store=store, k=settings.retrieve_k, mode=settings.retrieval_mode)
     catalog = catalog_cache(store)
     router = IntentRouter(embeddings, cache_dir=settings.data_dir / "router", model_name=settings.embedding_model or "")
-    composer = Composer(store.chunks_of_field, load_places())
+    reranker = make_cross_encoder(settings.reranker)
+    composer = Composer(store.chunks_of_field, load_places(), rank=reranker.scores if reranker else None)
     all_facts = facts_cache(store)
     speller = Speller(lambda: vocabulary_texts(all_facts(), store))
     chain = AnswerChain(ChainParts(retriever=retriever, catalog_loader=catalog, llm=llm,
                                    k=settings.retrieve_k,
                                    max_question_chars=settings.max_question_chars, router=router,
                                    composer=composer, facts=store.facts, all_facts=all_facts,
-                                   speller=speller, reranker=make_cross_encoder(settings.reranker),
+                                   speller=speller, reranker=reranker,
                                    min_score=settings.reranker_min_score))
     return TrialchatService(settings, store, chain, catalog)

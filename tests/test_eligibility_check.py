@@ -159,3 +159,32 @@ def test_who_can_join_shows_a_lead_in_with_its_items(service, sample_store):
     assert "must have at least one of the following: antinuclear antibody (ANA) positive" in answer.text
     assert "anti-Smith positive" in answer.text
     assert_quotes_verbatim(answer, sample_store)
+
+
+def test_a_rule_said_in_other_words_is_found_by_meaning(service, sample_store):
+    # "trying for a baby" names no vocabulary term; the cross-encoder finds the pregnancy rule
+    answer = service.ask("My wife and I are trying for a baby this year. Could she still be in the study?", "NCT02552212")
+    assert "plan to become pregnant" in answer.text and "do not mention" not in answer.text, answer.text
+    answer = service.ask("I have tattoos on both upper arms. is that a problem?", "NCT04066023")
+    assert "tattoos covering the entire" in answer.text and "do not mention" not in answer.text, answer.text
+    chunks = sample_store.get_chunks([c.chunk_id for c in answer.citations])
+    assert all(c.quote in chunks[c.chunk_id][0] for c in answer.citations)
+
+
+def test_when_no_rule_stands_out_the_rules_are_said_not_to_mention_it(service):
+    answer = service.ask("I'm 3 months pregnant, can I still do this?", "NCT05843643")  # its rules never name it
+    assert "do not mention pregnancy" in answer.text and "seems to be about" not in answer.text, answer.text
+
+
+def test_closest_rule_needs_a_clear_score_or_a_clear_lead():
+    from assistant.closest_rule import closest_rule
+    from trialchat.criteria_tree import CriteriaTree, CriterionItem
+
+    items = [CriterionItem(text=t, quote=t, path="p", section="exclusion") for t in ("Known heart disease", "Pregnant women",
+                                                                                  "Prior chemotherapy")]
+    tree = CriteriaTree(exclusion=items)
+    assert closest_rule("q", tree, lambda q, xs: [-8.0, -8.5, -12.0]) is None  # close call between two rules
+    assert closest_rule("q", tree, lambda q, xs: [-8.0, -9.5, -12.0]).item.text == "Known heart disease"
+    assert closest_rule("q", tree, lambda q, xs: [-10.0, -12.0, -12.0]) is None  # nothing scores high enough
+    assert closest_rule("q", tree, lambda q, xs: [-4.0, -4.5, -12.0]).item.text == "Known heart disease"
+    assert closest_rule("q", tree, None) is None

@@ -121,3 +121,17 @@ def test_within_a_distance_of_a_zip_and_the_place_checked(service):
     assert "No site in the record is within" in portland.text and "Portland, Maine" in portland.text
     northwest = service.ask("anywhere in the Pacific Northwest?", "NCT02552212")
     assert "3 sites in the Pacific Northwest" in northwest.text and "Portland, Oregon" in northwest.text
+
+
+def test_a_city_typed_in_lower_case_with_no_site_there_gets_the_nearest(service):
+    answer = service.ask("is there one in boston?", "NCT04066023")
+    assert "Boston" in answer.text and "Worcester" in answer.text and "away" in answer.text, answer.text
+
+
+def test_no_site_in_a_state_names_the_states_or_the_few_sites_there_are(service):
+    answer = service.ask("any site in Texas?", "NCT02633163")
+    assert answer.text.startswith("No.") and "Oklahoma" in answer.text, answer.text
+    answer = service.ask("I live in California. Where would I have to go?", "NCT00513591")
+    assert "no site in California" in answer.text and "Duke University Medical Center" in answer.text, answer.text
+    answer = service.ask("any sites in Germany?", "NCT02552212")
+    assert "no site in Germany" in answer.text and "Poland" in answer.text, answer.text

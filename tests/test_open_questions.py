@@ -133,3 +133,8 @@ def test_studies_near_a_place_are_ranked_by_their_nearest_site(service):
 def test_a_list_of_studies_asked_on_another_study_s_page_is_about_all_of_them(service):
     answer = ask(service, "lupus trials recruiting near Chicago", C_AXSPAND)
     assert answer.study_id is None and answer.text.startswith("Across all") and MISLE in answer.text
+
+
+def test_a_study_named_in_the_question_does_not_sway_what_it_asks(service):
+    answer = ask(service, "is MiSLE recruiting?", SELECT_SLE)
+    assert answer.study_id == MISLE and answer.intent == "status" and "Recruiting" in answer.text, answer.text
