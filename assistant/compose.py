@@ -44,6 +44,9 @@ MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
 BULLET = re.compile(r"^[*•-]\s*")
+PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
+WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
+ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))")
 SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
@@ -150,6 +153,10 @@ class Composer:
         self._status_sentence(w, s)
         if s.why_stopped:
             w.say("status.why_stopped", s.why_stopped, why=s.why_stopped.value)
+        elif s.limitations and WHY_Q.search(q) and ENDED_EARLY.search(s.limitations.value):
+            # the notes' sentences that say the study ended, not the rest of its caveats
+            said = [x for x in split_sentences(s.limitations.value) if ENDED_EARLY.search(x)][:2]
+            w.say("status.limitations", [(s.limitations.path, x) for x in said], notes=" ".join(said).rstrip(" ."))
         when = _when(s.last_update)
         if when and s.last_update:
             w.say("status.as_of", s.last_update, date=when[0])
@@ -280,8 +287,16 @@ class Composer:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
             w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
         real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
+        if PLACEBO_Q.search(q):  # "what was in the fake shot?": the placebo as the record describes it, first
+            for i in [i for i in s.interventions if i not in real and i.description][:1]:
+                lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
+                w.say("treatment.placebo", [(i.path, ln) for ln in lines], name=i.name,
+                      description="; ".join(BULLET.sub("", ln) for ln in lines))
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
+        for i in [i for i in real if i.other_names][:MAX_TREATMENTS]:  # brand names and codes people know it by
+            w.say("treatment.other_names", [(i.path, f"Other names: {i.other_names}")], name=i.name,
+                  names=join_words(i.other_names.split("; ")))
         for i in [i for i in real if i.description][:MAX_TREATMENTS]:  # how it is given: form, dose, route
             lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
             w.say("treatment.given", [(i.path, ln) for ln in lines], name=i.name,

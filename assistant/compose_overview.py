@@ -25,13 +25,13 @@ DESCRIPTION_FIELDS = ("protocolSection.descriptionModule.briefSummary",
                       "protocolSection.descriptionModule.detailedDescription", "page.what_this_research_studies",
                       "page.summary", "page.what_participants_do")
 # durations ("52 weeks", "up to 2 years", "Week 24"), frequencies ("every 2 weeks", "once daily") and counts
-DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-|to)?\s*\d*\s*(?:weeks?|months?|days?|years?|hours?)\b|"
+DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-|to)?\s*\d*\s*(?:weeks?|months?|days?|years?|hours?|minutes?|min|h)\b|"
                       r"\b(?:week|month|day)\s+\d+\b", re.IGNORECASE)
 FREQUENCY = re.compile(r"\bevery\s+(?:\d+\s+|other\s+)?(?:day|week|month|\w+ weeks|\w+ days)\b|\b(?:once|twice|"
                        r"three times|\d+ times)\b|\bdaily\b|\bweekly\b|\bmonthly\b|\bq\d+w\b|\bvisits?\b|"
                        r"\bper (?:day|week|month)\b", re.IGNORECASE)
 DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(?:injections?|infusions?|doses?|"
-                   r"shots?|treatments?|visits?|patches|tablets?)\b", re.IGNORECASE)
+                   r"shots?|treatments?|visits?|patches|tablets?|cycles?|rounds?)\b", re.IGNORECASE)
 ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow many times\b|\bschedule\b", re.I)
 ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|pills?|tablets?|visits?|"
                         r"treatments?|patch)", re.I)
@@ -78,6 +78,10 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
 
 
+SUMMARY = "the study summary"
+TAKING_PART = re.compile(r"\b(follow(?:ed)?[- ]?up|followed|receive|take part|participat\w*|treated|enrol\w*|stay)\b", re.I)
+
+
 def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
     """(field path, sentence, what it is about) of every sentence that gives a duration, frequency or count."""
     fields: list[tuple[str, str, str]] = []
@@ -86,12 +90,15 @@ def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
     for path in DESCRIPTION_FIELDS:
         for _cid, text, meta in composer.chunks(s.study_id, path):
             body = text.split("\n", 1)[1] if "\n" in text else text
-            fields.append((meta.get("field_path", path), body, "the study summary"))
+            fields.append((meta.get("field_path", path), body, SUMMARY))
     out = []
     for path, text, about in fields:
         for sent in split_sentences(text):
-            if len(sent) <= QUOTE_CHARS and (DURATION.search(sent) or FREQUENCY.search(sent) or DOSES.search(sent)):
-                out.append((path, sent, about))
+            if len(sent) > QUOTE_CHARS or not (DURATION.search(sent) or FREQUENCY.search(sent) or DOSES.search(sent)):
+                continue
+            if about == SUMMARY and not (FREQUENCY.search(sent) or DOSES.search(sent) or TAKING_PART.search(sent)):
+                continue  # the summary's background ("10 years mortality remains 10-15%") is no one's time in it
+            out.append((path, sent, about))
     return out
 
 
@@ -107,8 +114,11 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         value += (1.5 if often else 0.3) * bool(FREQUENCY.search(sent)) + (1.5 if count else 0.3) * bool(DOSES.search(sent))
         value += 0.5 * bool(re.search(r"\b(participants?|patients?|subjects?|you|people)\b", sent, re.I))
         value += 0.5 * bool(re.search(r"\b(follow(?:ed)?[- ]up|treatment period|study duration|last|up to)\b", sent, re.I))
+        value += 0.7 * (c[2] != SUMMARY)  # a group's or treatment's own words, before the summary's background
         return value + overlap(q_terms, content_terms(sent))
 
+    if s.target_duration:  # an observational study's follow-up time per person, when the record gives one
+        w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     said: list[set[str]] = []
     for path, sent, about in ranked:
@@ -125,5 +135,5 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
               time_frame=re.sub(r"^(?:at|on)\s+", "", primary[0].time_frame.rstrip(". "), flags=re.I))
     if not said and not primary:
         return
-    if not said:  # only the results' time frame: say it is not the person's whole time
+    if not said and not s.target_duration:  # only the results' time frame: not the person's whole time
         w.say("time.not_stated", [(primary[0].path, primary[0].time_frame)])

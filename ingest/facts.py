@@ -33,6 +33,8 @@ SCALARS = {  # field path → parts that are single facts on the sheet
     P + "designModule.enrollmentInfo": ("enrollment", "enrollment_type"),
     P + "eligibilityModule": ("min_age", "max_age", "sex", "healthy_volunteers"),
     P + "sponsorCollaboratorsModule.leadSponsor": ("sponsor",),
+    P + "designModule.targetDuration": ("target_duration",),
+    "resultsSection.moreInfoModule": ("limitations",),
 }
 PAGE_SCALARS = {"page.quick_facts.sex": "sex", "page.quick_facts.sponsor": "sponsor"}
 TITLE_PATHS = (P + "identificationModule.briefTitle", "page.title")
@@ -79,7 +81,8 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
                               description=p.get("description", "")))
     elif bare == P + "armsInterventionsModule.interventions" and p.get("name"):
         sheet.interventions.append(Intervention(path=field.path, quote=quote("name"), name=p["name"],
-                                                type=p.get("type", ""), description=p.get("description", "")))
+                                                type=p.get("type", ""), description=p.get("description", ""),
+                                                other_names=p.get("other_names", "")))
     elif bare.startswith(P + "outcomesModule.") and p.get("measure"):
         sheet.outcomes.append(Outcome(path=field.path, quote=quote("measure"), measure=p["measure"],
                                       time_frame=p.get("time_frame", ""), primary=bare.endswith("primaryOutcomes")))

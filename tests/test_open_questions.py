@@ -138,3 +138,16 @@ def test_a_list_of_studies_asked_on_another_study_s_page_is_about_all_of_them(se
 def test_a_study_named_in_the_question_does_not_sway_what_it_asks(service):
     answer = ask(service, "is MiSLE recruiting?", SELECT_SLE)
     assert answer.study_id == MISLE and answer.intent == "status" and "Recruiting" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question,study,words", [
+    ("does the drug have another name?", C_AXSPAND, ["also called Cimzia and CDP870"]),
+    ("what was actually in the fake shot?", C_AXSPAND, ["0.9 % saline"]),
+    ("How long does it go on for?", "NCT03840928", ["followed for about 5 years"]),
+    ("why did they stop it early?", "NCT04066023", ["COVID-19 pandemic", "no reason in its status"]),
+    ("how long does the drip take?", "NCT03562065", ["30min to 1h"]),
+])
+def test_details_patients_ask_come_from_typed_facts(service, sample_store, question, study, words):
+    answer = ask(service, question, study)
+    assert answer.status == "answered" and all(w in answer.text for w in words), answer.text
+    assert_cited_verbatim(answer, sample_store)

@@ -466,3 +466,16 @@ def test_odd_value_types_never_crash(module, junk):
     except ParseError:
         return
     assert doc.studies[0].study_id == "NCT00000001"
+
+
+def test_typed_facts_patients_ask_about_brand_names_follow_up_time_and_why_a_study_ended():
+    from ingest.facts import fact_sheet
+
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample"
+    cax = fact_sheet(one(sample / "NCT02552212.json"))
+    czp = next(i for i in cax.interventions if i.name == "Certolizumab Pegol")
+    assert czp.other_names == "Cimzia; CDP870"
+    assert fact_sheet(one(sample / "NCT03840928.json")).target_duration.quote == "Target duration: 5 Years"
+    patch = fact_sheet(one(sample / "NCT04066023.json"))
+    assert patch.why_stopped is None and "COVID-19 pandemic" in patch.limitations.value
+    assert patch.limitations.quote.startswith("Limitations and caveats: The COVID-19")

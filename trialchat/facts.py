@@ -62,6 +62,7 @@ class Intervention(Quoted):
     name: str
     type: str = ""
     description: str = ""
+    other_names: str = ""  # "Cimzia; CDP870": brand names and codes, as the record lists them
 
 
 class Outcome(Quoted):
@@ -78,6 +79,8 @@ class FactSheet(BaseModel):
     title_fact: Fact | None = None  # the title field, so a list of studies can cite each one by name
     status: Fact | None = None
     why_stopped: Fact | None = None
+    target_duration: Fact | None = None  # observational studies: how long each person is followed ("5 Years")
+    limitations: Fact | None = None  # the results' limitations and caveats ("COVID-19 … ended the trial")
     last_update: Fact | None = None
     start: Fact | None = None
     primary_completion: Fact | None = None

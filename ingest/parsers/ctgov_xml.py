@@ -146,6 +146,7 @@ def _design(root: Element) -> dict:
         "studyType": to_code(study_type.split("[")[0]),
         "patientRegistry": True if "patient registry" in study_type.lower() else None,
         "phases": phases_to_codes(xml_text(root, "phase")),
+        "targetDuration": xml_text(root, "target_duration"),
         "designInfo": {
             "allocation": to_code(xml_text(design, "allocation")),
             "interventionModel": to_code(xml_text(design, "intervention_model")),

@@ -218,9 +218,9 @@ def _more_info(m: dict) -> str:
 def results_fields(rs: dict) -> list[StudyField]:
     out: list[StudyField] = []
 
-    def add(path: str, label: str, text: str) -> None:
+    def add(path: str, label: str, text: str, parts: dict[str, str] | None = None) -> None:
         if text.strip():
-            out.append(StudyField(path=path, label=label, text=text.strip()))
+            out.append(StudyField(path=path, label=label, text=text.strip(), parts=parts or {}))
 
     add(f"{R}.participantFlowModule", "Results › Participant flow", _flow(sub_dict(rs, "participantFlowModule")))
     add(f"{R}.baselineCharacteristicsModule", "Results › Baseline characteristics",
@@ -236,5 +236,7 @@ def results_fields(rs: dict) -> list[StudyField]:
         _events(dicts_at(ae, "seriousEvents"), names, "serious"))
     add(f"{R}.adverseEventsModule.otherEvents", "Results › Adverse events › Other (not serious)",
         _events(dicts_at(ae, "otherEvents"), names, "other"))
-    add(f"{R}.moreInfoModule", "Results › More information", _more_info(sub_dict(rs, "moreInfoModule")))
+    more = sub_dict(rs, "moreInfoModule")
+    add(f"{R}.moreInfoModule", "Results › More information", _more_info(more),
+        {"limitations": text_at(sub_dict(more, "limitationsAndCaveats"), "description")})
     return out

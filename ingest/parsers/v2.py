@@ -127,6 +127,9 @@ def _design(f: _Fields, m: dict) -> None:
         f.add(f"{base}.designInfo.maskingInfo", "Design › Masking", join_nonempty([
             masking, text_at(mask, "maskingDescription")]),
             parts={"masking": masking, "masking_level": enum_text(text_at(mask, "masking").upper())})
+    duration = text_at(m, "targetDuration")  # observational: how long each person is followed
+    f.add(f"{base}.targetDuration", "Design › Target duration", f"Target duration: {duration}" if duration else "",
+          parts={"target_duration": duration})
     enr = sub_dict(m, "enrollmentInfo")
     if text_at(enr, "count"):
         kind = text_at(enr, "type")
@@ -156,7 +159,8 @@ def _arms(f: _Fields, m: dict) -> None:
             f"{kind}: {name}" if kind else name, text_at(iv, "description"),
             f"Other names: {'; '.join(others)}" if others else "",
             f"Arms: {'; '.join(arms)}" if arms else ""]),
-            parts={"name": name, "type": kind, "description": text_at(iv, "description")})
+            parts={"name": name, "type": kind, "description": text_at(iv, "description"),
+                   "other_names": "; ".join(others)})
 
 
 def _outcomes(f: _Fields, m: dict) -> None:
