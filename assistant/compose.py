@@ -34,6 +34,7 @@ from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
+from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
@@ -48,7 +49,9 @@ PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
-RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))")
+# "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
+RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
+                   r"\b(?:\d|one|two|three)\s+in\s+(?:\d|two|three|four|five)\s+chance\b", re.IGNORECASE)
 SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
 
 
@@ -258,6 +261,22 @@ class Composer:
                     sent = next((x for x in split_sentences(text) if m.group(0) in x), m.group(0))
                     if w.say("randomization.ratio", [(path, sent)], quote=sent.rstrip(" .")):
                         return
+        self._placebo_share(w, s)
+
+    def _placebo_share(self, w: AnswerWriter, s: FactSheet) -> None:
+        """A finished study's posted flow: how many of those who started were on placebo (the share labelled
+        as worked out from the record's numbers)."""
+        flow = s.results.flow if s.results else None
+        start = next((m for p in (flow.periods[:1] if flow else []) for m in p.milestones
+                      if m.kind.lower() == "started"), None)
+        if not flow or not start:
+            return
+        placebo_ids = {g.id for g in flow.groups if is_placebo(g)}
+        counts = {n.group_id: n.count for n in start.numbers if n.count is not None}
+        on_placebo, total = sum(counts.get(i, 0) for i in placebo_ids), sum(counts.values())
+        if placebo_ids and total and 0 < on_placebo < total:
+            w.say("randomization.placebo_share", [(start.path, start.quote)], n=on_placebo, total=total,
+                  share=about(on_placebo, total))
 
     # ---- arms and treatment ----
     @composes("arms")
@@ -274,7 +293,7 @@ class Composer:
         placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
         if re.search(r"placebo|dummy|sugar pill|fake", q, re.IGNORECASE) or placebo:
             if placebo:
-                w.say("arms.placebo_yes", placebo[0])
+                w.say("arms.placebo_yes", placebo, n=len(placebo))
                 w.gloss("glossary.means", "placebo")
             else:
                 w.say("arms.placebo_no", cites)
