@@ -26,8 +26,8 @@ DESCRIPTION_FIELDS = ("protocolSection.descriptionModule.briefSummary",
                       "page.summary", "page.what_participants_do")
 # durations ("52 weeks", "up to 2 years", "Week 24"), frequencies ("every 2 weeks", "once daily") and counts
 DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-|to)?\s*\d*\s*(?:weeks?|months?|days?|years?|hours?|minutes?|min|h)\b|"
-                      r"\b(?:week|month|day)\s+\d+\b", re.IGNORECASE)
-FREQUENCY = re.compile(r"\bevery\s+(?:\d+\s+|other\s+)?(?:day|week|month|\w+ weeks|\w+ days)\b|\b(?:once|twice|"
+                      r"\b(?:weeks?|months?|days?)\s+\d+\b", re.IGNORECASE)
+FREQUENCY = re.compile(r"\bevery\s+(?:\d+(?:\s*(?:-|to)\s*\d+)?\s+|other\s+)?(?:days?|weeks?|months?|\w+ weeks|\w+ days)\b|\b(?:once|twice|"
                        r"three times|\d+ times)\b|\bdaily\b|\bweekly\b|\bmonthly\b|\bq\d+w\b|\bvisits?\b|"
                        r"\bper (?:day|week|month)\b", re.IGNORECASE)
 DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(?:injections?|infusions?|doses?|"
@@ -79,7 +79,8 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
 
 
 SUMMARY = "the study summary"
-TAKING_PART = re.compile(r"\b(follow(?:ed)?[- ]?up|followed|receive|take part|participat\w*|treated|enrol\w*|stay)\b", re.I)
+TAKING_PART = re.compile(r"\b(follow(?:ed)?[- ]?up|followed|receive|take part|participat\w*|treated|enrol\w*|stay|"
+                         r"seen|visits?|diary)\b", re.I)
 
 
 def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
