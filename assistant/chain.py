@@ -55,6 +55,10 @@ ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|
 OVERVIEW_FILLER = content_terms("tell me about more info information on what is the this study trial research explain "
                                 "describe summary summarize overview of know want to please can you it give i a an "
                                 "anything everything details detail")
+# title words that name no study in particular
+GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety evaluate evaluation patients subjects "
+                                    "participants treatment therapy randomized controlled placebo phase clinical "
+                                    "compare comparing versus effect effects people adults children registry")
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -100,6 +104,7 @@ def is_term_question(question: str) -> bool:
 class AnswerChain:
     def __init__(self, parts: ChainParts):
         self.p = parts
+        self._distinct: tuple[tuple[str, ...], dict[str, set[str]]] = ((), {})  # study → its naming words
 
     # ---------------- public ----------------
     def invoke(self, question: str, study_id: str | None = None,
@@ -133,6 +138,11 @@ class AnswerChain:
             by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
         route = self.p.router.route(catalog.without_names(text)) if self.p.router else None
+        if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
+                and not asks_across_studies(text) and not is_term_question(text):
+            # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
+            named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
+            scope = Scope(named, text, "question") if named else scope
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
         about_one = bool(route and route.confident and route.intent in STUDY_INTENTS) and not asks_across_studies(text)
@@ -151,6 +161,30 @@ class AnswerChain:
                 if named and named <= content_terms(" ".join([*(i.name.split()[0] for i in sheet.interventions),
                                                                *(c.value for c in sheet.conditions)]))}
         return hits.pop() if len(hits) == 1 else None
+
+    def _study_named_by_words(self, text: str, results: bool = False) -> str | None:
+        """The one study the question names by its title, treatments or conditions ("PatientSpot", "Duke
+        pregnancy registry", "the cluster headache patch"): a word no other study has, or more of the question's
+        words than any other; None when no study or several are named as well."""
+        sheets = self.p.all_facts()
+        key = tuple(s.study_id for s in sheets)
+        if self._distinct[0] != key:
+            words = {s.study_id: {t for t in content_terms(" ".join([s.title, s.acronym or "",
+                                                                    *(i.name for i in s.interventions),
+                                                                    *(c.value for c in s.conditions)]))
+                                  if len(t) >= 5 and not t.isdigit()} - GENERIC_TITLE_TERMS for s in sheets}
+            self._distinct = (key, words)
+        asked = content_terms(text)
+        with_results = {s.study_id for s in sheets if s.has_results} if results else set()
+        # (words shared, has the posted results a results question needs, study)
+        shared = sorted(((len(ws & asked), sid in with_results, sid) for sid, ws in self._distinct[1].items()),
+                        reverse=True)
+        if not shared or not shared[0][0]:
+            return None
+        (best, answers, sid), runner_up = shared[0], (shared[1][:2] if len(shared) > 1 else (0, False))
+        only_its = asked & self._distinct[1][sid] - set().union(*(ws for s, ws in self._distinct[1].items() if s != sid))
+        # a word no other study has, or more of the question's words than any other study
+        return sid if (best, answers) > runner_up and (only_its or best >= 2) else None
 
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = (),
@@ -279,9 +313,9 @@ class AnswerChain:
         """A question about the collection: the matching studies as a cited list, or that none matches."""
         if req.scope.study_id is not None or not self.p.composer:
             return None
-        if req.intent == "term" or not (req.intent == "corpus" or CORPUS_RE.search(req.text)
+        if req.intent == "term" or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
                                         or asks_across_studies(req.text)):
-            return None
+            return None  # "anything in Australia?" with no study: where, across all of them
         sheets = self.p.all_facts()
         listed = self.p.composer.corpus(req.text, sheets,
                                         lambda query, k: self.p.retriever.search(query, k=k, per_study=3))

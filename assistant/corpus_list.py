@@ -39,7 +39,8 @@ PHASE_Q = re.compile(r"\bphase\s*(1|2|3|4|i{1,3}|iv)\b", re.I)
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 RESULTS_Q = re.compile(r"\b(posted|have|with|has) results\b|\bresults (posted|available)\b", re.I)
 # words of the question that are about the listing, not the topic ("which studies are recruiting")
-LISTING_WORDS = content_terms("which what any list find show are there is there studies study trials trial "
+LISTING_WORDS = content_terms("which what any anything anywhere something list find show are there is there "
+                              "studies study trials trial "
                               "research recruiting recruit open sites site located location place places have has "
                               "posted results phase completed finished ended already currently now people patients "
                               "not yet started taking new enrolling sign up treatment treatments therapy test "

@@ -151,3 +151,21 @@ def test_details_patients_ask_come_from_typed_facts(service, sample_store, quest
     answer = ask(service, question, study)
     assert answer.status == "answered" and all(w in answer.text for w in words), answer.text
     assert_cited_verbatim(answer, sample_store)
+
+
+@pytest.mark.parametrize("question,study", [
+    ("Duke pregnancy registry?", "NCT00513591"),
+    ("what's PatientSpot?", "NCT03840928"),
+    # PatientSpot lists cluster headache too; only the patch study has results to answer with
+    ("What side effects did people have with the zolmitriptan patch for cluster headache?", "NCT04066023"),
+])
+def test_with_no_study_pinned_one_named_by_its_words_is_answered_about_and_said(service, question, study):
+    answer = ask(service, question)
+    assert answer.study_id == study and answer.status == "answered" and answer.text.startswith("About "), answer.text
+    assert study in answer.text.split(":")[0]
+
+
+def test_with_no_study_pinned_where_questions_go_across_studies(service):
+    answer = ask(service, "anything in Australia?")
+    assert answer.step == "across_studies" and "NCT02552212" in answer.text and "NCT05843643" in answer.text
+    assert ask(service, "who can join the lupus study?").step == "which_study"  # several lupus studies: ask which
