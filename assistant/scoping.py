@@ -22,7 +22,7 @@ CORPUS_RE = re.compile(r"\b(which|what|any|list|find|are there|is there)\b.*\b(t
 
 ACROSS_RE = re.compile(r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
                        r"\b(studies|trials)\b|\b(studies|trials)\s+(recruiting|for|in|near|with|that|testing|about|"
-                       r"taking|open)\b", re.IGNORECASE)
+                       r"taking|open)\b|\bany\b[^?.]{0,40}\b(study|trial)\b", re.IGNORECASE)
 THIS_STUDY_RE = re.compile(r"\b(this|that|the) (study|trial)\b|\b(it|its)\b", re.IGNORECASE)
 
 
