@@ -284,22 +284,29 @@ class Composer:
         if not s.arms:
             return
         cites: list = list(s.arms)
+        placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
+        asks_placebo = bool(PLACEBO_Q.search(q))
+        if asks_placebo:  # "is there a placebo?": its answer first, then the groups
+            self._placebo_groups(w, s, placebo)
         if len(s.arms) == 1:
             w.say("arms.one", cites, name=s.arms[0].label)
         else:
             names = [f"“{a.label}”" for a in s.arms[:MAX_LISTED]]
             more = [f"{len(s.arms) - MAX_LISTED} more"] if len(s.arms) > MAX_LISTED else []
             w.say("arms.count", cites[:MAX_LISTED], n=len(s.arms), names=join_words(names + more))
-        placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
-        if re.search(r"placebo|dummy|sugar pill|fake", q, re.IGNORECASE) or placebo:
-            if placebo:
-                w.say("arms.placebo_yes", placebo, n=len(placebo))
-                w.gloss("glossary.means", "placebo")
-            else:
-                w.say("arms.placebo_no", cites)
+        if placebo and not asks_placebo:
+            self._placebo_groups(w, s, placebo)
         for a in s.arms[:4]:
             if a.description:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
+
+    def _placebo_groups(self, w: AnswerWriter, s: FactSheet, placebo: list) -> None:
+        if placebo:
+            w.say("arms.placebo_yes", placebo, n=len(placebo))
+            w.gloss("glossary.means", "placebo")
+        else:  # every group experimental or active: then everyone is treated
+            treated = all(a.type.lower() in ("experimental", "active comparator") for a in s.arms)
+            w.say("arms.placebo_no_all_treated" if treated else "arms.placebo_no", list(s.arms))
 
     @composes("treatment")
     def _treatment(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
@@ -344,6 +351,10 @@ class Composer:
         if s.collaborators:
             w.say("sponsor.collaborators", list(s.collaborators),
                   names=join_words([c.value for c in s.collaborators]))
+        lead = next((p for p in s.officials if "principal" in p.role.lower() or "chair" in p.role.lower()), None)
+        if lead:  # "who's running it?": the researcher in charge, besides the organisation that pays
+            w.say("sponsor.official", lead, person=person_words(lead)[0] + (f", {lead.affiliation}"
+                                                                           if lead.affiliation else ""))
 
     @composes("contact")
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
