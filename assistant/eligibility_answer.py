@@ -37,6 +37,9 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
         return
     a = assess(s, facts)
     w.eligibility = a.eligibility
+    # all the person said goes unmentioned by the rules, and no rule is about it: the record does not answer
+    w.stops_short = match is None and any(f.group == "not_mentioned" for f in a.findings) \
+        and all(f.group in ("not_mentioned", "none") for f in a.findings)
     c._not_open_note(w, s)
     write_findings(w, a, match)
     c._stale_caveat(w, s)
