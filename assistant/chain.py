@@ -142,7 +142,9 @@ class AnswerChain:
                 and not asks_across_studies(text) and not is_term_question(text):
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
-            scope = Scope(named, text, "question") if named else scope
+            about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
+            if named and (about_a_study or not content_terms(text) - self._distinct[1][named] - OVERVIEW_FILLER):
+                scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
         about_one = bool(route and route.confident and route.intent in STUDY_INTENTS) and not asks_across_studies(text)
