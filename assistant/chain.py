@@ -143,7 +143,7 @@ class AnswerChain:
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
             about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
-            if named and (about_a_study or not content_terms(text) - self._distinct[1][named] - OVERVIEW_FILLER):
+            if named and (about_a_study or self._name_alone_of(named, text)):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
@@ -187,6 +187,13 @@ class AnswerChain:
         only_its = asked & self._distinct[1][sid] - set().union(*(ws for s, ws in self._distinct[1].items() if s != sid))
         # a word no other study has, or more of the question's words than any other study
         return sid if (best, answers) > runner_up and (only_its or best >= 2) else None
+
+    def _name_alone_of(self, study_id: str, text: str) -> bool:
+        """Whether the question is only the study's name ("Duke pregnancy registry?", "what's PatientSpot?")."""
+        sheet = self.p.facts(study_id)
+        named = content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
+                                        *(c.value for c in sheet.conditions)])) if sheet else set()
+        return not content_terms(re.sub(r"'s\b", "", text)) - named - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
 
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = (),
