@@ -68,9 +68,7 @@ def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = Non
         said += w.say(KEY + f.key, f.cites, **f.variables)
     others = [i for i in a.unchecked if match is None or i is not match.top]
     if others:
-        first = others[0]
-        w.say(KEY + "others", (first.path, first.quote), n=len(others),
-              whom="them" if a.facts.whose else "you", item=f"“{first.text.rstrip(' .;:')}”")
+        w.say(KEY + "others", (others[0].path, others[0].quote), n=len(others), whom="them" if a.facts.whose else "you")
 
 
 def condition_sentences(w: AnswerWriter, condition: str, s: FactSheet) -> None:
