@@ -63,6 +63,10 @@ def _print_summary(report, as_json: bool) -> None:
                       "unchanged chunks are skipped.")
 
 
+def _say_waiting(message: str) -> None:
+    print(f"trialchat: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
     from trialchat.embeddings import embeddings_for
@@ -72,7 +76,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         store = open_store(settings, embeddings_for(settings))
         report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
-                              glossary=not args.no_glossary)
+                              glossary=not args.no_glossary, on_wait=_say_waiting)
     except StoreUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -88,7 +92,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         store = open_store(settings, embeddings_for(settings))
-        removed, unknown = remove_studies(args.study_ids, store)
+        removed, unknown = remove_studies(args.study_ids, store, on_wait=_say_waiting)
     except StoreUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -146,13 +150,16 @@ def refresh_glossary(settings: Settings) -> str:
     changed terms are embedded; nothing else in the collection is touched. Returns what happened, for the log."""
     from ingest.pipeline import GLOSSARY_DIR, ingest_paths
     from trialchat.embeddings import embeddings_for
-    from trialchat.store import open_store
+    from trialchat.store import StoreBusy, open_store
 
     store = open_store(settings, embeddings_for(settings))
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
     # happens to be named "glossary" is another source, and its studies stay
     before = _glossary_terms(store)
-    report = ingest_paths([GLOSSARY_DIR], store, glossary=True)
+    try:  # never wait for a running ingest (it may take hours): serve what is committed, check next start
+        report = ingest_paths([GLOSSARY_DIR], store, glossary=True, wait=0)
+    except StoreBusy:
+        return f"glossary: not checked ({store.writer.holder()} is writing the collection)"
     if report.failed:
         return "glossary: not refreshed: " + "; ".join(f"{f['path']}: {f['error']}" for f in report.failed)
     after = _glossary_terms(store)

@@ -115,8 +115,18 @@ def _content(study: Study) -> str:
 
 
 def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
-                 on_embedded: Callable[[int], None] | None = None, glossary: bool = True) -> IngestReport:
-    """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run."""
+                 on_embedded: Callable[[int], None] | None = None, glossary: bool = True,
+                 wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> IngestReport:
+    """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run.
+
+    The whole run holds the collection's writer lock: another writer is waited for up to ``wait`` seconds
+    (default: the setting), then StoreBusy is raised."""
+    with store.writing(wait, on_wait):
+        return _ingest_locked(paths, store, progress, on_embedded, glossary)
+
+
+def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
+                   on_embedded: Callable[[int], None] | None, glossary: bool) -> IngestReport:
     report = IngestReport()
     report.repaired = store.repair_derived()
     paths = list(paths)
@@ -178,14 +188,16 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     return report
 
 
-def remove_studies(study_ids: list[str], store: ChunkStore) -> tuple[list[str], list[str]]:
-    """Remove studies by ID; returns (removed, unknown)."""
-    store.repair_derived()
-    known = {e["study_id"] for e in store.catalog()}
-    removed = [s for s in dict.fromkeys(study_ids) if s in known]
-    store.remove_studies(removed)
-    if removed:
-        store.update_derived(removed)
+def remove_studies(study_ids: list[str], store: ChunkStore, wait: float | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> tuple[list[str], list[str]]:
+    """Remove studies by ID (under the writer lock, as an ingest); returns (removed, unknown)."""
+    with store.writing(wait, on_wait):
+        store.repair_derived()
+        known = {e["study_id"] for e in store.catalog()}
+        removed = [s for s in dict.fromkeys(study_ids) if s in known]
+        store.remove_studies(removed)
+        if removed:
+            store.update_derived(removed)
     return removed, [s for s in dict.fromkeys(study_ids) if s not in known]
 
 

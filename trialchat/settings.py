@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     chroma_url: str | None = None  # unset = embedded PersistentClient under data_dir
     collection: str = "trialchat"
+    # how long an ingest or removal waits for another process writing the same collection before giving up
+    write_lock_wait: float = 300.0
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or any sentence-transformers model path
     embed_batch_size: int = 64
     # onnx: fp32 ONNX export of the same weights (same vectors, ~1.5-2x bulk, >10x less CPU per query);

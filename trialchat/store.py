@@ -7,10 +7,12 @@ default one would download a model) and telemetry is off.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -22,6 +24,9 @@ from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
+from trialchat.writer_lock import WriterBusy, WriterLock
+
+log = logging.getLogger(__name__)
 
 GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
 CATALOG_FILE = "studies.json"
@@ -37,6 +42,10 @@ FULL_REBUILD_SHARE = 0.5
 
 class StoreUnavailable(RuntimeError):
     pass
+
+
+class StoreBusy(StoreUnavailable):
+    """Another live process is writing the collection (it was waited for as long as allowed)."""
 
 
 def make_chroma_client(settings: Settings):
@@ -92,13 +101,32 @@ class ChunkStore:
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
+        self.writer = WriterLock(settings.data_dir / "locks" / f"{self.collection_name}.lock", self.collection_name)
+        self._write_wait = settings.write_lock_wait
         # an earlier run's marker: its changes are not in the index yet, so this run's update must be a full one
-        self._pending_before = self._pending_path.exists()
+        # (read again when the writer lock is taken: before that, a marker may be a live writer's)
+        self._pending_before = False
         self._count_at: tuple[float, int] | None = None  # (when, chunk count): whether exact pinned search pays
         self._vectors_cache: dict[str, list[tuple[str, str, dict, np.ndarray]]] = {}
         self._vectors_stamp: float | None = None
 
     # ---------- writing (ingest) ----------
+    @contextmanager
+    def writing(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the collection's writer lock for the block (one writer per collection, across processes).
+
+        Waits up to ``wait`` seconds (default ``TRIALCHAT_WRITE_LOCK_WAIT``) for a live writer, then raises
+        StoreBusy; a dead writer's lock is free at once. Once held, a pending marker can only be a crashed
+        run's, so it is read here."""
+        first = not self.writer.held
+        try:
+            with self.writer.hold(self._write_wait if wait is None else wait, on_wait):
+                if first:
+                    self._pending_before = self._pending_path.exists()
+                yield
+        except WriterBusy as e:
+            raise StoreBusy(str(e)) from None
+
     def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """id → (content hash, source file, source location) of the chunks the store already holds."""
         out: dict[str, tuple[str, str, str]] = {}
@@ -229,7 +257,19 @@ class ChunkStore:
         return None
 
     def repair_derived(self, thorough: bool = False) -> str | None:
-        """Rebuild the derived indexes when they disagree with the vector store; says what was wrong."""
+        """Rebuild the derived indexes when they disagree with the vector store; says what was wrong.
+
+        Only under the writer lock: a reader (``serve``, ``ask``) takes it without waiting, and when a live
+        writer holds it, repairs nothing (its marker and half-written state are work in progress, not a
+        crash; the indexes it swaps in at the end are picked up then)."""
+        if not self.writer.held:
+            try:
+                with self.writing(wait=0):
+                    return self.repair_derived(thorough)
+            except StoreBusy:
+                log.info("not checking the derived indexes: %s is writing collection '%s'",
+                         self.writer.holder(), self.collection_name)
+                return None
         problem = self.derived_mismatch(thorough)
         if problem:
             self.rebuild_lexical()
