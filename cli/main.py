@@ -125,9 +125,14 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from cli.ask import run_ask
+    from trialchat.store import StoreUnavailable
 
-    return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
-                   as_json=args.json)
+    try:
+        return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
+                       as_json=args.json)
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 def _glossary_terms(store) -> dict[str, frozenset]:
@@ -192,7 +197,11 @@ def cmd_serve(args: argparse.Namespace, glossary_fresh: bool = False) -> int:
         except StoreUnavailable as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-    serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    try:
+        serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    except StoreUnavailable as e:  # the store went away between the glossary check and the start
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

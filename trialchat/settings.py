@@ -16,6 +16,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     chroma_url: str | None = None  # unset = embedded PersistentClient under data_dir
+    chroma_timeout: float = 30.0  # seconds a Chroma server may take to answer one call (then: store unavailable)
     collection: str = "trialchat"
     # how long an ingest or removal waits for another process writing the same collection before giving up
     write_lock_wait: float = 300.0

@@ -1,4 +1,4 @@
-"""Where chunks live: Chroma (dense, via LangChain's ``Chroma`` vector store) + a BM25 index.
+"""Where chunks live: Chroma (dense, its collection API, every call bounded in time) + a BM25 index.
 
 Chroma is embedded (``PersistentClient`` under the data dir) unless ``TRIALCHAT_CHROMA_URL`` points
 at a server (``chroma run --path DIR --port N``). Our embedder is always passed explicitly (Chroma's
@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from trialchat.chroma_client import StoreUnavailable, make_chroma_client, open_collection
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
@@ -40,31 +40,8 @@ VECTOR_CACHE_STUDIES = 64  # studies whose chunk vectors an exact search keeps (
 FULL_REBUILD_SHARE = 0.5
 
 
-class StoreUnavailable(RuntimeError):
-    pass
-
-
 class StoreBusy(StoreUnavailable):
     """Another live process is writing the collection (it was waited for as long as allowed)."""
-
-
-def make_chroma_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
-        try:
-            return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
-                                       ssl=url.scheme == "https", settings=chroma_settings)
-        except Exception as e:  # chromadb raises plain ValueError/ConnectionError here
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({e}). Start it with "
-                "`chroma run --path DIR --port N`, or unset TRIALCHAT_CHROMA_URL to use the embedded store."
-            ) from e
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
 def _mtime(path: Path) -> float | None:
@@ -85,19 +62,13 @@ class ChunkStore:
     """One collection: the vector store plus its lexical twin and a small study catalog."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None, client=None):
-        from langchain_chroma import Chroma
-
         self.collection_name = collection or settings.collection
         self.embeddings = embeddings
         self.client = client or make_chroma_client(settings)
-        self.vectors = Chroma(
-            collection_name=self.collection_name,
-            embedding_function=embeddings,
-            client=self.client,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        # Chroma's public collection API for our own vectors (LangChain's add_texts would re-embed)
-        self._collection = self.client.get_collection(self.collection_name)
+        # Chroma's collection API with our own vectors (never Chroma's embedding function), every call bounded
+        # in time and a server that cannot answer raised as StoreUnavailable
+        self._collection = open_collection(self.client, settings, self.collection_name)
+        self.vectors = self._collection
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
@@ -179,6 +150,10 @@ class ChunkStore:
 
     def count(self) -> int:
         return self._collection.count()
+
+    def ping(self) -> None:
+        """A real round trip to the vector store (raises StoreUnavailable): what a health check asks."""
+        self._collection.count()
 
     def lexical_ready(self) -> bool:
         """Whether the BM25 index (and the catalog written with it) exists."""
