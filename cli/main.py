@@ -153,11 +153,20 @@ def refresh_glossary(settings: Settings) -> str:
     """Bring the bundled glossary in the collection up to date, as ``trialchat serve`` does before serving:
     a store built before a glossary change (or before there was a glossary) gets the current terms. Only
     changed terms are embedded; nothing else in the collection is touched. Returns what happened, for the log."""
-    from ingest.pipeline import GLOSSARY_DIR, ingest_paths
     from trialchat.embeddings import embeddings_for
-    from trialchat.store import StoreBusy, open_store
+    from trialchat.store import open_store
 
     store = open_store(settings, embeddings_for(settings))
+    try:  # closed after: the service opens its own client, and an embedded one is reopened only when alone
+        return _refresh_glossary(store)
+    finally:
+        store.close()
+
+
+def _refresh_glossary(store) -> str:
+    from ingest.pipeline import GLOSSARY_DIR, ingest_paths
+    from trialchat.store import StoreBusy
+
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
     # happens to be named "glossary" is another source, and its studies stay
     before = _glossary_terms(store)

@@ -94,6 +94,9 @@ def snapshot(settings: Settings) -> dict:
             "catalog": json.loads((lex / CATALOG_FILE).read_text()),
             "fingerprint": json.loads((lex / "fingerprint.json").read_text()), "facts": facts,
             "search": [store.lexical_search(q, 5) for q in ("mesenchymal lupus", "pregnancy registry", "placebo")],
+            # every study's vectors are found by a search pinned to it (a lost vector index entry raises here)
+            "dense": {e["study_id"]: [h[0] for h in store.dense_search("who can take part", 3, {e["study_id"]})]
+                      for e in store.catalog()},
             "mismatch": store.derived_mismatch(thorough=True)}
 
 
@@ -103,7 +106,7 @@ def assert_same(a: dict, b: dict) -> None:
     assert a["rows"] == b["rows"]
     for cid, v in a["vectors"].items():
         assert np.allclose(v, b["vectors"][cid], atol=1e-5), cid
-    for key in ("bm25", "catalog", "fingerprint", "facts"):
+    for key in ("bm25", "catalog", "fingerprint", "facts", "dense"):
         assert a[key] == b[key], key
     for hits_a, hits_b in zip(a["search"], b["search"]):
         assert [h[0] for h in hits_a] == [h[0] for h in hits_b]

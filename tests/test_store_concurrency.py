@@ -73,5 +73,13 @@ def test_serve_started_during_an_ingest_loses_nothing(clean, tmp_path):
         assert_same(snapshot(settings), clean)
         assert "glossary: not checked" in served.log()  # it did not wait for the ingest, nor write
         assert "rebuilt" not in served.log()
+        # another study ingested while it runs: the server answers about it without a restart, from its vectors
+        # too (a search pinned to a new study used to fail with "Error finding id" until a restart)
+        assert cli(settings, "ingest", str(SAMPLE / "NCT02552212.json"), "--no-glossary").returncode == 0
+        ask = httpx.post(served.url + "/api/ask", json={"question": "Is there a pregnancy registry?",
+                                                         "study_id": "NCT02552212"}, timeout=60)
+        assert ask.status_code == 200, ask.text
+        assert ask.json()["citations"] and all(c["study_id"] == "NCT02552212" for c in ask.json()["citations"])
+        assert "Error finding id" not in served.log() and "Traceback" not in served.log()
     finally:
         served.stop()

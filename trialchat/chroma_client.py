@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -91,28 +92,64 @@ def _unreachable(settings: Settings, error: BaseException) -> str:
             "TRIALCHAT_CHROMA_TIMEOUT sets the wait.")
 
 
+class _ReadWriteLock:
+    """Many calls at once, or one reopen alone (the standard library has no such lock; this one is small)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._writer = True  # new calls wait from here on, the ones under way finish
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
 class GuardedCollection:
-    """A chromadb ``Collection`` whose calls raise ``StoreUnavailable`` when the server cannot answer."""
+    """A chromadb ``Collection`` whose calls raise ``StoreUnavailable`` when the server cannot answer, and
+    wait while the handle reopens the client."""
 
-    def __init__(self, collection: Any, settings: Settings):
-        self._collection = collection
-        self._settings = settings
-
-    @property
-    def name(self) -> str:
-        return str(self._collection.name)
+    def __init__(self, handle: ChromaHandle, name: str):
+        self._handle = handle
+        self.name = name
+        self._collection = handle.raw_collection(name)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         import httpx
 
-        fn = getattr(self._collection, method)
-        try:
+        with self._handle.calls.read():
+            fn = getattr(self._collection, method)
             try:
-                return fn(**kwargs)
-            except (httpx.RemoteProtocolError, httpx.ReadError):  # a pooled connection the server dropped
-                return fn(**kwargs)
-        except httpx.TransportError as e:
-            raise StoreUnavailable(_unreachable(self._settings, e)) from None
+                try:
+                    return fn(**kwargs)
+                except (httpx.RemoteProtocolError, httpx.ReadError):  # a pooled connection the server dropped
+                    return fn(**kwargs)
+            except httpx.TransportError as e:
+                raise StoreUnavailable(_unreachable(self._handle.settings, e)) from None
 
     def get(self, **kwargs: Any) -> Any:
         return self._call("get", **kwargs)
@@ -133,13 +170,49 @@ class GuardedCollection:
         return int(self._call("count"))
 
 
-def open_collection(client: Any, settings: Settings, name: str) -> GuardedCollection:
-    """The named collection (created when missing; cosine space, no embedding function of Chroma's own)."""
-    import httpx
+class ChromaHandle:
+    """The client and the collections of one store; a process that only reads reopens an embedded client
+    when another process committed (an embedded Chroma keeps the vector index it loaded: new vectors are
+    not found, "Error finding id", until it is reopened). A server needs no reopening."""
 
-    try:
-        collection = client.get_or_create_collection(name=name, embedding_function=None,
-                                                     configuration={"hnsw": {"space": "cosine"}})
-    except httpx.TransportError as e:
-        raise StoreUnavailable(_unreachable(settings, e)) from None
-    return GuardedCollection(collection, settings)
+    def __init__(self, settings: Settings, client: Any = None):
+        self.settings = settings
+        self.calls = _ReadWriteLock()
+        self._owns_client = client is None
+        self.client = client if client is not None else make_chroma_client(settings)
+        self._collections: list[GuardedCollection] = []
+
+    @property
+    def embedded(self) -> bool:
+        return not self.settings.chroma_url
+
+    def raw_collection(self, name: str) -> Any:
+        import httpx
+
+        try:
+            return self.client.get_or_create_collection(name=name, embedding_function=None,
+                                                        configuration={"hnsw": {"space": "cosine"}})
+        except httpx.TransportError as e:
+            raise StoreUnavailable(_unreachable(self.settings, e)) from None
+
+    def collection(self, name: str) -> GuardedCollection:
+        """The named collection (created when missing; cosine space, no embedding function of Chroma's own)."""
+        guarded = GuardedCollection(self, name)
+        self._collections.append(guarded)
+        return guarded
+
+    def reopen(self) -> bool:
+        """Reopen an embedded client (after another process committed); False when it cannot be done here
+        (a client passed in by the caller, or a server)."""
+        if not self.embedded or not self._owns_client:
+            return False
+        with self.calls.write():
+            self.client.close()  # refcounted by chromadb: the index is re-read only if no other client holds it
+            self.client = make_chroma_client(self.settings)
+            for guarded in self._collections:
+                guarded._collection = self.raw_collection(guarded.name)
+        return True
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,11 +20,12 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from trialchat.chroma_client import StoreUnavailable, make_chroma_client, open_collection
+from trialchat.chroma_client import ChromaHandle, StoreUnavailable
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
+from trialchat.store_version import STATE_SUFFIX, VersionStamp
 from trialchat.writer_lock import WriterBusy, WriterLock
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ EXACT_SEARCH_MIN_CHUNKS = 20_000
 VECTOR_CACHE_STUDIES = 64  # studies whose chunk vectors an exact search keeps (a chat pins one study at a time)
 # a study's share of the collection above which an update reads everything instead of study by study
 FULL_REBUILD_SHARE = 0.5
+VERSION_POLL_S = 1.0  # how often a serving process asks Chroma whether another process committed
 
 
 class StoreBusy(StoreUnavailable):
@@ -64,11 +67,16 @@ class ChunkStore:
     def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None, client=None):
         self.collection_name = collection or settings.collection
         self.embeddings = embeddings
-        self.client = client or make_chroma_client(settings)
+        self._chroma = ChromaHandle(settings, client)
         # Chroma's collection API with our own vectors (never Chroma's embedding function), every call bounded
         # in time and a server that cannot answer raised as StoreUnavailable
-        self._collection = open_collection(self.client, settings, self.collection_name)
+        self._collection = self._chroma.collection(self.collection_name)
         self.vectors = self._collection
+        self._version = VersionStamp(self._chroma.collection(self.collection_name + STATE_SUFFIX))
+        self._seen_version = self._version.read()
+        self._version_checked = time.monotonic()
+        self._dirty = False  # this writer changed something: its lock is released with a new version
+        self._sync_lock = threading.Lock()
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
@@ -94,9 +102,57 @@ class ChunkStore:
             with self.writer.hold(self._write_wait if wait is None else wait, on_wait):
                 if first:
                     self._pending_before = self._pending_path.exists()
+                    # an embedded client opened before an earlier writer finished holds a vector index without
+                    # that writer's vectors, and would write it back without them: read it afresh first
+                    self._chroma.reopen()
+                    self._seen_version = self._version.read()
+                    self._dirty = False
                 yield
+                if first and self._dirty:  # the commit: readers elsewhere reload when they see it
+                    self._seen_version = self._version.advance(self.writer.describe_self())
+                    self._dirty = False
         except WriterBusy as e:
             raise StoreBusy(str(e)) from None
+
+    @property
+    def client(self):
+        return self._chroma.client
+
+    def close(self) -> None:
+        self._chroma.close()
+
+    def version(self) -> int:
+        """The committed version of the collection, as this process last saw it."""
+        return self._seen_version
+
+    def sync(self, force: bool = False) -> bool:
+        """Catch up with what other processes committed (at most once a second unless forced): an embedded
+        client is reopened so their vectors are found. Never while another process is writing (its files
+        are in flux): the state committed before it is served meanwhile. True when something changed."""
+        now = time.monotonic()
+        if not force and now - self._version_checked < VERSION_POLL_S:
+            return False
+        if not self._sync_lock.acquire(blocking=False):  # another thread is catching up: go on with what is
+            return False
+        try:
+            self._version_checked = now
+            return self._catch_up()
+        finally:
+            self._sync_lock.release()
+
+    def _catch_up(self) -> bool:
+        current = self._version.read()
+        if current == self._seen_version:
+            return False
+        if self._chroma.embedded and not self.writer.held:
+            try:
+                with self.writer.hold(0):
+                    self._chroma.reopen()
+            except WriterBusy:
+                return False  # try again at the next call after the writer is done
+        self._seen_version = current
+        self._vectors_cache.clear()
+        return True
 
     def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """id → (content hash, source file, source location) of the chunks the store already holds."""
@@ -153,6 +209,7 @@ class ChunkStore:
 
     def ping(self) -> None:
         """A real round trip to the vector store (raises StoreUnavailable): what a health check asks."""
+        self.sync()
         self._collection.count()
 
     def lexical_ready(self) -> bool:
@@ -171,6 +228,7 @@ class ChunkStore:
         rows = sorted(self.all_chunks(), key=lambda r: r[0])
         catalog = _catalog_entries(rows)
         self.lexical.rebuild(_lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
+        self._dirty = True
         self._pending_path.unlink(missing_ok=True)
 
     def update_derived(self, study_ids: Iterable[str]) -> None:
@@ -191,6 +249,7 @@ class ChunkStore:
             catalog.pop(sid, None)
         catalog.update(_catalog_entries(rows))
         self.lexical.update(study_ids, _lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
+        self._dirty = True
         self._pending_path.unlink(missing_ok=True)
 
     # ---------- derived indexes vs the vector store ----------
@@ -259,6 +318,7 @@ class ChunkStore:
 
     def _mark_pending(self) -> None:
         """Before a write to the vector store: the derived indexes are stale until an update removes this."""
+        self._dirty = True
         if not self._pending_path.exists():
             self._pending_path.parent.mkdir(parents=True, exist_ok=True)
             self._pending_path.touch()
@@ -273,6 +333,7 @@ class ChunkStore:
         return ids
 
     def delete_facts(self, study_ids: Iterable[str]) -> None:
+        self._dirty = True
         for sid in study_ids:
             self._facts_path(sid).unlink(missing_ok=True)
 
@@ -286,6 +347,7 @@ class ChunkStore:
     def save_facts(self, sheets: Iterable[FactSheet]) -> None:
         """One JSON file per study (trialchat.facts.FactSheet), each replaced atomically."""
         self.facts_dir.mkdir(parents=True, exist_ok=True)
+        self._dirty = True
         for sheet in sheets:
             path = self._facts_path(sheet.study_id)
             tmp = path.with_suffix(".tmp")
@@ -308,6 +370,7 @@ class ChunkStore:
 
     def chunks_of_field(self, study_id: str, field_path: str) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of the chunks of one field of a study, in chunk order."""
+        self.sync()
         got = self.vectors.get(where={"$and": [{"study_id": study_id}, {"field_path": field_path}]},
                                include=["documents", "metadatas"])
         rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
@@ -315,6 +378,7 @@ class ChunkStore:
 
     def chunks_of_studies(self, study_ids: Iterable[str]) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of every chunk of these studies."""
+        self.sync()
         got = self.vectors.get(where=_in_studies(study_ids), include=["documents", "metadatas"])
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
@@ -331,6 +395,7 @@ class ChunkStore:
         return json.loads(path.read_text()) if path.exists() else []
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        self.sync()
         out: dict[str, tuple[str, dict]] = {}
         for batch in _batched(list(dict.fromkeys(ids)), GET_BATCH):  # Chroma refuses repeated ids
             got = self.vectors.get(ids=batch, include=["documents", "metadatas"])
@@ -341,12 +406,21 @@ class ChunkStore:
     def dense_search(self, query: str, k: int, study_ids: set[str] | None = None,
                      query_vector: list[float] | None = None) -> list[tuple[str, str, dict, float]]:
         """Top-k (id, text, metadata, cosine similarity)."""
+        self.sync()
         vec = query_vector if query_vector is not None else self.embeddings.embed_query(query)
         if study_ids and len(study_ids) <= EXACT_SEARCH_STUDIES and self._large():
             return self._exact_search(vec, k, study_ids)
         where = _in_studies(study_ids) if study_ids else None
-        res = self._collection.query(query_embeddings=[vec], n_results=k, where=where,
-                                             include=["documents", "metadatas", "distances"])
+        request: dict[str, Any] = {"query_embeddings": [vec], "n_results": k, "where": where,
+                                   "include": ["documents", "metadatas", "distances"]}
+        try:
+            res = self._collection.query(**request)
+        except Exception as e:
+            # within a second of another process's commit an embedded index may not hold its vectors yet:
+            # catch up at once and ask again (anything else is raised as it was)
+            if not (self._chroma.embedded and "Error finding id" in str(e) and self.sync(force=True)):
+                raise
+            res = self._collection.query(**request)
         return [(cid, doc, meta, 1.0 - dist) for cid, doc, meta, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 

@@ -45,6 +45,10 @@ class WriterLock:
         since = time.strftime("%H:%M:%S", time.localtime(info.get("since", 0)))
         return f"pid {info.get('pid')} on {info.get('host')} (`{info.get('command', '?')}`, since {since})"
 
+    @staticmethod
+    def describe_self() -> str:
+        return f"pid {os.getpid()} on {socket.gethostname()} (`{_command()}`)"
+
     def busy(self) -> bool:
         """Whether another live process is writing right now (taken and released at once when free)."""
         if self.held:
@@ -82,7 +86,11 @@ class WriterLock:
         try:
             self._holder_path.write_text(json.dumps({
                 "pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
-                "command": " ".join(["trialchat", *sys.argv[1:]])[:200]}))
+                "command": _command()}))
             yield
         finally:
             self._lock.release()
+
+
+def _command() -> str:
+    return " ".join(["trialchat", *sys.argv[1:]])[:200]
