@@ -169,6 +169,9 @@ def _refresh_glossary(store) -> str:
 
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
     # happens to be named "glossary" is another source, and its studies stay
+    elsewhere = store.writer_elsewhere()
+    if elsewhere:  # another replica's ingest: this data dir's lock does not see it, Chroma's mark does
+        return f"glossary: not checked ({elsewhere} is writing the collection)"
     before = _glossary_terms(store)
     try:  # never wait for a running ingest (it may take hours): serve what is committed, check next start
         report = ingest_paths([GLOSSARY_DIR], store, glossary=True, wait=0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,11 +20,12 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from trialchat.chroma_client import ChromaHandle, StoreUnavailable
+from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
-from trialchat.store_version import STATE_SUFFIX, VersionStamp
+from trialchat.store_version import STATE_SUFFIX, StoreState, VersionStamp
 from trialchat.writer_lock import WriterBusy, WriterLock
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,13 @@ class ChunkStore:
         self._seen_version = self._version.read()
         self._version_checked = time.monotonic()
         self._dirty = False  # this writer changed something: its lock is released with a new version
+        self._begun = False  # this writer has marked the version record "writing"
+        self._foreign_writer = False  # another process had the version record marked when this writer began
         self._sync_lock = threading.Lock()
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
+        self.fact_sheets = FactSheetStore(self._chroma.collection(self.collection_name + FACTS_SUFFIX), self.facts_dir)
         self.writer = WriterLock(settings.data_dir / "locks" / f"{self.collection_name}.lock", self.collection_name)
         self._write_wait = settings.write_lock_wait
         # an earlier run's marker: its changes are not in the index yet, so this run's update must be a full one
@@ -96,7 +99,8 @@ class ChunkStore:
 
         Waits up to ``wait`` seconds (default ``TRIALCHAT_WRITE_LOCK_WAIT``) for a live writer, then raises
         StoreBusy; a dead writer's lock is free at once. Once held, a pending marker can only be a crashed
-        run's, so it is read here."""
+        run's, so it is read here. The first change marks the version record ``writing``; a block that
+        changed anything ends by committing a new version."""
         first = not self.writer.held
         try:
             with self.writer.hold(self._write_wait if wait is None else wait, on_wait):
@@ -105,14 +109,35 @@ class ChunkStore:
                     # an embedded client opened before an earlier writer finished holds a vector index without
                     # that writer's vectors, and would write it back without them: read it afresh first
                     self._chroma.reopen()
-                    self._seen_version = self._version.read()
-                    self._dirty = False
+                    state = self._version.read_state()
+                    self._seen_version = state.version
+                    self._begun = False
+                    self._dirty = not state.committed  # a crashed writer's mark: this run commits the repair
+                    # another data dir's writer (another replica) marked the collection: its half-written
+                    # fact sheets are no orphans to this one
+                    self._foreign_writer = state.marked_by_live_other()
+                    # this data dir's caches must be the committed state before they are updated in place
+                    if state.version and self._cache_version() != state.version:
+                        self._rebuild_caches()
+                        self._pending_before = False
                 yield
                 if first and self._dirty:  # the commit: readers elsewhere reload when they see it
-                    self._seen_version = self._version.advance(self.writer.describe_self())
-                    self._dirty = False
+                    self._seen_version = self._version.advance()
+                    self._set_cache_version(self._seen_version)
+                elif first and self._begun:
+                    self._version.clear()
         except WriterBusy as e:
             raise StoreBusy(str(e)) from None
+        finally:
+            if first:
+                self._begun = self._dirty = False
+
+    def _changing(self) -> None:
+        """Before every change to Chroma or the derived indexes: mark the version record once per writer."""
+        if not self._begun and self.writer.held:
+            self._version.begin(self.writer.describe_self())
+            self._begun = True
+        self._dirty = True
 
     @property
     def client(self):
@@ -125,10 +150,17 @@ class ChunkStore:
         """The committed version of the collection, as this process last saw it."""
         return self._seen_version
 
+    def writer_elsewhere(self) -> str | None:
+        """Who is marked as writing the collection in Chroma when it may be another live process (another
+        replica's data dir, which this data dir's lock does not see); None otherwise."""
+        state = self._version.read_state()
+        return state.writing if state.marked_by_live_other() else None
+
     def sync(self, force: bool = False) -> bool:
         """Catch up with what other processes committed (at most once a second unless forced): an embedded
-        client is reopened so their vectors are found. Never while another process is writing (its files
-        are in flux): the state committed before it is served meanwhile. True when something changed."""
+        client is reopened so their vectors are found, and this data dir's caches (BM25, catalog, fact-sheet
+        files) are rebuilt from Chroma when another data dir's writer committed. Never while a writer here
+        is live (its files are in flux): the state committed before it is served meanwhile."""
         now = time.monotonic()
         if not force and now - self._version_checked < VERSION_POLL_S:
             return False
@@ -141,18 +173,56 @@ class ChunkStore:
             self._sync_lock.release()
 
     def _catch_up(self) -> bool:
-        current = self._version.read()
-        if current == self._seen_version:
+        if self.writer.held:  # this process is the writer: it is up to date by construction
             return False
-        if self._chroma.embedded and not self.writer.held:
-            try:
-                with self.writer.hold(0):
-                    self._chroma.reopen()
-            except WriterBusy:
-                return False  # try again at the next call after the writer is done
-        self._seen_version = current
+        try:
+            with self.writer.hold(0):
+                return self._catch_up_locked()
+        except WriterBusy:
+            return False  # try again at the next call after the writer here is done
+
+    def _catch_up_locked(self) -> bool:
+        state = self._version.read_state()
+        stale = bool(state.version) and self._cache_version() != state.version
+        if state.version == self._seen_version and not stale:
+            return False
+        if self._chroma.embedded and state.version != self._seen_version:
+            self._chroma.reopen()
+        # a fresh data dir builds its caches even while a writer elsewhere is marked (or crashed) mid-way;
+        # otherwise only a committed state is cached
+        if stale and (state.committed or self._cache_version() is None):
+            self._rebuild_caches(state)
+        self._seen_version = state.version
         self._vectors_cache.clear()
         return True
+
+    def _rebuild_caches(self, state: StoreState | None = None) -> None:
+        """This data dir's BM25 index, catalog and fact-sheet files, from what Chroma holds (touches no Chroma).
+
+        Marked as holding ``state``'s version only when no writer was marked and nothing moved while reading
+        (a sequence lock): a cache built across a commit is rebuilt at the next call."""
+        state = state or self._version.read_state()
+        self._rebuild_lexical_files()
+        self.fact_sheets.reload_from_store()
+        if state.committed and self._version.read_state() == state:
+            self._set_cache_version(state.version)
+
+    @property
+    def _cache_version_path(self) -> Path:
+        return self.lexical_dir.with_name(self.lexical_dir.name + ".version")
+
+    def _cache_version(self) -> int | None:
+        """The committed version this data dir's caches hold (None: unknown, e.g. a fresh data dir)."""
+        try:
+            return int(self._cache_version_path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _set_cache_version(self, version: int) -> None:
+        self._cache_version_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_version_path.with_suffix(".tmp")
+        tmp.write_text(str(version))
+        os.replace(tmp, self._cache_version_path)
 
     def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """id → (content hash, source file, source location) of the chunks the store already holds."""
@@ -225,11 +295,13 @@ class ChunkStore:
         Both are written, with the fingerprint of the content they were built from, in one directory
         swapped in by a rename: a kill at any moment leaves the old set or the new one, never a mix.
         """
+        self._rebuild_lexical_files()
+        self._pending_path.unlink(missing_ok=True)
+
+    def _rebuild_lexical_files(self) -> None:
         rows = sorted(self.all_chunks(), key=lambda r: r[0])
         catalog = _catalog_entries(rows)
         self.lexical.rebuild(_lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
-        self._dirty = True
-        self._pending_path.unlink(missing_ok=True)
 
     def update_derived(self, study_ids: Iterable[str]) -> None:
         """Bring BM25 and the catalog up to date after changes to these studies' chunks only.
@@ -249,7 +321,6 @@ class ChunkStore:
             catalog.pop(sid, None)
         catalog.update(_catalog_entries(rows))
         self.lexical.update(study_ids, _lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
-        self._dirty = True
         self._pending_path.unlink(missing_ok=True)
 
     # ---------- derived indexes vs the vector store ----------
@@ -293,14 +364,21 @@ class ChunkStore:
     def repair_derived(self, thorough: bool = False) -> str | None:
         """Rebuild the derived indexes when they disagree with the vector store; says what was wrong.
 
-        Only under the writer lock: a reader (``serve``, ``ask``) takes it without waiting, and when a live
-        writer holds it, repairs nothing (its marker and half-written state are work in progress, not a
-        crash; the indexes it swaps in at the end are picked up then)."""
+        A writer (under the lock) also deletes from Chroma the fact sheets of studies it holds no chunks of
+        (a crashed writer's). A reader (``serve``, ``ask``) repairs this data dir's files only, never Chroma:
+        it takes the lock without waiting, and when a live writer holds it, repairs nothing (its marker and
+        half-written state are work in progress, not a crash; what it swaps in at the end is picked up then)."""
         if not self.writer.held:
             try:
-                with self.writing(wait=0):
-                    return self.repair_derived(thorough)
-            except StoreBusy:
+                with self.writer.hold(0):
+                    problem = self.derived_mismatch(thorough)
+                    if problem:
+                        self._rebuild_caches()
+                        self._pending_path.unlink(missing_ok=True)
+                    else:
+                        self._catch_up_locked()
+                    return problem
+            except WriterBusy:
                 log.info("not checking the derived indexes: %s is writing collection '%s'",
                          self.writer.holder(), self.collection_name)
                 return None
@@ -309,6 +387,12 @@ class ChunkStore:
             self.rebuild_lexical()
             for path in self._orphan_fact_sheets():
                 path.unlink(missing_ok=True)
+        known = {e["study_id"] for e in self.catalog()}
+        orphan_docs = set() if self._foreign_writer else self.fact_sheets.stored_ids() - known
+        if orphan_docs:
+            self._changing()
+            self.fact_sheets.delete(orphan_docs)
+            problem = problem or f"{len(orphan_docs)} fact sheet(s) in Chroma of studies without chunks"
         self._pending_before = False
         return problem
 
@@ -318,7 +402,7 @@ class ChunkStore:
 
     def _mark_pending(self) -> None:
         """Before a write to the vector store: the derived indexes are stale until an update removes this."""
-        self._dirty = True
+        self._changing()
         if not self._pending_path.exists():
             self._pending_path.parent.mkdir(parents=True, exist_ok=True)
             self._pending_path.touch()
@@ -333,40 +417,27 @@ class ChunkStore:
         return ids
 
     def delete_facts(self, study_ids: Iterable[str]) -> None:
-        self._dirty = True
-        for sid in study_ids:
-            self._facts_path(sid).unlink(missing_ok=True)
+        study_ids = list(study_ids)
+        if study_ids:
+            self._changing()
+            self.fact_sheets.delete(study_ids)
 
     def _orphan_fact_sheets(self) -> set[Path]:
         """Fact sheet files of studies the catalog (hence the vector store) does not hold."""
-        if not self.facts_dir.exists():
-            return set()
-        known = {self._facts_path(e["study_id"]).name for e in self.catalog()}
-        return {p for p in self.facts_dir.glob("*.json") if p.name not in known}
+        return self.fact_sheets.orphan_files({e["study_id"] for e in self.catalog()})
 
     def save_facts(self, sheets: Iterable[FactSheet]) -> None:
-        """One JSON file per study (trialchat.facts.FactSheet), each replaced atomically."""
-        self.facts_dir.mkdir(parents=True, exist_ok=True)
-        self._dirty = True
-        for sheet in sheets:
-            path = self._facts_path(sheet.study_id)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(sheet.model_dump_json(exclude_defaults=True))
-            os.replace(tmp, path)
-
-    def _facts_path(self, study_id: str) -> Path:
-        return self.facts_dir / (re.sub(r"[^A-Za-z0-9._-]", "_", study_id) + ".json")
+        """Each study's fact sheet (trialchat.facts.FactSheet) as a JSON document in Chroma and its file here."""
+        self.fact_sheets.save(sheets, before_change=self._changing)
 
     # ---------- reading (assistant) ----------
     def facts(self, study_id: str) -> FactSheet | None:
         """The study's fact sheet, or None for a study ingested before fact sheets existed."""
-        path = self._facts_path(study_id)
-        return FactSheet.model_validate_json(path.read_text()) if path.exists() else None
+        return self.fact_sheets.get(study_id)
 
     def all_facts(self) -> list[FactSheet]:
         """Every study's fact sheet, by study ID."""
-        paths = sorted(self.facts_dir.glob("*.json")) if self.facts_dir.exists() else []
-        return [FactSheet.model_validate_json(p.read_text()) for p in paths]
+        return self.fact_sheets.all()
 
     def chunks_of_field(self, study_id: str, field_path: str) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of the chunks of one field of a study, in chunk order."""
