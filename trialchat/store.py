@@ -454,11 +454,14 @@ class ChunkStore:
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
     def catalog_stamp(self) -> float | None:
-        """Changes whenever an ingest rewrites the catalog (None before the first one)."""
+        """Changes whenever an ingest rewrites the catalog (None before the first one); asking it is also
+        when a serving process catches up with commits made elsewhere (at most once a second)."""
+        self.sync()
         return _mtime(self.lexical_dir / CATALOG_FILE)
 
     def facts_stamp(self) -> float | None:
         """Changes whenever an ingest adds or replaces a fact sheet."""
+        self.sync()
         return _mtime(self.facts_dir)
 
     def catalog(self) -> list[dict]:
