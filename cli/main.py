@@ -69,6 +69,7 @@ def _say_waiting(message: str) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
+    from trialchat.disk_space import DiskFull
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
@@ -77,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         store = open_store(settings, embeddings_for(settings))
         report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
                               glossary=not args.no_glossary, on_wait=_say_waiting)
-    except StoreUnavailable as e:
+    except (StoreUnavailable, DiskFull) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(report, args.json)
@@ -86,6 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     from ingest.pipeline import remove_studies
+    from trialchat.disk_space import DiskFull
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
@@ -93,7 +95,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         store = open_store(settings, embeddings_for(settings))
         removed, unknown = remove_studies(args.study_ids, store, on_wait=_say_waiting)
-    except StoreUnavailable as e:
+    except (StoreUnavailable, DiskFull) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
@@ -165,6 +167,7 @@ def refresh_glossary(settings: Settings) -> str:
 
 def _refresh_glossary(store) -> str:
     from ingest.pipeline import GLOSSARY_DIR, ingest_paths
+    from trialchat.disk_space import DiskFull
     from trialchat.store import StoreBusy
 
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
@@ -177,6 +180,8 @@ def _refresh_glossary(store) -> str:
         report = ingest_paths([GLOSSARY_DIR], store, glossary=True, wait=0)
     except StoreBusy:
         return f"glossary: not checked ({store.writer.holder()} is writing the collection)"
+    except DiskFull as e:  # serve what is committed: a full disk must not keep the service down
+        return f"glossary: not refreshed ({e})"
     if report.failed:
         return "glossary: not refreshed: " + "; ".join(f"{f['path']}: {f['error']}" for f in report.failed)
     after = _glossary_terms(store)

@@ -141,10 +141,9 @@ def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
     gone = _gone_from_sources(store, sources, folders, {s.study_id for s in studies})
     for sid, source in sorted(gone.items()):
         report.removed.append({"study_id": sid, "path": source, "reason": "no longer in its source file"})
-    report.chunks_deleted += len(store.remove_studies(gone))
 
     answerable = [s.answerable() for s in studies]
-    store.save_facts(fact_sheet(s) for s in answerable if s.study_id != GLOSSARY_ID)
+    sheets = [fact_sheet(s) for s in answerable if s.study_id != GLOSSARY_ID]
     chunks: list[Chunk] = []
     for study in answerable:
         chunks.extend(chunk_study(study))
@@ -164,6 +163,11 @@ def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
             report.chunks_unchanged += 1
             if old[1:] != (chunk.source_file, chunk.source_location):
                 moved.append(chunk)
+
+    # nothing is written before this point: a disk without room for the run is refused with the store as it was
+    store.check_space(len(todo), sum(len(s.model_dump_json(exclude_defaults=True)) for s in sheets))
+    report.chunks_deleted += len(store.remove_studies(gone))
+    store.save_facts(sheets)
     store.update_metadata(moved)
 
     bar = tqdm(total=len(todo), desc="embed+store", unit="chunk", disable=not progress or not todo)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from trialchat.settings import Settings
 from trialchat.store import CATALOG_FILE, open_store
@@ -84,6 +85,13 @@ def snapshot(settings: Settings) -> dict:
     from trialchat.embeddings import shared_embeddings
 
     store = open_store(settings, shared_embeddings())
+    try:  # closed after: chromadb shares one embedded client per path in a process, and keeps its index
+        return _snapshot(store)
+    finally:
+        store.close()
+
+
+def _snapshot(store) -> dict:
     got = store.vectors.get(include=["documents", "metadatas", "embeddings"])
     rows = sorted(zip(got["ids"], got["documents"], [json.dumps(m, sort_keys=True) for m in got["metadatas"]]))
     vectors = {cid: np.asarray(v) for cid, v in zip(got["ids"], got["embeddings"])}
@@ -110,3 +118,16 @@ def assert_same(a: dict, b: dict) -> None:
         assert a[key] == b[key], key
     for hits_a, hits_b in zip(a["search"], b["search"]):
         assert [h[0] for h in hits_a] == [h[0] for h in hits_b]
+
+
+FILES = [str(SAMPLE / n) for n in ("NCT00513591.xml", "NCT02708238.xml", "NCT03840928.json",
+                                   "msc_lupus_legacy_studyfields.jsonl")]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> dict:
+    """One ingest of all four FILES by one process, nothing else running."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("clean") / "data")
+    run = cli(settings, "ingest", *FILES, "--no-glossary", "--json")
+    assert run.returncode == 0, run.stderr
+    return snapshot(settings)

@@ -14,21 +14,9 @@ import uuid
 import httpx
 import pytest
 from conftest_web import ServedApp
-from store_helpers import REPO, SAMPLE, PausedIngest, assert_same, cli, cli_env, snapshot, wait_for
+from store_helpers import FILES, REPO, SAMPLE, PausedIngest, assert_same, clean, cli, cli_env, snapshot, wait_for
 
 from trialchat.settings import Settings
-
-FILES = [str(SAMPLE / n) for n in ("NCT00513591.xml", "NCT02708238.xml", "NCT03840928.json",
-                                   "msc_lupus_legacy_studyfields.jsonl")]
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> dict:
-    """One ingest of all four files by one process, nothing else running."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("clean") / "data")
-    run = cli(settings, "ingest", *FILES, "--no-glossary", "--json")
-    assert run.returncode == 0, run.stderr
-    return snapshot(settings)
 
 
 def _settings(tmp_path, mode: str, request) -> Settings:

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from trialchat import disk_space
 from trialchat.chroma_client import ChromaHandle, StoreUnavailable
+from trialchat.disk_space import DiskFull
 from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
@@ -83,6 +85,7 @@ class ChunkStore:
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
         self.fact_sheets = FactSheetStore(self._chroma.collection(self.collection_name + FACTS_SUFFIX), self.facts_dir)
+        self._data_dir = settings.data_dir
         self.writer = WriterLock(settings.data_dir / "locks" / f"{self.collection_name}.lock", self.collection_name)
         self._write_wait = settings.write_lock_wait
         # an earlier run's marker: its changes are not in the index yet, so this run's update must be a full one
@@ -128,9 +131,21 @@ class ChunkStore:
                     self._version.clear()
         except WriterBusy as e:
             raise StoreBusy(str(e)) from None
+        except (StoreUnavailable, DiskFull):
+            raise
+        except Exception as e:
+            if first and disk_space.looks_full(e, self._data_dir):  # Chroma says "Error in compaction: ..."
+                raise disk_space.full_during_write(self._data_dir) from None
+            raise
         finally:
             if first:
                 self._begun = self._dirty = False
+
+    def check_space(self, new_chunks: int, new_bytes: int) -> None:
+        """Before an ingest changes anything: room for its chunks (when Chroma is embedded here), a second copy
+        of the BM25 index while the new one is swapped in, and ``new_bytes`` of fact sheets; else DiskFull."""
+        chroma = new_chunks * disk_space.BYTES_PER_CHUNK if self._chroma.embedded else 0
+        disk_space.require(self._data_dir, chroma + disk_space.tree_bytes(self.lexical_dir) + 2 * new_bytes)
 
     def _changing(self) -> None:
         """Before every change to Chroma or the derived indexes: mark the version record once per writer."""

@@ -84,9 +84,12 @@ class WriterLock:
                     f"a writer that crashed releases the lock by itself ({self.path})."
                 ) from None
         try:
-            self._holder_path.write_text(json.dumps({
-                "pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
-                "command": _command()}))
+            try:  # who holds it, for others' messages: best effort (a full disk must not stop the writer here)
+                self._holder_path.write_text(json.dumps({
+                    "pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
+                    "command": _command()}))
+            except OSError:
+                pass
             yield
         finally:
             self._lock.release()
