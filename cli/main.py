@@ -70,6 +70,7 @@ def _say_waiting(message: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
     from trialchat.disk_space import DiskFull
+    from trialchat.embedder_check import EmbedderMismatch
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
@@ -78,7 +79,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         store = open_store(settings, embeddings_for(settings))
         report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
                               glossary=not args.no_glossary, on_wait=_say_waiting)
-    except (StoreUnavailable, DiskFull) as e:
+    except (StoreUnavailable, DiskFull, EmbedderMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(report, args.json)
@@ -88,6 +89,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from ingest.pipeline import remove_studies
     from trialchat.disk_space import DiskFull
+    from trialchat.embedder_check import EmbedderMismatch
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
@@ -95,7 +97,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         store = open_store(settings, embeddings_for(settings))
         removed, unknown = remove_studies(args.study_ids, store, on_wait=_say_waiting)
-    except (StoreUnavailable, DiskFull) as e:
+    except (StoreUnavailable, DiskFull, EmbedderMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:

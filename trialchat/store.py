@@ -22,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from trialchat import disk_space
 from trialchat.chroma_client import ChromaHandle, StoreUnavailable
 from trialchat.disk_space import DiskFull
+from trialchat.embedder_check import EmbedderMismatch, check_embedder
 from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
@@ -74,7 +75,10 @@ class ChunkStore:
         # in time and a server that cannot answer raised as StoreUnavailable
         self._collection = self._chroma.collection(self.collection_name)
         self.vectors = self._collection
-        self._version = VersionStamp(self._chroma.collection(self.collection_name + STATE_SUFFIX))
+        self._version_state = self._chroma.collection(self.collection_name + STATE_SUFFIX)
+        self._version = VersionStamp(self._version_state)
+        self._embedder_label = (f"{settings.embeddings_url_model} at {settings.embeddings_url}" if settings.embeddings_url
+                                else settings.embedding_model)
         self._seen_version = self._version.read()
         self._version_checked = time.monotonic()
         self._dirty = False  # this writer changed something: its lock is released with a new version
@@ -119,6 +123,7 @@ class ChunkStore:
                     # another data dir's writer (another replica) marked the collection: its half-written
                     # fact sheets are no orphans to this one
                     self._foreign_writer = state.marked_by_live_other()
+                    check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
                     # this data dir's caches must be the committed state before they are updated in place
                     if state.version and self._cache_version() != state.version:
                         self._rebuild_caches()
@@ -131,7 +136,7 @@ class ChunkStore:
                     self._version.clear()
         except WriterBusy as e:
             raise StoreBusy(str(e)) from None
-        except (StoreUnavailable, DiskFull):
+        except (StoreUnavailable, DiskFull, EmbedderMismatch):
             raise
         except Exception as e:
             if first and disk_space.looks_full(e, self._data_dir):  # Chroma says "Error in compaction: ..."
@@ -384,6 +389,7 @@ class ChunkStore:
         it takes the lock without waiting, and when a live writer holds it, repairs nothing (its marker and
         half-written state are work in progress, not a crash; what it swaps in at the end is picked up then)."""
         if not self.writer.held:
+            check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
             try:
                 with self.writer.hold(0):
                     problem = self.derived_mismatch(thorough)
