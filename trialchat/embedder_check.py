@@ -22,7 +22,9 @@ class EmbedderMismatch(RuntimeError):
 
 def check_embedder(state: GuardedCollection, embeddings: Embeddings, label: str, collection: str) -> None:
     """Record the embedder on first use; afterwards raise EmbedderMismatch when it gives other vectors."""
-    vec = np.asarray(embeddings.embed_documents([PROBE_TEXT])[0], dtype=np.float32)
+    # embed_query: one call that bulk paths (and their counters, the shipped-vector table) never see; both
+    # the recorded and the checked vector come from it
+    vec = np.asarray(embeddings.embed_query(PROBE_TEXT), dtype=np.float32)
     got = state.get(ids=[EMBEDDER_ID], include=["documents"])
     if not got["ids"]:
         state.upsert(ids=[EMBEDDER_ID], embeddings=[[1.0]], metadatas=[{"model": label[:200]}],
