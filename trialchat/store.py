@@ -119,10 +119,11 @@ class ChunkStore:
                     state = self._version.read_state()
                     self._seen_version = state.version
                     self._begun = False
-                    self._dirty = not state.committed  # a crashed writer's mark: this run commits the repair
                     # another data dir's writer (another replica) marked the collection: its half-written
-                    # fact sheets are no orphans to this one
+                    # fact sheets are no orphans to this one, and its mark is its own to clear
                     self._foreign_writer = state.marked_by_live_other()
+                    # a crashed writer's mark: this run commits the repair
+                    self._dirty = not state.committed and not self._foreign_writer
                     check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
                     # this data dir's caches must be the committed state before they are updated in place
                     if state.version and self._cache_version() != state.version:
