@@ -21,6 +21,9 @@ from langchain_core.embeddings import Embeddings
 
 from trialchat import disk_space
 from trialchat.chroma_client import ChromaHandle, StoreUnavailable
+from trialchat.chroma_client import (
+    make_chroma_client as make_chroma_client,  # its old home: eval/vanilla.py imports it here
+)
 from trialchat.disk_space import DiskFull
 from trialchat.embedder_check import EmbedderMismatch, check_embedder
 from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
