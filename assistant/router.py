@@ -98,10 +98,14 @@ class IntentRouter:
         log.info("embedding %d router examples (once; cached)", len(self.examples))
         vecs = np.asarray(self.embeddings.embed_documents([e.text for e in self.examples]), dtype=np.float32)
         if cache:
-            cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(".tmp.npy")
-            np.save(tmp, vecs)
-            tmp.replace(cache)
+            try:  # only a cache: a full disk must not stop answering
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                np.save(tmp, vecs)
+                tmp.replace(cache)
+            except OSError as e:
+                log.warning("router examples not cached in %s (%s)", cache.parent, e)
+                tmp.unlink(missing_ok=True)
         return vecs
 
     def _model(self) -> tuple[TfidfVectorizer, LogisticRegression]:

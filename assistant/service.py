@@ -77,6 +77,10 @@ class TrialchatService:
         if self.chain.p.reranker is not None:
             self.chain.p.reranker.warm()
 
+    def check_store(self) -> None:
+        """A real round trip to the vector store (raises StoreUnavailable): for health checks."""
+        self.store.ping()
+
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         return [_summary(r) for r in self.catalog().search(query, limit)]
 

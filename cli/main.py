@@ -63,8 +63,14 @@ def _print_summary(report, as_json: bool) -> None:
                       "unchanged chunks are skipped.")
 
 
+def _say_waiting(message: str) -> None:
+    print(f"trialchat: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
+    from trialchat.disk_space import DiskFull
+    from trialchat.embedder_check import EmbedderMismatch
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
@@ -72,8 +78,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         store = open_store(settings, embeddings_for(settings))
         report = ingest_paths([Path(p) for p in args.paths], store, progress=sys.stderr.isatty() or args.progress,
-                              glossary=not args.no_glossary)
-    except StoreUnavailable as e:
+                              glossary=not args.no_glossary, on_wait=_say_waiting)
+    except (StoreUnavailable, DiskFull, EmbedderMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(report, args.json)
@@ -82,14 +88,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     from ingest.pipeline import remove_studies
+    from trialchat.disk_space import DiskFull
+    from trialchat.embedder_check import EmbedderMismatch
     from trialchat.embeddings import embeddings_for
     from trialchat.store import StoreUnavailable, open_store
 
     settings = _settings(args)
     try:
         store = open_store(settings, embeddings_for(settings))
-        removed, unknown = remove_studies(args.study_ids, store)
-    except StoreUnavailable as e:
+        removed, unknown = remove_studies(args.study_ids, store, on_wait=_say_waiting)
+    except (StoreUnavailable, DiskFull, EmbedderMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
@@ -121,9 +129,14 @@ def cmd_setup_model(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from cli.ask import run_ask
+    from trialchat.store import StoreUnavailable
 
-    return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
-                   as_json=args.json)
+    try:
+        return run_ask(_settings(args), args.question, study_id=args.study, history_file=args.history,
+                       as_json=args.json)
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 def _glossary_terms(store) -> dict[str, frozenset]:
@@ -144,15 +157,33 @@ def refresh_glossary(settings: Settings) -> str:
     """Bring the bundled glossary in the collection up to date, as ``trialchat serve`` does before serving:
     a store built before a glossary change (or before there was a glossary) gets the current terms. Only
     changed terms are embedded; nothing else in the collection is touched. Returns what happened, for the log."""
-    from ingest.pipeline import GLOSSARY_DIR, ingest_paths
     from trialchat.embeddings import embeddings_for
     from trialchat.store import open_store
 
     store = open_store(settings, embeddings_for(settings))
+    try:  # closed after: the service opens its own client, and an embedded one is reopened only when alone
+        return _refresh_glossary(store)
+    finally:
+        store.close()
+
+
+def _refresh_glossary(store) -> str:
+    from ingest.pipeline import GLOSSARY_DIR, ingest_paths
+    from trialchat.disk_space import DiskFull
+    from trialchat.store import StoreBusy
+
     # ingesting the glossary folder syncs only that folder (by its real location): a user's own folder that
     # happens to be named "glossary" is another source, and its studies stay
+    elsewhere = store.writer_elsewhere()
+    if elsewhere:  # another replica's ingest: this data dir's lock does not see it, Chroma's mark does
+        return f"glossary: not checked ({elsewhere} is writing the collection)"
     before = _glossary_terms(store)
-    report = ingest_paths([GLOSSARY_DIR], store, glossary=True)
+    try:  # never wait for a running ingest (it may take hours): serve what is committed, check next start
+        report = ingest_paths([GLOSSARY_DIR], store, glossary=True, wait=0)
+    except StoreBusy:
+        return f"glossary: not checked ({store.writer.holder()} is writing the collection)"
+    except DiskFull as e:  # serve what is committed: a full disk must not keep the service down
+        return f"glossary: not refreshed ({e})"
     if report.failed:
         return "glossary: not refreshed: " + "; ".join(f"{f['path']}: {f['error']}" for f in report.failed)
     after = _glossary_terms(store)
@@ -185,7 +216,11 @@ def cmd_serve(args: argparse.Namespace, glossary_fresh: bool = False) -> int:
         except StoreUnavailable as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-    serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    try:
+        serve(settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    except StoreUnavailable as e:  # the store went away between the glossary check and the start
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -115,8 +115,18 @@ def _content(study: Study) -> str:
 
 
 def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
-                 on_embedded: Callable[[int], None] | None = None, glossary: bool = True) -> IngestReport:
-    """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run."""
+                 on_embedded: Callable[[int], None] | None = None, glossary: bool = True,
+                 wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> IngestReport:
+    """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run.
+
+    The whole run holds the collection's writer lock: another writer is waited for up to ``wait`` seconds
+    (default: the setting), then StoreBusy is raised."""
+    with store.writing(wait, on_wait):
+        return _ingest_locked(paths, store, progress, on_embedded, glossary)
+
+
+def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
+                   on_embedded: Callable[[int], None] | None, glossary: bool) -> IngestReport:
     report = IngestReport()
     report.repaired = store.repair_derived()
     paths = list(paths)
@@ -131,10 +141,9 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     gone = _gone_from_sources(store, sources, folders, {s.study_id for s in studies})
     for sid, source in sorted(gone.items()):
         report.removed.append({"study_id": sid, "path": source, "reason": "no longer in its source file"})
-    report.chunks_deleted += len(store.remove_studies(gone))
 
     answerable = [s.answerable() for s in studies]
-    store.save_facts(fact_sheet(s) for s in answerable if s.study_id != GLOSSARY_ID)
+    sheets = [fact_sheet(s) for s in answerable if s.study_id != GLOSSARY_ID]
     chunks: list[Chunk] = []
     for study in answerable:
         chunks.extend(chunk_study(study))
@@ -154,6 +163,11 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
             report.chunks_unchanged += 1
             if old[1:] != (chunk.source_file, chunk.source_location):
                 moved.append(chunk)
+
+    # nothing is written before this point: a disk without room for the run is refused with the store as it was
+    store.check_space(len(todo), sum(len(s.model_dump_json(exclude_defaults=True)) for s in sheets))
+    report.chunks_deleted += len(store.remove_studies(gone))
+    store.save_facts(sheets)
     store.update_metadata(moved)
 
     bar = tqdm(total=len(todo), desc="embed+store", unit="chunk", disable=not progress or not todo)
@@ -178,14 +192,16 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
     return report
 
 
-def remove_studies(study_ids: list[str], store: ChunkStore) -> tuple[list[str], list[str]]:
-    """Remove studies by ID; returns (removed, unknown)."""
-    store.repair_derived()
-    known = {e["study_id"] for e in store.catalog()}
-    removed = [s for s in dict.fromkeys(study_ids) if s in known]
-    store.remove_studies(removed)
-    if removed:
-        store.update_derived(removed)
+def remove_studies(study_ids: list[str], store: ChunkStore, wait: float | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> tuple[list[str], list[str]]:
+    """Remove studies by ID (under the writer lock, as an ingest); returns (removed, unknown)."""
+    with store.writing(wait, on_wait):
+        store.repair_derived()
+        known = {e["study_id"] for e in store.catalog()}
+        removed = [s for s in dict.fromkeys(study_ids) if s in known]
+        store.remove_studies(removed)
+        if removed:
+            store.update_derived(removed)
     return removed, [s for s in dict.fromkeys(study_ids) if s not in known]
 
 

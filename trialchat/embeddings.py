@@ -139,6 +139,11 @@ def shared_embeddings(model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64
 
 
 def embeddings_for(settings: Settings) -> Embeddings:
-    """The process-wide embedder the settings ask for."""
+    """The process-wide embedder the settings ask for: an embeddings server when one is named."""
+    if settings.embeddings_url:
+        from trialchat.embedder_check import endpoint_embeddings
+
+        return endpoint_embeddings(settings.embeddings_url, settings.embeddings_url_model, settings.embeddings_api_key,
+                                   settings.embed_batch_size)
     return shared_embeddings(settings.embedding_model, settings.embed_batch_size, settings.embedding_backend,
                              settings.resolved_model_cache(), settings.shipped_vectors)

@@ -16,9 +16,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     chroma_url: str | None = None  # unset = embedded PersistentClient under data_dir
+    chroma_timeout: float = 30.0  # seconds a Chroma server may take to answer one call (then: store unavailable)
     collection: str = "trialchat"
+    # how long an ingest or removal waits for another process writing the same collection before giving up
+    write_lock_wait: float = 300.0
     embedding_model: str = DEFAULT_EMBEDDING_MODEL  # or any sentence-transformers model path
     embed_batch_size: int = 64
+    # an OpenAI-compatible /v1/embeddings server (e.g. a GPU one for large ingests) instead of the local model;
+    # checked against the vectors the collection was written with, so two models never mix
+    embeddings_url: str | None = None
+    embeddings_url_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # the model name sent to it
+    embeddings_api_key: str | None = None
     # onnx: fp32 ONNX export of the same weights (same vectors, ~1.5-2x bulk, >10x less CPU per query);
     # auto: onnx when the export can be made and verified, else torch (sentence-transformers)
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"

@@ -1,4 +1,4 @@
-"""Where chunks live: Chroma (dense, via LangChain's ``Chroma`` vector store) + a BM25 index.
+"""Where chunks live: Chroma (dense, its collection API, every call bounded in time) + a BM25 index.
 
 Chroma is embedded (``PersistentClient`` under the data dir) unless ``TRIALCHAT_CHROMA_URL`` points
 at a server (``chroma run --path DIR --port N``). Our embedder is always passed explicitly (Chroma's
@@ -7,21 +7,34 @@ default one would download a model) and telemetry is off.
 from __future__ import annotations
 
 import json
+import logging
 import os
-import re
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from trialchat import disk_space
+from trialchat.chroma_client import ChromaHandle, StoreUnavailable
+from trialchat.chroma_client import (
+    make_chroma_client as make_chroma_client,  # its old home: eval/vanilla.py imports it here
+)
+from trialchat.disk_space import DiskFull
+from trialchat.embedder_check import EmbedderMismatch, check_embedder
+from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
 from trialchat.facts import FactSheet
 from trialchat.lexical import LexicalIndex, LexicalRow, fingerprint
 from trialchat.schema import ACRONYM_PATHS, Chunk, split_chunk_text
 from trialchat.settings import Settings
+from trialchat.store_version import STATE_SUFFIX, StoreState, VersionStamp
+from trialchat.writer_lock import WriterBusy, WriterLock
+
+log = logging.getLogger(__name__)
 
 GET_BATCH = 500  # ids per Chroma get/delete call (keeps requests small against a server)
 CATALOG_FILE = "studies.json"
@@ -33,29 +46,11 @@ EXACT_SEARCH_MIN_CHUNKS = 20_000
 VECTOR_CACHE_STUDIES = 64  # studies whose chunk vectors an exact search keeps (a chat pins one study at a time)
 # a study's share of the collection above which an update reads everything instead of study by study
 FULL_REBUILD_SHARE = 0.5
+VERSION_POLL_S = 1.0  # how often a serving process asks Chroma whether another process committed
 
 
-class StoreUnavailable(RuntimeError):
-    pass
-
-
-def make_chroma_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
-        try:
-            return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
-                                       ssl=url.scheme == "https", settings=chroma_settings)
-        except Exception as e:  # chromadb raises plain ValueError/ConnectionError here
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({e}). Start it with "
-                "`chroma run --path DIR --port N`, or unset TRIALCHAT_CHROMA_URL to use the embedded store."
-            ) from e
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+class StoreBusy(StoreUnavailable):
+    """Another live process is writing the collection (it was waited for as long as allowed)."""
 
 
 def _mtime(path: Path) -> float | None:
@@ -76,29 +71,183 @@ class ChunkStore:
     """One collection: the vector store plus its lexical twin and a small study catalog."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, collection: str | None = None, client=None):
-        from langchain_chroma import Chroma
-
         self.collection_name = collection or settings.collection
         self.embeddings = embeddings
-        self.client = client or make_chroma_client(settings)
-        self.vectors = Chroma(
-            collection_name=self.collection_name,
-            embedding_function=embeddings,
-            client=self.client,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        # Chroma's public collection API for our own vectors (LangChain's add_texts would re-embed)
-        self._collection = self.client.get_collection(self.collection_name)
+        self._chroma = ChromaHandle(settings, client)
+        # Chroma's collection API with our own vectors (never Chroma's embedding function), every call bounded
+        # in time and a server that cannot answer raised as StoreUnavailable
+        self._collection = self._chroma.collection(self.collection_name)
+        self.vectors = self._collection
+        self._version_state = self._chroma.collection(self.collection_name + STATE_SUFFIX)
+        self._version = VersionStamp(self._version_state)
+        self._embedder_label = (f"{settings.embeddings_url_model} at {settings.embeddings_url}" if settings.embeddings_url
+                                else settings.embedding_model)
+        self._seen_version = self._version.read()
+        self._version_checked = time.monotonic()
+        self._dirty = False  # this writer changed something: its lock is released with a new version
+        self._begun = False  # this writer has marked the version record "writing"
+        self._foreign_writer = False  # another process had the version record marked when this writer began
+        self._sync_lock = threading.Lock()
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
+        self.fact_sheets = FactSheetStore(self._chroma.collection(self.collection_name + FACTS_SUFFIX), self.facts_dir)
+        self._data_dir = settings.data_dir
+        self.writer = WriterLock(settings.data_dir / "locks" / f"{self.collection_name}.lock", self.collection_name)
+        self._write_wait = settings.write_lock_wait
         # an earlier run's marker: its changes are not in the index yet, so this run's update must be a full one
-        self._pending_before = self._pending_path.exists()
+        # (read again when the writer lock is taken: before that, a marker may be a live writer's)
+        self._pending_before = False
         self._count_at: tuple[float, int] | None = None  # (when, chunk count): whether exact pinned search pays
         self._vectors_cache: dict[str, list[tuple[str, str, dict, np.ndarray]]] = {}
         self._vectors_stamp: float | None = None
 
     # ---------- writing (ingest) ----------
+    @contextmanager
+    def writing(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the collection's writer lock for the block (one writer per collection, across processes).
+
+        Waits up to ``wait`` seconds (default ``TRIALCHAT_WRITE_LOCK_WAIT``) for a live writer, then raises
+        StoreBusy; a dead writer's lock is free at once. Once held, a pending marker can only be a crashed
+        run's, so it is read here. The first change marks the version record ``writing``; a block that
+        changed anything ends by committing a new version."""
+        first = not self.writer.held
+        try:
+            with self.writer.hold(self._write_wait if wait is None else wait, on_wait):
+                if first:
+                    self._pending_before = self._pending_path.exists()
+                    # an embedded client opened before an earlier writer finished holds a vector index without
+                    # that writer's vectors, and would write it back without them: read it afresh first
+                    self._chroma.reopen()
+                    state = self._version.read_state()
+                    self._seen_version = state.version
+                    self._begun = False
+                    # another data dir's writer (another replica) marked the collection: its half-written
+                    # fact sheets are no orphans to this one, and its mark is its own to clear
+                    self._foreign_writer = state.marked_by_live_other()
+                    # a crashed writer's mark: this run commits the repair
+                    self._dirty = not state.committed and not self._foreign_writer
+                    check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
+                    # this data dir's caches must be the committed state before they are updated in place
+                    if state.version and self._cache_version() != state.version:
+                        self._rebuild_caches()
+                        self._pending_before = False
+                yield
+                if first and self._dirty:  # the commit: readers elsewhere reload when they see it
+                    self._seen_version = self._version.advance()
+                    self._set_cache_version(self._seen_version)
+                elif first and self._begun:
+                    self._version.clear()
+        except WriterBusy as e:
+            raise StoreBusy(str(e)) from None
+        except (StoreUnavailable, DiskFull, EmbedderMismatch):
+            raise
+        except Exception as e:
+            if first and disk_space.looks_full(e, self._data_dir):  # Chroma says "Error in compaction: ..."
+                raise disk_space.full_during_write(self._data_dir) from None
+            raise
+        finally:
+            if first:
+                self._begun = self._dirty = False
+
+    def check_space(self, new_chunks: int, new_bytes: int) -> None:
+        """Before an ingest changes anything: room for its chunks (when Chroma is embedded here), a second copy
+        of the BM25 index while the new one is swapped in, and ``new_bytes`` of fact sheets; else DiskFull."""
+        chroma = new_chunks * disk_space.BYTES_PER_CHUNK if self._chroma.embedded else 0
+        disk_space.require(self._data_dir, chroma + disk_space.tree_bytes(self.lexical_dir) + 2 * new_bytes)
+
+    def _changing(self) -> None:
+        """Before every change to Chroma or the derived indexes: mark the version record once per writer."""
+        if not self._begun and self.writer.held:
+            self._version.begin(self.writer.describe_self())
+            self._begun = True
+        self._dirty = True
+
+    @property
+    def client(self):
+        return self._chroma.client
+
+    def close(self) -> None:
+        self._chroma.close()
+
+    def version(self) -> int:
+        """The committed version of the collection, as this process last saw it."""
+        return self._seen_version
+
+    def writer_elsewhere(self) -> str | None:
+        """Who is marked as writing the collection in Chroma when it may be another live process (another
+        replica's data dir, which this data dir's lock does not see); None otherwise."""
+        state = self._version.read_state()
+        return state.writing if state.marked_by_live_other() else None
+
+    def sync(self, force: bool = False) -> bool:
+        """Catch up with what other processes committed (at most once a second unless forced): an embedded
+        client is reopened so their vectors are found, and this data dir's caches (BM25, catalog, fact-sheet
+        files) are rebuilt from Chroma when another data dir's writer committed. Never while a writer here
+        is live (its files are in flux): the state committed before it is served meanwhile."""
+        now = time.monotonic()
+        if not force and now - self._version_checked < VERSION_POLL_S:
+            return False
+        if not self._sync_lock.acquire(blocking=False):  # another thread is catching up: go on with what is
+            return False
+        try:
+            self._version_checked = now
+            return self._catch_up()
+        finally:
+            self._sync_lock.release()
+
+    def _catch_up(self) -> bool:
+        if self.writer.held:  # this process is the writer: it is up to date by construction
+            return False
+        try:
+            with self.writer.hold(0):
+                return self._catch_up_locked()
+        except WriterBusy:
+            return False  # try again at the next call after the writer here is done
+
+    def _catch_up_locked(self) -> bool:
+        state = self._version.read_state()
+        stale = bool(state.version) and self._cache_version() != state.version
+        if state.version == self._seen_version and not stale:
+            return False
+        if self._chroma.embedded and state.version != self._seen_version:
+            self._chroma.reopen()
+        # a fresh data dir builds its caches even while a writer elsewhere is marked (or crashed) mid-way;
+        # otherwise only a committed state is cached
+        if stale and (state.committed or self._cache_version() is None):
+            self._rebuild_caches(state)
+        self._seen_version = state.version
+        self._vectors_cache.clear()
+        return True
+
+    def _rebuild_caches(self, state: StoreState | None = None) -> None:
+        """This data dir's BM25 index, catalog and fact-sheet files, from what Chroma holds (touches no Chroma).
+
+        Marked as holding ``state``'s version only when no writer was marked and nothing moved while reading
+        (a sequence lock): a cache built across a commit is rebuilt at the next call."""
+        state = state or self._version.read_state()
+        self._rebuild_lexical_files()
+        self.fact_sheets.reload_from_store()
+        if state.committed and self._version.read_state() == state:
+            self._set_cache_version(state.version)
+
+    @property
+    def _cache_version_path(self) -> Path:
+        return self.lexical_dir.with_name(self.lexical_dir.name + ".version")
+
+    def _cache_version(self) -> int | None:
+        """The committed version this data dir's caches hold (None: unknown, e.g. a fresh data dir)."""
+        try:
+            return int(self._cache_version_path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _set_cache_version(self, version: int) -> None:
+        self._cache_version_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_version_path.with_suffix(".tmp")
+        tmp.write_text(str(version))
+        os.replace(tmp, self._cache_version_path)
+
     def existing_versions(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """id → (content hash, source file, source location) of the chunks the store already holds."""
         out: dict[str, tuple[str, str, str]] = {}
@@ -152,6 +301,11 @@ class ChunkStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def ping(self) -> None:
+        """A real round trip to the vector store (raises StoreUnavailable): what a health check asks."""
+        self.sync()
+        self._collection.count()
+
     def lexical_ready(self) -> bool:
         """Whether the BM25 index (and the catalog written with it) exists."""
         return self.lexical.exists()
@@ -165,10 +319,13 @@ class ChunkStore:
         Both are written, with the fingerprint of the content they were built from, in one directory
         swapped in by a rename: a kill at any moment leaves the old set or the new one, never a mix.
         """
+        self._rebuild_lexical_files()
+        self._pending_path.unlink(missing_ok=True)
+
+    def _rebuild_lexical_files(self) -> None:
         rows = sorted(self.all_chunks(), key=lambda r: r[0])
         catalog = _catalog_entries(rows)
         self.lexical.rebuild(_lexical_rows(rows), {CATALOG_FILE: _catalog_text(catalog)})
-        self._pending_path.unlink(missing_ok=True)
 
     def update_derived(self, study_ids: Iterable[str]) -> None:
         """Bring BM25 and the catalog up to date after changes to these studies' chunks only.
@@ -229,12 +386,38 @@ class ChunkStore:
         return None
 
     def repair_derived(self, thorough: bool = False) -> str | None:
-        """Rebuild the derived indexes when they disagree with the vector store; says what was wrong."""
+        """Rebuild the derived indexes when they disagree with the vector store; says what was wrong.
+
+        A writer (under the lock) also deletes from Chroma the fact sheets of studies it holds no chunks of
+        (a crashed writer's). A reader (``serve``, ``ask``) repairs this data dir's files only, never Chroma:
+        it takes the lock without waiting, and when a live writer holds it, repairs nothing (its marker and
+        half-written state are work in progress, not a crash; what it swaps in at the end is picked up then)."""
+        if not self.writer.held:
+            check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
+            try:
+                with self.writer.hold(0):
+                    problem = self.derived_mismatch(thorough)
+                    if problem:
+                        self._rebuild_caches()
+                        self._pending_path.unlink(missing_ok=True)
+                    else:
+                        self._catch_up_locked()
+                    return problem
+            except WriterBusy:
+                log.info("not checking the derived indexes: %s is writing collection '%s'",
+                         self.writer.holder(), self.collection_name)
+                return None
         problem = self.derived_mismatch(thorough)
         if problem:
             self.rebuild_lexical()
             for path in self._orphan_fact_sheets():
                 path.unlink(missing_ok=True)
+        known = {e["study_id"] for e in self.catalog()}
+        orphan_docs = set() if self._foreign_writer else self.fact_sheets.stored_ids() - known
+        if orphan_docs:
+            self._changing()
+            self.fact_sheets.delete(orphan_docs)
+            problem = problem or f"{len(orphan_docs)} fact sheet(s) in Chroma of studies without chunks"
         self._pending_before = False
         return problem
 
@@ -244,6 +427,7 @@ class ChunkStore:
 
     def _mark_pending(self) -> None:
         """Before a write to the vector store: the derived indexes are stale until an update removes this."""
+        self._changing()
         if not self._pending_path.exists():
             self._pending_path.parent.mkdir(parents=True, exist_ok=True)
             self._pending_path.touch()
@@ -258,41 +442,31 @@ class ChunkStore:
         return ids
 
     def delete_facts(self, study_ids: Iterable[str]) -> None:
-        for sid in study_ids:
-            self._facts_path(sid).unlink(missing_ok=True)
+        study_ids = list(study_ids)
+        if study_ids:
+            self._changing()
+            self.fact_sheets.delete(study_ids)
 
     def _orphan_fact_sheets(self) -> set[Path]:
         """Fact sheet files of studies the catalog (hence the vector store) does not hold."""
-        if not self.facts_dir.exists():
-            return set()
-        known = {self._facts_path(e["study_id"]).name for e in self.catalog()}
-        return {p for p in self.facts_dir.glob("*.json") if p.name not in known}
+        return self.fact_sheets.orphan_files({e["study_id"] for e in self.catalog()})
 
     def save_facts(self, sheets: Iterable[FactSheet]) -> None:
-        """One JSON file per study (trialchat.facts.FactSheet), each replaced atomically."""
-        self.facts_dir.mkdir(parents=True, exist_ok=True)
-        for sheet in sheets:
-            path = self._facts_path(sheet.study_id)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(sheet.model_dump_json(exclude_defaults=True))
-            os.replace(tmp, path)
-
-    def _facts_path(self, study_id: str) -> Path:
-        return self.facts_dir / (re.sub(r"[^A-Za-z0-9._-]", "_", study_id) + ".json")
+        """Each study's fact sheet (trialchat.facts.FactSheet) as a JSON document in Chroma and its file here."""
+        self.fact_sheets.save(sheets, before_change=self._changing)
 
     # ---------- reading (assistant) ----------
     def facts(self, study_id: str) -> FactSheet | None:
         """The study's fact sheet, or None for a study ingested before fact sheets existed."""
-        path = self._facts_path(study_id)
-        return FactSheet.model_validate_json(path.read_text()) if path.exists() else None
+        return self.fact_sheets.get(study_id)
 
     def all_facts(self) -> list[FactSheet]:
         """Every study's fact sheet, by study ID."""
-        paths = sorted(self.facts_dir.glob("*.json")) if self.facts_dir.exists() else []
-        return [FactSheet.model_validate_json(p.read_text()) for p in paths]
+        return self.fact_sheets.all()
 
     def chunks_of_field(self, study_id: str, field_path: str) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of the chunks of one field of a study, in chunk order."""
+        self.sync()
         got = self.vectors.get(where={"$and": [{"study_id": study_id}, {"field_path": field_path}]},
                                include=["documents", "metadatas"])
         rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
@@ -300,15 +474,19 @@ class ChunkStore:
 
     def chunks_of_studies(self, study_ids: Iterable[str]) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of every chunk of these studies."""
+        self.sync()
         got = self.vectors.get(where=_in_studies(study_ids), include=["documents", "metadatas"])
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
     def catalog_stamp(self) -> float | None:
-        """Changes whenever an ingest rewrites the catalog (None before the first one)."""
+        """Changes whenever an ingest rewrites the catalog (None before the first one); asking it is also
+        when a serving process catches up with commits made elsewhere (at most once a second)."""
+        self.sync()
         return _mtime(self.lexical_dir / CATALOG_FILE)
 
     def facts_stamp(self) -> float | None:
         """Changes whenever an ingest adds or replaces a fact sheet."""
+        self.sync()
         return _mtime(self.facts_dir)
 
     def catalog(self) -> list[dict]:
@@ -316,6 +494,7 @@ class ChunkStore:
         return json.loads(path.read_text()) if path.exists() else []
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        self.sync()
         out: dict[str, tuple[str, dict]] = {}
         for batch in _batched(list(dict.fromkeys(ids)), GET_BATCH):  # Chroma refuses repeated ids
             got = self.vectors.get(ids=batch, include=["documents", "metadatas"])
@@ -326,12 +505,21 @@ class ChunkStore:
     def dense_search(self, query: str, k: int, study_ids: set[str] | None = None,
                      query_vector: list[float] | None = None) -> list[tuple[str, str, dict, float]]:
         """Top-k (id, text, metadata, cosine similarity)."""
+        self.sync()
         vec = query_vector if query_vector is not None else self.embeddings.embed_query(query)
         if study_ids and len(study_ids) <= EXACT_SEARCH_STUDIES and self._large():
             return self._exact_search(vec, k, study_ids)
         where = _in_studies(study_ids) if study_ids else None
-        res = self._collection.query(query_embeddings=[vec], n_results=k, where=where,
-                                             include=["documents", "metadatas", "distances"])
+        request: dict[str, Any] = {"query_embeddings": [vec], "n_results": k, "where": where,
+                                   "include": ["documents", "metadatas", "distances"]}
+        try:
+            res = self._collection.query(**request)
+        except Exception as e:
+            # within a second of another process's commit an embedded index may not hold its vectors yet:
+            # catch up at once and ask again (anything else is raised as it was)
+            if not (self._chroma.embedded and "Error finding id" in str(e) and self.sync(force=True)):
+                raise
+            res = self._collection.query(**request)
         return [(cid, doc, meta, 1.0 - dist) for cid, doc, meta, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 

@@ -143,13 +143,24 @@ def install_error_handlers(app: FastAPI) -> None:
         code = codes.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
+    @app.exception_handler(StoreUnavailable)  # its own handler: answered here, not re-raised as a 500 would be
+    async def _store_unavailable(request: Request, exc: StoreUnavailable):
+        log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc)
+        return store_unavailable_response()
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        if isinstance(exc, StoreUnavailable):
-            return error_response(503, "store_unavailable", "The study index is not reachable right now. "
-                                  "Please try again in a moment.")
         return error_response(500, "internal_error", "Something went wrong on our side. Please try again.")
+
+
+STORE_RETRY_AFTER_S = 10  # what a client is told to wait when the study index cannot be reached
+STORE_UNAVAILABLE_MESSAGE = "The study index is not reachable right now. Please try again in a moment."
+
+
+def store_unavailable_response() -> JSONResponse:
+    return error_response(503, "store_unavailable", STORE_UNAVAILABLE_MESSAGE,
+                          headers={"Retry-After": str(STORE_RETRY_AFTER_S)})
 
 
 # ---------------------------------------------------------------- dependencies
@@ -251,8 +262,16 @@ def widget_config(request: Request, service: Service,
 
 @router.get("/healthz", response_model=Health, tags=["ops"], responses={503: {"model": Health}})
 def healthz(service: Service):
+    """200 only when the study index answers now: a real round trip to the vector store, then the catalog."""
     try:
+        check = getattr(service, "check_store", None)
+        if check is not None:
+            check()
         ok = bool(service.list_studies("", limit=1))
+    except StoreUnavailable as e:
+        log.warning("health check: %s", e)
+        return JSONResponse({"status": "unavailable", "studies_available": False}, status_code=503,
+                            headers={"Retry-After": str(STORE_RETRY_AFTER_S)})
     except Exception:
         log.exception("health check: listing studies failed")
         return JSONResponse({"status": "unavailable", "studies_available": False}, status_code=503)

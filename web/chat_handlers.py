@@ -18,6 +18,7 @@ from assistant.ask_policy import recent_history
 from assistant.guard import question_problem
 from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Answer, FinalEvent, HistoryTurn, SourcesEvent, TokenEvent
+from trialchat.store import StoreUnavailable
 from web import render
 from web.feedback import FeedbackStore
 from web.security import RateLimiter, client_key
@@ -120,10 +121,14 @@ class ChatHandlers:
                         yield messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 elif isinstance(ev, FinalEvent):
                     answer = ev.answer
-        except Exception:
-            log.exception("web chat: answering failed")
-            messages[-1] = {"role": "assistant", "content": render.said_html(
-                "Sorry, something went wrong while answering. Please try again.")}
+        except Exception as e:
+            if isinstance(e, StoreUnavailable):
+                log.warning("web chat: store unavailable: %s", e)
+                said = "Sorry, the study index is not reachable right now. Please try again in a moment."
+            else:
+                log.exception("web chat: answering failed")
+                said = "Sorry, something went wrong while answering. Please try again."
+            messages[-1] = {"role": "assistant", "content": render.said_html(said)}
             yield messages, gr.skip(), gr.skip(), gr.skip(), render.sources_html([], state=" ")
             return
         if answer is None:

@@ -35,6 +35,7 @@ from starlette.responses import StreamingResponse
 from assistant.ask_policy import cut_turn
 from assistant.protocols import AnswerService
 from assistant.types import Answer, FinalEvent, HistoryTurn, TokenEvent, final_answer
+from trialchat.store import StoreUnavailable
 from web.api import ApiError, AskRequest, ErrorResponse, get_service, validate_ask
 from web.errors import error_body, error_response
 from web.public import public_events
@@ -318,6 +319,11 @@ async def _chunks(events: Iterator, completion_id: str, created: int, model: str
                 if tail:
                     yield _chunk(completion_id, created, model, {"content": tail})
                 yield _chunk(completion_id, created, model, {}, "stop", trialchat=extra(ev.answer))
+    except StoreUnavailable as e:
+        log.warning("openai stream: store unavailable: %s", e)
+        body = error_body(503, "store_unavailable", "The study index is not reachable right now. "
+                                                    "Please try again in a moment.")
+        yield f"data: {json.dumps(body)}\n\n".encode()
     except Exception:  # the status line is sent: report in-band as OpenAI does (the SDK raises it)
         log.exception("openai stream failed")
         body = error_body(500, "internal_error", "Something went wrong while answering. Please try again.")

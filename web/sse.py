@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from starlette.concurrency import iterate_in_threadpool
 
 from assistant.types import AnswerEvent
+from trialchat.store import StoreUnavailable
 
 log = logging.getLogger("trialchat.web")
 
@@ -43,6 +44,11 @@ async def answer_event_stream(events: Iterator[AnswerEvent]) -> AsyncIterator[by
     try:
         async for ev in iterate_in_threadpool(events):
             yield format_event(ev.type, ev.model_dump(mode="json"))
+    except StoreUnavailable as e:  # said as what it is, like the 503 of /api/ask
+        log.warning("answer stream: store unavailable: %s", e)
+        yield format_event("error", {"type": "error", "code": "store_unavailable", "retry_after": 10,
+                                     "message": "The study index is not reachable right now. "
+                                                "Please try again in a moment."})
     except Exception:  # the status line is already sent: report in-band, keep the trace in the log
         log.exception("answer stream failed")
         yield format_event("error", {"type": "error", "code": "internal_error",

@@ -1,0 +1,158 @@
+"""1 vs 2 `trialchat serve` replicas on one `chroma run` server, at several numbers of concurrent users.
+
+    .venv/bin/python benchmarks/bench_replicas.py [--users 4 16 64] [--requests 96] [--llm extractive] [--out benchmarks/out]
+
+Starts a Chroma server on loopback, ingests the bundled sample into it, then for 1 and 2 replicas (each
+on its own empty data dir, started with `--no-glossary`) sends the same composed questions (pinned to
+sample studies: who can join, where, status, phase) from N concurrent users, spread round-robin over the
+replicas (as a load balancer would). Records throughput, p50/p95 latency and errors per (replicas, users),
+in one run so the two replica counts are compared on the same machine at the same time. `--llm local`
+sends the questions through the local model instead (minutes per answer on 2 cores: use few requests).
+Writes `replicas.json` and `replicas.md`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = [("Who can join?", "NCT02552212"), ("Where is it happening?", "NCT02552212"),
+             ("Is it still recruiting?", "NCT02633163"), ("What phase is this study?", "NCT04318938"),
+             ("Can I join if I'm 70?", "NCT02633163"), ("How many people take part?", "NCT07247227")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+def env(data_dir: Path, chroma_url: str, llm: str) -> dict:
+    return {**os.environ, "TRIALCHAT_DATA_DIR": str(data_dir), "TRIALCHAT_CHROMA_URL": chroma_url,
+            "TRIALCHAT_LLM": llm, "TRIALCHAT_RATE_LIMIT_PER_MINUTE": "1000000", "PYTHONPATH": str(REPO),
+            "ANONYMIZED_TELEMETRY": "False"}
+
+
+def load(urls: list[str], users: int, requests: int) -> dict:
+    """``requests`` questions from ``users`` threads, round-robin over ``urls``."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def user() -> None:
+        nonlocal errors
+        with httpx.Client(timeout=600) as client:
+            for i in counter:
+                q, sid = QUESTIONS[i % len(QUESTIONS)]
+                t = time.perf_counter()
+                try:
+                    ok = client.post(urls[i % len(urls)] + "/api/ask", json={"question": q, "study_id": sid}
+                                     ).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                took = time.perf_counter() - t
+                with lock:
+                    latencies.append(took)
+                    errors += not ok
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=user) for _ in range(users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    return {"requests": len(latencies), "errors": errors, "wall_s": round(wall, 2),
+            "throughput_rps": round(len(latencies) / wall, 2), "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p95_ms": round(q[18] * 1000, 1)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, nargs="+", default=[4, 16, 64])
+    ap.add_argument("--requests", type=int, default=96)
+    ap.add_argument("--llm", default="extractive")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    args = ap.parse_args()
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    procs: list[subprocess.Popen] = []
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        port = free_port()
+        chroma_url = f"http://127.0.0.1:{port}"
+        try:
+            procs.append(subprocess.Popen([chroma, "run", "--path", str(tmp / "chroma"), "--port", str(port)],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}))
+            wait_http(chroma_url + "/api/v2/heartbeat", procs[0])
+            subprocess.run([sys.executable, "-m", "cli", "ingest", str(REPO / "corpus" / "sample")], check=True,
+                           cwd=REPO, env=env(tmp / "ingest", chroma_url, args.llm), capture_output=True)
+            replicas = []
+            for i in range(2):
+                rport = free_port()
+                p = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--no-glossary", "--port", str(rport)],
+                                     cwd=REPO, env=env(tmp / f"replica{i}", chroma_url, args.llm),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                procs.append(p)
+                replicas.append(f"http://127.0.0.1:{rport}")
+                wait_http(replicas[-1] + "/healthz", p)
+            for url in replicas:  # warm each (router, reranker, caches) before timing
+                load([url], 1, len(QUESTIONS))
+            for users in args.users:
+                for n in (1, 2):
+                    row = {"replicas": n, "users": users, **load(replicas[:n], users, args.requests)}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+        finally:
+            for p in reversed(procs):
+                p.terminate()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    machine = f"{platform.machine()} {platform.python_version()}, {os.cpu_count()} cores (shared)"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "replicas.json").write_text(json.dumps({"llm": args.llm, "machine": machine, "rows": rows}, indent=1))
+    lines = [f"# 1 vs 2 replicas on one `chroma run` server ({args.llm} answers)", "",
+             f"The bundled sample; {args.requests} composed questions per cell (pinned: who can join, where, status, "
+             "phase, age, enrollment), round-robin over the replicas; every replica on its own empty data dir.", "",
+             "| replicas | users | requests | errors | throughput (req/s) | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['replicas']} | {r['users']} | {r['requests']} | {r['errors']} | {r['throughput_rps']} | "
+              f"{r['p50_ms']} | {r['p95_ms']} |" for r in rows]
+    lines += ["", f"Measured on {machine}; both replica counts in the same run."]
+    (args.out / "replicas.md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
