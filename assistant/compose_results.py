@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
+from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms
 from trialchat.facts import FactSheet
@@ -189,10 +190,14 @@ def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None =
 
 def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int) -> None:
     when = o.time_frame.value if o.time_frame else ""
-    if when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
+    what = measure_words(o.title, bool(when))  # the title in plain words; the sentence still cites the title line
+    if what is None and when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
         when = ""
     key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
-    w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
+    if what is not None:
+        w.say(f"{key}_plain", c(o) + c(o.time_frame), what=what, when=when)
+    else:
+        w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
     if o.description and len(o.description.value) <= MAX_EXPLAINED:
         w.say("results.means", c(o.description), text=o.description.value.rstrip(" ."))
     if not o.posted:
