@@ -10,7 +10,7 @@ from trialchat.results import AdverseEvent, AdverseEvents, EventGroup, StudyResu
 
 MAX_GROUPS = 3  # groups listed one by one
 MAX_COMMON = 3  # most common side effects named per group ...
-MAX_COMMON_GROUPS = 2  # ... for this many groups
+MAX_COMMON_GROUPS = MAX_GROUPS  # ... for each group listed (a three-arm study: none left out)
 MAX_SERIOUS = 3
 
 

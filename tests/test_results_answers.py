@@ -125,6 +125,7 @@ def test_side_effects_of_the_headache_study_leave_no_group_out(ask):
     a = ask(HEADACHE, SIDE)
     assert "in the C213 1.9 mg group were application site erythema (2 of 9 people)" in a.text
     assert "in the Placebo group were application site erythema (1 of 9 people)" in a.text
+    assert "in the C213 3.8mg group were corona virus infection (1 of 7 people)" in a.text  # the third arm too
     assert "No one in any group had a serious side effect" in a.text
     assert_cited_and_checkable(a)
 
