@@ -193,7 +193,9 @@ def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int
     what = measure_words(o.title, bool(when))  # the title in plain words; the sentence still cites the title line
     if what is None and when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
         when = ""
-    key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
+    # a format that does not say primary or secondary (NLI4CT): neither "main" nor "another"
+    key = ("results.measured" if not o.kind else "results.other" if not o.primary
+           else "results.main" if n_main == 1 else "results.main_many")
     if what is not None:
         w.say(f"{key}_plain", c(o) + c(o.time_frame), what=what, when=when)
     else:

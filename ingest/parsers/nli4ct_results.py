@@ -34,6 +34,7 @@ _RESULT_GROUP = re.compile(r"^Results\s+(\d+)\s*:?\s*$", re.IGNORECASE)
 _VALUE = re.compile(r"^Unit of Measure:\s*(?P<unit>.*?)\s+(?P<v>-?\d+(?:\.\d+)?)\s*"
                     r"(?:\((?P<lo>-?[\d.]+)\s+to\s+(?P<hi>-?[\d.]+)\))?\s*$")
 _TOTAL_ONLY = re.compile(r"^Total:?\s*(?P<a>\d+)\s*$")  # "Total: 16": people affected, the number at risk not given
+_UNSAID = re.compile(r"^\[?\s*not specified\s*\]?\.?$", re.IGNORECASE)  # a description the report leaves blank
 _MARKS = re.compile(r"(\s*(\*|\[\d+\]))+\s*$")  # "Pain *", "Prolonged hospitalization [1]"
 
 
@@ -61,7 +62,7 @@ def _outcome(f: StudyField) -> OutcomeResult:
                 group_id=group.id, value=v.group("v"), lower=v.group("lo") or "", upper=v.group("hi") or "")]))
         elif key == "Measure Type" and not out.param_type:
             out.param_type = value
-        elif out.description is None and not out.groups and line != lines[0]:
+        elif out.description is None and not out.groups and line != lines[0] and not _UNSAID.match(line):
             out.description = Text(path=f.path, quote=line, value=line)
     return out
 
