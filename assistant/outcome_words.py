@@ -52,7 +52,7 @@ def _capitals(word: str) -> str:
 def _stands_for(words: list[str], short: str) -> int:
     """How many of the last ``words`` the short name stands for: the nearest run, beginning with a word whose
     initial is the short name's first letter, whose capitals hold the short name's letters in order; 0 if none."""
-    letters = [ch for ch in short.upper() if ch.isalpha()]
+    letters = [ch for ch in (short[:-1] if short.endswith("s") else short).upper() if ch.isalpha()]  # "TEAEs"
     for start in range(len(words) - 1, -1, -1):
         w = words[start]
         if not w or w.lower() in STOP or not (w[0].isupper() or w[0].isdigit()):

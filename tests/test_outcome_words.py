@@ -22,6 +22,8 @@ from assistant.outcome_words import measure_words
      "Period After Administration of the First Dose of the IMP",
      "the change in the weekly average number of cluster headache attacks during the 4-week period after "
      "administration of the first dose of the IMP"),
+    ("Number of Participants With Treatment Emergent Adverse Events (TEAEs) and Serious AEs (SAEs)",
+     "how many people had treatment emergent adverse events and serious AEs"),
     # how it was measured: in the cited title, not in the sentence
     ("Change in Primary Tumor FFNP Uptake Before and After Estradiol Challenge as Measured by Percent Change in "
      "Standardized Uptake Value (SUV)", "the change in primary tumor FFNP uptake before and after estradiol challenge"),
