@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
+from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms
 from trialchat.facts import FactSheet
@@ -124,9 +125,22 @@ def _record_date(text: str) -> date | None:
 
 # ---- did it work ----
 def _is_count(o: OutcomeResult) -> bool:
+    """A count of people ("3 of 8 people"): said so only when every value is a whole number (a unit of
+    "participants" over "90.7" is a percentage the record mislabels)."""
     unit = o.unit.lower()
-    return "percent" not in unit and ("count of participants" in o.param_type.lower()
-                                      or unit in ("participants", "subjects", "patients", "people"))
+    whole = all(x.count is not None for row in o.rows for x in row.numbers if x.value and x.value != "NA")
+    return whole and "percent" not in unit and ("count of participants" in o.param_type.lower()
+                                                or unit in ("participants", "subjects", "patients", "people"))
+
+
+def _analysed_cites(o: OutcomeResult) -> list[tuple[str, str]]:
+    """The lines that give the number analysed per group (one line, or one per group)."""
+    return c(o.analysed) + [q for x in o.analysed_lines for q in c(x)]
+
+
+def _analysed(o: OutcomeResult) -> dict[str, GroupNumber]:
+    """Each group's number analysed, when a line that says it can be cited (else "of N" is never said)."""
+    return {x.group_id: x for x in o.analysed_numbers} if _analysed_cites(o) else {}
 
 
 def _value_words(o: OutcomeResult, x: GroupNumber, analysed: dict[str, GroupNumber]) -> str:
@@ -176,10 +190,16 @@ def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None =
 
 def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int) -> None:
     when = o.time_frame.value if o.time_frame else ""
-    if when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
+    what = measure_words(o.title, bool(when))  # the title in plain words; the sentence still cites the title line
+    if what is None and when and when.lower().rstrip(" .") in o.title.lower():  # "… at Week 52", checked at: "Week 52"
         when = ""
-    key = "results.other" if not o.primary else "results.main" if n_main == 1 else "results.main_many"
-    w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
+    # a format that does not say primary or secondary (NLI4CT): neither "main" nor "another"
+    key = ("results.measured" if not o.kind else "results.other" if not o.primary
+           else "results.main" if n_main == 1 else "results.main_many")
+    if what is not None:
+        w.say(f"{key}_plain", c(o) + c(o.time_frame), what=what, when=when)
+    else:
+        w.say(key, c(o) + c(o.time_frame), title=o.title, when=when)
     if o.description and len(o.description.value) <= MAX_EXPLAINED:
         w.say("results.means", c(o.description), text=o.description.value.rstrip(" ."))
     if not o.posted:
@@ -190,22 +210,24 @@ def _one_outcome(w: AnswerWriter, r: StudyResults, o: OutcomeResult, n_main: int
         w.say("results.not_lined_up" if legacy else "results.no_numbers", c(o))
         return
     groups = {g.id: g for g in o.groups}
-    analysed = {x.group_id: x for x in o.analysed_numbers}
+    analysed = _analysed(o)
+    # the unit's words are said with each number: the line that gives them is cited too
+    unit = c(o.measure) if o.unit and not _is_count(o) and "percent" not in o.unit.lower() else []
     rows = [row for row in o.rows if any(x.value and x.value != "NA" for x in row.numbers)]
     if rows and all(not row.label and len(row.numbers) == 1 for row in rows):  # one line per group (NLI4CT)
         merged = [x for row in rows for x in row.numbers]
-        w.say("results.numbers", [q for row in rows for q in c(row)], label="",
+        w.say("results.numbers", [q for row in rows for q in c(row)] + _analysed_cites(o) + unit, label="",
               list=join_words([f"{_value_words(o, x, analysed)} in {_group_name(groups, x.group_id)}"
                                for x in merged]))
         rows = []
     for row in rows[:2]:
         parts = [f"{_value_words(o, x, analysed)} in {_group_name(groups, x.group_id)}"
                  for x in row.numbers if x.value and x.value != "NA"]
-        w.say("results.numbers", c(row) + c(o.analysed), label=row.label if len(o.rows) > 1 else "",
+        w.say("results.numbers", c(row) + _analysed_cites(o) + unit, label=row.label if len(o.rows) > 1 else "",
               list=join_words(parts))
     for x in o.analysed_numbers:
         if x.count == 1 and x.group_id in groups:
-            w.say("results.one_person", c(o.analysed), group=the_group(groups[x.group_id].title))
+            w.say("results.one_person", _analysed_cites(o), group=the_group(groups[x.group_id].title))
     if rows:
         _compare(w, o, rows[0].numbers, groups)
 
@@ -275,15 +297,16 @@ def _who_is_who(w: AnswerWriter, r: StudyResults, sheet: FactSheet) -> None:
 def _first_clause(text: str) -> str:
     """A group's description as quoted: whole when short, else up to its first comma or line, marked "…"."""
     text = text.strip().rstrip(" .")
-    if len(text.split()) <= MAX_ARM_WORDS:
+    if len(text.split()) <= MAX_ARM_WORDS and "\n" not in text:
         return text
-    cut = re.split(r",\s|\n", text, maxsplit=1)[0].rstrip()
+    cut = re.split(r",\s|\n", text, maxsplit=1)[0].rstrip()  # one line: an answer's lines are its sentences
     return cut + " …" if cut != text else text
 
 
 # ---- who finished ----
 def _number_of(m: Milestone | None, group_id: str) -> str:
-    x = next((x for x in m.numbers if x.group_id == group_id), None) if m else None
+    """A group's number at a milestone; "" when the milestone's line cannot be cited (cut from the field)."""
+    x = next((x for x in m.numbers if x.group_id == group_id), None) if m and m.quote else None
     return x.value if x else ""
 
 
@@ -293,9 +316,8 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
         w.say("results_flow.none", c(next((o for o in r.outcomes if o.quote), None)))
         return
     names = {g.id: g.title for g in flow.groups}
-    if len(flow.periods) > 2:  # many parts: who started the first, who finished the last, the main reasons overall
-        _first_and_last(w, flow.periods, names)
-        return
+    if len(flow.periods) > 2 and _first_and_last(w, flow.periods, names):
+        return  # many parts: who started the first, who finished the last, the main reasons overall
     periods = flow.periods[:2]
     for period in periods:
         by_kind = {m.kind.lower(): m for m in period.milestones}
@@ -307,7 +329,7 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
         else:
             w.say("results_flow.by_group", c(started))
 
-        for x in started.numbers:
+        for x in started.numbers if started.quote else []:
             if not x.count:  # a group nobody started in this period
                 continue
             w.say("results_flow.group_line", c(started) + c(done) + c(left),
@@ -326,15 +348,20 @@ def _reasons(w: AnswerWriter, reasons: list[LeaveReason]) -> None:
         w.say("results_flow.reasons", [(rs.path, rs.quote) for rs in top], list=join_words(items))
 
 
-def _first_and_last(w: AnswerWriter, periods: list[FlowPeriod], names: dict[str, str]) -> None:
+def _first_and_last(w: AnswerWriter, periods: list[FlowPeriod], names: dict[str, str]) -> bool:
+    """False (nothing said) when the first part's start, the last part or its end cannot be cited."""
     def milestone(period: FlowPeriod, kind: str) -> Milestone | None:
         return next((m for m in period.milestones if m.kind.lower() == kind), None)
     started, done = milestone(periods[0], "started"), milestone(periods[-1], "completed")
-    if started is None or done is None:
-        return
-    w.say("results_flow.first_last", c(started) + c(done), period=periods[-1].title)
+    last_start = milestone(periods[-1], "started")
+    if started is None or done is None or not (started.quote and done.quote and periods[-1].quote):
+        return False
+    w.say("results_flow.first_last", c(started) + c(done) + c(periods[-1]), period=periods[-1].title)
     for x in started.numbers:
+        # a group that did not start the last part (another arm's extension) is not said to have "0 finished" it
+        in_last = _number_of(last_start, x.group_id) not in ("", "0")
         if x.count:
             w.say("results_flow.group_line", c(started) + c(done), group=the_group(names.get(x.group_id, x.group_id)),
-                  started=x.value, completed=_number_of(done, x.group_id), left="")
+                  started=x.value, completed=_number_of(done, x.group_id) if in_last else "", left="")
     _reasons(w, [rs for p in periods for rs in p.reasons])
+    return True

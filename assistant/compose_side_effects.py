@@ -2,6 +2,7 @@
 deaths, and the study drug's group against placebo (see ``assistant/compose_results.py``)."""
 from __future__ import annotations
 
+from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.results_words import PLACEBO, c, is_placebo, named, numeric, share, term_words, the_group
 from assistant.results_words import pct as _pct  # " (about 37%)"
@@ -9,7 +10,7 @@ from trialchat.results import AdverseEvent, AdverseEvents, EventGroup, StudyResu
 
 MAX_GROUPS = 3  # groups listed one by one
 MAX_COMMON = 3  # most common side effects named per group ...
-MAX_COMMON_GROUPS = 2  # ... for this many groups
+MAX_COMMON_GROUPS = MAX_GROUPS  # ... for each group listed (a three-arm study: none left out)
 MAX_SERIOUS = 3
 
 
@@ -83,10 +84,9 @@ def _serious_events(w: AnswerWriter, ae: AdverseEvents, groups: list[EventGroup]
         def total(e: AdverseEvent) -> int:
             return sum(x.affected or 0 for x in e.counts)
         top = sorted(serious, key=total, reverse=True)[:MAX_SERIOUS]
-        items = []
-        for e in top:
-            n = total(e)
-            items.append(f"{term_words(e.term)} ({n} {'person' if n == 1 else 'people'})")
+        # a sum over groups is ours: labelled "across the groups" (one group's number is the record's own)
+        items = [sentence("results_ae.serious_item", term=term_words(e.term), n=total(e),
+                          summed=sum(1 for x in e.counts if x.affected) > 1) for e in top]
         w.say("results_ae.serious_list", [(e.path, e.quote) for e in top], list=join_words(items))
 
 

@@ -185,40 +185,7 @@ def test_nli4ct_adverse_events_and_outcome_groups():
     assert_quotes_in_chunks(study, r)
 
 
-def _real_records() -> list[Path]:
-    return [*sorted((DATA / "ctgov_v2").rglob("*.json")), *sorted((DATA / "ctgov_xml").glob("*.xml")), LEGACY,
-            *sorted((DATA / "nli4ct" / "CT_json").glob("*.json"))[::10]]
-
-
-@needs_data
-def test_every_real_record_with_results_builds_a_model_whose_quotes_are_in_its_chunks():
-    """Hundreds of real records across the four formats: the model builds, its group totals are the record's,
-    and every quote is verbatim in a chunk of its field."""
-    seen: dict[str, int] = {}
-    for path in _real_records():
-        raw = json.loads(path.read_text("utf-8")) if path.suffix == ".json" else None
-        by_id = {}
-        if isinstance(raw, dict) and "resultsSection" in raw:
-            by_id[raw["protocolSection"]["identificationModule"]["nctId"]] = raw
-        elif isinstance(raw, list):
-            by_id = {x["protocolSection"]["identificationModule"]["nctId"]: x for x in raw
-                     if isinstance(x, dict) and "resultsSection" in x}
-        for study in parse_document(path.name, path.read_bytes(), str(path)).studies:
-            has_results = any(f.path.startswith("resultsSection") for f in study.fields)
-            if not has_results:
-                continue
-            r = study.results
-            assert r is not None, study.study_id
-            seen[r.source_format] = seen.get(r.source_format, 0) + 1
-            assert_quotes_in_chunks(study, r)
-            rec = by_id.get(study.study_id)
-            if rec and r.adverse:  # v2: per-group totals equal the record's
-                groups = rec["resultsSection"]["adverseEventsModule"]["eventGroups"]
-                assert [(g.serious_affected, g.other_affected, g.deaths_affected) for g in r.adverse.groups] == \
-                    [(x.get("seriousNumAffected"), x.get("otherNumAffected"), x.get("deathsNumAffected"))
-                     for x in groups], study.study_id
-    assert seen.get("ctgov_v2", 0) >= 50 and seen.get("ctgov_xml", 0) >= 20
-    assert seen.get("ctgov_legacy", 0) >= 40 and seen.get("nli4ct", 0) >= 90
+# every real record with results, in all four formats: tests/test_results_properties.py
 
 
 @needs_data

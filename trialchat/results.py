@@ -96,6 +96,7 @@ class OutcomeResult(Cited):
     time_frame: Text | None = None
     population: Text | None = None
     unit: str = ""
+    measure: Cited | None = None  # the line that says the unit and kind of number ("Measure: Mean; Unit: minutes")
     param_type: str = ""  # "Number", "Mean", "Count of Participants", ...
     dispersion_type: str = ""
     posted: bool = True  # False: the record says the results of this outcome were not posted
@@ -103,6 +104,7 @@ class OutcomeResult(Cited):
     groups: list[ResultGroup] = Field(default_factory=list)
     analysed: Cited | None = None  # the "Number analysed" line ...
     analysed_numbers: list[GroupNumber] = Field(default_factory=list)  # ... and its numbers
+    analysed_lines: list[Cited] = Field(default_factory=list)  # a format with one such line per group (NLI4CT)
     rows: list[ResultRow] = Field(default_factory=list)
     analyses: list[Analysis] = Field(default_factory=list)
 

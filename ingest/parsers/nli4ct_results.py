@@ -15,6 +15,7 @@ from ingest.parsers.results_model import check_quotes
 from trialchat.results import (
     AdverseEvent,
     AdverseEvents,
+    Cited,
     EventCount,
     EventGroup,
     GroupNumber,
@@ -32,6 +33,8 @@ _RESULT_GROUP = re.compile(r"^Results\s+(\d+)\s*:?\s*$", re.IGNORECASE)
 # "Unit of Measure: percentage of alive at 10 years  82        (79 to 84)": one group's one number, on its line
 _VALUE = re.compile(r"^Unit of Measure:\s*(?P<unit>.*?)\s+(?P<v>-?\d+(?:\.\d+)?)\s*"
                     r"(?:\((?P<lo>-?[\d.]+)\s+to\s+(?P<hi>-?[\d.]+)\))?\s*$")
+_TOTAL_ONLY = re.compile(r"^Total:?\s*(?P<a>\d+)\s*$")  # "Total: 16": people affected, the number at risk not given
+_UNSAID = re.compile(r"^\[?\s*not specified\s*\]?\.?$", re.IGNORECASE)  # a description the report leaves blank
 _MARKS = re.compile(r"(\s*(\*|\[\d+\]))+\s*$")  # "Pain *", "Prolonged hospitalization [1]"
 
 
@@ -51,13 +54,15 @@ def _outcome(f: StudyField) -> OutcomeResult:
             group.title = value or group.title
         elif key == "Overall Number of Participants Analyzed" and group and value.isdigit():
             out.analysed_numbers.append(GroupNumber(group_id=group.id, value=value, count=int(value)))
+            out.analysed_lines.append(Cited(path=f.path, quote=line))
         elif key == "Unit of Measure" and group and (v := _VALUE.match(line)):
             out.unit = out.unit or v.group("unit")
+            out.measure = out.measure or Cited(path=f.path, quote=line)
             out.rows.append(ResultRow(path=f.path, quote=line, numbers=[GroupNumber(
                 group_id=group.id, value=v.group("v"), lower=v.group("lo") or "", upper=v.group("hi") or "")]))
         elif key == "Measure Type" and not out.param_type:
             out.param_type = value
-        elif out.description is None and not out.groups and line != lines[0]:
+        elif out.description is None and not out.groups and line != lines[0] and not _UNSAID.match(line):
             out.description = Text(path=f.path, quote=line, value=line)
     return out
 
@@ -67,6 +72,9 @@ def _event_group(i: int, f: StudyField) -> tuple[EventGroup, list[AdverseEvent]]
     group = EventGroup(path=f.path, id=number, title=f"group {number}")
     events = []
     for line in (ln.strip() for ln in f.text.split("\n")[1:] if ln.strip()):
+        if (t := _TOTAL_ONLY.match(line)) and group.any_affected is None:
+            group.quote, group.any_affected = line, int(t.group("a"))
+            continue
         m = _COUNT.match(line)
         if not m:
             continue

@@ -102,6 +102,13 @@ def group_totals_line(g: dict) -> str:
     return f"{text_at(g, 'title') or text_at(g, 'id')}: participants affected " + ", ".join(parts) if parts else ""
 
 
+def measure_line(o: dict) -> str:
+    """"Measure: Mean, Standard Deviation; Unit: minutes" ("" when the outcome says neither)."""
+    kind = join_nonempty([enum_text(text_at(o, "paramType")), enum_text(text_at(o, "dispersionType"))], ", ")
+    unit = text_at(o, "unitOfMeasure")
+    return join_nonempty([f"Measure: {kind}" if kind else "", f"Unit: {unit}" if unit else ""], "; ")
+
+
 def _measure_head(m: dict) -> str:
     param = enum_text(text_at(m, "paramType"))
     disp = enum_text(text_at(m, "dispersionType"))
@@ -143,11 +150,7 @@ def _outcome(o: dict) -> str:
              f"Population: {text_at(o, 'populationDescription')}" if text_at(o, "populationDescription") else ""]
     if text_at(o, "reportingStatus") == "NOT_POSTED":
         lines.append("Results for this outcome were not posted.")
-    kind = join_nonempty([enum_text(text_at(o, "paramType")), enum_text(text_at(o, "dispersionType"))], ", ")
-    if kind or text_at(o, "unitOfMeasure"):
-        lines.append(join_nonempty([f"Measure: {kind}" if kind else "",
-                                    f"Unit: {text_at(o, 'unitOfMeasure')}" if text_at(o, "unitOfMeasure") else ""],
-                                   "; "))
+    lines.append(measure_line(o))
     for den in dicts_at(o, "denoms")[:1]:
         lines.append(analysed_line(den, names))
     lines.extend(_table(dicts_at(o, "classes"), names)[:MAX_ROWS])

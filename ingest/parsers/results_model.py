@@ -23,6 +23,7 @@ from ingest.parsers.results import (
     counts_line,
     event_line,
     group_totals_line,
+    measure_line,
     reason_line,
     shown_events,
     table_rows,
@@ -121,7 +122,7 @@ def _outcome(i: int, o: dict) -> OutcomeResult:
         description=Text(path=path, quote=description, value=description) if description else None,
         time_frame=_text(path, "Time frame", text_at(o, "timeFrame")),
         population=_text(path, "Population", text_at(o, "populationDescription")),
-        unit=text_at(o, "unitOfMeasure"), param_type=enum_text(text_at(o, "paramType")),
+        unit=text_at(o, "unitOfMeasure"), measure=Cited(path=path, quote=measure_line(o)), param_type=enum_text(text_at(o, "paramType")),
         dispersion_type=enum_text(text_at(o, "dispersionType")), groups=_groups(o),
         posted=text_at(o, "reportingStatus") != "NOT_POSTED")
     if not out.posted:
