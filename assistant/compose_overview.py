@@ -68,6 +68,7 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if s.phase and s.phase.value.lower() not in ("not applicable", "na", "n/a"):
         w.say("phase.phase", s.phase, phase=s.phase.value.replace(", Phase ", "/"))
     composer._status_sentence(w, s)
+    composer._stale_note(w, s)  # "looking for people right now" in a record whose own end date has passed
     countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
     if len(s.sites) > 1:
         w.say("overview.sites", [s.sites_summary] if s.sites_summary else s.sites[:1], n=len(s.sites),
