@@ -97,6 +97,12 @@ class Request:
         return self.route.intent if self.route and self.route.confident else None
 
 
+def naming_terms(sheet: FactSheet) -> set[str]:
+    """The words a person may name a study by: its title, short name, treatments and conditions."""
+    return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
+                                   *(c.value for c in sheet.conditions)]))
+
+
 def is_term_question(question: str) -> bool:
     return bool(TERM_RE.search(question))
 
@@ -104,7 +110,8 @@ def is_term_question(question: str) -> bool:
 class AnswerChain:
     def __init__(self, parts: ChainParts):
         self.p = parts
-        self._distinct: tuple[tuple[str, ...], dict[str, set[str]]] = ((), {})  # study → its naming words
+        # study → its naming words, for the list of fact sheets they were read from (reloaded after an ingest)
+        self._naming: tuple[list[FactSheet] | None, dict[str, set[str]]] = (None, {})
 
     # ---------------- public ----------------
     def invoke(self, question: str, study_id: str | None = None,
@@ -138,16 +145,16 @@ class AnswerChain:
             by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
         route = self.p.router.route(catalog.without_names(text)) if self.p.router else None
+        about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
-            about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
             if named and (about_a_study or self._name_alone_of(named, text)):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
-        about_one = bool(route and route.confident and route.intent in STUDY_INTENTS) and not asks_across_studies(text)
+        about_one = about_a_study and not asks_across_studies(text)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
                 and (looks_like_follow_up(text) or about_one):
             scope = self._scope_from_history(text, history, catalog) or scope
@@ -169,30 +176,25 @@ class AnswerChain:
         pregnancy registry", "the cluster headache patch"): a word no other study has, or more of the question's
         words than any other; None when no study or several are named as well."""
         sheets = self.p.all_facts()
-        key = tuple(s.study_id for s in sheets)
-        if self._distinct[0] != key:
-            words = {s.study_id: {t for t in content_terms(" ".join([s.title, s.acronym or "",
-                                                                    *(i.name for i in s.interventions),
-                                                                    *(c.value for c in s.conditions)]))
-                                  if len(t) >= 5 and not t.isdigit()} - GENERIC_TITLE_TERMS for s in sheets}
-            self._distinct = (key, words)
+        if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
+            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if len(t) >= 5 and not t.isdigit()}
+                                     - GENERIC_TITLE_TERMS for s in sheets})
+        naming = self._naming[1]
         asked = content_terms(text)
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()
         # (words shared, has the posted results a results question needs, study)
-        shared = sorted(((len(ws & asked), sid in with_results, sid) for sid, ws in self._distinct[1].items()),
-                        reverse=True)
+        shared = sorted(((len(ws & asked), sid in with_results, sid) for sid, ws in naming.items()), reverse=True)
         if not shared or not shared[0][0]:
             return None
         (best, answers, sid), runner_up = shared[0], (shared[1][:2] if len(shared) > 1 else (0, False))
-        only_its = asked & self._distinct[1][sid] - set().union(*(ws for s, ws in self._distinct[1].items() if s != sid))
+        only_its = asked & naming[sid] - set().union(*(ws for s, ws in naming.items() if s != sid))
         # a word no other study has, or more of the question's words than any other study
         return sid if (best, answers) > runner_up and (only_its or best >= 2) else None
 
     def _name_alone_of(self, study_id: str, text: str) -> bool:
         """Whether the question is only the study's name ("Duke pregnancy registry?", "what's PatientSpot?")."""
         sheet = self.p.facts(study_id)
-        named = content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                        *(c.value for c in sheet.conditions)])) if sheet else set()
+        named = naming_terms(sheet) if sheet else set()
         return not content_terms(re.sub(r"'s\b", "", text)) - named - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
 
     # ---------------- steps ----------------

@@ -36,7 +36,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
-from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, age_in_years
+from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Intervention, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
@@ -70,6 +70,13 @@ def _when(fact: Fact | None) -> tuple[str, bool] | None:
     if not m:
         return None
     return m.group(1), (m.group(2) or "").lower() == "actual"
+
+
+def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
+    """An intervention's description as one line of text ("Form: syringe; Concentration: …"), and each of its
+    lines cited."""
+    lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
+    return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
 class Composer:
@@ -315,18 +322,16 @@ class Composer:
         real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
         if PLACEBO_Q.search(q):  # "what was in the fake shot?": the placebo as the record describes it, first
             for i in [i for i in s.interventions if i not in real and i.description][:1]:
-                lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
-                w.say("treatment.placebo", [(i.path, ln) for ln in lines], name=i.name,
-                      description="; ".join(BULLET.sub("", ln) for ln in lines))
+                cites, words = _described(i)
+                w.say("treatment.placebo", cites, name=i.name, description=words)
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
         for i in [i for i in real if i.other_names][:MAX_TREATMENTS]:  # brand names and codes people know it by
             w.say("treatment.other_names", [(i.path, f"Other names: {i.other_names}")], name=i.name,
                   names=join_words(i.other_names.split("; ")))
         for i in [i for i in real if i.description][:MAX_TREATMENTS]:  # how it is given: form, dose, route
-            lines = [ln.strip() for ln in i.description.split("\n") if ln.strip()]
-            w.say("treatment.given", [(i.path, ln) for ln in lines], name=i.name,
-                  description="; ".join(BULLET.sub("", ln) for ln in lines))
+            cites, words = _described(i)
+            w.say("treatment.given", cites, name=i.name, description=words)
         for a in [a for a in s.arms if a.description][:MAX_TREATMENTS]:  # what each group gets, how often
             w.say("treatment.group", [(a.path, a.description)], label=a.label, description=a.description)
 
@@ -368,11 +373,12 @@ class Composer:
             who, _ = person_words(p)
             w.say("contact.official", p, who=who + (f", {p.affiliation}" if p.affiliation else ""))
 
-    def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool:
-        """Close an eligibility answer by naming who decides, with their contact when the record has one."""
+    def team_sentence(self, w: AnswerWriter, s: FactSheet, key: str = "can_i_join.team") -> bool:
+        """Close an answer by naming who can say more (for eligibility: who decides), with their contact when
+        the record has one."""
         for p in (s.contacts or s.officials)[:1]:
             who, how = person_words(p)
-            return w.say("can_i_join.team", p, who=who, how=how)
+            return w.say(key, p, who=who, how=how)
         return False
 
     # ---- eligibility ----
@@ -424,9 +430,7 @@ class Composer:
     def _results(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         compose_results(w, q, s, self.today())  # assistant/compose_results.py
         if w.stops_short:  # no results yet: who can say more
-            for p in (s.contacts or s.officials)[:1]:
-                who, how = person_words(p)
-                w.say("results.team", p, who=who, how=how)
+            self.team_sentence(w, s, "results.team")
 
     # ---- where ----
     @composes("where")

@@ -159,9 +159,11 @@ def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | 
     g = gazetteer()
     for m in _IN_WORDS.finditer(q):
         tokens = m.group("place").split()
+        if tokens[0].lower() in _NOT_PLACES:
+            continue
         for n in range(len(tokens), 0, -1):
             words = " ".join(tokens[:n])
-            if tokens[0].lower() in _NOT_PLACES or g.state_code(words) or g.country_code(words):
+            if g.state_code(words) or g.country_code(words):
                 break
             place = g.city(words, study_countries)
             if place and place.population >= IN_CITY_MIN_POPULATION:

@@ -20,6 +20,15 @@ CORPUS_RE = re.compile(r"\b(which|what|any|list|find|are there|is there)\b.*\b(t
                        re.IGNORECASE)
 
 
+def _name_pattern(name: str) -> tuple[str, int] | None:
+    """How a study's short name is found in a question (pattern, flags); None for a name too short to look for.
+    Case-sensitive ("MiSLE", not "missle"), except long or marked names people type in lower case."""
+    if len(name) < 3:
+        return None
+    flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
+    return rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags
+
+
 ACROSS_RE = re.compile(r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
                        r"\b(studies|trials)\b|\b(studies|trials)\s+(recruiting|for|in|near|with|that|testing|about|"
                        r"taking|open)\b|\bany\b[^?.]{0,40}\b(study|trial)\b", re.IGNORECASE)
@@ -75,9 +84,8 @@ class StudyCatalog:
         lowered = text.lower()
         for ref in self._ordered:
             for name in ref.names:
-                # case-sensitive ("MiSLE", not "missle"), except long or marked names people type in lower case
-                flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
-                if len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags):
+                found = _name_pattern(name)
+                if found and re.search(found[0], text, found[1]):
                     return ref, None
         for ref in self._ordered:
             if len(ref.title) >= 12 and ref.title.lower() in lowered:
@@ -90,10 +98,10 @@ class StudyCatalog:
         text = ID_RE.sub("the study", text)
         for ref in self._ordered:
             for name in ref.names:
-                flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
-                if len(name) >= 3:
-                    text = re.sub(rf"(?<![\w-])(?:the\s+)?{re.escape(name)}(?![\w-])(?:\s+(?:study|trial|registry))?",
-                                  "the study", text, flags=flags)
+                found = _name_pattern(name)
+                if found:
+                    text = re.sub(rf"(?<![\w-])(?:the\s+)?{found[0]}(?:\s+(?:study|trial|registry))?", "the study", text,
+                                  flags=found[1])
         return text
 
     def search(self, query: str, limit: int = 20) -> list[StudyRef]:
