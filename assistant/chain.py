@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
+# a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
+ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
+                            re.IGNORECASE)
 # intents about one study: without a study they have no answer but "which one?"
 STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
 ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
@@ -216,6 +219,8 @@ class AnswerChain:
             composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
         if not composed:
             return None
+        if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
+            composed.text = re.sub(r"^(?:Yes|No)\. ", "", composed.text)
         prefix = self._about_prefix(scope)
         if prefix:  # the reader named the study (or the conversation did): say which record this is about
             composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"

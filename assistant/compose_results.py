@@ -17,7 +17,7 @@ from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
 from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
-from assistant.textutil import content_terms
+from assistant.textutil import content_terms, split_sentences
 from trialchat.facts import FactSheet
 from trialchat.results import (
     FlowPeriod,
@@ -83,6 +83,9 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     elif asked or WORKED_Q.search(question):
         _did_it_work(w, r, asked)
         _who_is_who(w, r, sheet)
+        if sheet.limitations and not asked:  # "too few people to be sure": as much a part of "did it work" as the numbers
+            notes = split_sentences(sheet.limitations.value)[:2]
+            w.say("results.caveats", [(sheet.limitations.path, x) for x in notes], notes=" ".join(notes).rstrip(" ."))
     # anything else about results (why so few people joined, ...) is left to retrieval: nothing composed
 
 
@@ -335,7 +338,16 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
             w.say("results_flow.group_line", c(started) + c(done) + c(left),
                   group=the_group(names.get(x.group_id, x.group_id)), started=x.value,
                   completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
+        _flow_total(w, started, left)
         _reasons(w, period.reasons)
+
+
+def _flow_total(w: AnswerWriter, started: Milestone, left: Milestone | None) -> None:
+    """"In all, 4 of 180 people did not finish": the sum a reader asking "how many dropped out" wants."""
+    begun = [x.count for x in started.numbers if x.count]
+    gone = [x.count for x in left.numbers if x.count is not None] if left and left.quote else []
+    if len(begun) > 1 and gone and started.quote:
+        w.say("results_flow.total", c(started) + c(left), left=sum(gone), started=sum(begun))
 
 
 def _reasons(w: AnswerWriter, reasons: list[LeaveReason]) -> None:
