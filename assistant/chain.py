@@ -46,6 +46,7 @@ from trialchat.schema import GLOSSARY_ID
 log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
+STUDY_PHRASE_RE = re.compile(r"\b((?:[\w'-]+\s+){1,5})(?:study|trial|registry|program|programme|project)\b", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
 # a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
 ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
@@ -62,6 +63,7 @@ OVERVIEW_FILLER = content_terms("tell me about more info information on what is 
 GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety evaluate evaluation patients subjects "
                                     "participants treatment therapy randomized controlled placebo phase clinical "
                                     "compare comparing versus effect effects people adults children registry")
+MAX_NAMING_CONDITIONS = 6
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -100,10 +102,34 @@ class Request:
         return self.route.intent if self.route and self.route.confident else None
 
 
+# practical questions a record rarely answers: a quote answers one only when it names the same thing (a sentence
+# about travelling to the clinic does not say whether travel is paid for, nor one about a patch where to buy it)
+PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, re.I), re.compile(says, re.I)) for asked, says in (
+    (r"\b(paid|pay|pays|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
+     r"price|expens\w*)\b",
+     r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
+     r"expens\w*|price|financial)\b"),
+    (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
+     r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
+    (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
+     r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
+))
+
+
+ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes"})
+
+
+def names_what_is_asked(question: str, quotes: list[str]) -> bool:
+    """False when the question asks a practical thing (payment, parking, where to buy) no quote names."""
+    return all(any(says.search(q) for q in quotes) for asked, says in PRACTICAL if asked.search(question))
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
+    # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
+    conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *(c.value for c in sheet.conditions)]))
+                                   *conditions]))
 
 
 def is_term_question(question: str) -> bool:
@@ -144,10 +170,17 @@ class AnswerChain:
         catalog = self.p.catalog_loader()
         text = self.p.speller.correct(question) if self.p.speller else question
         scope = resolve_scope(question, catalog, pinned, history)
+        routed = catalog.without_names(text)
         if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
-            by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
-            scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
-        route = self.p.router.route(catalog.without_names(text)) if self.p.router else None
+            by_topic, phrase = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
+            if by_topic and by_topic != scope.study_id:
+                scope = Scope(by_topic, text, "question")
+            # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
+            routed = routed.replace(phrase, "the study") if by_topic and phrase else routed
+        route = self.p.router.route(routed) if self.p.router else None
+        if route and not route.confident and routed != text and self.p.router:
+            as_typed = self.p.router.route(text)  # the name's own words may say what is asked ("… registry need")
+            route = as_typed if as_typed.confident else route
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
@@ -163,16 +196,26 @@ class AnswerChain:
             scope = self._scope_from_history(text, history, catalog) or scope
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
 
-    def _study_by_topic(self, text: str) -> str | None:
-        """The one study whose treatment or acronym the question names as "the X study" (None if not one)."""
+    def _study_by_topic(self, text: str) -> tuple[str | None, str]:
+        """The one study whose treatment or acronym the question names as "the X study" (None if not one), or
+        that a phrase before "study", "trial" or "registry" names by its own words ("the brigatinib lung cancer
+        trial", "the Duke pregnancy registry")."""
+        if asks_across_studies(text):
+            return None, ""
+        for phrase in STUDY_PHRASE_RE.finditer(text):
+            named = self._study_named_by_words(phrase.group(1))
+            if named:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
+                words = phrase.group(0).split()
+                first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][named]), 0)
+                return named, " ".join(words[first:])
         m = THE_X_STUDY_RE.search(text)
-        if not m or asks_across_studies(text):
-            return None
+        if not m:
+            return None, ""
         named = content_terms(m.group(1))
         hits = {sheet.study_id for sheet in self.p.all_facts()
                 if named and named <= content_terms(" ".join([*(i.name.split()[0] for i in sheet.interventions),
                                                                *(c.value for c in sheet.conditions)]))}
-        return hits.pop() if len(hits) == 1 else None
+        return (hits.pop(), m.group(0)) if len(hits) == 1 else (None, "")
 
     def _study_named_by_words(self, text: str, results: bool = False) -> str | None:
         """The one study the question names by its title, treatments or conditions ("PatientSpot", "Duke
@@ -180,8 +223,8 @@ class AnswerChain:
         words than any other; None when no study or several are named as well."""
         sheets = self.p.all_facts()
         if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
-            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if len(t) >= 5 and not t.isdigit()}
-                                     - GENERIC_TITLE_TERMS for s in sheets})
+            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 5 or t in content_terms(
+                s.acronym or "")) and not t.isdigit()} - GENERIC_TITLE_TERMS for s in sheets})
         naming = self._naming[1]
         asked = content_terms(text)
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()
@@ -323,6 +366,8 @@ class AnswerChain:
         # a term is defined from the glossary with or without a study; other intents need the study's sheet
         if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
             return None
+        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, []):
+            return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
         return self._composed(intent, req.text, req.scope, req.route.also if req.route else ())
 
     def _across_studies(self, req: Request) -> list[AnswerEvent] | None:
@@ -372,7 +417,7 @@ class AnswerChain:
         most = len(sources) if list_question else 2
         text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
-        if not text:
+        if not text or not names_what_is_asked(question, [c.quote for c in cites]):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text
