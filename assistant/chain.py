@@ -171,7 +171,7 @@ class AnswerChain:
         text = self.p.speller.correct(question) if self.p.speller else question
         scope = resolve_scope(question, catalog, pinned, history)
         routed = catalog.without_names(text)
-        if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
+        if not scope.unknown_id and scope.reason in ("corpus", "pinned") and catalog.find_in_text(text)[0] is None:
             by_topic, phrase = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             if by_topic and by_topic != scope.study_id:
                 scope = Scope(by_topic, text, "question")

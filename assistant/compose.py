@@ -26,7 +26,7 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
-from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_overview import last_check, overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
 from assistant.compose_where import where_sentences
 from assistant.composers import COMPOSERS, composes
@@ -48,6 +48,7 @@ BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
+HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
@@ -213,6 +214,8 @@ class Composer:
             if when and fact:
                 on_or_in = "on" if re.search(r"\d{1,2}, \d{4}", when[0]) else "in"  # "on June 30, 2023", "in June 2023"
                 w.say(f"dates.{name}_{'past' if when[1] else 'future'}", fact, date=when[0], when=f"{on_or_in} {when[0]}")
+        if HOW_LONG.search(q):  # "how long does it follow patients?": each person's time, beside the calendar
+            last_check(w, s)
 
     # ---- design ----
     @composes("design")

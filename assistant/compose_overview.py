@@ -104,6 +104,31 @@ def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
     return out
 
 
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(day|week|month|year)s?\b|\b(day|week|month|year)s?\s*(\d+(?:\.\d+)?)", re.I)
+_DAYS = {"day": 1.0, "week": 7.0, "month": 30.4, "year": 365.0}
+
+
+def _days(time_frame: str) -> float:
+    """The longest span a time frame names, in days ("Baseline to Week 52" → 364; "68 months" → 2067)."""
+    spans = [float(m.group(1) or m.group(4)) * _DAYS[(m.group(2) or m.group(3)).lower()] for m in _SPAN.finditer(time_frame)]
+    return max(spans, default=0.0)
+
+
+def _longest_time_frame(outcomes: list) -> Any:
+    """The outcome checked last: how long the record follows people, by its own time frames."""
+    timed = [o for o in outcomes if o.time_frame and _days(o.time_frame) > 0]
+    return max(timed, key=lambda o: _days(o.time_frame), default=None)
+
+
+def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
+    """"The last thing the record measures is checked at: up to Week 156": how long people are followed, when
+    it is later than the time frame already said."""
+    last = _longest_time_frame(s.outcomes)
+    if last and _days(last.time_frame) > _days(said):
+        w.say("time.last_check", [(last.path, last.time_frame)],
+              time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
+
+
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
@@ -135,6 +160,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],
               time_frame=re.sub(r"^(?:at|on)\s+", "", primary[0].time_frame.rstrip(". "), flags=re.I))
+    last_check(w, s, primary[0].time_frame if primary else "")
     if not said and not primary:
         return
     if not said and not s.target_duration:  # only the results' time frame: not the person's whole time
