@@ -28,7 +28,7 @@ from assistant.answer_writer import (
 from assistant.closest_rule import Scorer
 from assistant.compose_overview import last_check, overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
-from assistant.compose_where import where_sentences
+from assistant.compose_where import SITE_CODE, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
@@ -36,7 +36,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
-from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Intervention, age_in_years
+from trialchat.facts import RECRUITING_STATUSES, SITE_CONTACT, Fact, FactSheet, Intervention, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
@@ -366,6 +366,14 @@ class Composer:
 
     @composes("contact")
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        place, here = place_in(q, s, self.places)  # "who would I talk to in Chicago?": that site's own people
+        for site in [x for x in here if x.contacts][:MAX_CONTACTS]:
+            for person in site.contacts[:2]:
+                w.say("contact.at_site", [(site.path, SITE_CONTACT + person)],
+                      facility=SITE_CODE.sub("", site.facility) or site.city,
+                      contact=person)
+        if place and not any(x.contacts for x in here):
+            w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
         if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
             w.sentences.append(sentence("contact.list_intro"))
             listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id)))
