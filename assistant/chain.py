@@ -62,8 +62,11 @@ OVERVIEW_FILLER = content_terms("tell me about more info information on what is 
 # title words that name no study in particular
 GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety evaluate evaluation patients subjects "
                                     "participants treatment therapy randomized controlled placebo phase clinical "
-                                    "compare comparing versus effect effects people adults children registry")
+                                    "compare comparing versus effect effects people adults children registry "
+                                    "blind blinded double single triple open label comparison multicenter "
+                                    "multicentre pilot prospective randomised acute program programme")
 MAX_NAMING_CONDITIONS = 6
+PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -124,6 +127,20 @@ def names_what_is_asked(question: str, quotes: list[str]) -> bool:
     return all(any(says.search(q) for q in quotes) for asked, says in PRACTICAL if asked.search(question))
 
 
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+
+
+def _study_phrase_masked(text: str) -> str:
+    """"is the lupus nephritis MSC study in Spain open?" → "is the study in Spain open?": the words between the
+    last determiner and "study" are a name (unchanged when there are none)."""
+    m = STUDY_PHRASE_RE.search(text)
+    words = m.group(1).split() if m else []
+    last = max((i for i, w in enumerate(words) if w.lower() in _DETERMINERS), default=None)
+    if m is None or last is None or last == len(words) - 1:
+        return text
+    return f"{text[:m.start()]}{' '.join(words[:last + 1])} study{text[m.end():]}"
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
@@ -178,9 +195,12 @@ class AnswerChain:
             # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
             routed = routed.replace(phrase, "the study") if by_topic and phrase else routed
         route = self.p.router.route(routed) if self.p.router else None
-        if route and not route.confident and routed != text and self.p.router:
-            as_typed = self.p.router.route(text)  # the name's own words may say what is asked ("… registry need")
-            route = as_typed if as_typed.confident else route
+        # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
+        # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
+        for other in dict.fromkeys((text, _study_phrase_masked(routed))):
+            if route and not route.confident and other != routed and self.p.router:
+                tried = self.p.router.route(other)
+                route = tried if tried.confident else route
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
@@ -224,7 +244,8 @@ class AnswerChain:
         sheets = self.p.all_facts()
         if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
             self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 5 or t in content_terms(
-                s.acronym or "")) and not t.isdigit()} - GENERIC_TITLE_TERMS for s in sheets})
+                s.acronym or "") or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
+                for s in sheets})
         naming = self._naming[1]
         asked = content_terms(text)
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()

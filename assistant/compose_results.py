@@ -46,6 +46,9 @@ GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
                       r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
+LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|shortcomings?|problems with|reliab\w*|trust)\b",
+                      re.IGNORECASE)
+WHY_Q = re.compile(r"\bwhy\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
 GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
@@ -72,6 +75,11 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
             _no_results(w, sheet, today or date.today())
         return
     asked = _asked_outcome(question, r)
+    if sheet.limitations and (LIMITS_Q.search(question) or WHY_Q.search(question)):
+        # "what are the weaknesses?", "why did it end with only 42 people?": the record's own notes on its results
+        notes = split_sentences(sheet.limitations.value)[:3]
+        w.say("results.caveats", [(sheet.limitations.path, x) for x in notes], notes=" ".join(notes).rstrip(" ."))
+        return
     if NOT_COVERED_Q.search(question):
         return  # publications, limitations: retrieval reads the record for them
     if SERIOUS_Q.search(question):
