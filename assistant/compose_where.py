@@ -15,6 +15,7 @@ NOT_NAME_WORDS = {"in", "is", "any", "the", "near", "of", "a", "at", "site", "si
                   "where", "which", "there", "from", "around", "to"}
 OUTSIDE = re.compile(r"\b(?:outside(?: of)?|other than|besides|apart from|except(?: for)?|beyond|not (?:just|only) in)\s+"
                      r"(?:the\s+)?[A-Z]", re.IGNORECASE)
+ASKS_STATUS = re.compile(r"\b(open|recruiting|taking (new )?(people|patients)|enrolling|accepting)\b", re.IGNORECASE)
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 
 
@@ -32,7 +33,8 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
             w.say("where.outside_some", others[:MAX_SITES_LISTED], place=country_words(place), n=len(others),
                   countries=join_words([c for c, _ in ranked_counts(x.country for x in others if x.country)][:10]))
     elif place and matched:  # the count, then one short sentence per site
-        w.say("where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
+        # "is it open in Spain?": a yes would answer the place, not whether it is open (the status says that)
+        w.say("where.in_place_listed" if ASKS_STATUS.search(q) else "where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
               more=len(matched) > MAX_SITES_LISTED)
         for site in matched[:MAX_SITES_LISTED]:
             w.say("where.site_in_place", site, site=_site_words(site, place))
