@@ -37,6 +37,19 @@ ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|
                         r"treatments?|patch)", re.I)
 
 
+ASKS_DOING = re.compile(r"\bwhat (?:would|will|do|does|did) (?:i|we|you|they|he|she|my \w+)\b.{0,30}\b(?:do|have to|"
+                        r"go through|happen)|\bwhat happens\b|\bdo to (?:me|you|him|her|us)\b|\bat (?:each|the) visits?\b|"
+                        r"\bwhat is involved\b|\bwhat'?s involved\b", re.IGNORECASE)
+PROCEDURE = re.compile(r"\b(visits?|questionnaires?|surveys?|blood (?:samples?|tests?|draws?)|samples?|app|smartphones?|"
+                       r"computers?|diary|infusions?|injections?|injected|tablets?|pills?|patch(?:es)?|scans?|MRI|x-rays?|"
+                       r"interviews?|examin\w+|tests?)\b", re.IGNORECASE)
+PERSON = re.compile(r"\b(participants?|patients?|subjects?|you|women|men|children|infants|babies|they|each person)\b",
+                    re.IGNORECASE)
+AIM = re.compile(r"(?:the |our |this )?(?:goal|purpose|aim|objective|hypothesis)s?\b|this (?:study|trial|project) "
+                 r"(?:will|aims|is designed)", re.IGNORECASE)  # why the study is done, not what people do
+MAX_DOING_QUOTES = 3
+
+
 @composes("overview")
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
@@ -58,6 +71,11 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             if first and len(first) <= QUOTE_CHARS and w.say("overview.summary", [(meta.get("field_path", ""), first)],
                                                              quote=first.rstrip(" .")):
                 break
+    doing = _doing_sentences(composer, s)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
+    if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
+        for path, sent in doing:
+            w.say("overview.doing", [(path, sent)], quote=sent.rstrip(" .;"))
+        return
     low, high = age_in_years(s.min_age.value if s.min_age else None), \
         age_in_years(s.max_age.value if s.max_age else None)
     ages = [f for f in (s.min_age, s.max_age) if f]
@@ -77,6 +95,21 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.one_site", s.sites[0], place=", ".join(x for x in (s.sites[0].city, s.sites[0].country) if x))
     if s.sponsor:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
+
+
+def _doing_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str]]:
+    """The record's sentences that say what people taking part do or have done to them (visits, samples,
+    questionnaires, an app, an infusion), the summary's first."""
+    fields = [(meta.get("field_path", path), text.split("\n", 1)[-1])
+              for path in DESCRIPTION_FIELDS for _cid, text, meta in composer.chunks(s.study_id, path)]
+    fields += [(a.path, a.description) for a in s.arms if a.description]
+    out: list[tuple[str, str]] = []
+    for path, text in fields:
+        for sent in split_sentences(text):
+            if len(sent) <= QUOTE_CHARS and PROCEDURE.search(sent) and PERSON.search(sent) \
+                    and not AIM.match(sent) and all(sent != x for _, x in out):
+                out.append((path, sent))
+    return out
 
 
 SUMMARY = "the study summary"
