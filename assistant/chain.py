@@ -24,6 +24,7 @@ from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.plain_rewrite import plain_rewrite
+from assistant.practical import ABOUT_THE_TREATMENT, names_what_is_asked
 from assistant.prompting import render_prompt
 from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
@@ -103,28 +104,6 @@ class Request:
     def intent(self) -> str | None:
         """The intent when the router is sure of it (an unsure route is read whole by retrieval instead)."""
         return self.route.intent if self.route and self.route.confident else None
-
-
-# practical questions a record rarely answers: a quote answers one only when it names the same thing (a sentence
-# about travelling to the clinic does not say whether travel is paid for, nor one about a patch where to buy it)
-PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, re.I), re.compile(says, re.I)) for asked, says in (
-    (r"\b(paid|pay|pays|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
-     r"price|expens\w*)\b",
-     r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
-     r"expens\w*|price|financial)\b"),
-    (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
-     r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
-    (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
-     r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
-))
-
-
-ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes"})
-
-
-def names_what_is_asked(question: str, quotes: list[str]) -> bool:
-    """False when the question asks a practical thing (payment, parking, where to buy) no quote names."""
-    return all(any(says.search(q) for q in quotes) for asked, says in PRACTICAL if asked.search(question))
 
 
 _DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
