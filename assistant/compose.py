@@ -48,6 +48,12 @@ BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
+ORIGIN_Q = re.compile(r"\b(?:come|comes|coming|came) from\b|\bsource of\b|\bmade (?:of|from)\b|\bwhere do they get\b",
+                      re.IGNORECASE)
+ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested from|collected from|produced from|donors?|"
+                    r"donated|umbilical cords?|bone marrow|adipose|placenta\w*|cord blood)\b", re.IGNORECASE)
+ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription",
+                 "protocolSection.identificationModule")
 HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
@@ -323,6 +329,9 @@ class Composer:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
             w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
         real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
+        if ORIGIN_Q.search(q):  # "where do the cells come from?": the record's sentence that says, first
+            for path, sent in self._origin_sentences(s)[:1]:
+                w.say("treatment.origin", [(path, sent)], quote=sent.rstrip(" .;"))
         if PLACEBO_Q.search(q):  # "what was in the fake shot?": the placebo as the record describes it, first
             for i in [i for i in s.interventions if i not in real and i.description][:1]:
                 cites, words = _described(i)
@@ -337,6 +346,15 @@ class Composer:
             w.say("treatment.given", cites, name=i.name, description=words)
         for a in [a for a in s.arms if a.description][:MAX_TREATMENTS]:  # what each group gets, how often
             w.say("treatment.group", [(a.path, a.description)], label=a.label, description=a.description)
+
+    def _origin_sentences(self, s: FactSheet) -> list[tuple[str, str]]:
+        """The record's sentences that say where a treatment comes from (donors, umbilical cord, bone marrow)."""
+        texts = [(i.path, i.description) for i in s.interventions if i.description]
+        texts += [(a.path, a.description) for a in s.arms if a.description]
+        texts += [(meta.get("field_path", path), text.split("\n", 1)[-1]) for path in ORIGIN_FIELDS
+                  for _cid, text, meta in self.chunks(s.study_id, path)]
+        return [(path, sent) for path, text in texts for sent in split_sentences(text)
+                if ORIGIN.search(sent) and len(sent) <= 300]
 
     # ---- outcomes, sponsor, contact ----
     @composes("outcomes")

@@ -229,3 +229,9 @@ def test_a_sites_own_contact_when_the_question_names_its_place(service, sample_s
     answer = ask(service, "who should I contact in Shanghai?", DISC)
     assert "At Shanghai General Hospital, the record names this contact: Qiang Fu" in answer.text
     assert_cited_verbatim(answer, sample_store)
+
+
+def test_where_a_treatment_comes_from_leads_the_treatment_answer(service, sample_store):
+    answer = ask(service, "where do the cells come from?", "NCT03673748")
+    assert answer.text.startswith("Where it comes from, in the record's words:") and "bone marrow" in answer.text
+    assert_cited_verbatim(answer, sample_store)
