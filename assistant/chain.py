@@ -52,6 +52,7 @@ THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?
 # a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
 ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
                             re.IGNORECASE)
+REFERS_BACK_RE = re.compile(r"\b(it|its|this|that|these|those|there|they|them|the (study|trial|one))\b", re.IGNORECASE)
 # intents about one study: without a study they have no answer but "which one?"
 STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
 ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
@@ -193,6 +194,10 @@ class AnswerChain:
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
                 and (looks_like_follow_up(text) or about_one):
             scope = self._scope_from_history(text, history, catalog) or scope
+        if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
+                and not REFERS_BACK_RE.search(text):
+            # "anything for back pain?" after another question: a new question across studies, not a follow-up
+            scope = Scope(None, text, "corpus")
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
 
     def _study_by_topic(self, text: str) -> tuple[str | None, str]:

@@ -48,6 +48,7 @@ BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
+SITE_ROLE_WORDS = {"Contact", "Backup", "Principal Investigator", "Sub-Investigator"}  # the record's role words
 ORIGIN_Q = re.compile(r"\b(?:come|comes|coming|came) from\b|\bsource of\b|\bmade (?:of|from)\b|\bwhere do they get\b",
                       re.IGNORECASE)
 ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested from|collected from|produced from|donors?|"
@@ -389,7 +390,7 @@ class Composer:
             for person in site.contacts[:2]:
                 w.say("contact.at_site", [(site.path, SITE_CONTACT + person)],
                       facility=SITE_CODE.sub("", site.facility) or site.city,
-                      contact=person)
+                      contact=", ".join(x for x in person.split(", ") if x not in SITE_ROLE_WORDS))
         if place and not any(x.contacts for x in here):
             w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
         if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each

@@ -42,7 +42,7 @@ ASKS_DOING = re.compile(r"\bwhat (?:would|will|do|does|did) (?:i|we|you|they|he|
                         r"\bwhat is involved\b|\bwhat'?s involved\b", re.IGNORECASE)
 PROCEDURE = re.compile(r"\b(visits?|questionnaires?|surveys?|blood (?:samples?|tests?|draws?)|samples?|app|smartphones?|"
                        r"computers?|diary|infusions?|injections?|injected|tablets?|pills?|patch(?:es)?|scans?|MRI|x-rays?|"
-                       r"interviews?|examin\w+|tests?)\b", re.IGNORECASE)
+                       r"interviews?|examin\w+|tests?|assessments?|check(?:s|ed|ing)?|side effects?)\b", re.IGNORECASE)
 PERSON = re.compile(r"\b(participants?|patients?|subjects?|you|women|men|children|infants|babies|they|each person)\b",
                     re.IGNORECASE)
 AIM = re.compile(r"(?:the |our |this )?(?:goal|purpose|aim|objective|hypothesis)s?\b|this (?:study|trial|project) "
@@ -71,10 +71,10 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             if first and len(first) <= QUOTE_CHARS and w.say("overview.summary", [(meta.get("field_path", ""), first)],
                                                              quote=first.rstrip(" .")):
                 break
-    doing = _doing_sentences(composer, s)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
+    doing = _doing_sentences(composer, s, q)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
     if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
-        for path, sent in doing:
-            w.say("overview.doing", [(path, sent)], quote=sent.rstrip(" .;"))
+        for i, (path, sent) in enumerate(doing):
+            w.say("overview.doing" if i == 0 else "record.also", [(path, sent)], quote=sent.rstrip(" .;"))
         return
     low, high = age_in_years(s.min_age.value if s.min_age else None), \
         age_in_years(s.max_age.value if s.max_age else None)
@@ -97,19 +97,21 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
 
 
-def _doing_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str]]:
+def _doing_sentences(composer: Any, s: FactSheet, q: str = "") -> list[tuple[str, str]]:
     """The record's sentences that say what people taking part do or have done to them (visits, samples,
-    questionnaires, an app, an infusion), the summary's first."""
+    questionnaires, an app, an infusion): those naming the most such things, and the question's words, first."""
     fields = [(meta.get("field_path", path), text.split("\n", 1)[-1])
               for path in DESCRIPTION_FIELDS for _cid, text, meta in composer.chunks(s.study_id, path)]
     fields += [(a.path, a.description) for a in s.arms if a.description]
     out: list[tuple[str, str]] = []
     for path, text in fields:
         for sent in split_sentences(text):
-            if len(sent) <= QUOTE_CHARS and PROCEDURE.search(sent) and PERSON.search(sent) \
+            things = len(PROCEDURE.findall(sent))  # one thing done to a person, or several ("assessments, questionnaires")
+            if len(sent) <= QUOTE_CHARS and things and (PERSON.search(sent) or things >= 2) \
                     and not AIM.match(sent) and all(sent != x for _, x in out):
                 out.append((path, sent))
-    return out
+    asked = content_terms(q)
+    return sorted(out, key=lambda t: -(len(PROCEDURE.findall(t[1])) + 2 * len(asked & content_terms(t[1]))))
 
 
 SUMMARY = "the study summary"

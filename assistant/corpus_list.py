@@ -30,7 +30,8 @@ LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking pe
 # status words → the record statuses they mean (the first pattern that matches wins)
 STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"\bnot (yet )?(recruiting|open|started)\b", re.I), ("Not yet recruiting",)),
-    (re.compile(r"\b(recruiting|recruit|enrolling|taking (new )?(people|patients)|sign ?up)\b", re.I),
+    (re.compile(r"\b(recruiting|recruit|enrolling|taking (new )?(people|patients)|sign ?up|looking for (new )?(people|"
+                r"patients|participants|volunteers)|accepting|still open|open to new)\b", re.I),
      ("Recruiting", "Enrolling by invitation")),
     # not "over" or "open to": "studies for people over 65", "open to children" are about who can join
     (re.compile(r"\b(completed|finished|ended)\b", re.I), ("Completed",)),
@@ -49,7 +50,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "ones one right now today available happening going on here your you me my "
                               "someone anybody anyone kids kid children child pediatric paediatric teens teenagers "
                               "babies baby infants infant minors young who ran run runs running led lead leads "
-                              "conducted doing near nearby close closest around within miles mile km from")
+                              "conducted doing near nearby close closest around within miles mile km from "
+                              "still looking accepting volunteers participants")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -69,6 +71,7 @@ class CorpusQuery:
     children: bool = False
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
+    topic_words_asked: str = ""  # the question's stretch from its first topic word to its last ("migraine or headache")
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -90,6 +93,10 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.topic = content_terms(question) - LISTING_WORDS - named
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
+    words = _topic_words(question, q.topic)
+    if len(words) > 1:
+        span = re.search(rf"\b{re.escape(words[0])}\b.*\b{re.escape(words[-1])}\b", question)
+        q.topic_words_asked = span.group(0) if span else ""
     return q
 
 
@@ -160,7 +167,9 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
         return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
     if not wanted:
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
-    matching = [sid for sid in dict.fromkeys(order) if held[sid] >= wanted]
+    # "migraine or headache studies": either word is enough
+    either = bool(re.search(r"\b\w+\s+or\s+\w+", q.topic_words_asked)) if q.topic_words_asked else False
+    matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if either else held[sid] >= wanted)]
     return {sid: i for i, sid in enumerate(matching)}
 
 

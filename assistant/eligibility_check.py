@@ -168,6 +168,10 @@ class _Checker:
                 if not exclusion and item.section:  # "must not be pregnant", "No prior therapy for …"
                     self.add("rules_out", "needs_not", cites, top, "not_met", m.says, fact=m.says, item=label)
                 continue
+            if family and item.section:  # "family history of atopy": may rule them out through their family
+                self.add("may_rule_out", "family_excluded" if exclusion else "family_needed", cites, top, "not_stated",
+                         m.says, fact=m.says, item=label)
+                continue
             if neg == "far" or not item.section:
                 self.add("mentions", "mentions", cites, top, "not_stated", m.says, fact=m.says, item=label)
                 continue
