@@ -207,11 +207,11 @@ class AnswerChain:
         if asks_across_studies(text):
             return None, ""
         for phrase in STUDY_PHRASE_RE.finditer(text):
-            named = self._study_named_by_words(phrase.group(1))
-            if named:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
+            study = self._study_named_by_words(phrase.group(1))
+            if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
                 words = phrase.group(0).split()
-                first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][named]), 0)
-                return named, " ".join(words[first:])
+                first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
+                return study, " ".join(words[first:])
         m = THE_X_STUDY_RE.search(text)
         if not m:
             return None, ""

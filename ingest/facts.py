@@ -117,8 +117,8 @@ def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
             m = _PAGE_SITE.match(line.strip())
             if m:
                 sheet.sites.append(Site(path=field.path, quote=line.strip().lstrip("- ").strip(),
-                                        **{k: (m.group(k) or "").strip() for k in ("facility", "city", "country",
-                                                                                   "status")}))
+                                        facility=(m.group("facility") or "").strip(), city=(m.group("city") or "").strip(),
+                                        country=(m.group("country") or "").strip(), status=(m.group("status") or "").strip()))
 
 
 def abbreviations(texts: list[str]) -> dict[str, str]:
