@@ -28,7 +28,7 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
     if place and OUTSIDE.search(q) and s.sites:  # "anywhere outside Germany?": the sites not there
         others = [x for x in s.sites if x not in matched]
         if not others:
-            w.say("where.outside_none", list(matched[:1]) or summary, place=place, n=len(matched))
+            w.say("where.outside_none", summary or list(matched[:1]), place=place, n=len(matched))
         else:
             w.say("where.outside_some", others[:MAX_SITES_LISTED], place=country_words(place), n=len(others),
                   countries=join_words([c for c, _ in ranked_counts(x.country for x in others if x.country)][:10]))
