@@ -56,12 +56,13 @@ GENERIC_TERMS = content_terms("number percentage participants people patients su
                               "many much work did change baseline")
 P_VALUE = re.compile(r"^\s*([<>≤≥=]*)\s*(\d*\.?\d+)")
 MAX_MAIN = 2  # main results described
-MAX_REASONS = 3
+MAX_REASONS = 5  # reasons for leaving named: five cover every reason most records give
 MAX_EXPLAINED = 160  # an outcome's own explanation is quoted when it is at most this long
 MAX_ARM_WORDS = 16  # a group's description longer than this is quoted up to its first comma
 REASON_WORDS = {"adverse event": "side effects", "lack of efficacy": "the treatment did not work well enough",
                 "withdrawal by subject": "they chose to leave", "lost to follow-up": "the team lost contact with them",
                 "physician decision": "their doctor's decision", "protocol violation": "not following the study rules",
+                "noncompliance": "not following the study plan", "non-compliance": "not following the study plan",
                 "death": "death", "sponsor decision": "the sponsor's decision", "pregnancy": "pregnancy"}
 
 
