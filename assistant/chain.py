@@ -108,6 +108,7 @@ class Request:
 
 
 _DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+INDEFINITE = frozenset({"a", "an", "any", "some", "another"})
 
 
 def _study_phrase_masked(text: str) -> str:
@@ -211,6 +212,8 @@ class AnswerChain:
             if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
                 words = phrase.group(0).split()
                 first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
+                if first and words[first - 1].lower() in INDEFINITE:
+                    continue  # "is there a pregnancy registry?" asks whether there is one, it names none
                 return study, " ".join(words[first:])
         m = THE_X_STUDY_RE.search(text)
         if not m:
