@@ -19,7 +19,6 @@ default one would download a model) and telemetry is off.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -43,7 +42,7 @@ from trialchat.lexical import LexicalIndex, LexicalRow
 from trialchat.schema import Chunk
 from trialchat.settings import Settings
 from trialchat.store_port import CatalogEntry, ChunkVersion, DenseHit, LexicalHit, StoredChunk
-from trialchat.store_version import STATE_SUFFIX, StoreState, VersionStamp
+from trialchat.store_version import STATE_SUFFIX, CacheVersion, StoreState, VersionStamp
 from trialchat.vector_store import VectorStore, batched
 from trialchat.writer_lock import WriterBusy, WriterLock
 
@@ -86,6 +85,8 @@ class ChunkStore:
         self.lexical_dir = settings.bm25_dir(self.collection_name)
         self.lexical = LexicalIndex(self.lexical_dir)
         self.catalog_file = CatalogFile(self.lexical_dir)  # written with the BM25 index, in one directory swap
+        # the committed version this data dir's caches (BM25, catalog, fact-sheet files) hold
+        self.cache_version = CacheVersion(self.lexical_dir.with_name(self.lexical_dir.name + ".version"))
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
         self.fact_sheets = FactSheetStore(self._chroma.collection(self.collection_name + FACTS_SUFFIX), self.facts_dir)
         self._data_dir = settings.data_dir
@@ -122,13 +123,13 @@ class ChunkStore:
                     self._dirty = not state.committed and not self._foreign_writer
                     check_embedder(self._version_state, self.embeddings, self._embedder_label, self.collection_name)
                     # this data dir's caches must be the committed state before they are updated in place
-                    if state.version and self._cache_version() != state.version:
+                    if state.version and self.cache_version.read() != state.version:
                         self._rebuild_caches()
                         self._pending_before = False
                 yield
                 if first and self._dirty:  # the commit: readers elsewhere reload when they see it
                     self._seen_version = self._version.advance()
-                    self._set_cache_version(self._seen_version)
+                    self.cache_version.write(self._seen_version)
                 elif first and self._begun:
                     self._version.clear()
         except WriterBusy as e:
@@ -200,14 +201,14 @@ class ChunkStore:
 
     def _catch_up_locked(self) -> bool:
         state = self._version.read_state()
-        stale = bool(state.version) and self._cache_version() != state.version
+        stale = bool(state.version) and self.cache_version.read() != state.version
         if state.version == self._seen_version and not stale:
             return False
         if self._chroma.embedded and state.version != self._seen_version:
             self._chroma.reopen()
         # a fresh data dir builds its caches even while a writer elsewhere is marked (or crashed) mid-way;
         # otherwise only a committed state is cached
-        if stale and (state.committed or self._cache_version() is None):
+        if stale and (state.committed or self.cache_version.read() is None):
             self._rebuild_caches(state)
         self._seen_version = state.version
         self.vector.forget_vectors()
@@ -222,24 +223,7 @@ class ChunkStore:
         self._rebuild_lexical_files()
         self.fact_sheets.reload_from_store()
         if state.committed and self._version.read_state() == state:
-            self._set_cache_version(state.version)
-
-    @property
-    def _cache_version_path(self) -> Path:
-        return self.lexical_dir.with_name(self.lexical_dir.name + ".version")
-
-    def _cache_version(self) -> int | None:
-        """The committed version this data dir's caches hold (None: unknown, e.g. a fresh data dir)."""
-        try:
-            return int(self._cache_version_path.read_text())
-        except (OSError, ValueError):
-            return None
-
-    def _set_cache_version(self, version: int) -> None:
-        self._cache_version_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._cache_version_path.with_suffix(".tmp")
-        tmp.write_text(str(version))
-        os.replace(tmp, self._cache_version_path)
+            self.cache_version.write(state.version)
 
     # ---------- the chunks (trialchat.vector_store) ----------
     def existing_versions(self, ids: list[str]) -> dict[str, ChunkVersion]:
