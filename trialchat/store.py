@@ -24,24 +24,24 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
 from trialchat import disk_space
 from trialchat.catalog import CATALOG_FILE as CATALOG_FILE  # tests read the file by this name
-from trialchat.catalog import CatalogFile, catalog_text, entries_of
 from trialchat.chroma_client import ChromaHandle, StoreUnavailable
 from trialchat.chroma_client import (
     make_chroma_client as make_chroma_client,  # its old home: eval/vanilla.py imports it here
 )
+from trialchat.derived import DerivedIndexes
 from trialchat.disk_space import DiskFull
 from trialchat.embedder_check import EmbedderMismatch, check_embedder
 from trialchat.fact_store import FACTS_SUFFIX, FactSheetStore
 from trialchat.facts import FactSheet
-from trialchat.lexical import LexicalIndex, LexicalRow
 from trialchat.schema import Chunk
 from trialchat.settings import Settings
-from trialchat.store_port import CatalogEntry, ChunkVersion, DenseHit, LexicalHit, StoredChunk
+from trialchat.store_port import CatalogEntry, ChunkVersion, DenseHit, LexicalHit, StoredChunk, StoreWriter
 from trialchat.store_version import STATE_SUFFIX, CacheVersion, StoreState, VersionStamp
 from trialchat.vector_store import VectorStore, batched
 from trialchat.writer_lock import WriterBusy, WriterLock
@@ -83,12 +83,12 @@ class ChunkStore:
         self._foreign_writer = False  # another process had the version record marked when this writer began
         self._sync_lock = threading.Lock()
         self.lexical_dir = settings.bm25_dir(self.collection_name)
-        self.lexical = LexicalIndex(self.lexical_dir)
-        self.catalog_file = CatalogFile(self.lexical_dir)  # written with the BM25 index, in one directory swap
         # the committed version this data dir's caches (BM25, catalog, fact-sheet files) hold
         self.cache_version = CacheVersion(self.lexical_dir.with_name(self.lexical_dir.name + ".version"))
         self.facts_dir = settings.facts_dir(self.collection_name)  # not in lexical_dir: that one is replaced whole
         self.fact_sheets = FactSheetStore(self._chroma.collection(self.collection_name + FACTS_SUFFIX), self.facts_dir)
+        self.derived = DerivedIndexes(self.lexical_dir, self.fact_sheets)  # BM25 and the catalog
+        self.lexical, self.catalog_file = self.derived.lexical, self.derived.catalog_file
         self._data_dir = settings.data_dir
         self.writer = WriterLock(settings.data_dir / "locks" / f"{self.collection_name}.lock", self.collection_name)
         self._write_wait = settings.write_lock_wait
@@ -109,7 +109,7 @@ class ChunkStore:
         try:
             with self.writer.hold(self._write_wait if wait is None else wait, on_wait):
                 if first:
-                    self._pending_before = self._pending_path.exists()
+                    self._pending_before = self.derived.pending()
                     # an embedded client opened before an earlier writer finished holds a vector index without
                     # that writer's vectors, and would write it back without them: read it afresh first
                     self._chroma.reopen()
@@ -263,17 +263,12 @@ class ChunkStore:
         return self.lexical.ids()
 
     def rebuild_lexical(self) -> None:
-        """Rebuild BM25 and the study catalog from everything Chroma holds (the single source of truth).
-
-        Both are written, with the fingerprint of the content they were built from, in one directory
-        swapped in by a rename: a kill at any moment leaves the old set or the new one, never a mix.
-        """
+        """Rebuild BM25 and the study catalog from everything Chroma holds (the single source of truth)."""
         self._rebuild_lexical_files()
-        self._pending_path.unlink(missing_ok=True)
+        self.derived.clear_pending()
 
     def _rebuild_lexical_files(self) -> None:
-        rows = sorted(self.all_chunks(), key=lambda r: r.id)
-        self.lexical.rebuild(_lexical_rows(rows), {CATALOG_FILE: catalog_text(entries_of(rows).values())})
+        self.derived.rebuild(self.all_chunks())
         self.vector.forget_vectors()
 
     def update_derived(self, study_ids: Iterable[str]) -> None:
@@ -283,19 +278,15 @@ class ChunkStore:
         back to the full rebuild when the index cannot be updated or most of the collection changed.
         """
         study_ids = set(study_ids)
-        catalog = {e.study_id: e for e in self.catalog()}
-        if (not self.lexical.can_update() or self._pending_before
+        catalog = self.catalog()
+        if (not self.derived.can_update() or self._pending_before
                 or len(study_ids) > FULL_REBUILD_SHARE * max(len(catalog), 1)):
             self.rebuild_lexical()
             return
-        rows = sorted((r for batch in batched(sorted(study_ids), 100) for r in self.chunks_of_studies(batch)),
-                      key=lambda r: r.id)
-        for sid in study_ids:
-            catalog.pop(sid, None)
-        catalog.update(entries_of(rows))
-        self.lexical.update(study_ids, _lexical_rows(rows), {CATALOG_FILE: catalog_text(catalog.values())})
+        rows = [r for batch in batched(sorted(study_ids), 100) for r in self.chunks_of_studies(batch)]
+        self.derived.update(study_ids, rows, catalog)
         self.vector.forget_vectors()
-        self._pending_path.unlink(missing_ok=True)
+        self.derived.clear_pending()
 
     # ---------- derived indexes vs the vector store ----------
     def fingerprint(self) -> dict:
@@ -309,23 +300,7 @@ class ChunkStore:
         a run killed anywhere in between is caught by the marker; the chunk count catches a store changed
         under us. ``thorough`` also compares the digest of every (chunk id, content hash) — a full read.
         """
-        if self._pending_path.exists():
-            return "an earlier ingest or removal stopped before it had updated the lexical index and catalog"
-        built = self.lexical.built_fingerprint()
-        count = self.count()
-        orphans = self._orphan_fact_sheets()
-        if built is None and count == 0 and not orphans:
-            return None  # an empty collection
-        if built is None:
-            return f"no valid lexical index or catalog for the {count:,} chunks in the vector store"
-        if not self.lexical.can_update():
-            return "the lexical index was written by an older version"
-        if built.get("chunks") != count or (thorough and built != self.fingerprint()):
-            return (f"the lexical index and catalog hold {built.get('chunks', 0):,} chunks, the vector store "
-                    f"{count:,} (or other versions of them)")
-        if orphans:
-            return f"{len(orphans)} fact sheet(s) of studies no longer in the vector store"
-        return None
+        return self.derived.mismatch(self.count(), self.fingerprint, thorough)
 
     def repair_derived(self, thorough: bool = False) -> str | None:
         """Rebuild the derived indexes when they disagree with the vector store; says what was wrong.
@@ -341,7 +316,7 @@ class ChunkStore:
                     problem = self.derived_mismatch(thorough)
                     if problem:
                         self._rebuild_caches()
-                        self._pending_path.unlink(missing_ok=True)
+                        self.derived.clear_pending()
                     else:
                         self._catch_up_locked()
                     return problem
@@ -352,7 +327,7 @@ class ChunkStore:
         problem = self.derived_mismatch(thorough)
         if problem:
             self.rebuild_lexical()
-            for path in self._orphan_fact_sheets():
+            for path in self.derived.orphan_fact_sheets():
                 path.unlink(missing_ok=True)
         known = {e.study_id for e in self.catalog()}
         orphan_docs = set() if self._foreign_writer else self.fact_sheets.stored_ids() - known
@@ -363,16 +338,10 @@ class ChunkStore:
         self._pending_before = False
         return problem
 
-    @property
-    def _pending_path(self) -> Path:
-        return self.lexical_dir.with_name(self.lexical_dir.name + ".pending")
-
     def _mark_pending(self) -> None:
         """Before a write to the vector store: the derived indexes are stale until an update removes this."""
         self._changing()
-        if not self._pending_path.exists():
-            self._pending_path.parent.mkdir(parents=True, exist_ok=True)
-            self._pending_path.touch()
+        self.derived.mark_pending()
 
     # ---------- removing studies ----------
     def remove_studies(self, study_ids: Iterable[str]) -> set[str]:
@@ -388,10 +357,6 @@ class ChunkStore:
         if study_ids:
             self._changing()
             self.fact_sheets.delete(study_ids)
-
-    def _orphan_fact_sheets(self) -> set[Path]:
-        """Fact sheet files of studies the catalog (hence the vector store) does not hold."""
-        return self.fact_sheets.orphan_files({e.study_id for e in self.catalog()})
 
     def save_facts(self, sheets: Iterable[FactSheet]) -> None:
         """Each study's fact sheet (trialchat.facts.FactSheet) as a JSON document in Chroma and its file here."""
@@ -446,8 +411,9 @@ class ChunkStore:
         return self.lexical.search(query, k, study_ids)
 
 
-def _lexical_rows(rows: list[StoredChunk]) -> list[LexicalRow]:
-    return [LexicalRow(r.id, r.study_id, str(r.metadata.get("content_hash", "")), r.text) for r in rows]
+if TYPE_CHECKING:
+    def _implements_the_port(store: ChunkStore) -> StoreWriter:  # mypy checks ChunkStore against the Protocol
+        return store
 
 
 def open_store(settings: Settings, embeddings: Embeddings, collection: str | None = None) -> ChunkStore:
