@@ -5,7 +5,7 @@
 
 Starts a Chroma server on loopback, ingests the bundled sample into it, then for 1 and 2 replicas (each
 on its own empty data dir, started with `--no-glossary`) sends the same composed questions (pinned to
-sample studies: who can join, where, status, phase) from N concurrent users, spread round-robin over the
+sample studies: who can join, where, status, phase, age, enrollment) from N concurrent users, spread round-robin over the
 replicas (as a load balancer would). Records throughput, p50/p95 latency and errors per (replicas, users),
 in one run so the two replica counts are compared on the same machine at the same time.
 
@@ -13,7 +13,9 @@ With `--llm local` the replicas load the local model and a second table is measu
 questions (dev-set questions on the sample that the chain answers from the record's sentences, then has the
 model say the first one in plain words: step `record_sentences`, found by asking the dev set once). The
 model takes seconds per answer on 2 cores, so each such cell sends `--model-requests` questions (default:
-as many as there are users, each user asking once). Writes `replicas.json` and `replicas.md`.
+as many as there are users, each user asking once). With a model loaded, "Can I join if I'm 70?" of the
+composed set has the model read the person's facts, so the composed table then mixes in model calls.
+Writes `replicas.json` and `replicas.md` (the committed run with `--llm local`: `replicas_local.*`).
 """
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ def load(urls: list[str], users: int, requests: int, questions: list[tuple[str, 
     """``requests`` questions from ``users`` threads, round-robin over ``urls``."""
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}  # what each error was: an HTTP status or the client's exception
     lock = threading.Lock()
     counter = iter(range(requests))
 
@@ -79,14 +82,17 @@ def load(urls: list[str], users: int, requests: int, questions: list[tuple[str, 
                 q, sid = questions[i % len(questions)]
                 t = time.perf_counter()
                 try:
-                    ok = client.post(urls[i % len(urls)] + "/api/ask", json={"question": q, "study_id": sid}
-                                     ).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    status = client.post(urls[i % len(urls)] + "/api/ask", json={"question": q, "study_id": sid}
+                                         ).status_code
+                    kind = "" if status == 200 else str(status)
+                except httpx.HTTPError as e:
+                    kind = type(e).__name__
                 took = time.perf_counter() - t
                 with lock:
                     latencies.append(took)
-                    errors += not ok
+                    errors += bool(kind)
+                    if kind:
+                        kinds[kind] = kinds.get(kind, 0) + 1
 
     t0 = time.perf_counter()
     threads = [threading.Thread(target=user) for _ in range(users)]
@@ -96,7 +102,8 @@ def load(urls: list[str], users: int, requests: int, questions: list[tuple[str, 
         th.join()
     wall = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
-    return {"requests": len(latencies), "errors": errors, "wall_s": round(wall, 2),
+    return {"requests": len(latencies), "errors": errors, **({"error_kinds": kinds} if kinds else {}),
+            "wall_s": round(wall, 2),
             "throughput_rps": round(len(latencies) / wall, 2), "p50_ms": round(statistics.median(latencies) * 1000, 1),
             "p95_ms": round(q[18] * 1000, 1)}
 
@@ -115,6 +122,11 @@ def model_questions(url: str, studies: set[str], n: int) -> list[tuple[str, str]
             if len(found) == n:
                 break
     return found
+
+
+def _errors(row: dict) -> str:
+    kinds = ", ".join(f"{n}× {k}" for k, n in sorted(row.get("error_kinds", {}).items()))
+    return f"{row['errors']} ({kinds})" if kinds else str(row["errors"])
 
 
 def main() -> int:
@@ -184,9 +196,12 @@ def main() -> int:
                                                         "model_questions": asked, "model_rows": model_rows}, indent=1))
     lines = [f"# 1 vs 2 replicas on one `chroma run` server ({args.llm} answers)", "",
              f"The bundled sample; {args.requests} composed questions per cell (pinned: who can join, where, status, "
-             "phase, age, enrollment), round-robin over the replicas; every replica on its own empty data dir.", "",
+             "phase, age, enrollment), round-robin over the replicas; every replica on its own empty data dir.",
+             *(["With a model loaded, one of the six (\"Can I join if I'm 70?\") has it read the person's facts "
+                "(~2 s on these cores), so this table mixes composed answers with model calls."]
+               if args.llm != "extractive" else []), "",
              "| replicas | users | requests | errors | throughput (req/s) | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['replicas']} | {r['users']} | {r['requests']} | {r['errors']} | {r['throughput_rps']} | "
+    lines += [f"| {r['replicas']} | {r['users']} | {r['requests']} | {_errors(r)} | {r['throughput_rps']} | "
               f"{r['p50_ms']} | {r['p95_ms']} |" for r in rows]
     if model_rows:
         lines += ["", f"Model-answered questions ({args.llm} model, in each replica): {len(asked)} dev-set questions the "
@@ -194,7 +209,7 @@ def main() -> int:
                   "per cell unless said:", "", *(f"- {q} ({sid})" for q, sid in asked), "",
                   "| replicas | users | requests | errors | throughput (req/s) | p50 ms | p95 ms |",
                   "|---|---|---|---|---|---|---|"]
-        lines += [f"| {r['replicas']} | {r['users']} | {r['requests']} | {r['errors']} | {r['throughput_rps']} | "
+        lines += [f"| {r['replicas']} | {r['users']} | {r['requests']} | {_errors(r)} | {r['throughput_rps']} | "
                   f"{r['p50_ms']} | {r['p95_ms']} |" for r in model_rows]
     lines += ["", f"Measured on {machine}; both replica counts in the same run."]
     (args.out / "replicas.md").write_text("\n".join(lines) + "\n")
