@@ -24,6 +24,7 @@ from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.plain_rewrite import plain_rewrite
+from assistant.practical import ABOUT_THE_TREATMENT, names_what_is_asked
 from assistant.prompting import render_prompt
 from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
@@ -46,7 +47,11 @@ from trialchat.schema import GLOSSARY_ID
 log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
+STUDY_PHRASE_RE = re.compile(r"\b((?:[\w'-]+\s+){1,5})(?:study|trial|registry|program|programme|project)\b", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
+# a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
+ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
+                            re.IGNORECASE)
 # intents about one study: without a study they have no answer but "which one?"
 STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
 ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
@@ -58,7 +63,11 @@ OVERVIEW_FILLER = content_terms("tell me about more info information on what is 
 # title words that name no study in particular
 GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety evaluate evaluation patients subjects "
                                     "participants treatment therapy randomized controlled placebo phase clinical "
-                                    "compare comparing versus effect effects people adults children registry")
+                                    "compare comparing versus effect effects people adults children registry "
+                                    "blind blinded double single triple open label comparison multicenter "
+                                    "multicentre pilot prospective randomised acute program programme")
+MAX_NAMING_CONDITIONS = 6
+PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -97,10 +106,26 @@ class Request:
         return self.route.intent if self.route and self.route.confident else None
 
 
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+
+
+def _study_phrase_masked(text: str) -> str:
+    """"is the lupus nephritis MSC study in Spain open?" → "is the study in Spain open?": the words between the
+    last determiner and "study" are a name (unchanged when there are none)."""
+    m = STUDY_PHRASE_RE.search(text)
+    words = m.group(1).split() if m else []
+    last = max((i for i, w in enumerate(words) if w.lower() in _DETERMINERS), default=None)
+    if m is None or last is None or last == len(words) - 1:
+        return text
+    return f"{text[:m.start()]}{' '.join(words[:last + 1])} study{text[m.end():]}"
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
+    # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
+    conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *(c.value for c in sheet.conditions)]))
+                                   *conditions]))
 
 
 def is_term_question(question: str) -> bool:
@@ -141,10 +166,20 @@ class AnswerChain:
         catalog = self.p.catalog_loader()
         text = self.p.speller.correct(question) if self.p.speller else question
         scope = resolve_scope(question, catalog, pinned, history)
-        if not scope.unknown_id and scope.reason in ("corpus", "pinned"):
-            by_topic = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
-            scope = Scope(by_topic, text, "question") if by_topic and by_topic != scope.study_id else scope
-        route = self.p.router.route(catalog.without_names(text)) if self.p.router else None
+        routed = catalog.without_names(text)
+        if not scope.unknown_id and scope.reason in ("corpus", "pinned") and catalog.find_in_text(text)[0] is None:
+            by_topic, phrase = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
+            if by_topic and by_topic != scope.study_id:
+                scope = Scope(by_topic, text, "question")
+            # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
+            routed = routed.replace(phrase, "the study") if by_topic and phrase else routed
+        route = self.p.router.route(routed) if self.p.router else None
+        # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
+        # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
+        for other in dict.fromkeys((text, _study_phrase_masked(routed))):
+            if route and not route.confident and other != routed and self.p.router:
+                tried = self.p.router.route(other)
+                route = tried if tried.confident else route
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
@@ -160,16 +195,26 @@ class AnswerChain:
             scope = self._scope_from_history(text, history, catalog) or scope
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
 
-    def _study_by_topic(self, text: str) -> str | None:
-        """The one study whose treatment or acronym the question names as "the X study" (None if not one)."""
+    def _study_by_topic(self, text: str) -> tuple[str | None, str]:
+        """The one study whose treatment or acronym the question names as "the X study" (None if not one), or
+        that a phrase before "study", "trial" or "registry" names by its own words ("the brigatinib lung cancer
+        trial", "the Duke pregnancy registry")."""
+        if asks_across_studies(text):
+            return None, ""
+        for phrase in STUDY_PHRASE_RE.finditer(text):
+            named = self._study_named_by_words(phrase.group(1))
+            if named:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
+                words = phrase.group(0).split()
+                first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][named]), 0)
+                return named, " ".join(words[first:])
         m = THE_X_STUDY_RE.search(text)
-        if not m or asks_across_studies(text):
-            return None
+        if not m:
+            return None, ""
         named = content_terms(m.group(1))
         hits = {sheet.study_id for sheet in self.p.all_facts()
                 if named and named <= content_terms(" ".join([*(i.name.split()[0] for i in sheet.interventions),
                                                                *(c.value for c in sheet.conditions)]))}
-        return hits.pop() if len(hits) == 1 else None
+        return (hits.pop(), m.group(0)) if len(hits) == 1 else (None, "")
 
     def _study_named_by_words(self, text: str, results: bool = False) -> str | None:
         """The one study the question names by its title, treatments or conditions ("PatientSpot", "Duke
@@ -177,8 +222,9 @@ class AnswerChain:
         words than any other; None when no study or several are named as well."""
         sheets = self.p.all_facts()
         if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
-            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if len(t) >= 5 and not t.isdigit()}
-                                     - GENERIC_TITLE_TERMS for s in sheets})
+            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 5 or t in content_terms(
+                s.acronym or "") or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
+                for s in sheets})
         naming = self._naming[1]
         asked = content_terms(text)
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()
@@ -216,6 +262,8 @@ class AnswerChain:
             composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
         if not composed:
             return None
+        if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
+            composed.text = re.sub(r"^(?:Yes|No)\. ", "", composed.text)
         prefix = self._about_prefix(scope)
         if prefix:  # the reader named the study (or the conversation did): say which record this is about
             composed.text = f"{prefix}{composed.text[:1].lower()}{composed.text[1:]}"
@@ -318,6 +366,8 @@ class AnswerChain:
         # a term is defined from the glossary with or without a study; other intents need the study's sheet
         if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
             return None
+        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, []):
+            return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
         return self._composed(intent, req.text, req.scope, req.route.also if req.route else ())
 
     def _across_studies(self, req: Request) -> list[AnswerEvent] | None:
@@ -367,7 +417,7 @@ class AnswerChain:
         most = len(sources) if list_question else 2
         text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
-        if not text:
+        if not text or not names_what_is_asked(question, [c.quote for c in cites]):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text

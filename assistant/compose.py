@@ -26,9 +26,9 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
-from assistant.compose_overview import overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_overview import last_check, overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
-from assistant.compose_where import where_sentences
+from assistant.compose_where import SITE_CODE, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
@@ -36,7 +36,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
-from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Intervention, age_in_years
+from trialchat.facts import RECRUITING_STATUSES, SITE_CONTACT, Fact, FactSheet, Intervention, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
@@ -48,6 +48,7 @@ BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
+HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
@@ -213,6 +214,8 @@ class Composer:
             if when and fact:
                 on_or_in = "on" if re.search(r"\d{1,2}, \d{4}", when[0]) else "in"  # "on June 30, 2023", "in June 2023"
                 w.say(f"dates.{name}_{'past' if when[1] else 'future'}", fact, date=when[0], when=f"{on_or_in} {when[0]}")
+        if HOW_LONG.search(q):  # "how long does it follow patients?": each person's time, beside the calendar
+            last_check(w, s)
 
     # ---- design ----
     @composes("design")
@@ -363,6 +366,14 @@ class Composer:
 
     @composes("contact")
     def _contact(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        place, here = place_in(q, s, self.places)  # "who would I talk to in Chicago?": that site's own people
+        for site in [x for x in here if x.contacts][:MAX_CONTACTS]:
+            for person in site.contacts[:2]:
+                w.say("contact.at_site", [(site.path, SITE_CONTACT + person)],
+                      facility=SITE_CODE.sub("", site.facility) or site.city,
+                      contact=person)
+        if place and not any(x.contacts for x in here):
+            w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
         if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
             w.sentences.append(sentence("contact.list_intro"))
             listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id)))

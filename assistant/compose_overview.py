@@ -37,6 +37,19 @@ ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|
                         r"treatments?|patch)", re.I)
 
 
+ASKS_DOING = re.compile(r"\bwhat (?:would|will|do|does|did) (?:i|we|you|they|he|she|my \w+)\b.{0,30}\b(?:do|have to|"
+                        r"go through|happen)|\bwhat happens\b|\bdo to (?:me|you|him|her|us)\b|\bat (?:each|the) visits?\b|"
+                        r"\bwhat is involved\b|\bwhat'?s involved\b", re.IGNORECASE)
+PROCEDURE = re.compile(r"\b(visits?|questionnaires?|surveys?|blood (?:samples?|tests?|draws?)|samples?|app|smartphones?|"
+                       r"computers?|diary|infusions?|injections?|injected|tablets?|pills?|patch(?:es)?|scans?|MRI|x-rays?|"
+                       r"interviews?|examin\w+|tests?)\b", re.IGNORECASE)
+PERSON = re.compile(r"\b(participants?|patients?|subjects?|you|women|men|children|infants|babies|they|each person)\b",
+                    re.IGNORECASE)
+AIM = re.compile(r"(?:the |our |this )?(?:goal|purpose|aim|objective|hypothesis)s?\b|this (?:study|trial|project) "
+                 r"(?:will|aims|is designed)", re.IGNORECASE)  # why the study is done, not what people do
+MAX_DOING_QUOTES = 3
+
+
 @composes("overview")
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
@@ -58,6 +71,11 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             if first and len(first) <= QUOTE_CHARS and w.say("overview.summary", [(meta.get("field_path", ""), first)],
                                                              quote=first.rstrip(" .")):
                 break
+    doing = _doing_sentences(composer, s)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
+    if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
+        for path, sent in doing:
+            w.say("overview.doing", [(path, sent)], quote=sent.rstrip(" .;"))
+        return
     low, high = age_in_years(s.min_age.value if s.min_age else None), \
         age_in_years(s.max_age.value if s.max_age else None)
     ages = [f for f in (s.min_age, s.max_age) if f]
@@ -77,6 +95,21 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.one_site", s.sites[0], place=", ".join(x for x in (s.sites[0].city, s.sites[0].country) if x))
     if s.sponsor:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
+
+
+def _doing_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str]]:
+    """The record's sentences that say what people taking part do or have done to them (visits, samples,
+    questionnaires, an app, an infusion), the summary's first."""
+    fields = [(meta.get("field_path", path), text.split("\n", 1)[-1])
+              for path in DESCRIPTION_FIELDS for _cid, text, meta in composer.chunks(s.study_id, path)]
+    fields += [(a.path, a.description) for a in s.arms if a.description]
+    out: list[tuple[str, str]] = []
+    for path, text in fields:
+        for sent in split_sentences(text):
+            if len(sent) <= QUOTE_CHARS and PROCEDURE.search(sent) and PERSON.search(sent) \
+                    and not AIM.match(sent) and all(sent != x for _, x in out):
+                out.append((path, sent))
+    return out
 
 
 SUMMARY = "the study summary"
@@ -102,6 +135,31 @@ def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
                 continue  # the summary's background ("10 years mortality remains 10-15%") is no one's time in it
             out.append((path, sent, about))
     return out
+
+
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(day|week|month|year)s?\b|\b(day|week|month|year)s?\s*(\d+(?:\.\d+)?)", re.I)
+_DAYS = {"day": 1.0, "week": 7.0, "month": 30.4, "year": 365.0}
+
+
+def _days(time_frame: str) -> float:
+    """The longest span a time frame names, in days ("Baseline to Week 52" → 364; "68 months" → 2067)."""
+    spans = [float(m.group(1) or m.group(4)) * _DAYS[(m.group(2) or m.group(3)).lower()] for m in _SPAN.finditer(time_frame)]
+    return max(spans, default=0.0)
+
+
+def _longest_time_frame(outcomes: list) -> Any:
+    """The outcome checked last: how long the record follows people, by its own time frames."""
+    timed = [o for o in outcomes if o.time_frame and _days(o.time_frame) > 0]
+    return max(timed, key=lambda o: _days(o.time_frame), default=None)
+
+
+def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
+    """"The last thing the record measures is checked at: up to Week 156": how long people are followed, when
+    it is later than the time frame already said."""
+    last = _longest_time_frame(s.outcomes)
+    if last and _days(last.time_frame) > _days(said):
+        w.say("time.last_check", [(last.path, last.time_frame)],
+              time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
 
 
 @composes("time_in_study")
@@ -135,6 +193,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],
               time_frame=re.sub(r"^(?:at|on)\s+", "", primary[0].time_frame.rstrip(". "), flags=re.I))
+    last_check(w, s, primary[0].time_frame if primary else "")
     if not said and not primary:
         return
     if not said and not s.target_duration:  # only the results' time frame: not the person's whole time

@@ -17,7 +17,7 @@ from assistant.answer_writer import AnswerWriter, join_words
 from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
 from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
-from assistant.textutil import content_terms
+from assistant.textutil import content_terms, split_sentences
 from trialchat.facts import FactSheet
 from trialchat.results import (
     FlowPeriod,
@@ -46,6 +46,9 @@ GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
                       r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
+LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|shortcomings?|problems with|reliab\w*|trust)\b",
+                      re.IGNORECASE)
+WHY_Q = re.compile(r"\bwhy\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
 GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
@@ -72,6 +75,11 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
             _no_results(w, sheet, today or date.today())
         return
     asked = _asked_outcome(question, r)
+    if sheet.limitations and (LIMITS_Q.search(question) or WHY_Q.search(question)):
+        # "what are the weaknesses?", "why did it end with only 42 people?": the record's own notes on its results
+        notes = split_sentences(sheet.limitations.value)[:3]
+        w.say("results.caveats", [(sheet.limitations.path, x) for x in notes], notes=" ".join(notes).rstrip(" ."))
+        return
     if NOT_COVERED_Q.search(question):
         return  # publications, limitations: retrieval reads the record for them
     if SERIOUS_Q.search(question):
@@ -83,6 +91,9 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     elif asked or WORKED_Q.search(question):
         _did_it_work(w, r, asked)
         _who_is_who(w, r, sheet)
+        if sheet.limitations and not asked:  # "too few people to be sure": as much a part of "did it work" as the numbers
+            notes = split_sentences(sheet.limitations.value)[:2]
+            w.say("results.caveats", [(sheet.limitations.path, x) for x in notes], notes=" ".join(notes).rstrip(" ."))
     # anything else about results (why so few people joined, ...) is left to retrieval: nothing composed
 
 
@@ -335,7 +346,16 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
             w.say("results_flow.group_line", c(started) + c(done) + c(left),
                   group=the_group(names.get(x.group_id, x.group_id)), started=x.value,
                   completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
+        _flow_total(w, started, left)
         _reasons(w, period.reasons)
+
+
+def _flow_total(w: AnswerWriter, started: Milestone, left: Milestone | None) -> None:
+    """"In all, 4 of 180 people did not finish": the sum a reader asking "how many dropped out" wants."""
+    begun = [x.count for x in started.numbers if x.count]
+    gone = [x.count for x in left.numbers if x.count is not None] if left and left.quote else []
+    if len(begun) > 1 and gone and started.quote:
+        w.say("results_flow.total", c(started) + c(left), left=sum(gone), started=sum(begun))
 
 
 def _reasons(w: AnswerWriter, reasons: list[LeaveReason]) -> None:

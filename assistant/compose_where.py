@@ -13,6 +13,9 @@ SITE_CODE = re.compile(r"\s*/?\s*ID#\s*\d+\s*$")  # "… /ID# 254767": a sponsor
 LONGER_NAME = re.compile(r"\b([A-Z][a-z]+)\s+$")  # a capitalised word just before a name: part of a longer one
 NOT_NAME_WORDS = {"in", "is", "any", "the", "near", "of", "a", "at", "site", "sites", "about", "and", "or", "what", "how",
                   "where", "which", "there", "from", "around", "to"}
+OUTSIDE = re.compile(r"\b(?:outside(?: of)?|other than|besides|apart from|except(?: for)?|beyond|not (?:just|only) in)\s+"
+                     r"(?:the\s+)?[A-Z]", re.IGNORECASE)
+ASKS_STATUS = re.compile(r"\b(open|recruiting|taking (new )?(people|patients)|enrolling|accepting)\b", re.IGNORECASE)
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 
 
@@ -22,8 +25,16 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
     summary: list = [s.sites_summary] if s.sites_summary else s.sites[:3]
     ranked = ranked_counts(x.country for x in s.sites if x.country)
     place, matched = place_in(q, s, places)
-    if place and matched:  # the count, then one short sentence per site
-        w.say("where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
+    if place and OUTSIDE.search(q) and s.sites:  # "anywhere outside Germany?": the sites not there
+        others = [x for x in s.sites if x not in matched]
+        if not others:
+            w.say("where.outside_none", list(matched[:1]) or summary, place=place, n=len(matched))
+        else:
+            w.say("where.outside_some", others[:MAX_SITES_LISTED], place=country_words(place), n=len(others),
+                  countries=join_words([c for c, _ in ranked_counts(x.country for x in others if x.country)][:10]))
+    elif place and matched:  # the count, then one short sentence per site
+        # "is it open in Spain?": a yes would answer the place, not whether it is open (the status says that)
+        w.say("where.in_place_listed" if ASKS_STATUS.search(q) else "where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
               more=len(matched) > MAX_SITES_LISTED)
         for site in matched[:MAX_SITES_LISTED]:
             w.say("where.site_in_place", site, site=_site_words(site, place))

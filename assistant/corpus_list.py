@@ -18,6 +18,7 @@ from assistant.nearby import Place, near_question, nearest, resolve
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
+from assistant.vocab import vocabulary
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years
 
 Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
@@ -151,10 +152,27 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
     order += [s.study_id for s in sheets]
     known = set().union(*held.values()) if held else set()
     wanted = q.topic & known  # a word no study has ("ran", "colicky") filters nothing by itself
+    named = _named_concepts(q.topic_words)
+    if named and q.topic - known:
+        # …unless it is part of a condition or treatment the question names: "breast cancer" is not "cancer",
+        # so a study must be about that very thing (its title, conditions or treatments name it)
+        about = {s.study_id for s in sheets if named & _named_concepts(_topic_text(s), within=True, wider=True)}
+        return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
     if not wanted:
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
     matching = [sid for sid in dict.fromkeys(order) if held[sid] >= wanted]
     return {sid: i for i, sid in enumerate(matching)}
+
+
+def _named_concepts(text: str, within: bool = False, wider: bool = False) -> set[str]:
+    """The vocabulary's conditions and treatments a text names; with ``within`` also those a group it names
+    holds, with ``wider`` also the groups that hold what it names ("lumbar disc degeneration" is back pain)."""
+    vocab = vocabulary()
+    found = {k for h in vocab.find(text) for k in (h.concepts | (h.within if within else frozenset()))}
+    if wider:
+        broader = {b.lower() for k in found for b in vocab.concepts[k].broader}
+        found |= {k for k, c in vocab.concepts.items() if broader & {t.lower() for t in c.terms}}
+    return {k for k in found if vocab.concepts[k].kind in ("condition", "treatment")}
 
 
 def _sites_in(s: FactSheet, place: str) -> list[Site]:

@@ -147,15 +147,18 @@ class _Checker:
         told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
         for item, parents in self.tree.walk():
             found_at = _find(m, item.text, self.s.abbreviations)
-            if found_at is None or (FAMILY.search(item.text) and m.concept not in ("pregnancy", "breastfeeding")):
+            if found_at is None:
                 continue
+            # "family history of atopy": about the person's relatives, so it decides nothing from what they said
+            # of themselves, but it is about what they named (and their family may have it): the team can say
+            family = bool(FAMILY.search(item.text)) and m.concept not in ("pregnancy", "breastfeeding")
             top = parents[0] if parents else item
             if any(t == id(top) for _, t in told):
                 found = True
                 continue
             told.add(("", id(top)))
             start, narrow = found_at
-            neg = "far" if narrow else negation(item.text, start)  # a narrower kind: the team can tell
+            neg = "far" if narrow or family else negation(item.text, start)  # a narrower kind: the team can tell
             group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
             found = True
             cites = [(p.path, p.quote) for p in (*parents, item)]
@@ -249,6 +252,7 @@ class _Checker:
             if not self.measure(x) and anchor:
                 self.add("not_mentioned", "not_mentioned", anchor, fact=x.says)
         self._some_of()
+        self.findings = _merged(self.findings)
         checks = [EligibilityCheck(item=item.text, section="exclusion" if item.section == "exclusion" else "inclusion",
                                    verdict=self.verdicts[id(item)][1] if id(item) in self.verdicts else "not_stated",
                                    quote=item.quote, field_path=item.path,
@@ -317,6 +321,20 @@ def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bo
         return None
     first = min((text.lower().find(w[:4]) for w in m.words.lower().split() if text.lower().find(w[:4]) >= 0), default=0)
     return first, False
+
+
+def _merged(findings: list[Finding]) -> list[Finding]:
+    """One sentence for one rule: two things the person named in the same rule ("CellCept and azathioprine")
+    are said together, not the rule quoted twice."""
+    out: list[Finding] = []
+    for f in findings:
+        same = next((o for o in out if o.group == f.group and o.key == f.key and o.cites == f.cites
+                     and "fact" in o.variables and "fact" in f.variables), None)
+        if same is None:
+            out.append(f)
+        elif f.variables["fact"] != same.variables["fact"]:
+            same.variables["fact"] = f"{same.variables['fact']} and {f.variables['fact']}"
+    return out
 
 
 def _join(items: list[str]) -> str:

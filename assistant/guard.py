@@ -27,6 +27,14 @@ _MEDICAL = [
     r"\b(better|best|safer) for (me|my \w+|her|him)\b.*\?",
     r"\b(would|will|is) (that|it|this) be (safer|better)\b",
     r"\b(use|take|combine|mix)\b.*\b(together|at the same time|with my)\b.*\b(safe|safer|ok|okay)\b",
+    # changing a dose: "should I up my prednisone?", "can I double my dose?"
+    r"\b(should|can|could|do) i\b.*\b(up|raise|lower|double|halve|cut|reduce|add|drop|go off|wean|taper)\b.{0,20}"
+    r"\b(my|the)\b.*\b(dose|doses|medication|medicine|meds|pills?|prednisone|steroids?|insulin|treatment)\b",
+    # someone else's medicine, or what to do now
+    r"\b(can|could|may|should) i\b.*\b(take|use|try)\b.*\b(\w+'s (pills?|patch(es)?|meds|medicine|medication|inhaler)|"
+    r"someone else's)",
+    r"\b(take|use|try)\b.{0,40}\b(pills?|patch(es)?|meds|medicine|medication|doses?|inhaler)\b.{0,40}\b(tonight|right now)\b",
+    r"\b(safer|better|worse|stronger) than\b.*\bfor (me|someone like me|my \w+)\b|\bfor someone like me\b.*\b(safer|better)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",

@@ -130,8 +130,22 @@ class NearQuestion:
     exact: bool = False  # "a site in Portland, Maine": in that city, not only near it
 
 
+# "any sites around me? I'm in Houston": near the place the person says they are
+_NEAR_ME = re.compile(r"\b(?:near|around|close to|closest to|nearest to|within\s+\d+\s*\w+\s+of)\s+(?:me|us|here|"
+                      r"where (?:i|we) (?:live|am|are)|my (?:home|house|place|area|town|city))\b|\bnearby\b|"
+                      r"\bin my (?:area|town|city|state)\b", re.IGNORECASE)
+_WHERE_I_AM = re.compile(r"\b(?i:i'?m|i am|we'?re|we are|i live|we live|living|based|located)\s+"
+                         r"(?i:in|near|outside(?: of)?|around|close to)\s+(?P<place>\d{5}|[A-Z][\w.'-]+"
+                         r"(?:(?:,\s*|\s+)[A-Z][\w.'-]+)*)")
+
+
 def near_question(q: str) -> NearQuestion | None:
     """The place a "near …" question names, with its radius when it gives one; None for other questions."""
+    here = _WHERE_I_AM.search(q) if _NEAR_ME.search(q) else None
+    if here:
+        r = _RADIUS.search(q)
+        radius = float(r.group(1)) * (1.0 if r.group(2).lower().startswith("k") else KM_PER_MILE) if r else None
+        return NearQuestion(here.group("place").strip(" ,.?"), radius)
     m = _NEAR.search(q)
     if not m:
         at = _IN_CITY.search(q)  # "in Portland, Maine": which Portland is asked is checked, not only its name

@@ -41,6 +41,8 @@ _AGE_PATTERNS = (
 )
 _MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:years?|yrs?)\s*-?\s*old\s+)?(?P<rel>" + _REL + r")\b", re.IGNORECASE)
 _SELF = re.compile(r"\b(?:i'?m|i am|i have|i've|i had|i take|can i|could i|am i|do i|me)\b", re.IGNORECASE)
+_ASKS_FOR_SELF = re.compile(r"\b(?:can|could|may|would|should|will) i\b|\bam i\b|\bdo i (?:qualify|fit|count)\b|"
+                            r"\bmy \w+ and i\b|\bme and my\b", re.IGNORECASE)
 _SELF_FEMALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:woman|female|girl|lady|mother|mom|mum)\b|\bi'?m\s+female\b",
                           re.IGNORECASE)
 _SELF_MALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:man|male|guy|boy|father|dad)\b|\bi'?m\s+male\b", re.IGNORECASE)
@@ -51,7 +53,7 @@ _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t
 # a relative's illness, not the person's ("her mother had breast cancer", "family history of diabetes")
 _RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|sister|brother|aunt|uncle|"
                               r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
-_CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken)\b)|got|diagnosed with|"
+_CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken|me|him|her|us|them|you)\b)|got|diagnosed with|"
                                r"suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
@@ -113,8 +115,13 @@ def _age(text: str) -> tuple[float | None, str]:
             if digits is None or int(digits) > 120:
                 continue
             rel = (m.groupdict().get("rel") or "").lower()
+            if not rel and re.match(r"i'?m\b|i am\b", m.group(0), re.IGNORECASE):
+                return float(digits), ""  # "I'm 58, my lupus went to my kidneys": the asker's own age
             if not rel:  # "my 9-year-old daughter", "can my son join at 12?"
-                after = _MY_REL.search(text[max(0, m.start() - 12):m.end() + 25])
+                window = text[max(0, m.start() - 12):m.end() + 25]
+                after = _MY_REL.search(window)
+                if after and window[after.end():after.end() + 1].isalpha():
+                    after = None  # "my kid" cut out of "my kidneys" at the window's end
                 named = _MY_REL.search(text)
                 rel = (after.group("rel") if after else named.group("rel") if named and not
                        re.match(r"i'?m|i am", m.group(0), re.IGNORECASE) else "").lower()
@@ -146,8 +153,8 @@ def _read(text: str, facts: PatientFacts) -> None:
     age, rel = _age(text)
     if age is not None:
         facts.age, facts.whose = age, rel
-    elif not facts.whose and (m := _MY_REL.search(text)):
-        facts.whose = m.group("rel").lower()
+    elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):
+        facts.whose = m.group("rel").lower()  # "can my husband join?", not "my husband and I … can I sign up?"
     facts.sex = _sex(text, facts.whose) or facts.sex
     vocab = vocabulary()
     covered: list[tuple[int, int]] = []

@@ -19,7 +19,10 @@ def about(a: int | None, n: int | None) -> str:
     if not a or not n:  # none of them: "0 of 9" says it
         return ""
     pct = 100 * a / n
-    return "less than 1%" if 0 < pct < 1 else f"about {round(pct)}%"
+    if 0 < pct < 1:
+        return "less than 1%"
+    # under 10%, a rounded whole number moves the share a lot (4 of 158 is 2.5%, not "about 3%")
+    return f"about {round(pct, 1):g}%" if pct < 10 else f"about {round(pct)}%"
 
 
 def pct(a: int | None, n: int | None) -> str:

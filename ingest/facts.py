@@ -12,7 +12,7 @@ from ingest.criteria_tree import add_section
 from ingest.parsers.results_model import check_quotes
 from ingest.parsers.v2 import US_STATES_LINE
 from trialchat.criteria_tree import CriteriaTree
-from trialchat.facts import Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
+from trialchat.facts import SITE_CONTACT, Arm, Fact, FactSheet, Intervention, Outcome, Person, Site
 from trialchat.schema import Study, StudyField, bare_path
 
 P = "protocolSection."
@@ -71,6 +71,8 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
                     sheet.sites_by_us_state = Fact(value=line, path=field.path, quote=line)
         else:
             sheet.sites.append(Site(path=field.path, quote=quote("facility") if p.get("facility") else quote("city"),
+                                    contacts=[ln.strip()[len(SITE_CONTACT):] for ln in field.text.split("\n")
+                                              if ln.strip().startswith(SITE_CONTACT)],
                                     **{k: p.get(k, "") for k in ("facility", "city", "state", "country", "status")}))
     elif bare in (P + "contactsLocationsModule.centralContacts", P + "contactsLocationsModule.overallOfficials"):
         person = Person(path=field.path, quote=field.text.split("\n")[0],

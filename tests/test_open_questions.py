@@ -169,3 +169,63 @@ def test_with_no_study_pinned_where_questions_go_across_studies(service):
     answer = ask(service, "anything in Australia?")
     assert answer.step == "across_studies" and "NCT02552212" in answer.text and "NCT05843643" in answer.text
     assert ask(service, "who can join the lupus study?").step == "which_study"  # several lupus studies: ask which
+
+
+# ---- third session: questions in patients' words that the fact sheet answers once it has the right model ----
+COLIC, C213, DISC, DAP = "NCT02708238", "NCT04066023", "NCT06589271", "NCT00513591"
+
+
+def test_a_family_history_rule_is_named_not_said_absent(service, sample_store):
+    answer = ask(service, "me and my husband both have asthma, does that matter for our baby joining?", COLIC)
+    assert "family history of atopy" in answer.text and "do not mention asthma" not in answer.text
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_everyday_drug_and_surgery_words_find_their_rules(service):
+    antibiotic = ask(service, "my baby had amoxicillin last month, does that rule us out?", COLIC)
+    assert "antibiotic treatment" in antibiotic.text
+    fusion = ask(service, "I had a spinal fusion years ago, can I take part?", DISC)
+    assert "No previous history of spinal surgery" in fusion.text
+
+
+def test_outside_a_country_is_answered_as_asked(service):
+    answer = ask(service, "does this study have any sites outside Germany?", ABP)
+    assert answer.text.startswith("No. All 26 sites the record lists are in Germany")
+
+
+def test_a_condition_no_study_is_about_is_not_matched_by_its_common_word(service):
+    answer = ask(service, "are there any trials for breast cancer?")
+    assert answer.status == "abstained" and "None of the" in answer.text and "NCT04318938" not in answer.text
+    back = ask(service, "anything for back pain?")
+    assert DISC in back.text  # a study about a narrower condition (disc degeneration) is about back pain
+
+
+def test_a_practical_question_the_record_does_not_answer_abstains(service):
+    for question in ("will they pay me for doing the surveys?", "where can I buy the drops they used?"):
+        answer = ask(service, question, COLIC if "drops" in question else "NCT03840928")
+        assert answer.status == "abstained", (question, answer.text)
+
+
+def test_personal_dose_changes_and_someone_elses_medicine_are_declined():
+    for question in ("should I up my prednisone before the visit?",
+                     "can I use my friend's zolmitriptan patches tonight?",
+                     "is it safer than humira for someone like me?"):
+        assert check_question(question, 2000).verdict == "medical_advice", question
+    assert check_question("can I take part in the study tonight?", 2000).verdict == "ok"
+
+
+def test_what_taking_part_means_in_the_records_words(service, sample_store):
+    answer = ask(service, "what would I have to do if I joined?", DAP)
+    assert "At each visit, women will complete a questionnaire" in answer.text
+    assert_cited_verbatim(answer, sample_store)
+
+
+def test_a_study_named_by_its_words_on_another_studys_page(service):
+    answer = ask(service, "different question - is the brigatinib lung cancer trial in Hamburg?", C213)
+    assert answer.study_id == ABP and answer.intent == "where" and "Hamburg" in answer.text
+
+
+def test_a_sites_own_contact_when_the_question_names_its_place(service, sample_store):
+    answer = ask(service, "who should I contact in Shanghai?", DISC)
+    assert "At Shanghai General Hospital, the record names this contact: Qiang Fu" in answer.text
+    assert_cited_verbatim(answer, sample_store)

@@ -22,7 +22,7 @@ AXSPAND, HEADACHE, COLIC, NOT_YET = "NCT02552212", "NCT04066023", "NCT02708238",
 WORKED, SIDE, SERIOUS, FLOW = ("did it work?", "what side effects did people get?",
                                "how many had serious side effects in each group?", "how many people dropped out?")
 SENTENCE_END = re.compile(r"(?<=\]\.)\s+|\n")
-OURS = re.compile(r"\(?about \d+%\)?|less than 1%")  # our own percentages, labelled as such
+OURS = re.compile(r"\(?about \d+(?:\.\d)?%\)?|less than 1%|added up over the groups, \d+ of the \d+", re.IGNORECASE)  # our own percentages and sums, labelled as such
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_placebo_doing_as_well_is_said(sample_store):
 def test_side_effects_per_group_with_the_most_common_serious_and_deaths(ask):
     a = ask(AXSPAND, SIDE)
     assert "Placebo: 59 of 158 people (about 37%) had side effects that were not serious; " \
-           "4 of 158 (about 3%) had a serious one" in a.text
+           "4 of 158 (about 2.5%) had a serious one" in a.text
     assert "CZP 200 mg every 2 weeks: 75 of 159 people" in a.text
     assert "in the CZP 200 mg every 2 weeks group were upper respiratory tract infection (30 of 159 people), " \
            "nasopharyngitis (21 of 159 people) and headache (11 of 159 people)" in a.text
@@ -132,8 +132,8 @@ def test_side_effects_of_the_headache_study_leave_no_group_out(ask):
 
 def test_serious_side_effects_in_each_group_as_sentences(ask):
     a = ask(AXSPAND, SERIOUS)
-    for line in ("Placebo: 4 of 158 people (about 3%)", "CZP 200 mg every 2 weeks: 8 of 159 people (about 5%)",
-                 "SFE open-label CZP 200 mg every 2 weeks: 15 of 243 people (about 6%)"):
+    for line in ("Placebo: 4 of 158 people (about 2.5%)", "CZP 200 mg every 2 weeks: 8 of 159 people (about 5%)",
+                 "SFE open-label CZP 200 mg every 2 weeks: 15 of 243 people (about 6.2%)"):
         assert line in a.text
     assert_cited_and_checkable(a)
     a = ask(COLIC, SERIOUS)

@@ -36,12 +36,16 @@ class Fact(Quoted):
     value: str  # the value in the record's words ("Completed", "18 Years", "Germany")
 
 
+SITE_CONTACT = "Contact: "  # how a site's chunk gives one of its people, a line each (ingest/parsers/v2.py)
+
+
 class Site(Quoted):
     facility: str = ""
     city: str = ""
     state: str = ""
     country: str = ""
     status: str = ""
+    contacts: list[str] = Field(default_factory=list)  # the site's own people: "Holly Milaeger, Contact, 312-…, …"
 
 
 class Person(Quoted):

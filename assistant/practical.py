@@ -1,0 +1,26 @@
+"""Practical questions a record rarely answers (payment, parking, where to buy): what they ask, and whether an
+answer names it. A quote answers one only when it names the same thing: a sentence about travelling to the
+clinic does not say whether travel is paid for, nor one about a patch where to buy it."""
+from __future__ import annotations
+
+import re
+
+# (what the question asks, what an answer to it must name)
+PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, re.I), re.compile(says, re.I)) for asked, says in (
+    (r"\b(paid|pay|pays|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
+     r"price|expens\w*)\b",
+     r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
+     r"expens\w*|price|financial)\b"),
+    (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
+     r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
+    (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
+     r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
+))
+
+# intents whose composed answer describes the treatment or the study, and so answers no practical question
+ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes"})
+
+
+def names_what_is_asked(question: str, quotes: list[str]) -> bool:
+    """False when the question asks a practical thing (payment, parking, where to buy) no quote names."""
+    return all(any(says.search(q) for q in quotes) for asked, says in PRACTICAL if asked.search(question))
