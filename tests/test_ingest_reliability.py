@@ -261,7 +261,7 @@ def test_absolute_or_relative_paths_are_the_same_source(tmp_path):
     assert summary["chunks_unchanged"] == json.loads(first.stdout)["chunks_added"]
     from trialchat.embeddings import shared_embeddings
 
-    metas = open_store(Settings(data_dir=data), shared_embeddings()).vectors.get(include=["metadatas"])["metadatas"]
+    metas = open_store(Settings(data_dir=data), shared_embeddings()).vector.collection.get(include=["metadatas"])["metadatas"]
     assert {m["source_file"] for m in metas} == {"studies/NCT00513591.xml"}  # relative to what was ingested
 
 
