@@ -14,13 +14,14 @@ from assistant.answer_templates import sentence
 from assistant.types import Citation, Contact, Eligibility, Source
 from trialchat.facts import FactSheet, Person, Quoted
 from trialchat.schema import GLOSSARY_ID, split_chunk_text
+from trialchat.store_port import StoredChunk
 
 # "Is it …?", "Can I …?", "Any site in Ohio?": questions a "Yes." or "No." answers
 YES_NO_QUESTION = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|hi|hello)\W+)?(?:is|are|does|do|can|could|will|would|has|have|"
                              r"was|were|did|should|am|may|might|must|any|anything)\b", re.IGNORECASE)
 OPENING_YES_NO = re.compile(r"^(?:Yes|No)\. ")
 LIST_ITEM = "\n• "  # starts a line of a list in an answer's text
-ChunkLookup = Callable[[str, str], list[tuple[str, str, dict]]]  # (study_id, field_path) → chunks
+ChunkLookup = Callable[[str, str], list[StoredChunk]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
 
 
@@ -43,9 +44,9 @@ class AnswerWriter:
     defined: bool = False  # one glossary definition per answer: the first one is the one asked about
     eligibility: Eligibility | None = None  # set by the eligibility answer, carried on the result
     stops_short: bool = False  # the answer says the record has nothing on it yet (no posted results)
-    _fields: dict[tuple[str, str], list[tuple[str, str, dict]]] = field(default_factory=dict)
+    _fields: dict[tuple[str, str], list[StoredChunk]] = field(default_factory=dict)
 
-    def _chunks_of(self, study_id: str, path: str) -> list[tuple[str, str, dict]]:
+    def _chunks_of(self, study_id: str, path: str) -> list[StoredChunk]:
         key = (study_id, path)  # one store read per field, however many facts of it are cited
         if key not in self._fields:
             self._fields[key] = self.chunks(study_id, path)

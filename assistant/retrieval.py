@@ -13,7 +13,7 @@ from assistant.intents import path_within
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
 from trialchat.schema import bare_path
-from trialchat.store import ChunkStore
+from trialchat.store_port import StoredChunk, StoreReader
 
 RRF_K = 60  # the usual constant: damps the head so two lists of different score scales fuse fairly
 CANDIDATES = 24  # per list, before fusion
@@ -37,7 +37,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: ChunkStore
+    store: StoreReader
     k: int = 4
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     study_ids: set[str] | None = None  # restrict to these studies (a pinned study plus the glossary)
@@ -53,24 +53,24 @@ class HybridRetriever(BaseRetriever):
         scope = study_ids if study_ids is not None else self.study_ids
         dense = self.store.dense_search(query, CANDIDATES, scope) if self.mode != "bm25" else []
         lexical = self.store.lexical_search(query, CANDIDATES, scope) if self.mode != "dense" else []
-        rankings = [[d[0] for d in dense], [c for c, _ in lexical]]
-        found = {cid: (doc, meta) for cid, doc, meta, _ in dense}
+        rankings = [[d.id for d in dense], [h.id for h in lexical]]
+        found = {d.id: StoredChunk(d.id, d.text, d.metadata) for d in dense}
         if hints and scope and self.mode == "hybrid":
             hinted = self._hinted(query, scope, hints)
-            rankings.append([cid for cid, _, _ in hinted])
-            found.update({cid: (doc, meta) for cid, doc, meta in hinted})
+            rankings.append([c.id for c in hinted])
+            found.update({c.id: c for c in hinted})
         fused = reciprocal_rank_fusion(rankings)
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get_chunks(missing) if missing else {})
-        dense_sim = {d[0]: d[3] for d in dense}
-        bm25 = dict(lexical)
+        dense_sim = {d.id: d.score for d in dense}
+        bm25 = {h.id: h.score for h in lexical}
 
         out: list[Source] = []
         taken: dict[str, int] = defaultdict(int)
         for cid, score in fused:
             if cid not in found:
                 continue  # deleted between the two lookups
-            doc, meta = found[cid]
+            _, doc, meta = found[cid]
             sid = meta["study_id"]
             if per_study and taken[sid] >= per_study:
                 continue
@@ -81,12 +81,11 @@ class HybridRetriever(BaseRetriever):
                 break
         return out
 
-    def _hinted(self, query: str, scope: set[str], hints: list[str]) -> list[tuple[str, str, dict]]:
+    def _hinted(self, query: str, scope: set[str], hints: list[str]) -> list[StoredChunk]:
         """The scope's chunks whose field the question is about, best lexical match first."""
         q = content_terms(query)
         rank = {p: i for i, p in enumerate(hints)}
-        rows = [(cid, doc, meta) for cid, doc, meta in self.store.chunks_of_studies(scope)
-                if path_within(meta.get("field_path", ""), hints)]
+        rows = [c for c in self.store.chunks_of_studies(scope) if path_within(c.field_path, hints)]
 
         def key(row):
             bare = bare_path(row[2].get("field_path", ""))

@@ -21,6 +21,7 @@ from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 from trialchat.settings import Settings
 from trialchat.store import ChunkStore, open_store
+from trialchat.store_port import StoreReader
 
 T = TypeVar("T")
 
@@ -43,13 +44,13 @@ class ReloadOnChange(Generic[T]):
             return self._value
 
 
-def catalog_cache(store: ChunkStore) -> ReloadOnChange[StudyCatalog]:
+def catalog_cache(store: StoreReader) -> ReloadOnChange[StudyCatalog]:
     """The study catalog, re-read only when an ingest rewrote it."""
     return ReloadOnChange(store.catalog_stamp,
-                          lambda: StudyCatalog(store.catalog()), StudyCatalog([]))
+                          lambda: StudyCatalog([e.to_dict() for e in store.catalog()]), StudyCatalog([]))
 
 
-def facts_cache(store: ChunkStore) -> ReloadOnChange[list[FactSheet]]:
+def facts_cache(store: StoreReader) -> ReloadOnChange[list[FactSheet]]:
     """Every study's fact sheet (for questions across studies), re-read when an ingest replaced one."""
     return ReloadOnChange(store.facts_stamp, store.all_facts, [])
 
@@ -57,7 +58,7 @@ def facts_cache(store: ChunkStore) -> ReloadOnChange[list[FactSheet]]:
 class TrialchatService:
     """Implements assistant.protocols.AnswerService."""
 
-    def __init__(self, settings: Settings, store: ChunkStore, chain: AnswerChain,
+    def __init__(self, settings: Settings, store: StoreReader, chain: AnswerChain,
                  catalog: ReloadOnChange[StudyCatalog]):
         self.settings, self.store, self.chain, self.catalog = settings, store, chain, catalog
 
@@ -94,7 +95,7 @@ def _summary(ref: StudyRef) -> StudySummary:
                         names=ref.names, source_url=ref.source_url)
 
 
-def vocabulary_texts(sheets: list[FactSheet], store: ChunkStore) -> Iterator[str]:
+def vocabulary_texts(sheets: list[FactSheet], store: StoreReader) -> Iterator[str]:
     """The words questions are corrected towards: the studies' own names, conditions, treatments, rules and
     places and the glossary."""
     for s in sheets:
@@ -103,7 +104,7 @@ def vocabulary_texts(sheets: list[FactSheet], store: ChunkStore) -> Iterator[str
                     *(f"{x.city} {x.state} {x.country}" for x in s.sites))
     # the glossary's whole entries: the words people ask about ("placebo", "recruiting", "eligible");
     # not the router's examples, which hold misspellings on purpose
-    yield from (text for _cid, text, _meta in store.chunks_of_studies([GLOSSARY_ID]))
+    yield from (c.text for c in store.chunks_of_studies([GLOSSARY_ID]))
 
 
 def build_answer_service(settings: Settings, store: ChunkStore | None = None, llm=None,

@@ -144,8 +144,8 @@ def _glossary_terms(store) -> dict[str, frozenset]:
     from trialchat.schema import GLOSSARY_ID
 
     terms: dict[str, set] = {}
-    for cid, (content_hash, *_) in store.existing_versions(sorted(store.ids_of_studies([GLOSSARY_ID]))).items():
-        terms.setdefault(cid.split("::")[1], set()).add((cid, content_hash))
+    for cid, version in store.existing_versions(sorted(store.ids_of_studies([GLOSSARY_ID]))).items():
+        terms.setdefault(cid.split("::")[1], set()).add((cid, version.content_hash))
     return {path: frozenset(v) for path, v in terms.items()}
 
 

@@ -28,6 +28,7 @@ from assistant.protocols import StudySummary
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from trialchat.schema import GLOSSARY_ID, bare_path, split_chunk_text
 from trialchat.settings import Settings
+from trialchat.store_port import CatalogEntry
 
 CHUNK_SIZE, CHUNK_OVERLAP = 1000, 200
 FORMAT_VERSION = "1"  # bump when the rendering changes: the fingerprint then forces a rebuild
@@ -241,7 +242,7 @@ class VanillaIndex:
 class VanillaRAG:
     """Implements assistant.protocols.AnswerService for the baseline (no history, no citations)."""
 
-    def __init__(self, index: VanillaIndex, llm, k: int, catalog: list[dict] | None = None):
+    def __init__(self, index: VanillaIndex, llm, k: int, catalog: list[CatalogEntry] | None = None):
         self.index, self.llm, self.k = index, llm, k
         self._catalog = catalog or []
 
@@ -277,16 +278,15 @@ class VanillaRAG:
 
     def list_studies(self, query: str = "", limit: int = 20) -> list[StudySummary]:
         q = query.casefold()
-        hits = [e for e in self._catalog if q in e["study_id"].casefold() or q in e.get("title", "").casefold()]
+        hits = [e for e in self._catalog if q in e.study_id.casefold() or q in e.title.casefold()]
         return [self._summary(e) for e in hits[:limit]]
 
     def get_study(self, study_id: str) -> StudySummary | None:
-        return next((self._summary(e) for e in self._catalog if e["study_id"] == study_id), None)
+        return next((self._summary(e) for e in self._catalog if e.study_id == study_id), None)
 
     @staticmethod
-    def _summary(e: dict) -> StudySummary:
-        return StudySummary(study_id=e["study_id"], title=e.get("title", ""), acronym=e.get("acronym"),
-                            source_url=e.get("source_url", ""))
+    def _summary(e: CatalogEntry) -> StudySummary:
+        return StudySummary(study_id=e.study_id, title=e.title, acronym=e.acronym, source_url=e.source_url)
 
 
 def build_vanilla_service(settings: Settings, store=None, llm=None, embeddings: Embeddings | None = None,

@@ -26,7 +26,7 @@ from ingest.facts import fact_sheet
 from ingest.parsers import ParseError, parse_document
 from ingest.screening import StudyTooLarge, screen_study
 from trialchat.schema import GLOSSARY_ID, Chunk, Study, study_of_chunk
-from trialchat.store import ChunkStore
+from trialchat.store_port import StoreWriter
 
 EMBED_BATCH = 128
 GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
@@ -114,7 +114,7 @@ def _content(study: Study) -> str:
     return study.model_dump_json(exclude={"source_file", "source_location"})
 
 
-def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
+def ingest_paths(paths: list[Path], store: StoreWriter, progress: bool = False,
                  on_embedded: Callable[[int], None] | None = None, glossary: bool = True,
                  wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> IngestReport:
     """Ingest ``paths`` into ``store``; ``glossary=False`` leaves the bundled glossary out of this run.
@@ -125,7 +125,7 @@ def ingest_paths(paths: list[Path], store: ChunkStore, progress: bool = False,
         return _ingest_locked(paths, store, progress, on_embedded, glossary)
 
 
-def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
+def _ingest_locked(paths: list[Path], store: StoreWriter, progress: bool,
                    on_embedded: Callable[[int], None] | None, glossary: bool) -> IngestReport:
     report = IngestReport()
     report.repaired = store.repair_derived()
@@ -156,12 +156,12 @@ def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
         if old is None:
             report.chunks_added += 1
             todo.append(chunk)
-        elif old[0] != chunk.content_hash:
+        elif old.content_hash != chunk.content_hash:
             report.chunks_updated += 1
             todo.append(chunk)
         else:
             report.chunks_unchanged += 1
-            if old[1:] != (chunk.source_file, chunk.source_location):
+            if (old.source_file, old.source_location) != (chunk.source_file, chunk.source_location):
                 moved.append(chunk)
 
     # nothing is written before this point: a disk without room for the run is refused with the store as it was
@@ -192,12 +192,12 @@ def _ingest_locked(paths: list[Path], store: ChunkStore, progress: bool,
     return report
 
 
-def remove_studies(study_ids: list[str], store: ChunkStore, wait: float | None = None,
+def remove_studies(study_ids: list[str], store: StoreWriter, wait: float | None = None,
                    on_wait: Callable[[str], None] | None = None) -> tuple[list[str], list[str]]:
     """Remove studies by ID (under the writer lock, as an ingest); returns (removed, unknown)."""
     with store.writing(wait, on_wait):
         store.repair_derived()
-        known = {e["study_id"] for e in store.catalog()}
+        known = {e.study_id for e in store.catalog()}
         removed = [s for s in dict.fromkeys(study_ids) if s in known]
         store.remove_studies(removed)
         if removed:
@@ -205,7 +205,7 @@ def remove_studies(study_ids: list[str], store: ChunkStore, wait: float | None =
     return removed, [s for s in dict.fromkeys(study_ids) if s not in known]
 
 
-def _gone_from_sources(store: ChunkStore, sources: dict[str, _Source], folders: list[str],
+def _gone_from_sources(store: StoreWriter, sources: dict[str, _Source], folders: list[str],
                        still_here: set[str]) -> dict[str, str]:
     """Studies the store has from a file read cleanly in this run that no longer holds them, or from a
     file that is gone from a folder ingested in this run. Files are compared by where they really are, so
@@ -214,11 +214,11 @@ def _gone_from_sources(store: ChunkStore, sources: dict[str, _Source], folders: 
     clean = {location for location, src in sources.items() if src.clean}
     gone = {}
     for entry in store.catalog():
-        location, sid = entry.get("source_location", ""), entry["study_id"]
+        location, sid = entry.source_location, entry.study_id
         if sid in still_here or not location:
             continue
         if location in clean or (location not in sources and location.split("!")[0].startswith(tuple(folders))):
-            gone[sid] = entry.get("source_file", "")
+            gone[sid] = entry.source_file
     return gone
 
 

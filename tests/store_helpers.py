@@ -92,7 +92,7 @@ def snapshot(settings: Settings) -> dict:
 
 
 def _snapshot(store) -> dict:
-    got = store.vectors.get(include=["documents", "metadatas", "embeddings"])
+    got = store.vector.collection.get(include=["documents", "metadatas", "embeddings"])
     rows = sorted(zip(got["ids"], got["documents"], [json.dumps(m, sort_keys=True) for m in got["metadatas"]]))
     vectors = {cid: np.asarray(v) for cid, v in zip(got["ids"], got["embeddings"])}
     lex = store.lexical_dir
@@ -103,7 +103,7 @@ def _snapshot(store) -> dict:
             "fingerprint": json.loads((lex / "fingerprint.json").read_text()), "facts": facts,
             "search": [store.lexical_search(q, 5) for q in ("mesenchymal lupus", "pregnancy registry", "placebo")],
             # every study's vectors are found by a search pinned to it (a lost vector index entry raises here)
-            "dense": {e["study_id"]: [h[0] for h in store.dense_search("who can take part", 3, {e["study_id"]})]
+            "dense": {e.study_id: [h.id for h in store.dense_search("who can take part", 3, {e.study_id})]
                       for e in store.catalog()},
             "mismatch": store.derived_mismatch(thorough=True)}
 

@@ -20,7 +20,7 @@ def assert_quotes_verbatim(answer, store):
     chunks = store.get_chunks([c.chunk_id for c in answer.citations])
     for c in answer.citations:
         assert c.chunk_id in chunks, c
-        assert c.quote and c.quote in chunks[c.chunk_id][0], (c.quote, chunks[c.chunk_id][0])
+        assert c.quote and c.quote in chunks[c.chunk_id].text, (c.quote, chunks[c.chunk_id].text)
         assert c.chunk_id in {s.chunk_id for s in answer.sources}
 
 

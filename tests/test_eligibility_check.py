@@ -21,7 +21,7 @@ def service(sample_settings, sample_store):
 
 @pytest.fixture(scope="module")
 def sheets(sample_store):
-    ids = [e["study_id"] for e in sample_store.catalog() if e["study_id"] != "glossary"]
+    ids = [e.study_id for e in sample_store.catalog() if e.study_id != "glossary"]
     return {sid: sample_store.facts(sid) for sid in ids}
 
 
@@ -168,7 +168,7 @@ def test_a_rule_said_in_other_words_is_found_by_meaning(service, sample_store):
     answer = service.ask("I have tattoos on both upper arms. is that a problem?", "NCT04066023")
     assert "tattoos covering the entire" in answer.text and "do not mention" not in answer.text, answer.text
     chunks = sample_store.get_chunks([c.chunk_id for c in answer.citations])
-    assert all(c.quote in chunks[c.chunk_id][0] for c in answer.citations)
+    assert all(c.quote in chunks[c.chunk_id].text for c in answer.citations)
 
 
 def test_when_no_rule_stands_out_the_rules_are_said_not_to_mention_it(service):

@@ -73,7 +73,7 @@ def _snapshot(data_dir: Path) -> dict:
     from trialchat.embeddings import shared_embeddings
 
     store = open_store(Settings(data_dir=data_dir), shared_embeddings())
-    got = store.vectors.get(include=["documents", "metadatas", "embeddings"])
+    got = store.vector.collection.get(include=["documents", "metadatas", "embeddings"])
     rows = sorted(zip(got["ids"], got["documents"], [json.dumps(m, sort_keys=True) for m in got["metadatas"]]))
     vectors = {cid: np.asarray(v) for cid, v in zip(got["ids"], got["embeddings"])}
     lex = store.lexical_dir
@@ -148,7 +148,7 @@ def test_serve_start_repairs_indexes_left_behind_by_a_kill(small_corpus, clean_s
 
 # ---------- records that change source (issue #10.3) ----------
 def _catalog(store) -> dict[str, dict]:
-    return {e["study_id"]: e for e in store.catalog()}
+    return {e.study_id: e.to_dict() for e in store.catalog()}
 
 
 def test_a_study_gone_from_its_file_is_removed_and_reported(settings, embeddings, tmp_path):
@@ -261,7 +261,7 @@ def test_absolute_or_relative_paths_are_the_same_source(tmp_path):
     assert summary["chunks_unchanged"] == json.loads(first.stdout)["chunks_added"]
     from trialchat.embeddings import shared_embeddings
 
-    metas = open_store(Settings(data_dir=data), shared_embeddings()).vectors.get(include=["metadatas"])["metadatas"]
+    metas = open_store(Settings(data_dir=data), shared_embeddings()).vector.collection.get(include=["metadatas"])["metadatas"]
     assert {m["source_file"] for m in metas} == {"studies/NCT00513591.xml"}  # relative to what was ingested
 
 

@@ -29,7 +29,7 @@ def service(sample_settings, sample_store):
 
 @pytest.fixture(scope="module")
 def sheets(sample_store):
-    ids = [e["study_id"] for e in sample_store.catalog() if e["study_id"] != "glossary"]
+    ids = [e.study_id for e in sample_store.catalog() if e.study_id != "glossary"]
     out = {sid: sample_store.facts(sid) for sid in ids}
     assert all(out.values()), [sid for sid, sheet in out.items() if sheet is None]
     return out

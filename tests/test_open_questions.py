@@ -32,7 +32,7 @@ def ask(service, question: str, study_id: str | None = None, history: list[Histo
 def assert_cited_verbatim(answer, store):
     chunks = store.get_chunks([c.chunk_id for c in answer.citations])
     for c in answer.citations:
-        assert c.quote and c.quote in chunks[c.chunk_id][0], c
+        assert c.quote and c.quote in chunks[c.chunk_id].text, c
 
 
 def test_every_intent_has_one_home():

@@ -307,14 +307,14 @@ def test_ingest_reports_every_poisoned_record_and_stores_none_of_it(poisoned):
     for w in report.withheld:
         assert w["path"].startswith("records/") and w["field"] and w["reason"]
     # nothing of it in the vector store (documents and metadata), the catalog or a fact sheet
-    got = store.vectors.get(include=["documents", "metadatas"])
+    got = store.vector.collection.get(include=["documents", "metadatas"])
     assert _leaked(got["documents"]) == [] and _leaked(got["metadatas"]) == []
-    assert _leaked(store.catalog()) == []
+    assert _leaked([e.to_dict() for e in store.catalog()]) == []
     assert _leaked([f.model_dump() for f in store.all_facts()]) == []
     # the rest of each record is still there and answerable
-    assert {c["study_id"] for c in CASES} <= {e["study_id"] for e in store.catalog()}
+    assert {c["study_id"] for c in CASES} <= {e.study_id for e in store.catalog()}
     title_case = next(c for c in CASES if c["field"] == "title")
-    assert next(e for e in store.catalog() if e["study_id"] == title_case["study_id"])["title"] == title_case["study_id"]
+    assert next(e for e in store.catalog() if e.study_id == title_case["study_id"]).title == title_case["study_id"]
 
 
 def test_no_answer_quotes_it_and_no_model_reads_it(poisoned):

@@ -86,19 +86,19 @@ def test_decline_messages_are_polite_and_point_somewhere():
 def test_exact_pinned_search_ranks_as_the_ann_query(sample_store, monkeypatch):
     """In a large collection a pinned dense search scores the pinned studies' chunks exactly (a filtered ANN
     query slows with the whole collection): same top results as Chroma's query, vectors cached per study."""
-    import trialchat.store as store_module
-    from trialchat.store import _in_studies
+    import trialchat.vector_store as store_module
+    from trialchat.vector_store import in_studies
 
     questions = ["Who can join?", "Where is it happening?", "What does double-blind mean here?", "Is it recruiting?"]
     for study in ("NCT02552212", "NCT02633163"):
         scope = {study, "glossary"}
         for q in questions:
             vec = sample_store.embeddings.embed_query(q)
-            ann = sample_store._collection.query(query_embeddings=[vec], n_results=5, where=_in_studies(scope))
+            ann = sample_store.vector.collection.query(query_embeddings=[vec], n_results=5, where=in_studies(scope))
             monkeypatch.setattr(store_module, "EXACT_SEARCH_MIN_CHUNKS", 0)
-            sample_store._count_at = None
+            sample_store.vector._count_at = None
             exact = sample_store.dense_search(q, 5, scope, query_vector=vec)
             monkeypatch.setattr(store_module, "EXACT_SEARCH_MIN_CHUNKS", 20_000)
             assert [e[0] for e in exact] == ann["ids"][0], (study, q)
             assert all(e[2]["study_id"] in scope for e in exact)
-    assert set(sample_store._vectors_cache) == {"NCT02552212", "NCT02633163", "glossary"}
+    assert set(sample_store.vector._vectors_cache) == {"NCT02552212", "NCT02633163", "glossary"}

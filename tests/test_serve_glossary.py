@@ -51,7 +51,7 @@ def glossary_text(store, term: str) -> str:
 
 
 def study_ids(store) -> set[str]:
-    return {e["study_id"] for e in store.catalog()}
+    return {e.study_id for e in store.catalog()}
 
 
 def test_serve_refreshes_an_old_glossary_and_keeps_the_studies(settings, embeddings, tmp_path, monkeypatch, capsys):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from trialchat.store_port import LexicalHit
+
 STATE_FILE = "trialchat_state.json"
 TOKENS_FILE = "trialchat_tokens.npz"  # every document's token ids (into a sorted vocabulary) for updates
 FINGERPRINT_FILE = "fingerprint.json"  # of the vector store's content the index (and its companions) hold
@@ -188,8 +190,8 @@ class LexicalIndex:
         return list(self._ids)
 
     # ---- reading ----
-    def search(self, query: str, k: int, study_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top-k (chunk_id, score), optionally restricted to some studies (weight mask, not post-filter)."""
+    def search(self, query: str, k: int, study_ids: set[str] | None = None) -> list[LexicalHit]:
+        """Top-k chunks with their BM25 scores, optionally restricted to some studies (weight mask, not post-filter)."""
         import bm25s
 
         self._maybe_load()
@@ -212,8 +214,7 @@ class LexicalIndex:
             k = min(k, len(self._ids))
             docs, scores = self._retriever.retrieve(q_tokens, k=k, weight_mask=mask, show_progress=False,
                                                     n_threads=1)
-            out = [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
-            return out
+            return [LexicalHit(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def _maybe_load(self) -> None:
         """(Re)load when another process (an ingest run) replaced the index on disk."""

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from trialchat.chroma_client import GuardedCollection
 
@@ -83,3 +84,23 @@ class VersionStamp:
         state = self.read_state()
         if state.writing:
             self._write(state.version, "")
+
+
+class CacheVersion:
+    """The committed version a data dir's caches hold, in a file beside them (None: unknown, e.g. a fresh
+    data dir). Written last, after the caches, and replaced atomically."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read(self) -> int | None:
+        try:
+            return int(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def write(self, version: int) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(str(version))
+        os.replace(tmp, self.path)

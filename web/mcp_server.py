@@ -33,6 +33,7 @@ from assistant.protocols import AnswerService, StudySummary
 from assistant.types import Citation, Contact, Eligibility, HistoryTurn
 from trialchat.facts import FactSheet
 from trialchat.schema import split_chunk_text
+from trialchat.store_port import StoredChunk
 from web.security import RateLimiter, client_key
 from web.texts import NOT_MEDICAL_ADVICE
 
@@ -49,12 +50,12 @@ INSTRUCTIONS = ("Answers questions about clinical trials from the studies' own r
 
 
 class StudyRecords(Protocol):
-    """What the MCP tools read besides answers: the fact sheets and the stored record fields.
-    ``trialchat.store.ChunkStore`` is one."""
+    """What the MCP tools read besides answers: the fact sheets and the stored record fields (a part of
+    ``trialchat.store_port.StoreReader``; ``trialchat.store.ChunkStore`` is one)."""
 
     def facts(self, study_id: str) -> FactSheet | None: ...
 
-    def chunks_of_studies(self, study_ids: Iterable[str]) -> list[tuple[str, str, dict]]: ...
+    def chunks_of_studies(self, study_ids: Iterable[str]) -> list[StoredChunk]: ...
 
 
 def records_of(service: AnswerService) -> StudyRecords | None:
@@ -231,12 +232,12 @@ def _charge(ctx: Context, limiter: RateLimiter | None) -> None:
         raise ToolError(decision.message())
 
 
-def record_markdown(summary: StudySummary, rows: list[tuple[str, str, dict]]) -> str:
+def record_markdown(summary: StudySummary, rows: list[StoredChunk]) -> str:
     """The record's fields in order (field path, then chunk index), each under its label and path."""
     lines = [f"# {summary.study_id}: {summary.title}"]
     if summary.source_url:
         lines.append(f"Public page: {summary.source_url}")
-    ordered = sorted(rows, key=lambda r: (_path_key(r[2].get("field_path", "")), int(r[2].get("chunk_index", 0))))
+    ordered = sorted(rows, key=lambda r: (_path_key(r.field_path), r.chunk_index))
     last_path = None
     for _cid, text, meta in ordered:
         label, body = split_chunk_text(text)
