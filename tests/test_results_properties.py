@@ -30,7 +30,9 @@ pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not presen
 QUESTIONS = ("did it work?", "what side effects did people get?", "how many had serious side effects in each group?",
              "how many people dropped out?")
 # our own numbers, each labelled; the rest of a sentence's numbers must be in what it cites
-PERCENT = re.compile(r"\b(?P<a>\d+) of (?P<n>\d+)(?: people)?\s*\((?:about (?P<p>\d+)%|(?P<lt>less than 1%))\)")
+PERCENT = re.compile(r"\b(?P<a>\d+) of (?P<n>\d+)(?: people)?\s*\((?:about (?P<p>\d+(?:\.\d)?)%|(?P<lt>less than 1%))\)")
+# "Added up over the groups, 17 of the 42 people who started did not finish": sums of the cited flow lines
+ADDED_UP = re.compile(r"Added up over the groups, (?P<left>\d+) of the (?P<started>\d+) people who started did not finish")
 ACROSS = re.compile(r"\b(?P<sum>\d+) (?:people|person) across the groups")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CITE = re.compile(r"\[(\d+)\]")
@@ -118,13 +120,26 @@ def _in(number: str, text: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text) is not None
 
 
+def _line_sum(quotes: list[str], groups: list[str], head: str) -> int | None:
+    """The sum of the group numbers on the first cited line that starts with ``head`` ("Started:")."""
+    for line in (ln.strip() for q in quotes for ln in q.split("\n")):
+        if line.startswith(head):
+            rest = line[len(head):]
+            for name in sorted(groups, key=len, reverse=True):
+                rest = rest.replace(name, " ")
+            return sum(int(float(x)) for x in NUMBER.findall(rest))
+    return None
+
+
 def unchecked_numbers(sentence: str, quotes: list[str], groups: list[str]) -> list[str]:
     """The numbers of one sentence that are neither in its cited quotes nor a correct labelled computation."""
     text = CITE.sub("", sentence)
     bad: list[str] = []
     for m in PERCENT.finditer(text):
         a, n = int(m.group("a")), int(m.group("n"))
-        ok = (m.group("lt") and 0 < 100 * a / n < 1) or (m.group("p") and round(100 * a / n) == int(m.group("p")))
+        share = 100 * a / n  # under 10% said to one decimal, else to a whole number
+        ok = (m.group("lt") and 0 < share < 1) or \
+            (m.group("p") and (round(share, 1) if share < 10 else round(share)) == float(m.group("p")))
         if not ok:
             bad.append(m.group(0))
     text = PERCENT.sub(lambda m: f"{m.group('a')} of {m.group('n')}", text)
@@ -132,6 +147,11 @@ def unchecked_numbers(sentence: str, quotes: list[str], groups: list[str]) -> li
         if not any(sum(int(x) for x in FRACTION.findall(q)) == int(m.group("sum")) for q in quotes):
             bad.append(m.group(0))
     text = ACROSS.sub("", text)
+    for m in ADDED_UP.finditer(text):
+        if not (_line_sum(quotes, groups, "Started:") == int(m.group("started"))
+                and _line_sum(quotes, groups, "Not completed:") == int(m.group("left"))):
+            bad.append(m.group(0))
+    text = ADDED_UP.sub("", text)
     for name in groups:
         text = text.replace(name, " ")
     joined = "\n".join(quotes)

@@ -21,7 +21,7 @@ from trialchat.settings import Settings
 
 pytestmark = pytest.mark.server
 TIMEOUT_S = "2"  # TRIALCHAT_CHROMA_TIMEOUT for these processes: a stalled server is given up on fast
-QUESTION = {"question": "Is there a pregnancy registry for arthritis?"}  # unpinned: a search of the whole store
+QUESTION = {"question": "Is there a registry for arthritis?"}  # unpinned: a search of the whole store
 
 
 class ChromaServer:
