@@ -120,15 +120,16 @@ def _in(number: str, text: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text) is not None
 
 
-def _line_sum(quotes: list[str], groups: list[str], head: str) -> int | None:
-    """The sum of the group numbers on the first cited line that starts with ``head`` ("Started:")."""
+def _line_sums(quotes: list[str], groups: list[str], head: str) -> set[int]:
+    """The sums of the group numbers on each cited line that starts with ``head`` ("Started:"), one a period."""
+    sums: set[int] = set()
     for line in (ln.strip() for q in quotes for ln in q.split("\n")):
         if line.startswith(head):
             rest = line[len(head):]
             for name in sorted(groups, key=len, reverse=True):
                 rest = rest.replace(name, " ")
-            return sum(int(float(x)) for x in NUMBER.findall(rest))
-    return None
+            sums.add(sum(int(float(x)) for x in NUMBER.findall(rest)))
+    return sums
 
 
 def unchecked_numbers(sentence: str, quotes: list[str], groups: list[str]) -> list[str]:
@@ -148,8 +149,8 @@ def unchecked_numbers(sentence: str, quotes: list[str], groups: list[str]) -> li
             bad.append(m.group(0))
     text = ACROSS.sub("", text)
     for m in ADDED_UP.finditer(text):
-        if not (_line_sum(quotes, groups, "Started:") == int(m.group("started"))
-                and _line_sum(quotes, groups, "Not completed:") == int(m.group("left"))):
+        if not (int(m.group("started")) in _line_sums(quotes, groups, "Started:")
+                and int(m.group("left")) in _line_sums(quotes, groups, "Not completed:")):
             bad.append(m.group(0))
     text = ADDED_UP.sub("", text)
     for name in groups:
