@@ -26,7 +26,7 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
-from assistant.compose_overview import last_check, overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_overview import field_bodies, last_check, overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
 from assistant.compose_where import SITE_CODE, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
@@ -352,8 +352,7 @@ class Composer:
         """The record's sentences that say where a treatment comes from (donors, umbilical cord, bone marrow)."""
         texts = [(i.path, i.description) for i in s.interventions if i.description]
         texts += [(a.path, a.description) for a in s.arms if a.description]
-        texts += [(meta.get("field_path", path), text.split("\n", 1)[-1]) for path in ORIGIN_FIELDS
-                  for _cid, text, meta in self.chunks(s.study_id, path)]
+        texts += field_bodies(self.chunks, s.study_id, ORIGIN_FIELDS)
         return [(path, sent) for path, text in texts for sent in split_sentences(text)
                 if ORIGIN.search(sent) and len(sent) <= 300]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.answer_writer import AnswerWriter, join_words
+from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
 from assistant.composers import composes
 from assistant.textutil import content_terms, overlap, split_sentences
 from trialchat.facts import FactSheet, age_in_years
@@ -97,11 +97,16 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
 
 
+def field_bodies(chunks: ChunkLookup, study_id: str, paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(field path, text without its label line) of every chunk of these fields of the study, in field order."""
+    return [(meta.get("field_path", path), text.split("\n", 1)[-1])
+            for path in paths for _cid, text, meta in chunks(study_id, path)]
+
+
 def _doing_sentences(composer: Any, s: FactSheet, q: str = "") -> list[tuple[str, str]]:
     """The record's sentences that say what people taking part do or have done to them (visits, samples,
     questionnaires, an app, an infusion): those naming the most such things, and the question's words, first."""
-    fields = [(meta.get("field_path", path), text.split("\n", 1)[-1])
-              for path in DESCRIPTION_FIELDS for _cid, text, meta in composer.chunks(s.study_id, path)]
+    fields = field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)
     fields += [(a.path, a.description) for a in s.arms if a.description]
     out: list[tuple[str, str]] = []
     for path, text in fields:
@@ -124,10 +129,7 @@ def _time_candidates(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
     fields: list[tuple[str, str, str]] = []
     fields += [(a.path, a.description, f"the group “{a.label}”") for a in s.arms if a.description]
     fields += [(i.path, i.description, i.name) for i in s.interventions if i.description]
-    for path in DESCRIPTION_FIELDS:
-        for _cid, text, meta in composer.chunks(s.study_id, path):
-            body = text.split("\n", 1)[1] if "\n" in text else text
-            fields.append((meta.get("field_path", path), body, SUMMARY))
+    fields += [(path, body, SUMMARY) for path, body in field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)]
     out = []
     for path, text, about in fields:
         for sent in split_sentences(text):

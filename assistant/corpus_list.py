@@ -71,7 +71,7 @@ class CorpusQuery:
     children: bool = False
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
-    topic_words_asked: str = ""  # the question's stretch from its first topic word to its last ("migraine or headache")
+    either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -96,7 +96,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     words = _topic_words(question, q.topic)
     if len(words) > 1:
         span = re.search(rf"\b{re.escape(words[0])}\b.*\b{re.escape(words[-1])}\b", question)
-        q.topic_words_asked = span.group(0) if span else ""
+        q.either = bool(span and re.search(r"\b\w+\s+or\s+\w+", span.group(0)))
     return q
 
 
@@ -168,8 +168,7 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
     if not wanted:
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
     # "migraine or headache studies": either word is enough
-    either = bool(re.search(r"\b\w+\s+or\s+\w+", q.topic_words_asked)) if q.topic_words_asked else False
-    matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if either else held[sid] >= wanted)]
+    matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)]
     return {sid: i for i, sid in enumerate(matching)}
 
 
