@@ -122,6 +122,13 @@ def _study_phrase_masked(text: str) -> str:
     return f"{text[:m.start()]}{' '.join(words[:last + 1])} study{text[m.end():]}"
 
 
+def _last_ask(text: str) -> str:
+    """The last sentence that asks something ("… neither helped. Does that count?" → "Does that count?")."""
+    parts = [p for p in re.split(r"(?<=[.?!])\s+", text.strip()) if p]
+    asks = [p for p in parts if p.endswith("?")]
+    return (asks or parts or [text])[-1]
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
@@ -182,6 +189,11 @@ class AnswerChain:
             if route and not route.confident and other != routed and self.p.router:
                 tried = self.p.router.route(other)
                 route = tried if tried.confident else route
+        ask = _last_ask(routed)
+        if route and not route.confident and self.p.router and ask != routed:
+            # "I live in Toronto. Is it only for Americans?": the context feeds the person's facts, the ask routes
+            tried = self.p.router.route(ask)
+            route = tried if tried.confident else route
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):

@@ -33,6 +33,8 @@ FREQUENCY = re.compile(r"\bevery\s+(?:\d+(?:\s*(?:-|to)\s*\d+)?\s+|other\s+)?(?:
 DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(?:injections?|infusions?|doses?|"
                    r"shots?|treatments?|visits?|patches|tablets?|cycles?|rounds?)\b", re.IGNORECASE)
 ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow many times\b|\bschedule\b", re.I)
+ASKS_VISITS = re.compile(r"\bvisits?\b|\bclinic\b|\b(?:go|come) (?:in|back)\b|\bhospital\b|\bappointments?\b", re.I)
+VISIT = re.compile(r"\bvisits?\b|\bappointments?\b|\bclinic\b", re.I)
 ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|pills?|tablets?|visits?|"
                         r"treatments?|patch)", re.I)
 
@@ -170,6 +172,7 @@ def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
     often, count = bool(ASKS_OFTEN.search(q)), bool(ASKS_COUNT.search(q))
+    visits = bool(ASKS_VISITS.search(q))  # "how often are the visits?" is not "how often do I take it?"
     q_terms = content_terms(q)
 
     def score(c: tuple[str, str, str]) -> float:
@@ -179,6 +182,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         value += 0.5 * bool(re.search(r"\b(participants?|patients?|subjects?|you|people)\b", sent, re.I))
         value += 0.5 * bool(re.search(r"\b(follow(?:ed)?[- ]up|treatment period|study duration|last|up to)\b", sent, re.I))
         value += 0.7 * (c[2] != SUMMARY)  # a group's or treatment's own words, before the summary's background
+        value += 2.5 * (visits and bool(VISIT.search(sent)))
         return value + overlap(q_terms, content_terms(sent))
 
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one

@@ -22,7 +22,7 @@ KEY = "eligibility_check."
 
 class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
     rank: Scorer | None  # the cross-encoder's scores, to find the rule a question is about
-    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None: ...
+    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet, personal: bool = True) -> None: ...
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool: ...
@@ -31,11 +31,12 @@ class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
 def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
     facts = patient_facts(q, history)
     match = closest_rule(q, tree_of(s), c.rank)
-    if not facts.said_anything() and match is None:  # nothing personal to compare: the general rules
-        c._who_can_join(w, q, s)
+    a = assess(s, facts)
+    # nothing personal to compare (or only a place no rule names): the general rules
+    if not facts.said_anything() and match is None and not a.findings:
+        c._who_can_join(w, q, s, personal=False)
         w.eligibility = unchecked(s)
         return
-    a = assess(s, facts)
     w.eligibility = a.eligibility
     # all the person said goes unmentioned by the rules, and no rule is about it: the record does not answer
     w.stops_short = match is None and any(f.group == "not_mentioned" for f in a.findings) \

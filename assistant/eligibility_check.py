@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, negation, threshold
+from assistant.nearby import places_within
+from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, negation, threshold, time_window
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
 from assistant.types import CheckVerdict, Eligibility, EligibilityCheck
@@ -25,6 +26,7 @@ _GENERIC = {"diseas", "condit", "problem", "histori", "disord", "ill"}
 # "Bath Ankylosing Spondylitis Disease Activity Index": a score named after the disease, not the disease
 _SCORE_NAME = re.compile(r"\s*(?:disease activity\s+|functional\s+|quality of life\s+)?(?:index|score|scale|questionnaire)\b",
                          re.IGNORECASE)
+RESIDENCE = re.compile(r"\bresid(?:ent|ents|ence|ing)\b|\b(?:live|living|lives) in\b|\bcitizens?\b", re.IGNORECASE)
 _RANK_IN = {"not_stated": 0, "met": 1, "not_met": 2}
 _RANK_OUT = {"not_stated": 0, "not_met": 1, "met": 2}
 
@@ -140,6 +142,46 @@ class _Checker:
         self.add("fits" if fits else "rules_out", "sex_fits" if fits else "sex_not", [(s.sex.path, s.sex.quote)],
                  sex=words)
 
+    # ---- where the person lives ----
+    def place(self) -> None:
+        """Rules that name where the person said they live, or the state or country it is in ("residents of the
+        United States … and Canada" for "I live in Toronto"); an age such a rule sets for that place ("for Puerto
+        Rico residents, you must be 21") is checked in place of the study's general age."""
+        where = self.facts.location
+        if not where:
+            return
+        names = places_within(where)
+        residence: tuple[CriterionItem, tuple[CriterionItem, ...]] | None = None
+        for item, parents in self.tree.walk():
+            if residence is None and RESIDENCE.search(item.text):
+                residence = (item, parents)
+            named = next((n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", item.text)), None)
+            if named is None:
+                continue
+            top = parents[0] if parents else item
+            cites = [(p.path, p.quote) for p in (*parents, item)]
+            label = _quoted(_label(item, parents))
+            # the clause that names the place: its own age, if it sets one
+            clause = next(c for c in re.split(r"[();]", item.text) if named in c)
+            bounds = age_bounds(clause, item.section) if self.facts.age is not None and clause != item.text else None
+            lo, hi = bounds or (None, None)
+            age = self.facts.age
+            if bounds and age is not None:
+                outside = (lo is not None and age < lo) or (hi is not None and age > hi)
+                self.findings = [f for f in self.findings if f.key not in ("age_inside", "age_outside")]
+                self.add("rules_out" if outside else "fits", "place_age_outside" if outside else "place_age_inside",
+                         cites, top, "not_met" if outside else "met", f"age {age:g} in {where}", age=f"{age:g}",
+                         place=named, item=label)
+            else:
+                self.add("mentions", "place_named" if named == where else "place_within", cites, top, "not_stated",
+                         where, place=named, where=where, item=label)
+            return
+        if residence is not None:  # "residents of the United States … and Canada", and the person is in the UK
+            item, parents = residence
+            self.add("may_rule_out", "place_not_named", [(p.path, p.quote) for p in (*parents, item)],
+                     parents[0] if parents else item, "not_stated", where,
+                     where=f"the {where}" if where.isupper() else where, item=_quoted(_label(item, parents)))
+
     # ---- conditions, treatments, pregnancy ----
     def mention(self, m: Mention) -> bool:
         found = False
@@ -179,6 +221,13 @@ class _Checker:
                 hits = self.some_of.setdefault(id(group_parent), (group_parent, []))[1]
                 if all(h[0] is not item for h in hits):
                     hits.append((item, parents, m.says))
+                continue
+            window = time_window(item.text, start) if exclusion and m.months_ago is not None else None
+            if window is not None and m.months_ago is not None:  # "rituximab within 1 yr" and "8 months ago"
+                inside = m.months_ago <= window[0]
+                self.add("rules_out" if inside else "fits", "window_inside" if inside else "window_outside", cites, top,
+                         "met" if inside else "not_met", f"{m.says} {m.when}", fact=m.says, when=m.when,
+                         window=window[1], item=label)
                 continue
             if exclusion:
                 # a rule naming the very condition the study is about excludes a form or complication of it
@@ -248,6 +297,7 @@ class _Checker:
     def run(self) -> Assessment:
         self.age()
         self.sex()
+        self.place()
         anchor = self._anchor()
         for m in [*self.facts.conditions, *self.facts.treatments]:
             if not self.mention(m) and anchor:

@@ -82,3 +82,28 @@ def threshold(text: str, end: int) -> Callable[[float], bool] | None:
         return lambda v: a <= v <= b
     op = _OPS.get(word)
     return (lambda v: op(v, a)) if op else None
+
+
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24}
+_UNIT_MONTHS = {"day": 1 / 30.4, "week": 12 / 52.18, "month": 1.0, "mo": 1.0, "year": 12.0, "yr": 12.0}
+_AMOUNT = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\s*(day|week|month|mo|year|yr)s?\b"
+# "within 1 yr before treatment", "in the last 6 months", "during the 3 months prior to screening"
+_WINDOW = re.compile(r"\b(?:within|in|during)\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|preceding\s+)?" + _AMOUNT +
+                     r"|\b" + _AMOUNT + r"\s+(?:before|prior)", re.IGNORECASE)
+
+
+def months(amount: str, unit: str) -> float:
+    """"8", "month" → 8.0; "one", "yr" → 12.0."""
+    n = float(amount) if amount[:1].isdigit() else float(_NUMBER_WORDS[amount.lower()])
+    return n * _UNIT_MONTHS[unit.lower()]
+
+
+def time_window(text: str, start: int) -> tuple[float, str] | None:
+    """The time before the study a rule looks back over, read after the term at ``start`` ("rituximab … within 1
+    yr before treatment" → (12.0, "within 1 yr")); None when it sets none."""
+    m = _WINDOW.search(text, start)
+    if m is None:
+        return None
+    amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return months(amount, unit), m.group(0).strip()

@@ -248,3 +248,21 @@ def region_states(q: str) -> tuple[str, tuple[str, ...]] | None:
         if re.search(rf"\b{re.escape(name)}\b", low):
             return name, states
     return None
+
+
+# how criteria may write a country besides its gazetteer name ("residents of the US and Canada")
+COUNTRY_SHORT = {"US": ("United States", "USA", "U.S.", "US", "America"), "GB": ("United Kingdom", "UK", "Britain")}
+
+
+def places_within(words: str) -> list[str]:
+    """The names of where a person said they are, from the place itself outwards: "Toronto" → Toronto, Canada;
+    "Houston" → Houston, Texas, United States (and the country's short names); unknown words → only themselves."""
+    g = gazetteer()
+    code, state = g.country_code(words), g.state_code(words)
+    place = None if code or state else resolve(words, frozenset())
+    if place is not None:
+        code, state = place.country, place.admin1 if place.country == "US" else ""
+    elif state:
+        code = "US"
+    names = [words, g.state_names.get(state, ""), g.country_names.get(code, ""), *COUNTRY_SHORT.get(code, ())]
+    return [n for n in dict.fromkeys(names) if n]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.eligibility_rules import months
 from assistant.textutil import content_terms
 from assistant.vocab import vocabulary
 
@@ -61,10 +62,12 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
 _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\d+)?)\s*"
                           r"(%|mg/dl|mmol/mol|mmol/l|ml/min(?:/1\.73\s*m2|/1\.73\s*m²)?|kg/m2|kg/m²|g/dl|u/l|kg|lbs?)?",
                           re.IGNORECASE)
-_LOCATION = re.compile(r"\b(?:near|around|close to|live in|living in|based in|i'?m in|i am in|from)\s+"
+_LOCATION = re.compile(r"\b(?:near|around|close to|lives? in|living in|based in|resident of|i'?m in|i am in|from)\s+(?:the\s+)?"
                        r"([A-Z][\w.'-]+(?:[ ,]+[A-Z][\w.'-]+){0,3}|\d{5})")
 _NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
                    "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}
+_AGO = re.compile(r"\b(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*"
+                  r"(?P<unit>day|week|month|year|yr)s?\s+ago\b|\blast\s+(?P<last>week|month|year)\b", re.IGNORECASE)
 _TIME_WORDS = content_terms("a few years ago last year month months week weeks recently since now still yet it for long")
 
 
@@ -76,6 +79,8 @@ class Mention:
     says: str  # how an answer names it
     concept: str = ""  # vocabulary key; "" when the vocabulary does not list it
     kind: str = "condition"  # condition | treatment
+    months_ago: float | None = None  # "I stopped rituximab 8 months ago" → 8.0 (compared with a rule's time window)
+    when: str = ""  # as the person said it ("8 months ago")
 
 
 @dataclass
@@ -97,9 +102,10 @@ class PatientFacts:
     measures: list[Measure] = field(default_factory=list)
     location: str = ""
 
-    def said_anything(self) -> bool:
+    def said_anything(self, where: bool = False) -> bool:
+        """Any fact a rule can be checked against (``where``: where they live counts too)."""
         return self.age is not None or bool(self.sex or self.conditions or self.treatments or self.measures
-                                            or self.pregnant is not None)
+                                            or self.pregnant is not None or (where and self.location))
 
     @property
     def who(self) -> str:
@@ -127,6 +133,22 @@ def _age(text: str) -> tuple[float | None, str]:
                        re.match(r"i'?m|i am", m.group(0), re.IGNORECASE) else "").lower()
             return float(digits), rel
     return None, ""
+
+
+def _ago(text: str, start: int, end: int) -> tuple[float, str] | None:
+    """How long ago the person had what is named at ``start:end``, when the same sentence says it ("had rituximab 8
+    months ago", "my last dose of humira was two years ago", "last year I was on prednisone")."""
+    left = max(text.rfind(c, 0, start) for c in ".;!?") + 1
+    right = min([i for i in (text.find(c, end) for c in ".;!?") if i >= 0] or [len(text)])
+    sentence_ = text[left:right]
+    at = start - left
+    found = [(abs(m.start() - at), m) for m in _AGO.finditer(sentence_)]
+    if not found:
+        return None
+    m = min(found, key=lambda t: t[0])[1]
+    if m.group("last"):
+        return months("1", m.group("last")), m.group(0)
+    return months(m.group("n"), m.group("unit")), m.group(0)
 
 
 def _negated(text: str, start: int) -> bool:
@@ -177,7 +199,8 @@ def _read(text: str, facts: PatientFacts) -> None:
                 facts.sex = facts.sex or "female"
             target = facts.treatments if c.kind == "treatment" else facts.conditions
             if all(x.concept != key for x in target):
-                target.append(Mention(hit.phrase, c.says, key, c.kind))
+                ago = _ago(text, hit.start, hit.end)
+                target.append(Mention(hit.phrase, c.says, key, c.kind, *(ago or (None, ""))))
     for m in _CONDITION_PHRASE.finditer(text):  # a condition the vocabulary does not list: the person's words
         words = m.group(1).strip()
         terms = content_terms(words) - _TIME_WORDS
@@ -188,7 +211,7 @@ def _read(text: str, facts: PatientFacts) -> None:
             facts.conditions.append(Mention(words, words))
     loc = _LOCATION.search(text)
     if loc:
-        facts.location = loc.group(1).strip(" ,")
+        facts.location = re.split(r"[.!?]\s", loc.group(1))[0].strip(" ,.")  # "Toronto. Is it …" → "Toronto"
 
 
 def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:

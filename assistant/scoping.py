@@ -52,7 +52,15 @@ class StudyRef:
     def names(self) -> list[str]:
         """Short names people use for the study: its acronym field and a trailing "(ACRONYM)" in its title."""
         m = TITLE_ACRONYM_RE.search(self.title)
-        return list(dict.fromkeys(n for n in (self.acronym, m.group(1) if m else None) if n))
+        return list(dict.fromkeys(n for n in (self.acronym, m.group(1) if m else None, self.initials) if n))
+
+    @property
+    def initials(self) -> str | None:
+        """"Advancing Brigatinib Properties in ALK+ …" → "ABP": the first letters of the title's leading capitalised
+        words, which records without an acronym field often use as the study's short name (3 letters or more)."""
+        lead = next(iter(re.findall(r"^(?:[A-Z][a-z]+\s+){3,5}(?![A-Z][a-z])", self.title)), "")
+        letters = "".join(w[0] for w in lead.split())
+        return letters if len(letters) >= 3 else None
 
 
 @dataclass

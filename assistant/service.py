@@ -15,6 +15,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.spelling import Speller
+from assistant.vocab import vocabulary
 from assistant.types import Answer, AnswerEvent, HistoryTurn
 from trialchat.embeddings import embeddings_for
 from trialchat.facts import FactSheet
@@ -97,7 +98,7 @@ def _summary(ref: StudyRef) -> StudySummary:
 
 def vocabulary_texts(sheets: list[FactSheet], store: StoreReader) -> Iterator[str]:
     """The words questions are corrected towards: the studies' own names, conditions, treatments, rules and
-    places and the glossary."""
+    places, the glossary and the hand vocabulary."""
     for s in sheets:
         yield from (s.title, s.acronym or "", *(c.value for c in s.conditions), *(i.name for i in s.interventions),
                     *(a.label for a in s.arms), *(f.value for f in s.inclusion + s.exclusion + s.criteria),
@@ -105,6 +106,8 @@ def vocabulary_texts(sheets: list[FactSheet], store: StoreReader) -> Iterator[st
     # the glossary's whole entries: the words people ask about ("placebo", "recruiting", "eligible");
     # not the router's examples, which hold misspellings on purpose
     yield from (c.text for c in store.chunks_of_studies([GLOSSARY_ID]))
+    # the hand vocabulary's words for what patients say ("brain mets", "naproxen"): never corrected away
+    yield from (t for c in vocabulary().concepts.values() for t in c.terms)
 
 
 def build_answer_service(settings: Settings, store: ChunkStore | None = None, llm=None,

@@ -188,3 +188,63 @@ def test_closest_rule_needs_a_clear_score_or_a_clear_lead():
     assert closest_rule("q", tree, lambda q, xs: [-10.0, -12.0, -12.0]) is None  # nothing scores high enough
     assert closest_rule("q", tree, lambda q, xs: [-4.0, -4.5, -12.0]).item.text == "Known heart disease"
     assert closest_rule("q", tree, None) is None
+
+
+# ---------------- where the person lives, and when they had a treatment ----------------
+def test_a_rule_that_names_where_the_person_lives(sheets, service, sample_store):
+    registry = sheets["NCT03840928"]
+    toronto = assess(registry, patient_facts("I live in Toronto. Is it only for Americans?"))
+    named = [f for f in toronto.findings if f.key == "place_within"]
+    assert named and named[0].variables["place"] == "Canada" and "Canada" in str(named[0].variables["item"])
+    # the place's own age (Puerto Rico: 21) is checked instead of the general one (19)
+    pr = assess(registry, patient_facts("I'm 20 and live in Puerto Rico, can I sign up?"))
+    assert [f.key for f in pr.findings if f.group == "rules_out"] == ["place_age_outside"]
+    assert not any(f.key == "age_inside" for f in pr.findings) and pr.eligibility.verdict == "excluded"
+    ok = assess(registry, patient_facts("I'm 25 and live in Puerto Rico, can I sign up?"))
+    assert [f.key for f in ok.findings if f.key.startswith("place_age")] == ["place_age_inside"]
+    answer = service.ask("I live in Toronto. Is PatientSpot only for Americans?", "NCT03840928")
+    assert answer.status == "answered" and "names Canada, which Toronto is in" in answer.text, answer.text
+    assert_quotes_verbatim(answer, sample_store)
+    # a place no rule names says nothing about it (the general rules instead)
+    boston = service.ask("I live in Boston, can I join?", "NCT03673748")
+    assert "Boston" not in boston.text and "cannot join" in boston.text, boston.text
+
+
+@pytest.mark.parametrize("question,rules_out", [
+    ("Does the study take people who got rituximab 8 months ago?", True),
+    ("I had my last rituximab two years ago, can I join?", False),
+])
+def test_a_rule_with_a_time_window_against_when_the_person_had_it(sheets, question, rules_out):
+    a = assess(sheets["NCT03673748"], patient_facts(question))
+    window = [f for f in a.findings if f.key.startswith("window_")]
+    assert len(window) == 1 and "within 1 yr" in str(window[0].variables["window"])
+    assert (window[0].key == "window_inside") == rules_out and (a.eligibility.verdict == "excluded") == rules_out
+
+
+def test_time_windows_read_from_rules_and_from_people():
+    from assistant.eligibility_rules import time_window
+
+    assert time_window("Treatment with cyclophosphamide in the last 6 months", 15) == (6.0, "in the last 6 months")
+    assert time_window("biologics 3 months prior to screening", 0)[0] == 3.0
+    assert time_window("Known heart disease", 0) is None
+    facts = patient_facts("I stopped humira two years ago, and last month I took prednisone")
+    assert {m.words: m.months_ago for m in facts.treatments} == {"humira": 24.0, "prednisone": 1.0}
+
+
+def test_the_vocabulary_s_words_are_not_spelled_away(service):
+    # "mets" is no English word and no record's word, but the vocabulary's ("brain mets"): not "corrected" to "gets"
+    answer = service.ask("I have brain mets from my lung cancer, not treated yet. am i allowed in?", "NCT07247227")
+    assert "cancer that has spread to the brain" in answer.text and "active brain metastases" in answer.text, answer.text
+
+
+def test_a_residence_rule_that_does_not_name_where_the_person_lives(sheets):
+    a = assess(sheets["NCT03840928"], patient_facts("I live in the UK, can I use the app for the research?"))
+    found = [f for f in a.findings if f.key == "place_not_named"]
+    assert found and found[0].group == "may_rule_out" and found[0].variables["where"] == "the UK"
+
+
+def test_everyday_words_for_insurance_and_a_doctor_s_diagnosis(sheets):
+    a = assess(sheets["NCT03562065"], patient_facts("Do I need French health insurance to take part?"))
+    assert any(f.key == "fits" and "social security" in str(f.variables["item"]) for f in a.findings)
+    b = assess(sheets["NCT03840928"], patient_facts("Do I need an actual doctor's diagnosis to join?"))
+    assert any(f.key == "fits" and "physician has given a diagnosis" in str(f.variables["item"]) for f in b.findings)
