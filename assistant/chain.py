@@ -100,6 +100,7 @@ class Request:
     history: list[HistoryTurn] = field(default_factory=list)
     route: Route | None = None
     language: str = "en"
+    unnamed: str = ""  # ``text`` with the study's names said as "the study": what composing reads of the person
 
     @property
     def intent(self) -> str | None:
@@ -211,7 +212,8 @@ class AnswerChain:
                 and not REFERS_BACK_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
-        return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route)
+        return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route,
+                       unnamed=routed)
 
     def _study_by_topic(self, text: str) -> tuple[str | None, str]:
         """The one study whose treatment or acronym the question names as "the X study" (None if not one), or
@@ -388,7 +390,8 @@ class AnswerChain:
             return None
         if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, []):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
-        return self._composed(intent, req.text, req.scope, req.route.also if req.route else ())
+        # "what does the Duke pregnancy registry need from me?": the name's words are not the person's facts
+        return self._composed(intent, req.unnamed or req.text, req.scope, req.route.also if req.route else ())
 
     def _across_studies(self, req: Request) -> list[AnswerEvent] | None:
         """A question about the collection: the matching studies as a cited list, or that none matches."""

@@ -32,7 +32,7 @@ from assistant.compose_where import SITE_CODE, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
-from assistant.patient_facts import patient_facts
+from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
 from assistant.results_words import about, is_placebo
@@ -429,7 +429,7 @@ class Composer:
 
     @composes("who_can_join")
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet, personal: bool = True) -> None:
-        if personal and patient_facts(q).said_anything(where=True):
+        if personal and speaks_of_someone(q) and patient_facts(q).said_anything(where=True):
             # "I live in Toronto. Is it only for Americans?": the rules checked against what the person said
             can_i_join(self, w, q, s)
             return

@@ -48,6 +48,8 @@ WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|worse|effective\w*|benefit\w*|
                       r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
 LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|shortcomings?|problems with|reliab\w*|trust)\b",
                       re.IGNORECASE)
+GOT_BETTER_Q = re.compile(r"\b(?:got|get|gets|getting|did|do|does) better\b|\bimprov\w*|\brespond\w*|\bhelped\b|"
+                         r"\bworked for\b|\bfelt better\b|\bsuccess\w*", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
@@ -100,11 +102,20 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
 
 def _asked_outcome(question: str, r: StudyResults) -> OutcomeResult | None:
     """The outcome whose title shares the most specific words with the question ("how many responded" →
-    "Number of Responders"), if any does."""
+    "Number of Responders"), if any does; for "how many got better?", the first outcome that counts people
+    doing better (responders, relief, improvement, remission)."""
     terms = content_terms(question) - GENERIC_TERMS
     scored = [(len(terms & (content_terms(o.title) - GENERIC_TERMS)), -i, o) for i, o in enumerate(r.outcomes)]
     best = max(scored, key=lambda t: (t[0], t[1]), default=(0, 0, None))
-    return best[2] if best[0] >= 1 else None
+    if best[0] >= 1:
+        return best[2]
+    return _doing_better(r) if GOT_BETTER_Q.search(question) else None
+
+
+def _doing_better(r: StudyResults) -> OutcomeResult | None:
+    """The first outcome (main ones first) that counts the people who did better, with numbers posted."""
+    ranked = sorted(r.outcomes, key=lambda o: not o.primary)
+    return next((o for o in ranked if HIGHER_BETTER.search(o.title) and o.posted and o.rows), None)
 
 
 def _p(p: str) -> float | None:
@@ -195,6 +206,10 @@ def _did_it_work(w: AnswerWriter, r: StudyResults, asked: OutcomeResult | None =
         main = [asked, *(o for o in main if o is not asked)]
     for o in main[:MAX_MAIN]:
         _one_outcome(w, r, o, len(main))
+    better = _doing_better(r) if asked is None else None
+    if better is not None and better not in main[:MAX_MAIN] and not any(o.analyses for o in main[:MAX_MAIN]):
+        # the main result has no test ("median crying time"): how many people did better says more to a reader
+        _one_outcome(w, r, better, len(main))
     rest = len(main) - MAX_MAIN
     if rest > 0:
         w.say("results.more_main", c(main[MAX_MAIN]))

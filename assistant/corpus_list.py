@@ -100,6 +100,15 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     return q
 
 
+def _sentence_with(text: str, topic: set[str]) -> str:
+    """The chunk's first sentence (or line) that holds a topic word: what is cited as the reason it matched."""
+    body = text.split("\n", 1)[-1]
+    for part in re.split(r"(?<=[.!?])\s+|\n", body):
+        if content_terms(part) & topic:
+            return part.strip()
+    return body.strip()
+
+
 def _topic_words(question: str, topic: set[str]) -> list[str]:
     return list(dict.fromkeys(w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", question)
                               if content_terms(w) and content_terms(w) <= topic))
@@ -143,8 +152,10 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
     return not (q.place and not _sites_in(s, q.place))
 
 
-def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[str, int]:
-    """Studies that hold every topic word in what they are about → their rank (search order first)."""
+def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
+             evidence: dict[str, Source] | None = None) -> dict[str, int]:
+    """Studies that hold every topic word in what they are about → their rank (search order first). ``evidence``
+    gets, for a study matched by a chunk rather than its title, conditions or treatments, that chunk."""
     if not q.topic:
         return {s.study_id: i for i, s in enumerate(sheets)}
     held = {s.study_id: content_terms(_topic_text(s)) & q.topic for s in sheets}
@@ -152,7 +163,10 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
     close: list[str] = []  # studies whose about-fields mean what the question says, in other words
     for src in search(q.topic_words or " ".join(sorted(q.topic)), 3 * len(sheets)):
         if src.study_id in held and src.field_path.startswith(ABOUT_FIELDS):
-            held[src.study_id] |= content_terms(src.text) & q.topic
+            extra = content_terms(src.text) & q.topic - held[src.study_id]
+            if extra and evidence is not None:
+                evidence.setdefault(src.study_id, src)
+            held[src.study_id] |= extra
             order.append(src.study_id)
             if (src.dense_score or 0.0) >= SAME_MEANING:
                 close.append(src.study_id)
@@ -164,6 +178,8 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search) -> dict[st
         # …unless it is part of a condition or treatment the question names: "breast cancer" is not "cancer",
         # so a study must be about that very thing (its title, conditions or treatments name it)
         about = {s.study_id for s in sheets if named & _named_concepts(_topic_text(s), within=True, wider=True)}
+        if q.either:  # "headaches or migraine": about the one, or holding the other
+            about |= {sid for sid, words in held.items() if words & wanted}
         return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
     if not wanted:
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
@@ -199,7 +215,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
     if not (q.statuses or q.phase or q.place or q.results or q.children or q.topic or origin):
         return None
-    rank = on_topic(q, sheets, search)
+    evidence: dict[str, Source] = {}
+    rank = on_topic(q, sheets, search, evidence)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
     closest = {s.study_id: c for s in found if origin and (c := _closest(origin, s))}
     distance_km = {sid: c[1] for sid, c in closest.items()}
@@ -230,7 +247,14 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                      study_id=s.study_id, details=", ".join(f.value for f in (s.status, s.phase) if f))
         countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
         where = where or (f"sites in {join_words(countries[:4])}" if countries and not q.place else "")
-        if said and condition:
+        seen = evidence.get(s.study_id)
+        if said and seen and q.topic and not (condition and overlap(q.topic, content_terms(condition.value)) > 0):
+            # matched by its record's words, not its conditions: "It is for Rheumatoid Arthritis" would not say why
+            words = join_words([f"“{t}”" for t in _topic_words(seen.text, q.topic)] or [f"“{q.topic_words}”"])
+            w.study_id = s.study_id
+            w.say("corpus.mentions", [(seen.field_path, _sentence_with(seen.text, q.topic))], words=words,
+                  field=seen.field_label.split(" › ")[-1].lower())
+        elif said and condition:
             w.say("corpus.about", [condition, *(sites or s.sites)[:1]], condition=condition.value, sites=where)
         elif said and sites:
             w.say("corpus.sites", sites[0], sites=where)

@@ -214,6 +214,15 @@ def _read(text: str, facts: PatientFacts) -> None:
         facts.location = re.split(r"[.!?]\s", loc.group(1))[0].strip(" ,.")  # "Toronto. Is it …" → "Toronto"
 
 
+_SPEAKS_OF_SOMEONE = re.compile(r"\b(?:i|i'?m|im|i'?ve|my|me|we|our|us|he|she|his|her|him)\b", re.IGNORECASE)
+
+
+def speaks_of_someone(text: str) -> bool:
+    """Whether the text says something of the asker or someone they know ("I live in Toronto", "my son"), not
+    only of the study ("Who can join this lupus nephritis trial?")."""
+    return bool(_SPEAKS_OF_SOMEONE.search(text))
+
+
 def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
     """The person's facts from the question and the earlier user turns (oldest first)."""
     facts = PatientFacts()

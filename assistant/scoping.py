@@ -32,7 +32,9 @@ def _name_pattern(name: str) -> tuple[str, int] | None:
 ACROSS_RE = re.compile(r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
                        r"\b(studies|trials)\b|\b(studies|trials)\s+(recruiting|for|in|near|with|that|testing|about|"
                        r"taking|open)\b|\bany\b[^?.]{0,40}\b(study|trial)\b|"
-                       r"\b(anything|something|any ?one)( here)? (for|that fits) (me|us|him|her|them|my \w+)\b",
+                       r"\b(anything|something|any ?one)( here)? (for|that fits) (me|us|him|her|them|my \w+)\b|"
+                       r"\b(?:is|are) there (?:a|an|any)\s+(?:[\w-]+\s+){0,3}(?:study|trial|registry)\b|"
+                       r"\bdo you have (?:a|an|any)\s+(?:[\w-]+\s+){0,3}(?:study|studies|trial|trials)\b",
                        re.IGNORECASE)
 THIS_STUDY_RE = re.compile(r"\b(this|that|the) (study|trial)\b|\b(it|its)\b", re.IGNORECASE)
 

@@ -235,3 +235,16 @@ def test_where_a_treatment_comes_from_leads_the_treatment_answer(service, sample
     answer = ask(service, "where do the cells come from?", "NCT03673748")
     assert answer.text.startswith("Where it comes from, in the record's words:") and "bone marrow" in answer.text
     assert_cited_verbatim(answer, sample_store)
+
+
+def test_either_of_two_conditions_and_why_a_study_matched(service, sample_store):
+    # "migraine" is no study's condition but the registry's summary names it; "headaches" two studies' conditions
+    either = ask(service, "anything for headaches or migraine?")
+    assert either.status == "answered" and "NCT04066023" in either.text and "NCT03840928" in either.text, either.text
+    migraine = ask(service, "anything for migraine?")
+    assert "NCT03840928" in migraine.text and "names “migraine” in its brief summary" in migraine.text, migraine.text
+    assert "It is for Rheumatoid Arthritis" not in migraine.text  # a condition that is not why it matched
+    assert_cited_verbatim(migraine, sample_store)
+    # "is there a study for …?" asks across studies, not about the one its words name
+    asked = ask(service, "is there a study for cluster headaches")
+    assert asked.step == "across_studies" and "NCT04066023" in asked.text, asked.text

@@ -188,3 +188,15 @@ def test_limitations_and_why_so_few_are_the_records_own_notes(composer, sample_s
         assert answer is not None and answer.text.startswith("The record's own notes on these results say:"), question
         assert words in answer.text
         assert_cited_and_checkable(answer)
+
+
+def test_how_many_got_better_is_the_count_of_those_who_did(ask):
+    # the colic study's main result is a median with no test; "got better" is its responder count (57, 47, 38)
+    answer = ask(COLIC, "how many babies got better in each group?")
+    assert "Number of Responders" in answer.text and all(n in answer.text for n in ("57", "47", "38")), answer.text
+    assert "Median Daily Crying" not in answer.text and "median" not in answer.text.lower(), answer.text
+    assert_cited_and_checkable(answer)
+    # "did it work?" gives the main result first, then how many did better, since the main one has no test
+    worked = ask(COLIC, "did the chamomile drops actually work?")
+    assert worked.text.index("50 minutes") < worked.text.index("57 responders"), worked.text
+    assert_cited_and_checkable(worked)
