@@ -24,7 +24,7 @@ from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.plain_rewrite import plain_rewrite
-from assistant.practical import ABOUT_THE_TREATMENT, names_what_is_asked
+from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
 from assistant.prompting import render_prompt
 from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
@@ -282,8 +282,8 @@ class AnswerChain:
                 if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
         else:
             composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
-        if not composed:
-            return None
+        if not composed or not gives_the_amount(question, composed.text):
+            return None  # "dose A in mg?" answered with "dose A once daily" would not answer it
         if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
             composed.text = re.sub(r"^(?:Yes|No)\. ", "", composed.text)
         prefix = self._about_prefix(scope)
@@ -440,7 +440,8 @@ class AnswerChain:
         most = len(sources) if list_question else 2
         text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
-        if not text or not names_what_is_asked(question, [c.quote for c in cites]):
+        quotes = [c.quote for c in cites]
+        if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text

@@ -26,9 +26,9 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
-from assistant.compose_overview import field_bodies, last_check, overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_overview import DESCRIPTION_FIELDS, field_bodies, last_check, overview, time_in_study  # noqa: F401  (registers their composers)
 from assistant.compose_results import compose_results
-from assistant.compose_where import SITE_CODE, place_in, where_sentences
+from assistant.compose_where import SITE_CODE, described_places, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
@@ -474,6 +474,8 @@ class Composer:
                 where_sentences(w, q, s, self.places)
             self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
             self._stale_caveat(w, s)
+        else:  # no site list: the description may still say where ("… by 3 Pediatric Gastroenterology units: …")
+            described_places(w, field_bodies(self.chunks, s.study_id, DESCRIPTION_FIELDS))
 
 # glossary entry (slug prefix) → the fact-sheet answer that says how this study uses the term
 TERM_FACTS = (("open_label", "design"), ("single_blind", "design"), ("double_blind", "design"),

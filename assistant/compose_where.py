@@ -128,3 +128,24 @@ def _site_words(site: Site, place: str = "") -> str:
 
 def _ended(s: FactSheet) -> bool:
     return bool(s.status and s.status.value in ENDED_STATUSES)
+
+
+# a place people are seen at, named in running text ("University of Naples", "Pediatric Gastroenterology units")
+INSTITUTION = re.compile(r"\b(?:Universit\w+|Hospitals?|Clinics?|Cent(?:er|re)s?|Institutes?|Medical School|units?|"
+                         r"departments?|sites?|centres?|clinics?)\b")
+MAX_DESCRIBED_CHARS = 600
+
+
+def described_places(w: AnswerWriter, bodies: list[tuple[str, str]]) -> bool:
+    """With no site list, the description's sentence that names the most places (institutions, cities), quoted."""
+    g = gazetteer()
+    best: tuple[int, str, str] | None = None
+    for path, text in bodies:
+        for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", re.sub(r"\s+", " ", text)):
+            if len(sent) > MAX_DESCRIBED_CHARS or not INSTITUTION.search(sent):
+                continue
+            cities = sum(1 for word in set(re.findall(r"\b[A-Z][a-z]{3,}\b", sent)) if g.cities.get(word.lower()))
+            score = cities + len(INSTITUTION.findall(sent))
+            if cities and (best is None or score > best[0]):
+                best = (score, path, sent)
+    return bool(best) and w.say("where.described", [(best[1], best[2])], quote=best[2].rstrip(" ."))

@@ -16,6 +16,15 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
     (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
 ))
+# an amount asked in a unit ("what is dose A in mg?"): only a number in such a unit answers it
+AMOUNT_ASKED = re.compile(r"\b(?:in|how many|how much|what)\s+(?:mg|milligrams?|ml|millilit\w+|mcg|micrograms?)\b",
+                          re.IGNORECASE)
+AMOUNT_SAID = re.compile(r"\d\s*(?:mg|ml|mcg|µg|milligrams?|millilit\w+|micrograms?)\b", re.IGNORECASE)
+
+
+def gives_the_amount(question: str, answer: str) -> bool:
+    """False when the question asks for an amount in a unit and the answer gives none."""
+    return not AMOUNT_ASKED.search(question) or bool(AMOUNT_SAID.search(answer))
 
 # intents whose composed answer describes the treatment or the study, and so answers no practical question
 ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes"})

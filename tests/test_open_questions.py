@@ -248,3 +248,18 @@ def test_either_of_two_conditions_and_why_a_study_matched(service, sample_store)
     # "is there a study for …?" asks across studies, not about the one its words name
     asked = ask(service, "is there a study for cluster headaches")
     assert asked.step == "across_studies" and "NCT04066023" in asked.text, asked.text
+
+
+def test_an_amount_asked_in_a_unit_is_given_in_that_unit_or_not_at_all(service):
+    # SELECT-SLE names "dose A" and "dose B" of upadacitinib, never in mg: the records don't say
+    dose = ask(service, "what is dose A of upadacitinib in mg?", SELECT_SLE)
+    assert dose.status == "abstained", dose.text
+    cimzia = ask(service, "how many mg of cimzia do they give?", C_AXSPAND)
+    assert cimzia.status == "answered" and "200 mg" in cimzia.text, cimzia.text
+
+
+def test_sites_named_only_in_the_description(service, sample_store):
+    answer = ask(service, "which hospitals ran the colic study?", "NCT02708238")
+    assert answer.status == "answered" and "no list of sites" in answer.text, answer.text
+    assert all(city in answer.text for city in ("Naples", "Foggia", "Messina")), answer.text
+    assert_cited_verbatim(answer, sample_store)
