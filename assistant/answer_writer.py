@@ -44,6 +44,7 @@ class AnswerWriter:
     defined: bool = False  # one glossary definition per answer: the first one is the one asked about
     eligibility: Eligibility | None = None  # set by the eligibility answer, carried on the result
     stops_short: bool = False  # the answer says the record has nothing on it yet (no posted results)
+    earlier: tuple[str, ...] = ()  # the person's earlier messages in this chat: what they said of themselves counts
     _fields: dict[tuple[str, str], list[StoredChunk]] = field(default_factory=dict)
 
     def _chunks_of(self, study_id: str, path: str) -> list[StoredChunk]:

@@ -23,6 +23,7 @@ from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
+from assistant.patient_facts import patient_facts
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
 from assistant.prompting import render_prompt
@@ -33,6 +34,7 @@ from assistant.scoping import (
     CORPUS_RE,
     Scope,
     StudyCatalog,
+    StudyRef,
     asks_across_studies,
     looks_like_follow_up,
     resolve_scope,
@@ -41,6 +43,7 @@ from assistant.scoping import (
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
+from assistant.vocab import vocabulary
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID
 
@@ -69,6 +72,7 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "multicentre pilot prospective randomised acute program programme")
 MAX_NAMING_CONDITIONS = 6
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
+HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -195,6 +199,10 @@ class AnswerChain:
             # "I live in Toronto. Is it only for Americans?": the context feeds the person's facts, the ask routes
             tried = self.p.router.route(ask)
             route = tried if tried.confident else route
+        if route and not route.confident and route.intent in ("can_i_join", "who_can_join") \
+                and patient_facts(routed).said_anything(where=True):
+            # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
+            route = Route("can_i_join", route.score, "facts")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
@@ -205,8 +213,11 @@ class AnswerChain:
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
         about_one = about_a_study and not asks_across_studies(text)
+        # in a conversation, a question that does not ask across studies is about the conversation's study
+        # ("what kind of questionnaires would I fill out?" after "how does PatientSpot work?")
+        not_across = not asks_across_studies(text) and not (route and route.confident and route.intent == "corpus")
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
-                and (looks_like_follow_up(text) or about_one):
+                and (looks_like_follow_up(text) or about_one or not_across):
             scope = self._scope_from_history(text, history, catalog) or scope
         if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
                 and not REFERS_BACK_RE.search(text):
@@ -267,7 +278,7 @@ class AnswerChain:
 
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = (),
-                  step: str = "composed") -> list[AnswerEvent] | None:
+                  step: str = "composed", earlier: tuple[str, ...] = ()) -> list[AnswerEvent] | None:
         """The answer composed from the study's fact sheet (no retrieval, no model), or None."""
         if not self.p.composer:
             return None
@@ -281,7 +292,7 @@ class AnswerChain:
             composed = self.p.composer.term(question, entry.field_path, sheet) \
                 if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
         else:
-            composed = self.p.composer.compose(intent, question, sheet, also) if sheet else None
+            composed = self.p.composer.compose(intent, question, sheet, also, earlier) if sheet else None
         if not composed or not gives_the_amount(question, composed.text):
             return None  # "dose A in mg?" answered with "dose A once daily" would not answer it
         if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
@@ -298,7 +309,21 @@ class AnswerChain:
                 FinalEvent(answer=answer)]
 
     def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
-        """No study named anywhere: find the one the conversation was about, by searching its last user turn."""
+        """No study named in the question: the one the conversation was about. A turn that names one study (by
+        ID, short name or its own words) gives it; one that names several gives the one the question points at
+        ("the one in Spain"); else the last user turn is searched."""
+        recent = history[-HISTORY_TURNS_READ:]
+        # the reader's own words first: an assistant turn is text the client sent, and can be forged
+        for turn in [t for t in reversed(recent) if t.role == "user"] + [t for t in reversed(recent) if t.role != "user"]:
+            named = catalog.all_in_text(turn.content)
+            if not named and turn.role == "user":
+                by_words = self._study_named_by_words(turn.content)
+                named = [ref for ref in [catalog.get(by_words)] if ref] if by_words else []
+            pick = named[0] if len(named) == 1 else self._pointed_at(question, named) if named else None
+            if pick:
+                return Scope(pick.study_id, standalone(question, pick), "history")
+            if named:
+                break  # several, and the question does not say which: search as before
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         hits = [s for s in self.p.retriever.search(last_user, k=3, per_study=1) if s.study_id != GLOSSARY_ID] \
             if last_user.strip() else []
@@ -312,6 +337,24 @@ class AnswerChain:
                     if s.study_id != GLOSSARY_ID] if condensed else hits
         ref = catalog.get(hits[0].study_id) if hits else None
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
+
+    def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
+        """Of several studies a conversation named, the one the question's words point at ("the one in Spain",
+        "the kidney one"): by its names, conditions, treatments and site places; None unless one stands out."""
+        asked = content_terms(question)
+        concepts = {k for h in vocabulary().find(question) for k in h.concepts}
+        scores = []
+        for ref in refs:
+            sheet = self.p.facts(ref.study_id)
+            if sheet is None:
+                continue
+            words = naming_terms(sheet) | content_terms(" ".join(f"{x.city} {x.country}" for x in sheet.sites))
+            about = {k for c in sheet.conditions for h in vocabulary().find(c.value) for k in h.concepts}
+            scores.append((len(asked & words) + 2 * len(concepts & about), ref))
+        scores.sort(key=lambda t: -t[0])
+        if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+            return scores[0][1]
+        return None
 
     def _condense(self, question: str, history: list[HistoryTurn]) -> str:
         prompt = render_prompt("condense.txt", history=history[-4:], question=question)
@@ -391,7 +434,9 @@ class AnswerChain:
         if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, []):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
         # "what does the Duke pregnancy registry need from me?": the name's words are not the person's facts
-        return self._composed(intent, req.unnamed or req.text, req.scope, req.route.also if req.route else ())
+        earlier = tuple(t.content for t in req.history if t.role == "user")  # the person's own earlier words
+        return self._composed(intent, req.unnamed or req.text, req.scope, req.route.also if req.route else (),
+                              earlier=earlier)
 
     def _across_studies(self, req: Request) -> list[AnswerEvent] | None:
         """A question about the collection: the matching studies as a cited list, or that none matches."""

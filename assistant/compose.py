@@ -32,9 +32,9 @@ from assistant.compose_where import SITE_CODE, described_places, place_in, where
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
-from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
+from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
 from trialchat.facts import RECRUITING_STATUSES, SITE_CONTACT, Fact, FactSheet, Intervention, age_in_years
@@ -96,11 +96,13 @@ class Composer:
         self.today = today  # to tell a record's expected dates that have passed
         self.rank = rank  # the cross-encoder's (question, sentences) scores; None: no rule is picked by meaning
 
-    def compose(self, intent: str, question: str, sheet: FactSheet, also: tuple[str, ...] = ()) -> Composed | None:
-        """The answer to ``intent`` (and to ``also``, a second part of the question), or None."""
+    def compose(self, intent: str, question: str, sheet: FactSheet, also: tuple[str, ...] = (),
+                earlier: tuple[str, ...] = ()) -> Composed | None:
+        """The answer to ``intent`` (and to ``also``, a second part of the question), or None; ``earlier``: the
+        person's earlier messages (their facts count in "what if it was two years ago?")."""
         if intent not in COMPOSERS:
             return None
-        w = AnswerWriter(sheet.study_id, self.chunks)
+        w = AnswerWriter(sheet.study_id, self.chunks, earlier=earlier)
         for part in (intent, *[a for a in also if a in COMPOSERS and a != intent]):
             COMPOSERS[part](self, w, question, sheet)
         return w.result(question)
@@ -428,11 +430,15 @@ class Composer:
             w.say(key, s.sex)
 
     @composes("who_can_join")
-    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet, personal: bool = True) -> None:
-        if personal and speaks_of_someone(q) and patient_facts(q).said_anything(where=True):
+    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        if speaks_of_someone(q) and patient_facts(q, w.earlier).said_anything(where=True):
             # "I live in Toronto. Is it only for Americans?": the rules checked against what the person said
             can_i_join(self, w, q, s)
-            return
+        else:
+            self.rules_for_all(w, q, s)
+
+    def rules_for_all(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        """Who can join, for anyone: age, sex, healthy volunteers and the first rules of each kind."""
         self._not_open_note(w, s)
         self._age_sex(w, s)
         if s.healthy_volunteers:

@@ -15,6 +15,7 @@ from typing import Any
 from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
 from assistant.composers import composes
 from assistant.textutil import content_terms, overlap, split_sentences
+from assistant.vocab import spelled_out
 from trialchat.facts import FactSheet, age_in_years
 
 MAX_CONDITIONS = 2
@@ -34,6 +35,8 @@ DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(
                    r"shots?|treatments?|visits?|patches|tablets?|cycles?|rounds?)\b", re.IGNORECASE)
 ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow many times\b|\bschedule\b", re.I)
 ASKS_VISITS = re.compile(r"\bvisits?\b|\bclinic\b|\b(?:go|come) (?:in|back)\b|\bhospital\b|\bappointments?\b", re.I)
+HOW_OFTEN = re.compile(r"\bevery\b|\b(?:once|twice|\d+ times)\b|\b(?:daily|weekly|monthly)\b|\bper (?:day|week|month)\b|"
+                       r"\b\d+\s+visits?\b|\bweeks? \d+|\bmonths? \d+", re.I)
 VISIT = re.compile(r"\bvisits?\b|\bappointments?\b|\bclinic\b", re.I)
 ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|pills?|tablets?|visits?|"
                         r"treatments?|patch)", re.I)
@@ -56,7 +59,7 @@ MAX_DOING_QUOTES = 3
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
     observational = bool(s.study_type and s.study_type.value.lower().startswith("observational"))
-    conditions = [c.value for c in s.conditions[:MAX_CONDITIONS]]
+    conditions = [spelled_out(c.value) for c in s.conditions[:MAX_CONDITIONS]]  # "lung cancer (NSCLC)"
     real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
     placebo = any("placebo" in (a.type + " " + a.label).lower() for a in s.arms) or len(real) < len(s.interventions)
     if observational and s.study_type:
@@ -189,6 +192,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     said: list[set[str]] = []
+    visit_quotes: list[tuple[str, str]] = []
     for path, sent, about in ranked:
         if len(said) >= MAX_TIME_QUOTES:
             break
@@ -197,6 +201,11 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             continue  # the same sentence for a sibling group ("dose A" / "dose B"): said once
         if w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
             said.append(terms)
+            if visits and VISIT.search(sent):
+                visit_quotes.append((path, sent))
+    if visit_quotes and not any(HOW_OFTEN.search(sent) for _, sent in visit_quotes):
+        # "Participants will attend regular visits": visits, but not how often
+        w.say("time.visits_not_stated", visit_quotes[:1])
     primary = [o for o in s.outcomes if o.primary and o.time_frame]
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],

@@ -148,4 +148,4 @@ def described_places(w: AnswerWriter, bodies: list[tuple[str, str]]) -> bool:
             score = cities + len(INSTITUTION.findall(sent))
             if cities and (best is None or score > best[0]):
                 best = (score, path, sent)
-    return bool(best) and w.say("where.described", [(best[1], best[2])], quote=best[2].rstrip(" ."))
+    return best is not None and w.say("where.described", [(best[1], best[2])], quote=best[2].rstrip(" ."))

@@ -18,7 +18,7 @@ from assistant.nearby import Place, near_question, nearest, resolve
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
-from assistant.vocab import vocabulary
+from assistant.vocab import spelled_out, vocabulary
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years
 
 Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across studies, a few per study
@@ -236,26 +236,30 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
         found = elsewhere
         q = replace(q, place=None)
+    asked_concepts = _named_concepts(q.topic_words) if q.topic else set()
     for s in found[:MAX_STUDIES]:
-        condition = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0), None) \
-            if q.topic else None
-        condition = condition or (s.conditions[0] if s.conditions else None)
+        # the condition the question asked about, by its words or as the same thing ("lung cancer" is "NSCLC")
+        matched = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0
+                        or asked_concepts & _named_concepts(c.value)), None) if q.topic else None
+        condition = matched or (s.conditions[0] if s.conditions else None)
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
-        said = w.say("corpus.study", [f for f in (s.title_fact, s.status, s.phase) if f], title=s.title,
-                     study_id=s.study_id, details=", ".join(f.value for f in (s.status, s.phase) if f))
+        phase = s.phase if s.phase and s.phase.value.lower() not in ("not applicable", "na", "n/a") else None
+        said = w.say("corpus.study", [f for f in (s.title_fact, s.status, phase) if f], title=s.title,
+                     study_id=s.study_id, details=", ".join(f.value for f in (s.status, phase) if f))
         countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
         where = where or (f"sites in {join_words(countries[:4])}" if countries and not q.place else "")
         seen = evidence.get(s.study_id)
-        if said and seen and q.topic and not (condition and overlap(q.topic, content_terms(condition.value)) > 0):
+        if said and seen and q.topic and matched is None:
             # matched by its record's words, not its conditions: "It is for Rheumatoid Arthritis" would not say why
-            words = join_words([f"“{t}”" for t in _topic_words(seen.text, q.topic)] or [f"“{q.topic_words}”"])
+            words = join_words([f"“{t}”" for t in _topic_words(question, q.topic & content_terms(seen.text))]
+                               or [f"“{q.topic_words}”"])
             w.study_id = s.study_id
             w.say("corpus.mentions", [(seen.field_path, _sentence_with(seen.text, q.topic))], words=words,
                   field=seen.field_label.split(" › ")[-1].lower())
         elif said and condition:
-            w.say("corpus.about", [condition, *(sites or s.sites)[:1]], condition=condition.value, sites=where)
+            w.say("corpus.about", [condition, *(sites or s.sites)[:1]], condition=spelled_out(condition.value), sites=where)
         elif said and sites:
             w.say("corpus.sites", sites[0], sites=where)
         if said and origin and closest.get(s.study_id):

@@ -22,19 +22,19 @@ KEY = "eligibility_check."
 
 class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
     rank: Scorer | None  # the cross-encoder's scores, to find the rule a question is about
-    def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet, personal: bool = True) -> None: ...
+    def rules_for_all(self, w: AnswerWriter, q: str, s: FactSheet) -> None: ...
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool: ...
 
 
 def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
-    facts = patient_facts(q, history)
+    facts = patient_facts(q, history or w.earlier)
     match = closest_rule(q, tree_of(s), c.rank)
     a = assess(s, facts)
     # nothing personal to compare (or only a place no rule names): the general rules
     if not facts.said_anything() and match is None and not a.findings:
-        c._who_can_join(w, q, s, personal=False)
+        c.rules_for_all(w, q, s)
         w.eligibility = unchecked(s)
         return
     w.eligibility = a.eligibility

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.nearby import places_within
 from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, negation, threshold, time_window
+from assistant.nearby import places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
 from assistant.types import CheckVerdict, Eligibility, EligibilityCheck
@@ -26,6 +26,8 @@ _GENERIC = {"diseas", "condit", "problem", "histori", "disord", "ill"}
 # "Bath Ankylosing Spondylitis Disease Activity Index": a score named after the disease, not the disease
 _SCORE_NAME = re.compile(r"\s*(?:disease activity\s+|functional\s+|quality of life\s+)?(?:index|score|scale|questionnaire)\b",
                          re.IGNORECASE)
+PERMITS = re.compile(r"\b(?:could|can|may|will)\s+(?:also\s+)?be\s+(?:enrolled|included|eligible|allowed|accepted)\b|"
+                     r"\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|eligible)\b", re.IGNORECASE)
 RESIDENCE = re.compile(r"\bresid(?:ent|ents|ence|ing)\b|\b(?:live|living|lives) in\b|\bcitizens?\b", re.IGNORECASE)
 _RANK_IN = {"not_stated": 0, "met": 1, "not_met": 2}
 _RANK_OUT = {"not_stated": 0, "not_met": 1, "met": 2}
@@ -242,7 +244,9 @@ class _Checker:
                 self.verdicts.setdefault(id(top), (top, "met", m.says))
             else:
                 needed = True
-                self.add("fits", "fits", cites, top, "met", m.says, fact=m.says, item=label)
+                # "Patients with active brain metastases could be enrolled": allowed, not needed
+                key = "allowed" if PERMITS.search(item.text) else "fits"
+                self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
         return found
 
     def _some_of(self) -> None:

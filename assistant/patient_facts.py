@@ -227,5 +227,12 @@ def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
     """The person's facts from the question and the earlier user turns (oldest first)."""
     facts = PatientFacts()
     for text in [*history, question]:
+        said_before = [*facts.treatments, *facts.conditions]
         _read(text, facts)
+        ago = _AGO.search(text)
+        if ago and said_before and not vocabulary().find(text):
+            # "what if it was two years ago?": when, for what the person named last
+            last = said_before[-1]
+            last.months_ago = months("1", ago.group("last")) if ago.group("last") else months(ago.group("n"), ago.group("unit"))
+            last.when = ago.group(0)
     return facts

@@ -26,8 +26,9 @@ def gives_the_amount(question: str, answer: str) -> bool:
     """False when the question asks for an amount in a unit and the answer gives none."""
     return not AMOUNT_ASKED.search(question) or bool(AMOUNT_SAID.search(answer))
 
-# intents whose composed answer describes the treatment or the study, and so answers no practical question
-ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes"})
+# intents whose composed answer describes the treatment or the study (or its sites: "where can I buy it?" is not
+# where the study runs), and so answers no practical question
+ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes", "where"})
 
 
 def names_what_is_asked(question: str, quotes: list[str]) -> bool:

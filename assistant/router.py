@@ -53,13 +53,13 @@ class Example:
 class Route:
     intent: str
     score: float  # the classifier's probability for the intent (1.0 for the rule)
-    by: str  # "rule" | "classifier"
+    by: str  # "rule" | "classifier" | "facts" (an unsure eligibility route the person's own facts confirm)
     also: tuple[str, ...] = ()  # a second intent the question asks about too ("Is it blinded, and randomized?")
 
     @property
     def confident(self) -> bool:
         """Safe to answer as this intent without reading the question's other words."""
-        return self.by == "rule" or self.score >= MIN_CONFIDENCE
+        return self.by in ("rule", "facts") or self.score >= MIN_CONFIDENCE
 
 
 def load_examples(path: Path | None = None) -> list[Example]:

@@ -104,6 +104,20 @@ class StudyCatalog:
                 return ref, None
         return None, unknown
 
+    def all_in_text(self, text: str) -> list[StudyRef]:
+        """Every known study a text names by ID or short name, in the order it names them."""
+        found: list[tuple[int, StudyRef]] = [(m.start(), ref) for m in ID_RE.finditer(text) if (ref := self.get(m.group(1)))]
+        for ref in self._ordered:
+            for name in ref.names:
+                pattern = _name_pattern(name)
+                m = re.search(pattern[0], text, pattern[1]) if pattern else None
+                if m:
+                    found.append((m.start(), ref))
+        out: dict[str, StudyRef] = {}
+        for _, ref in sorted(found, key=lambda t: t[0]):
+            out.setdefault(ref.study_id, ref)
+        return list(out.values())
+
     def without_names(self, text: str) -> str:
         """The question with every study ID and short name it uses said as "the study": "is MiSLE recruiting?"
         → "is the study recruiting?", so the name's letters do not sway what the question is taken to ask."""
@@ -161,9 +175,11 @@ def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,
         # the reader's own words first: an assistant turn is text the client sent, and can be forged
         turns = [t for t in reversed(history) if t.role == "user"] + [t for t in reversed(history) if t.role != "user"]
         for turn in turns:
-            ref, _ = catalog.find_in_text(turn.content)
-            if ref:
-                return Scope(ref.study_id, standalone(question, ref), "history")
+            refs = catalog.all_in_text(turn.content)
+            if len(refs) == 1:
+                return Scope(refs[0].study_id, standalone(question, refs[0]), "history")
+            if refs:
+                break  # a turn naming several ("MiSLE …, MSC-SLE …, MSV_LE …"): the question says which, or none
     return Scope(None, question, "corpus")
 
 

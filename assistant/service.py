@@ -15,8 +15,8 @@ from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter
 from assistant.scoping import StudyCatalog, StudyRef
 from assistant.spelling import Speller
-from assistant.vocab import vocabulary
 from assistant.types import Answer, AnswerEvent, HistoryTurn
+from assistant.vocab import vocabulary
 from trialchat.embeddings import embeddings_for
 from trialchat.facts import FactSheet
 from trialchat.schema import GLOSSARY_ID

@@ -248,3 +248,16 @@ def test_everyday_words_for_insurance_and_a_doctor_s_diagnosis(sheets):
     assert any(f.key == "fits" and "social security" in str(f.variables["item"]) for f in a.findings)
     b = assess(sheets["NCT03840928"], patient_facts("Do I need an actual doctor's diagnosis to join?"))
     assert any(f.key == "fits" and "physician has given a diagnosis" in str(f.variables["item"]) for f in b.findings)
+
+
+def test_a_follow_up_changes_when_and_an_allowed_rule_is_not_a_requirement(service):
+    from assistant.types import HistoryTurn
+
+    first = "Does this study take people who got rituximab 8 months ago?"
+    a = service.ask(first, "NCT03673748")
+    assert a.intent == "can_i_join" and "8 months ago is inside that time" in a.text, a.text
+    b = service.ask("what if it was two years ago?", "NCT03673748",
+                    [HistoryTurn(role="user", content=first), HistoryTurn(role="assistant", content=a.text)])
+    assert "two years ago is longer ago than that" in b.text, b.text
+    mets = service.ask("I have brain mets, am i allowed in?", "NCT07247227")
+    assert "The rules allow this, and it names cancer that has spread to the brain" in mets.text, mets.text

@@ -263,3 +263,22 @@ def test_sites_named_only_in_the_description(service, sample_store):
     assert answer.status == "answered" and "no list of sites" in answer.text, answer.text
     assert all(city in answer.text for city in ("Naples", "Foggia", "Messina")), answer.text
     assert_cited_verbatim(answer, sample_store)
+
+
+def test_a_follow_up_finds_its_study_in_the_conversation(service):
+    # named by its own words in the reader's turn (no acronym): PatientSpot
+    history = [HistoryTurn(role="user", content="how does PatientSpot work?"),
+               HistoryTurn(role="assistant", content="It is an online registry: people report through an app.")]
+    answer = ask(service, "what kind of questionnaires would I fill out?", None, history)
+    assert answer.study_id == "NCT03840928", answer.text
+    # an answer that named three studies: the question's words say which ("the one in Spain")
+    history = [HistoryTurn(role="user", content="which stem cell studies for lupus are there?"),
+               HistoryTurn(role="assistant", content="MiSLE (NCT02633163) in the US, MSC-SLE (NCT03562065) in Paris "
+                                                     "and MSV_LE (NCT03673748) in Valladolid, Spain.")]
+    answer = ask(service, "what about the one in Spain, who runs it?", None, history)
+    assert answer.study_id == "NCT03673748", answer.text
+
+
+def test_visits_without_a_frequency_are_said_as_such(service):
+    answer = ask(service, "how often are the visits?", SELECT_SLE)
+    assert "regular visits" in answer.text and "does not say how often the visits are" in answer.text, answer.text

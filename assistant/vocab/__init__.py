@@ -51,6 +51,16 @@ class Vocabulary:
         return sorted(hits, key=lambda h: h.start)
 
 
+def spelled_out(name: str) -> str:
+    """A condition named only by its abbreviation, in words first: "NSCLC" → "lung cancer (NSCLC)"; anything
+    else as it is."""
+    vocab = vocabulary()
+    hits = vocab.find(name.strip())
+    if len(hits) == 1 and hits[0].phrase == name.strip() and name.strip().isupper() and len(hits[0].concepts) == 1:
+        return f"{vocab.concepts[next(iter(hits[0].concepts))].says} ({name.strip()})"
+    return name
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     raw = tomllib.loads(resources.files("assistant").joinpath("vocab", "terms.toml").read_text("utf-8"))
