@@ -54,7 +54,7 @@ def build_layout(max_question_chars: int) -> ChatLayout:
             with gr.Row(visible=False, elem_id="tc-examples") as examples_row:
                 example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLE_QUESTIONS]
             # no block label: Gradio pins it over the first message while the conversation scrolls
-            chat = gr.Chatbot(value=[], label="Conversation", show_label=False, elem_id="tc-chat", height=460,
+            chat = gr.Chatbot(value=[], label="Conversation", show_label=False, elem_id="tc-chat", height=560,
                               render_markdown=False, sanitize_html=True, group_consecutive_messages=False,
                               feedback_options=("Like", "Dislike"), buttons=["copy"], autoscroll=True,
                               placeholder=CHAT_PLACEHOLDER)
