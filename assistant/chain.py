@@ -23,6 +23,7 @@ from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
+from assistant.nearby import country_of_demonyms
 from assistant.patient_facts import patient_facts
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
@@ -72,6 +73,14 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "multicentre pilot prospective randomised acute program programme")
 MAX_NAMING_CONDITIONS = 6
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
+# a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
+# "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
+ADVICE_CONFIDENCE = 0.6
+# asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
+# person's facts said, an unsure route is an eligibility question
+ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
+                        r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
+                        r"\bsign (?:me |him |her )?up\b|\benrol", re.IGNORECASE)
 HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
@@ -168,7 +177,7 @@ class AnswerChain:
             return
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
-        for step in (self._unknown_study, self._name_alone, self._composed_step, self._across_studies,
+        for step in (self._unknown_study, self._advice, self._name_alone, self._composed_step, self._across_studies,
                      self._which_study, self._record_sentences):
             events = step(request)
             if events is not None:
@@ -199,7 +208,7 @@ class AnswerChain:
             # "I live in Toronto. Is it only for Americans?": the context feeds the person's facts, the ask routes
             tried = self.p.router.route(ask)
             route = tried if tried.confident else route
-        if route and not route.confident and route.intent in ("can_i_join", "who_can_join") \
+        if route and not route.confident and (route.intent in ("can_i_join", "who_can_join") or ASKS_IN_RE.search(routed)) \
                 and patient_facts(routed).said_anything(where=True):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
@@ -316,7 +325,7 @@ class AnswerChain:
         # the reader's own words first: an assistant turn is text the client sent, and can be forged
         for turn in [t for t in reversed(recent) if t.role == "user"] + [t for t in reversed(recent) if t.role != "user"]:
             named = catalog.all_in_text(turn.content)
-            if not named and turn.role == "user":
+            if not named and turn.role == "user" and not asks_across_studies(turn.content):
                 by_words = self._study_named_by_words(turn.content)
                 named = [ref for ref in [catalog.get(by_words)] if ref] if by_words else []
             pick = named[0] if len(named) == 1 else self._pointed_at(question, named) if named else None
@@ -341,7 +350,7 @@ class AnswerChain:
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",
         "the kidney one"): by its names, conditions, treatments and site places; None unless one stands out."""
-        asked = content_terms(question)
+        asked = content_terms(country_of_demonyms(question))  # "the german one" is the one in Germany
         concepts = {k for h in vocabulary().find(question) for k in h.concepts}
         scores = []
         for ref in refs:
@@ -456,6 +465,16 @@ class AnswerChain:
         answer = Answer(text=text, status="abstained" if listed.none else "answered", citations=listed.citations,
                         sources=listed.sources, study_id=None, intent="corpus", step="across_studies")
         return [SourcesEvent(sources=listed.sources, study_id=None), TokenEvent(text=text), FinalEvent(answer=answer)]
+
+    def _advice(self, req: Request) -> list[AnswerEvent] | None:
+        """Personal medical advice the guard's patterns did not catch ("what treatment should he get?", "do you
+        think I have lupus?"), as the router reads it: declined the same way."""
+        if req.intent != "advice" or not req.route or req.route.score < ADVICE_CONFIDENCE:
+            return None
+        answer = Answer(text=decline_message("medical_advice", self.p.max_question_chars), status="declined",
+                        study_id=req.scope.study_id, intent="advice", step="declined")
+        return [SourcesEvent(sources=[], study_id=req.scope.study_id), TokenEvent(text=answer.text),
+                FinalEvent(answer=answer)]
 
     def _which_study(self, req: Request) -> list[AnswerEvent] | None:
         """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess."""

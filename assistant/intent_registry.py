@@ -52,6 +52,7 @@ REGISTRY: tuple[IntentSpec, ...] = (
     IntentSpec("results", "did it work, side effects",
                ("resultsSection.outcomeMeasuresModule", "resultsSection.adverseEventsModule",
                 "resultsSection.participantFlowModule"), True),
+    IntentSpec("advice", "personal medical advice: what to take or do, a diagnosis, a prognosis (declined)"),
     IntentSpec("term", "what a word means (the glossary)"),
     IntentSpec("corpus", "questions across studies"),
     IntentSpec("other", "anything else: the record's best sentences answer it"),

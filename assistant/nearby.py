@@ -266,3 +266,19 @@ def places_within(words: str) -> list[str]:
         code = "US"
     names = [words, g.state_names.get(state, ""), g.country_names.get(code, ""), *COUNTRY_SHORT.get(code, ())]
     return [n for n in dict.fromkeys(names) if n]
+
+
+# what people call a country's people or things ("the German one"), for the countries of study sites
+DEMONYMS = {"american": "United States", "british": "United Kingdom", "english": "United Kingdom", "canadian": "Canada",
+            "mexican": "Mexico", "german": "Germany", "french": "France", "spanish": "Spain", "italian": "Italy",
+            "dutch": "Netherlands", "belgian": "Belgium", "swiss": "Switzerland", "austrian": "Austria",
+            "polish": "Poland", "swedish": "Sweden", "danish": "Denmark", "norwegian": "Norway", "finnish": "Finland",
+            "portuguese": "Portugal", "greek": "Greece", "irish": "Ireland", "chinese": "China", "japanese": "Japan",
+            "korean": "Korea", "indian": "India", "australian": "Australia", "brazilian": "Brazil",
+            "argentinian": "Argentina", "israeli": "Israel", "turkish": "Turkey", "russian": "Russia"}
+_DEMONYM = re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b", re.IGNORECASE)
+
+
+def country_of_demonyms(text: str) -> str:
+    """"the German one" → "the Germany one": the country a people's word names, for matching sites."""
+    return _DEMONYM.sub(lambda m: DEMONYMS[m.group(1).lower()], text)

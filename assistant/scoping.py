@@ -107,11 +107,13 @@ class StudyCatalog:
     def all_in_text(self, text: str) -> list[StudyRef]:
         """Every known study a text names by ID or short name, in the order it names them."""
         found: list[tuple[int, StudyRef]] = [(m.start(), ref) for m in ID_RE.finditer(text) if (ref := self.get(m.group(1)))]
+        taken: set[str] = set()  # a short name two records share (the MiSLE trial and its grant page): the first's
         for ref in self._ordered:
             for name in ref.names:
                 pattern = _name_pattern(name)
-                m = re.search(pattern[0], text, pattern[1]) if pattern else None
+                m = re.search(pattern[0], text, pattern[1]) if pattern and name not in taken else None
                 if m:
+                    taken.add(name)
                     found.append((m.start(), ref))
         out: dict[str, StudyRef] = {}
         for _, ref in sorted(found, key=lambda t: t[0]):

@@ -282,3 +282,26 @@ def test_a_follow_up_finds_its_study_in_the_conversation(service):
 def test_visits_without_a_frequency_are_said_as_such(service):
     answer = ask(service, "how often are the visits?", SELECT_SLE)
     assert "regular visits" in answer.text and "does not say how often the visits are" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question,study,declined", [
+    ("is my back pain bad enough for surgery?", "NCT06589271", True),
+    ("my dad has lung cancer, what treatment should he get?", "NCT07247227", True),
+    ("do you think I have lupus? I have a rash and joint pain", "NCT00513591", True),
+    # facts for the rules, and a question about them: answered, never declined
+    ("my MRI shows the disc bulging on both sides and at two levels", "NCT06589271", False),
+    ("Do I need to be able to tell my cluster headaches apart from my migraines?", "NCT04066023", False),
+])
+def test_personal_medical_advice_the_router_reads_is_declined(service, question, study, declined):
+    answer = ask(service, question, study)
+    assert (answer.status == "declined") == declined, answer.text
+
+
+def test_a_follow_up_points_at_one_of_the_listed_studies_by_its_country_or_shared_name(service):
+    listed = [HistoryTurn(role="user", content="any trials for lung cancer?"),
+              HistoryTurn(role="assistant", content="Two: NCT07247227 (sugemalimab, China) and NCT04318938 (ABP, Germany).")]
+    assert ask(service, "tell me more about the german one", None, listed).study_id == ABP
+    # "MiSLE" names the trial and its grant page: the trial's record is the one meant
+    misle = [HistoryTurn(role="user", content="what is the MiSLE trial?"),
+             HistoryTurn(role="assistant", content="A phase 2 trial of stem cells for lupus.")]
+    assert ask(service, "is it still open?", None, misle).study_id == MISLE
