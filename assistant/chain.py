@@ -199,15 +199,12 @@ class AnswerChain:
         route = self.p.router.route(routed) if self.p.router else None
         # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
         # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
-        for other in dict.fromkeys((text, _study_phrase_masked(routed))):
+        # and the last sentence that asks ("I live in Toronto. Is it only for Americans?"): the context before it
+        # feeds the person's facts, the ask routes
+        for other in dict.fromkeys((text, _study_phrase_masked(routed), _last_ask(routed))):
             if route and not route.confident and other != routed and self.p.router:
                 tried = self.p.router.route(other)
                 route = tried if tried.confident else route
-        ask = _last_ask(routed)
-        if route and not route.confident and self.p.router and ask != routed:
-            # "I live in Toronto. Is it only for Americans?": the context feeds the person's facts, the ask routes
-            tried = self.p.router.route(ask)
-            route = tried if tried.confident else route
         if route and not route.confident and (route.intent in ("can_i_join", "who_can_join") or ASKS_IN_RE.search(routed)) \
                 and patient_facts(routed).said_anything(where=True):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")

@@ -37,7 +37,15 @@ from assistant.nearby_answer import near_sentences
 from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
-from trialchat.facts import RECRUITING_STATUSES, SITE_CONTACT, Fact, FactSheet, Intervention, age_in_years
+from trialchat.facts import (
+    NOT_APPLICABLE,
+    RECRUITING_STATUSES,
+    SITE_CONTACT,
+    Fact,
+    FactSheet,
+    Intervention,
+    age_in_years,
+)
 from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
@@ -198,7 +206,7 @@ class Composer:
             if s.study_type and s.study_type.value.lower().startswith("observational"):
                 w.say("phase.observational", s.study_type)  # phases are steps of testing a treatment
             return
-        if s.phase.value.lower() in ("not applicable", "na", "n/a"):
+        if s.phase.value.lower() in NOT_APPLICABLE:
             w.say("phase.not_applicable", s.phase)
             w.gloss("glossary.means", "phase_not_applicable")
             return
@@ -257,7 +265,7 @@ class Composer:
         a = s.allocation.value.lower()
         key = "randomization.randomized" if a == "randomized" else "randomization.non_randomized" \
             if a in ("non-randomized", "nonrandomized") else "randomization.single_group" \
-            if a in ("not applicable", "na", "n/a") else "randomization.other"
+            if a in NOT_APPLICABLE else "randomization.other"
         w.say(key, s.allocation, allocation=s.allocation.value)  # the record's word follows the plain answer
         if key == "randomization.randomized":
             self._placebo_chance(w, q, s)

@@ -88,8 +88,8 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.ages", ages, ages=f"aged {low:g} to {high:g}")
     elif low is not None:
         w.say("overview.ages", ages, ages=f"aged {low:g} or older")
-    if s.phase and s.phase.value.lower() not in ("not applicable", "na", "n/a"):
-        w.say("phase.phase", s.phase, phase=s.phase.value.replace(", Phase ", "/"))
+    if s.given_phase:
+        w.say("phase.phase", s.given_phase, phase=s.given_phase.value.replace(", Phase ", "/"))
     composer._status_sentence(w, s)
     composer._stale_note(w, s)  # "looking for people right now" in a record whose own end date has passed
     countries = list(dict.fromkeys(x.country for x in s.sites if x.country))

@@ -144,7 +144,7 @@ def described_places(w: AnswerWriter, bodies: list[tuple[str, str]]) -> bool:
         for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", re.sub(r"\s+", " ", text)):
             if len(sent) > MAX_DESCRIBED_CHARS or not INSTITUTION.search(sent):
                 continue
-            cities = sum(1 for word in set(re.findall(r"\b[A-Z][a-z]{3,}\b", sent)) if g.cities.get(word.lower()))
+            cities = sum(1 for word in set(re.findall(r"\b[A-Z][a-z]{3,}\b", sent)) if g.city(word))
             score = cities + len(INSTITUTION.findall(sent))
             if cities and (best is None or score > best[0]):
                 best = (score, path, sent)

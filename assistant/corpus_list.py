@@ -245,7 +245,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
-        phase = s.phase if s.phase and s.phase.value.lower() not in ("not applicable", "na", "n/a") else None
+        phase = s.given_phase
         said = w.say("corpus.study", [f for f in (s.title_fact, s.status, phase) if f], title=s.title,
                      study_id=s.study_id, details=", ".join(f.value for f in (s.status, phase) if f))
         countries = list(dict.fromkeys(x.country for x in s.sites if x.country))

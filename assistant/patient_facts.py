@@ -145,10 +145,13 @@ def _ago(text: str, start: int, end: int) -> tuple[float, str] | None:
     found = [(abs(m.start() - at), m) for m in _AGO.finditer(sentence_)]
     if not found:
         return None
-    m = min(found, key=lambda t: t[0])[1]
-    if m.group("last"):
-        return months("1", m.group("last")), m.group(0)
-    return months(m.group("n"), m.group("unit")), m.group(0)
+    return _months_ago(min(found, key=lambda t: t[0])[1])
+
+
+def _months_ago(m: re.Match[str]) -> tuple[float, str]:
+    """(months, as said) of one ``_AGO`` match: "8 months ago" → (8.0, …), "last year" → (12.0, …)."""
+    months_ = months("1", m.group("last")) if m.group("last") else months(m.group("n"), m.group("unit"))
+    return months_, m.group(0)
 
 
 def _negated(text: str, start: int) -> bool:
@@ -233,6 +236,5 @@ def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
         if ago and said_before and not vocabulary().find(text):
             # "what if it was two years ago?": when, for what the person named last
             last = said_before[-1]
-            last.months_ago = months("1", ago.group("last")) if ago.group("last") else months(ago.group("n"), ago.group("unit"))
-            last.when = ago.group(0)
+            last.months_ago, last.when = _months_ago(ago)
     return facts

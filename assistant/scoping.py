@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.types import HistoryTurn
 from trialchat.schema import GLOSSARY_ID
@@ -50,7 +51,7 @@ class StudyRef:
     acronym: str | None = None
     source_url: str = ""
 
-    @property
+    @cached_property  # read for every study on every question (names, IDs, follow-ups): worked out once
     def names(self) -> list[str]:
         """Short names people use for the study: its acronym field and a trailing "(ACRONYM)" in its title."""
         m = TITLE_ACRONYM_RE.search(self.title)

@@ -75,6 +75,9 @@ class Outcome(Quoted):
     primary: bool = True
 
 
+NOT_APPLICABLE = frozenset({"not applicable", "na", "n/a"})  # how records say a field does not apply
+
+
 class FactSheet(BaseModel):
     study_id: str
     title: str
@@ -122,6 +125,11 @@ class FactSheet(BaseModel):
     # the criteria with their sub-items (a sub-item is only ever read with its parent); None on sheets stored
     # before it existed
     criteria_tree: CriteriaTree | None = None
+
+    @property
+    def given_phase(self) -> Fact | None:
+        """The phase when the record gives one ("Phase 2"), not "Not Applicable"."""
+        return self.phase if self.phase and self.phase.value.lower() not in NOT_APPLICABLE else None
 
 
 def age_in_years(text: str | None) -> float | None:
