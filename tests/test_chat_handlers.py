@@ -61,7 +61,8 @@ def test_respond_refuses_long_questions_and_too_many_without_asking(handlers):
 def test_study_pick_load_and_new_chat(handlers):
     card, examples, chat, history, asked, panel, *_ = handlers.on_study(STUDY)
     assert STUDY in card and examples.visible is True and (chat, history, asked) == ([], [], {})
-    assert handlers.on_study(None)[1].visible is False
+    assert handlers.on_study(None, STUDY)[1].visible is False  # the pin cleared: a fresh, unpinned chat
+    assert handlers.on_study(None, None) == (gr.skip(),) * 11  # the picker's empty change on load: nothing to reset
     dropdown = handlers.on_load(None)
     assert ("NCT02633163 · DEXSLEEP · Dexmedetomidine for sleep after surgery", STUDY) in dropdown.choices
     assert handlers.on_new_chat()[:3] == ([], [], {})

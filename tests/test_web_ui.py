@@ -17,6 +17,7 @@ from conftest_web import (  # noqa: F401
     real_corpus,
     real_service,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +53,16 @@ def ask(page, question: str, n: int):
     answer = page.locator("#tc-chat .tc-answer").nth(n - 1)
     answer.wait_for(timeout=60_000)
     return answer
+
+
+def cites_of_answer(page, n: int) -> str:
+    """The first citation label of the n-th answer; fails saying what the chat showed when it has none."""
+    summary = page.locator("#tc-chat .tc-cites").nth(n - 1).locator("summary").first
+    try:
+        summary.wait_for(state="attached", timeout=15_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"answer {n} shows no citations; the chat reads:\n{page.locator('#tc-chat').inner_text()[-3000:]}")
+    return summary.inner_text()
 
 
 def wait_idle(page):
@@ -93,8 +104,7 @@ def test_chat_pick_ask_cite_follow_up_feedback(page, live_app, real_corpus):
     # follow-up in the same conversation
     ask(page, "Where is it happening?", 2)
     wait_idle(page)
-    second = page.locator("#tc-chat .tc-cites").nth(1)
-    assert f"{STUDY} · Locations" in second.locator("summary").first.inner_text()
+    assert f"{STUDY} · Locations" in cites_of_answer(page, 2)
 
     # thumbs down on the last answer, with a comment, stored server-side
     page.locator("#tc-chat button[aria-label='Dislike']").last.click()
@@ -151,8 +161,7 @@ def test_follow_up_without_a_pin_uses_the_conversation(page, live_app):
     wait_idle(page)
     ask(page, "Where is it happening?", 2)
     wait_idle(page)
-    second = page.locator("#tc-chat .tc-cites").nth(1)
-    assert f"{STUDY} · Locations" in second.locator("summary").first.inner_text()
+    assert f"{STUDY} · Locations" in cites_of_answer(page, 2)
 
 
 def test_hostile_study_title_is_shown_as_text(page, live_app):

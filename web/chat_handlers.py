@@ -78,12 +78,16 @@ class ChatHandlers:
         note = render.unknown_study_card_html(wanted) if wanted and self.lookup(wanted) is None else gr.skip()
         return self.on_load(request), note
 
-    def on_study(self, study_id: str | None) -> tuple:
+    def on_study(self, study_id: str | None, pinned: str | None = None) -> tuple:
         """A study picked: its card, the example questions, and a fresh conversation (and the deep-link notice
-        goes once a study is picked; the picker's first, empty change on load leaves it)."""
+        goes once a study is picked). ``pinned`` is the study the chat was on: the picker's empty change on
+        page load, when nothing was pinned, changes nothing, so it cannot wipe a question asked meanwhile."""
         s = self.lookup(study_id)
+        if s is None and not pinned:
+            return (gr.skip(),) * 11
         return (render.study_card_html(s), gr.Row(visible=s is not None), [], [], {},
-                render.sources_html([]), gr.Group(visible=False), "", None, "" if s else gr.skip())
+                render.sources_html([]), gr.Group(visible=False), "", None, "" if s else gr.skip(),
+                s.study_id if s else None)
 
     # ---------------------------------------------------------------- asking
     def respond(self, text: str, messages: list, turns: list, asked: dict, study_id: str | None,

@@ -33,6 +33,7 @@ class ChatLayout:
     history: gr.State  # list of HistoryTurn dicts
     answers: gr.State  # chat message index (str) -> what was asked and answered (for feedback)
     feedback_id: gr.State  # the feedback row a comment is added to
+    pinned: gr.State  # the study the conversation is on (None: no study picked)
 
 
 def build_layout(max_question_chars: int) -> ChatLayout:
@@ -45,6 +46,7 @@ def build_layout(max_question_chars: int) -> ChatLayout:
     history = gr.State([])
     answers = gr.State({})
     feedback_id = gr.State(None)
+    pinned = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             study = gr.Dropdown(choices=[], value=None, label="Study (search by NCT ID, acronym or title)",
@@ -78,4 +80,4 @@ def build_layout(max_question_chars: int) -> ChatLayout:
     return ChatLayout(study=study, notice=notice, card=card, examples_row=examples_row, example_buttons=example_buttons, chat=chat,
                       question=question, send=send, new_chat=new_chat, feedback_box=feedback_box, comment=comment,
                       comment_send=comment_send, feedback_note=feedback_note, sources=sources, history=history,
-                      answers=answers, feedback_id=feedback_id)
+                      answers=answers, feedback_id=feedback_id, pinned=pinned)

@@ -48,8 +48,9 @@ def build_chat_ui(service: AnswerService, *, limiter: RateLimiter, feedback: Fee
 def wire(demo: gr.Blocks, ui: ChatLayout, h: ChatHandlers, concurrency_limit: int) -> None:
     """Connect the components to the handlers. Every UI event is private: the API is ``ChatApi``'s."""
     demo.load(h.on_page_load, None, [ui.study, ui.notice], api_visibility=PRIVATE)
-    ui.study.change(h.on_study, [ui.study], [ui.card, ui.examples_row, ui.chat, ui.history, ui.answers, ui.sources,
-                                             ui.feedback_box, ui.feedback_note, ui.feedback_id, ui.notice],
+    ui.study.change(h.on_study, [ui.study, ui.pinned],
+                    [ui.card, ui.examples_row, ui.chat, ui.history, ui.answers, ui.sources,
+                     ui.feedback_box, ui.feedback_note, ui.feedback_id, ui.notice, ui.pinned],
                     api_visibility=PRIVATE)
     ask_inputs = [ui.question, ui.chat, ui.history, ui.answers, ui.study]
     ask_outputs = [ui.chat, ui.question, ui.history, ui.answers, ui.sources]
