@@ -23,7 +23,7 @@ from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
-from assistant.nearby import country_of_demonyms
+from assistant.nearby import asked_place, country_of_demonyms
 from assistant.patient_facts import patient_facts
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
@@ -43,6 +43,7 @@ from assistant.scoping import (
 )
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
+from assistant.treatment_names import asks_dose_of_named, names_a_treatment
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from assistant.vocab import vocabulary
 from trialchat.facts import FactSheet
@@ -76,6 +77,7 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
 ADVICE_CONFIDENCE = 0.6
+WHAT_IS_RE = re.compile(r"^\W*what(?:'s| is| are)\b", re.IGNORECASE)  # "what is C213?": what a named thing is
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
@@ -209,6 +211,9 @@ class AnswerChain:
                 and patient_facts(routed).said_anything(where=True):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
+        elif route and not route.confident and asked_place(routed):
+            # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
+            route = Route("where", route.score, "place")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
                 and not asks_across_studies(text) and not is_term_question(text):
@@ -229,6 +234,11 @@ class AnswerChain:
                 and not REFERS_BACK_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
+        sheet = self.p.facts(scope.study_id) if scope.study_id else None
+        if sheet and route and route.intent not in ("treatment", "arms", "can_i_join") and asks_dose_of_named(text, sheet):
+            route = Route("treatment", route.score, "dose")  # "how much of the chamomile drops did they get?"
+        elif sheet and route and route.intent == "term" and WHAT_IS_RE.search(text) and names_a_treatment(text, sheet):
+            route = Route("treatment", route.score, "named")  # "what is C213 exactly?": the study's own treatment
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route,
                        unnamed=routed)
 
@@ -280,7 +290,8 @@ class AnswerChain:
         """Whether the question is only the study's name ("Duke pregnancy registry?", "what's PatientSpot?")."""
         sheet = self.p.facts(study_id)
         named = naming_terms(sheet) if sheet else set()
-        return not content_terms(re.sub(r"'s\b", "", text)) - named - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
+        words = content_terms(re.sub(r"'s\b", "", text)) - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
+        return bool(words) and not words - named  # "placebo??" names no study: its words are every study's
 
     # ---------------- steps ----------------
     def _composed(self, intent: str, question: str, scope: Scope, also: tuple[str, ...] = (),
@@ -427,7 +438,8 @@ class AnswerChain:
                  *(i.name.split()[0] for i in (sheet.interventions if sheet else [])),
                  *(c.value for c in (sheet.conditions if sheet else []))]
         asked = content_terms(re.sub(r"'s\b", "", req.text))
-        if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) \
+        # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
+        if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) - GENERIC_TITLE_TERMS \
                 or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
         return self._composed("overview", req.text, req.scope, step="overview")

@@ -37,6 +37,7 @@ from assistant.nearby_answer import near_sentences
 from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.results_words import about, is_placebo
 from assistant.textutil import split_sentences
+from assistant.treatment_names import named_treatments
 from trialchat.facts import (
     NOT_APPLICABLE,
     RECRUITING_STATUSES,
@@ -52,7 +53,8 @@ COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer
 MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
-MAX_TREATMENTS = 2  # interventions and groups described in a treatment answer
+MAX_TREATMENTS = 2  # interventions described in a treatment answer
+MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
@@ -314,8 +316,11 @@ class Composer:
         cites: list = list(s.arms)
         placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
         asks_placebo = bool(PLACEBO_Q.search(q))
-        if asks_placebo:  # "is there a placebo?": its answer first, then the groups
+        if asks_placebo:  # "is there a placebo?": its answer first, and what it is, then the groups
             self._placebo_groups(w, s, placebo)
+            for i in [i for i in s.interventions if "placebo" in i.name.lower() and i.description][:1]:
+                cites, words = _described(i)
+                w.say("treatment.placebo", cites, name=i.name, description=words)
         if len(s.arms) == 1:
             w.say("arms.one", cites, name=s.arms[0].label)
         else:
@@ -341,6 +346,8 @@ class Composer:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
             w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
         real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
+        named, arms = named_treatments(q, s)  # "how much of the chamomile drops?": that treatment, its group
+        real = named or real
         if ORIGIN_Q.search(q):  # "where do the cells come from?": the record's sentence that says, first
             for path, sent in self._origin_sentences(s)[:1]:
                 w.say("treatment.origin", [(path, sent)], quote=sent.rstrip(" .;"))
@@ -356,7 +363,7 @@ class Composer:
         for i in [i for i in real if i.description][:MAX_TREATMENTS]:  # how it is given: form, dose, route
             cites, words = _described(i)
             w.say("treatment.given", cites, name=i.name, description=words)
-        for a in [a for a in s.arms if a.description][:MAX_TREATMENTS]:  # what each group gets, how often
+        for a in [a for a in arms or s.arms if a.description][:MAX_GROUPS]:  # what each group gets, how often
             w.say("treatment.group", [(a.path, a.description)], label=a.label, description=a.description)
 
     def _origin_sentences(self, s: FactSheet) -> list[tuple[str, str]]:
@@ -439,8 +446,10 @@ class Composer:
 
     @composes("who_can_join")
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
-        if speaks_of_someone(q) and patient_facts(q, w.earlier).said_anything(where=True):
-            # "I live in Toronto. Is it only for Americans?": the rules checked against what the person said
+        facts = patient_facts(q, w.earlier)
+        if (speaks_of_someone(q) and facts.said_anything(where=True)) or facts.conditions or facts.treatments:
+            # "I live in Toronto. Is it only for Americans?", "do they take people with lupus?": the rules checked
+            # against what the person said
             can_i_join(self, w, q, s)
         else:
             self.rules_for_all(w, q, s)

@@ -78,7 +78,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
             _no_results(w, sheet, today or date.today())
         return
     asked = _asked_outcome(question, r)
-    if sheet.limitations and (LIMITS_Q.search(question) or WHY_Q.search(question)):
+    # "why did people drop out?" is answered by the reasons each person left (the flow), not the record's notes
+    if sheet.limitations and (LIMITS_Q.search(question) or (WHY_Q.search(question) and not FLOW_Q.search(question))):
         # "what are the weaknesses?", "why did it end with only 42 people?": the record's own notes on its results
         notes = split_sentences(sheet.limitations.value)[:3]
         w.say("results.caveats", [(sheet.limitations.path, x) for x in notes], notes=" ".join(notes).rstrip(" ."))

@@ -5,7 +5,7 @@ import re
 from importlib import resources
 
 from assistant.answer_writer import AnswerWriter, country_words, join_words
-from assistant.nearby import gazetteer
+from assistant.nearby import country_of_demonyms, gazetteer
 from trialchat.facts import ENDED_STATUSES, FactSheet, Site, ranked_counts
 
 MAX_SITES_LISTED = 6  # sites named in one sentence before "and N more"
@@ -16,6 +16,8 @@ NOT_NAME_WORDS = {"in", "is", "any", "the", "near", "of", "a", "at", "site", "si
 OUTSIDE = re.compile(r"\b(?:outside(?: of)?|other than|besides|apart from|except(?: for)?|beyond|not (?:just|only) in)\s+"
                      r"(?:the\s+)?[A-Z]", re.IGNORECASE)
 ASKS_STATUS = re.compile(r"\b(open|recruiting|taking (new )?(people|patients)|enrolling|accepting)\b", re.IGNORECASE)
+HOW_MANY_SITES = re.compile(r"\bhow many (?:sites|places|locations|centers|centres|hospitals|clinics)\b", re.IGNORECASE)
+ASKS_WHICH = re.compile(r"^\W*(?:which|what|where|list|name|how many|tell me|show me)\b", re.IGNORECASE)  # not a yes/no
 PLACE_ALIASES = {"usa": "united states", "america": "united states", "uk": "united kingdom"}
 
 
@@ -24,7 +26,7 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
     ("Is there a site in Arizona?"), or that none is listed there."""
     summary: list = [s.sites_summary] if s.sites_summary else s.sites[:3]
     ranked = ranked_counts(x.country for x in s.sites if x.country)
-    place, matched = place_in(q, s, places)
+    place, matched = place_in(country_of_demonyms(q), s, places)  # "which German cities": Germany
     if place and OUTSIDE.search(q) and s.sites:  # "anywhere outside Germany?": the sites not there
         others = [x for x in s.sites if x not in matched]
         if not others:
@@ -33,8 +35,11 @@ def where_sentences(w: AnswerWriter, q: str, s: FactSheet, places: frozenset[str
             w.say("where.outside_some", others[:MAX_SITES_LISTED], place=country_words(place), n=len(others),
                   countries=join_words([c for c, _ in ranked_counts(x.country for x in others if x.country)][:10]))
     elif place and matched:  # the count, then one short sentence per site
+        if HOW_MANY_SITES.search(q) and len(matched) < len(s.sites):  # "how many sites, and any in Canada?": all first
+            _all_sites(w, s, summary, ranked, cities=False)
         # "is it open in Spain?": a yes would answer the place, not whether it is open (the status says that)
-        w.say("where.in_place_listed" if ASKS_STATUS.search(q) else "where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
+        listed = ASKS_STATUS.search(q) or ASKS_WHICH.search(q)
+        w.say("where.in_place_listed" if listed else "where.in_place", list(matched[:MAX_SITES_LISTED]), place=place, n=len(matched),
               more=len(matched) > MAX_SITES_LISTED)
         for site in matched[:MAX_SITES_LISTED]:
             w.say("where.site_in_place", site, site=_site_words(site, place))
@@ -60,7 +65,7 @@ def _not_in_place(w: AnswerWriter, s: FactSheet, place: str, summary: list, rank
               countries=join_words([c for c, _ in ranked[:10]]) or "other places")
 
 
-def _all_sites(w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[str, int]]) -> None:
+def _all_sites(w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[str, int]], cities: bool = True) -> None:
     n = len(ranked)
     w.say("where.summary_past" if _ended(s) else "where.summary", summary, sites=f"{len(s.sites)} sites",
           countries=f"{n} countries" if n > 1 else (country_words(ranked[0][0]) if ranked else "the places listed"))
@@ -72,10 +77,12 @@ def _all_sites(w: AnswerWriter, s: FactSheet, summary: list, ranked: list[tuple[
         shown = ", ".join(f"{st} ({k})" for st, k in top[:10]) + \
             (f", and {len(top) - 10} more states" if len(top) > 10 else "")
         w.say("where.states", s.sites_by_us_state, list=shown)
-    cities = list(dict.fromkeys(x.city for x in s.sites if x.city))
-    if cities and (n <= 1 or len(s.sites) <= 12):
-        picked = [next(x for x in s.sites if x.city == c) for c in cities[:5]]
-        w.say("where.cities", picked, list=", ".join(cities[:5]) + (" and others" if len(cities) > 5 else ""))
+    if not cities:
+        return
+    names = list(dict.fromkeys(x.city for x in s.sites if x.city))
+    if names and (n <= 1 or len(s.sites) <= 12):
+        picked = [next(x for x in s.sites if x.city == c) for c in names[:5]]
+        w.say("where.cities", picked, list=", ".join(names[:5]) + (" and others" if len(names) > 5 else ""))
 
 
 def place_in(q: str, s: FactSheet, places: frozenset[str]) -> tuple[str, list[Site]]:

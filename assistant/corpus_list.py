@@ -229,13 +229,20 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         none = sentence("corpus_none.none", n=len(sheets),
                         what=_wanted(question, q, place_words(origin) if origin else "")) + "."
         elsewhere = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, place=None))]
-        if not (q.place and q.topic and elsewhere):
+        # "anything recruiting in Germany?": none is, but some there are not taking people: which, and their status
+        # (an answer, "no", not an abstention: the records say it)
+        not_open = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, statuses=()))]
+        if q.place and q.topic and elsewhere:  # none in the place asked about, but some on the topic elsewhere
+            w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
+            q = replace(q, place=None)
+            found = elsewhere
+            w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
+        elif q.statuses and (q.place or q.topic) and not_open:
+            w.sentences.append(f"{none} {sentence('corpus_none.other_status')}:")
+            q = replace(q, statuses=())
+            found = not_open
+        else:
             return Composed(none, [], [], none=True)
-        # none in the place asked about, but some on the topic elsewhere: say so, then list them
-        w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
-        w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
-        found = elsewhere
-        q = replace(q, place=None)
     asked_concepts = _named_concepts(q.topic_words) if q.topic else set()
     for s in found[:MAX_STUDIES]:
         # the condition the question asked about, by its words or as the same thing ("lung cancer" is "NSCLC")

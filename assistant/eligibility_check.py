@@ -185,6 +185,16 @@ class _Checker:
                      where=f"the {where}" if where.isupper() else where, item=_quoted(_label(item, parents)))
 
     # ---- conditions, treatments, pregnancy ----
+    def listed(self, m: Mention) -> bool:
+        """A condition on the study's own list of conditions ("a chronic condition listed in the registry"):
+        the list is part of who the study is for, though no rule names it."""
+        if m.kind != "condition":
+            return False
+        c = next((c for c in self.s.conditions if _find(m, c.value, self.s.abbreviations)), None)
+        if c is not None:
+            self.add("fits", "condition_listed", [(c.path, c.quote)], fact=m.says, condition=c.value)
+        return c is not None
+
     def mention(self, m: Mention) -> bool:
         found = False
         needed, maybe = False, 0  # a rule to join names it (then an exclusion naming it is about a form of it)
@@ -304,7 +314,7 @@ class _Checker:
         self.place()
         anchor = self._anchor()
         for m in [*self.facts.conditions, *self.facts.treatments]:
-            if not self.mention(m) and anchor:
+            if not self.mention(m) and not self.listed(m) and anchor:
                 self.add("not_mentioned", "not_mentioned", anchor, fact=m.says)
         for x in self.facts.measures:
             if not self.measure(x) and anchor:

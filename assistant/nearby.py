@@ -143,20 +143,42 @@ def near_question(q: str) -> NearQuestion | None:
     """The place a "near …" question names, with its radius when it gives one; None for other questions."""
     here = _WHERE_I_AM.search(q) if _NEAR_ME.search(q) else None
     if here:
-        r = _RADIUS.search(q)
-        radius = float(r.group(1)) * (1.0 if r.group(2).lower().startswith("k") else KM_PER_MILE) if r else None
-        return NearQuestion(here.group("place").strip(" ,.?"), radius)
+        return NearQuestion(here.group("place").strip(" ,.?"), _radius_km(q))
     m = _NEAR.search(q)
     if not m:
+        typed = _typed_near_place(q)  # "any site near munich": a place typed in lower case
+        if typed:
+            return NearQuestion(typed, _radius_km(q))
         at = _IN_CITY.search(q)  # "in Portland, Maine": which Portland is asked is checked, not only its name
         if at and (gazetteer().state_code(at.group("where")) or gazetteer().country_code(at.group("where"))):
             return NearQuestion(f"{at.group('city')}, {at.group('where')}", None, True)
         return None
+    return NearQuestion(m.group("place").strip(" ,.?"), _radius_km(q))
+
+
+def _radius_km(q: str) -> float | None:
     r = _RADIUS.search(q)
-    radius = None
-    if r:
-        radius = float(r.group(1)) * (1.0 if r.group(2).lower().startswith("k") else KM_PER_MILE)
-    return NearQuestion(m.group("place").strip(" ,.?"), radius)
+    return float(r.group(1)) * (1.0 if r.group(2).lower().startswith("k") else KM_PER_MILE) if r else None
+
+
+_NEAR_TYPED = re.compile(_NEAR.pattern.split("(?P<place>")[0] + r"(?P<place>[a-z][\w.'-]+(?:,?\s+[a-z][\w.'-]+){0,3})",
+                         re.IGNORECASE)
+
+
+def _typed_near_place(q: str) -> str:
+    """The words after "near" that name a large city (or a city and its country: "london uk"), in any case;
+    "" when they name none ("near the end", "around the house")."""
+    g = gazetteer()
+    for m in _NEAR_TYPED.finditer(q):
+        tokens = m.group("place").replace(",", " ").split()
+        if not tokens or tokens[0].lower() in _NOT_PLACES:
+            continue
+        for n in range(len(tokens), 0, -1):
+            words = " ".join(tokens[:n])
+            place = resolve(words, frozenset())
+            if place and place.population >= IN_CITY_MIN_POPULATION:
+                return words
+    return ""
 
 
 # "is there one in boston?", "we live in Rome": a city after "in", typed in any case
@@ -183,6 +205,25 @@ def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | 
             if place and place.population >= IN_CITY_MIN_POPULATION:
                 return NearQuestion(words, None, True)
     return None
+
+
+def asked_place(q: str) -> str:
+    """The place a question asks about, "near" it or "in" it, when the gazetteer knows it as a country, a U.S.
+    state or a large city ("trial in texas??", "anything recruiting in germany"); "" otherwise."""
+    near = near_question(q)
+    if near and resolve(near.words, frozenset()):
+        return near.words
+    g = gazetteer()
+    for m in _IN_WORDS.finditer(q):
+        tokens = m.group("place").split()
+        if tokens[0].lower() in _NOT_PLACES:
+            continue
+        for n in range(len(tokens), 0, -1):
+            words = " ".join(tokens[:n])
+            place = g.city(words)
+            if g.state_code(words) or g.country_code(words) or (place and place.population >= IN_CITY_MIN_POPULATION):
+                return words
+    return ""
 
 
 def resolve(words: str, study_countries: frozenset[str]) -> Place | None:

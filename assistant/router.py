@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.intent_registry import INTENT_NAMES
+from assistant.nearby import asked_place
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 INTENTS = INTENT_NAMES  # one home: assistant/intent_registry.py
 BANK = "intent_examples.jsonl"
 MIN_CONFIDENCE = 0.3  # below this probability the intent is a guess: the question is read whole instead
+PART_CONFIDENCE = 0.6  # a part of a question read alone has less to go on: its intent counts only when this sure
 # (0.3 with 20 intents: on router_heldout.jsonl 96% of questions routed, 97.7% of those right; 0.4: 91%, 98.5%)
 SECOND_INTENT = 0.2  # a runner-up this likely, in a question joined by "and", is asked about too
 JOINED_RE = re.compile(r"\b(and|also|plus)\b|&", re.IGNORECASE)
@@ -53,13 +55,26 @@ class Example:
 class Route:
     intent: str
     score: float  # the classifier's probability for the intent (1.0 for the rule)
-    by: str  # "rule" | "classifier" | "facts" (an unsure eligibility route the person's own facts confirm)
+    by: str  # "classifier", or what made it sure: "rule", "facts" (an unsure eligibility route the person's own
+    #          facts confirm), "place" (a question naming a place: where), "dose" (an amount of a named treatment)
     also: tuple[str, ...] = ()  # a second intent the question asks about too ("Is it blinded, and randomized?")
 
     @property
     def confident(self) -> bool:
         """Safe to answer as this intent without reading the question's other words."""
-        return self.by in ("rule", "facts") or self.score >= MIN_CONFIDENCE
+        return self.by != "classifier" or self.score >= MIN_CONFIDENCE
+
+
+# where a question asks a second thing: after a "?" or at ", and …" / "and who …"
+_PART_BREAK = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus)\s+(?=(?:who|whos|who's|what|whats|what's|where|when|how|is|was|"
+                         r"are|were|does|do|did|can|will|would|any)\b)", re.IGNORECASE)
+MIN_PART_WORDS = 2
+
+
+def asked_parts(question: str) -> list[str]:
+    """The separate things a question asks ("how many sites did it have, and was any in canada" → two)."""
+    parts = [p.strip(" ,") for p in _PART_BREAK.split(question) if p and p.strip(" ,")]
+    return [p for p in parts if len(p.split()) >= MIN_PART_WORDS] or [question]
 
 
 def load_examples(path: Path | None = None) -> list[Example]:
@@ -131,6 +146,19 @@ class IntentRouter:
         rule = rule_intent(question)
         if rule:
             return Route(rule, 1.0, "rule")
+        whole = self._classified(question)
+        parts = asked_parts(question)
+        if len(parts) < 2:
+            return whole
+        # "how many people will be in it? and whos the contact": each part asks its own thing
+        # a part that names a place ("and was any in canada") asks where, whatever its other words recall
+        routes = [rule_intent(p) or ("where" if asked_place(p) else self._classified(p)) for p in parts]
+        intents = [r if isinstance(r, str) else r.intent for r in routes
+                   if isinstance(r, str) or r.score >= PART_CONFIDENCE]
+        also = tuple(dict.fromkeys(i for i in [*whole.also, *intents] if i != whole.intent))
+        return replace(whole, also=also[:2])
+
+    def _classified(self, question: str) -> Route:
         from scipy.sparse import csr_matrix, hstack
 
         ngrams, classifier = self._model()
