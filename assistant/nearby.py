@@ -168,7 +168,6 @@ _NEAR_TYPED = re.compile(_NEAR.pattern.split("(?P<place>")[0] + r"(?P<place>[a-z
 def _typed_near_place(q: str) -> str:
     """The words after "near" that name a large city (or a city and its country: "london uk"), in any case;
     "" when they name none ("near the end", "around the house")."""
-    g = gazetteer()
     for m in _NEAR_TYPED.finditer(q):
         tokens = m.group("place").replace(",", " ").split()
         if not tokens or tokens[0].lower() in _NOT_PLACES:
