@@ -145,6 +145,21 @@ def _last_ask(text: str) -> str:
     return (asks or parts or [text])[-1]
 
 
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
+            "5th": 4, "last": -1}
+ORDINAL_RE = re.compile(r"\b(" + "|".join(ORDINALS) + r")\s+(?:one|study|trial|registry|option)\b", re.IGNORECASE)
+
+
+def _by_ordinal(question: str, refs: list[StudyRef], said: str) -> StudyRef | None:
+    """"the second one": of the studies a turn named, the one in that place of the order they were named in."""
+    m = ORDINAL_RE.search(question)
+    if not m:
+        return None
+    ordered = sorted(refs, key=lambda r: (said.find(r.study_id) if r.study_id in said else len(said)))
+    i = ORDINALS[m.group(1).lower()]
+    return ordered[i] if -len(ordered) <= i < len(ordered) else None
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
@@ -215,7 +230,8 @@ class AnswerChain:
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
             route = Route("where", route.score, "place")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
-        if scope.reason == "corpus" and not scope.unknown_id and not pinned and not history \
+        # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
+        if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \
                 and not asks_across_studies(text) and not is_term_question(text):
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
@@ -336,7 +352,8 @@ class AnswerChain:
             if not named and turn.role == "user" and not asks_across_studies(turn.content):
                 by_words = self._study_named_by_words(turn.content)
                 named = [ref for ref in [catalog.get(by_words)] if ref] if by_words else []
-            pick = named[0] if len(named) == 1 else self._pointed_at(question, named) if named else None
+            pick = named[0] if len(named) == 1 else _by_ordinal(question, named, turn.content) \
+                or self._pointed_at(question, named) if named else None
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
             if named:

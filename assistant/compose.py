@@ -71,6 +71,9 @@ CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|du
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
                    r"\b(?:\d|one|two|three)\s+in\s+(?:\d|two|three|four|five)\s+chance\b", re.IGNORECASE)
+# "do they take people with lupus?": a kind of person named by what they have or take
+PEOPLE_WITH = re.compile(r"\b(?:people|patients|someone|anyone|those|persons?|kids|children|adults|women|men|"
+                         r"teens?|babies)\s+(?:with|who (?:have|has|had|take|takes|are on)|on|taking)\b", re.IGNORECASE)
 SHOWN_CRITERIA = 2  # inclusion and exclusion items shown before "N more"
 
 
@@ -447,7 +450,8 @@ class Composer:
     @composes("who_can_join")
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         facts = patient_facts(q, w.earlier)
-        if (speaks_of_someone(q) and facts.said_anything(where=True)) or facts.conditions or facts.treatments:
+        named = PEOPLE_WITH.search(q) and (patient_facts(q).conditions or patient_facts(q).treatments)
+        if (speaks_of_someone(q) and facts.said_anything(where=True)) or named:
             # "I live in Toronto. Is it only for Americans?", "do they take people with lupus?": the rules checked
             # against what the person said
             can_i_join(self, w, q, s)

@@ -162,6 +162,18 @@ def _longest_time_frame(outcomes: list) -> Any:
     return max(timed, key=lambda o: _days(o.time_frame), default=None)
 
 
+HOW_LONG_Q = re.compile(r"\bhow long\b|\bhow many (?:weeks|months|years)\b|\bduration\b|\blength of\b", re.I)
+
+
+def span_words(days: float) -> str:
+    """A span as a reader says it: "about 3 years", "about 6 months", "about 8 weeks", "about 10 days"."""
+    for unit, size, over in (("year", 365.0, 360), ("month", 30.4, 60), ("week", 7.0, 14), ("day", 1.0, 0)):
+        if days >= over:
+            n = max(round(days / size), 1)
+            return f"about {n} {unit}{'s' if n != 1 else ''}"
+    return "about 1 day"
+
+
 def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
     """"The last thing the record measures is checked at: up to Week 156": how long people are followed, when
     it is later than the time frame already said."""
@@ -188,13 +200,17 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         value += 2.5 * (visits and bool(VISIT.search(sent)))
         return value + overlap(q_terms, content_terms(sent))
 
+    last = _longest_time_frame(s.outcomes)
+    lead = bool(HOW_LONG_Q.search(q) and not s.target_duration and last)
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one
         w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
+    elif lead:  # "how long would I be in it?": the span in plain words first, from the record's last check
+        w.say("time.span", [(last.path, last.time_frame)], span=span_words(_days(last.time_frame)))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     said: list[set[str]] = []
     visit_quotes: list[tuple[str, str]] = []
     for path, sent, about in ranked:
-        if len(said) >= MAX_TIME_QUOTES:
+        if len(said) >= (1 if lead else MAX_TIME_QUOTES):
             break
         terms = content_terms(sent)
         if any(len(terms & t) >= SAME_SENTENCE * max(len(terms | t), 1) for t in said):
