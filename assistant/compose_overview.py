@@ -205,12 +205,13 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one
         w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
     elif lead:  # "how long would I be in it?": the span in plain words first, from the record's last check
-        w.say("time.span", [(last.path, last.time_frame)], span=span_words(_days(last.time_frame)))
+        w.say("time.span", [(last.path, last.time_frame)], span=span_words(_days(last.time_frame)),
+              time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     said: list[set[str]] = []
     visit_quotes: list[tuple[str, str]] = []
     for path, sent, about in ranked:
-        if len(said) >= (1 if lead else MAX_TIME_QUOTES):
+        if len(said) >= (MAX_TIME_QUOTES - 1 if lead else MAX_TIME_QUOTES):
             break
         terms = content_terms(sent)
         if any(len(terms & t) >= SAME_SENTENCE * max(len(terms | t), 1) for t in said):
@@ -226,7 +227,8 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],
               time_frame=re.sub(r"^(?:at|on)\s+", "", primary[0].time_frame.rstrip(". "), flags=re.I))
-    last_check(w, s, primary[0].time_frame if primary else "")
+    if not lead:  # the span said first already names the last check
+        last_check(w, s, primary[0].time_frame if primary else "")
     if not said and not primary:
         return
     if not said and not s.target_duration:  # only the results' time frame: not the person's whole time

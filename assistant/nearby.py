@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -187,6 +188,20 @@ _NOT_PLACES = frozenset({"the", "a", "an", "it", "this", "that", "my", "our", "y
                          "time", "total", "general", "order", "case", "fact", "addition", "part", "study", "trial"})
 
 
+def _in_runs(q: str) -> Iterator[str]:
+    """The runs of words after each "in"/"at"/"from", longest first ("in new york city" → "new york city", "new
+    york", "new"), skipping those that start with a word no place name starts with ("in the", "in time")."""
+    for m in _IN_WORDS.finditer(q):
+        tokens = m.group("place").split()
+        if tokens[0].lower() not in _NOT_PLACES:
+            yield from (" ".join(tokens[:n]) for n in range(len(tokens), 0, -1))
+
+
+def _large_city(words: str, countries: frozenset[str] = frozenset()) -> Place | None:
+    place = gazetteer().city(words, countries)
+    return place if place and place.population >= IN_CITY_MIN_POPULATION else None
+
+
 def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | None:
     """A large city named after "in" ("is there one in boston?"), when it is not a state or country (the caller
     answers those from the sites' own fields): asked as "in that city", so a site elsewhere is said as the
@@ -196,12 +211,10 @@ def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | 
         tokens = m.group("place").split()
         if tokens[0].lower() in _NOT_PLACES:
             continue
-        for n in range(len(tokens), 0, -1):
-            words = " ".join(tokens[:n])
+        for words in (" ".join(tokens[:n]) for n in range(len(tokens), 0, -1)):
             if g.state_code(words) or g.country_code(words):
-                break
-            place = g.city(words, study_countries)
-            if place and place.population >= IN_CITY_MIN_POPULATION:
+                break  # a state or country: the sites' own fields answer it
+            if _large_city(words, study_countries):
                 return NearQuestion(words, None, True)
     return None
 
@@ -213,16 +226,7 @@ def asked_place(q: str) -> str:
     if near and resolve(near.words, frozenset()):
         return near.words
     g = gazetteer()
-    for m in _IN_WORDS.finditer(q):
-        tokens = m.group("place").split()
-        if tokens[0].lower() in _NOT_PLACES:
-            continue
-        for n in range(len(tokens), 0, -1):
-            words = " ".join(tokens[:n])
-            place = g.city(words)
-            if g.state_code(words) or g.country_code(words) or (place and place.population >= IN_CITY_MIN_POPULATION):
-                return words
-    return ""
+    return next((w for w in _in_runs(q) if g.state_code(w) or g.country_code(w) or _large_city(w)), "")
 
 
 def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
