@@ -23,6 +23,7 @@ from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
+from assistant.named_facts import route_by_named_fact
 from assistant.nearby import asked_place, country_of_demonyms
 from assistant.patient_facts import patient_facts
 from assistant.plain_rewrite import plain_rewrite
@@ -43,7 +44,6 @@ from assistant.scoping import (
 )
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
-from assistant.treatment_names import asks_dose_of_named, names_a_treatment
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from assistant.vocab import vocabulary
 from trialchat.facts import FactSheet
@@ -77,7 +77,6 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
 ADVICE_CONFIDENCE = 0.6
-WHAT_IS_RE = re.compile(r"^\W*what(?:'s| is| are)\b", re.IGNORECASE)  # "what is C213?": what a named thing is
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
@@ -250,11 +249,8 @@ class AnswerChain:
                 and not REFERS_BACK_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
-        sheet = self.p.facts(scope.study_id) if scope.study_id else None
-        if sheet and route and route.intent not in ("treatment", "arms", "can_i_join") and asks_dose_of_named(text, sheet):
-            route = Route("treatment", route.score, "dose")  # "how much of the chamomile drops did they get?"
-        elif sheet and route and route.intent == "term" and WHAT_IS_RE.search(text) and names_a_treatment(text, sheet):
-            route = Route("treatment", route.score, "named")  # "what is C213 exactly?": the study's own treatment
+        # "how much of the chamomile drops did they get?": a fact of the study named says what is asked
+        route = route_by_named_fact(text, self.p.facts(scope.study_id) if scope.study_id else None, route)
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route,
                        unnamed=routed)
 
@@ -466,7 +462,10 @@ class AnswerChain:
         # a term is defined from the glossary with or without a study; other intents need the study's sheet
         if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
             return None
-        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, []):
+        sheet = self.p.facts(req.scope.study_id) if req.scope.study_id else None
+        # the record's other names for a treatment ("Cimzia") are its brand names: they answer "what brand?"
+        brands = [f"brand names: {i.other_names}" for i in (sheet.interventions if sheet else []) if i.other_names]
+        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, brands):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
         # "what does the Duke pregnancy registry need from me?": the name's words are not the person's facts
         earlier = tuple(t.content for t in req.history if t.role == "user")  # the person's own earlier words

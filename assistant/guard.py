@@ -18,6 +18,9 @@ _MEDICAL = [
     r"\bshould i\b.*\b(stop|start|take|quit|skip|change|increase|decrease|switch|continue|get|have|join|enrol|enroll)\b",
     r"\b(stop|quit|skip|change|switch)\b.*\b(my|the)\b.*\b(medication|medicine|meds|treatment|pills?|dose|insulin|therapy)\b",
     r"\b(is it|would it be)\b.*\b(safe|ok|okay|good|right)\b.*\bfor me\b",
+    # "is upadacitinib safe for me?", "is it safe to keep taking my hydroxychloroquine?": a person's own medicine
+    r"\b(is|are|would)\b.{0,40}\b(safe|dangerous|risky)\b.{0,15}\bfor (me|my \w+|him|her|us)\b",
+    r"\b(is it|would it be)\s+(safe|ok|okay|dangerous)\s+(for me\s+)?to\s+(keep|continue|stop|start|take|use)\b.{0,30}\bmy\b",
     r"\b(what|which)\b.*\b(dose|dosage|medication|treatment)\b.*\bshould i\b",
     r"\b(do i have (?!to\b)|diagnose me|my symptoms|am i sick)",  # "do I have lupus?", not "do I have to go …"
     r"\bshould my (child|son|daughter|wife|husband|mother|father|partner)\b",

@@ -40,7 +40,10 @@ _AGE_PATTERNS = (
     re.compile(r"\b(?:join|participate|take part|enrol+|be in it|qualify|eligible)\b[^.?!\d]{0,20}\bat\s+(\d{1,3})\s*(?=[?.!,]|$)",
                re.IGNORECASE),
 )
-_MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:years?|yrs?)\s*-?\s*old\s+)?(?P<rel>" + _REL + r")\b", re.IGNORECASE)
+_MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\s+)?(?P<rel>" + _REL + r")\b",
+                     re.IGNORECASE)
+# "can my 15 year old join?": a child named by age alone
+_MY_AGED = re.compile(r"\b(?:my|our)\s+\d{1,2}\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*olds?|yo|y/o)\b", re.IGNORECASE)
 _SELF = re.compile(r"\b(?:i'?m|i am|i have|i've|i had|i take|can i|could i|am i|do i|me)\b", re.IGNORECASE)
 _ASKS_FOR_SELF = re.compile(r"\b(?:can|could|may|would|should|will) i\b|\bam i\b|\bdo i (?:qualify|fit|count)\b|"
                             r"\bmy \w+ and i\b|\bme and my\b", re.IGNORECASE)
@@ -177,7 +180,7 @@ def _read(text: str, facts: PatientFacts) -> None:
     """Add what one text says to ``facts`` (a later text overrides an earlier one)."""
     age, rel = _age(text)
     if age is not None:
-        facts.age, facts.whose = age, rel
+        facts.age, facts.whose = age, rel or ("child" if _MY_AGED.search(text) else "")  # "my 15 year old"
     elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):
         facts.whose = m.group("rel").lower()  # "can my husband join?", not "my husband and I … can I sign up?"
     facts.sex = _sex(text, facts.whose) or facts.sex

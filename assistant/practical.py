@@ -15,6 +15,9 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
     (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
+    # "what brand did they use? mylicon?": only a brand or maker named answers it, not the drug's own name
+    (r"\b(brand|brands|brand-name|made by|maker|manufactur\w*)\b",
+     r"\b(brand\w*|made by|manufactur\w*|®|™)|\(R\)"),
 ))
 # an amount asked in a unit ("what is dose A in mg?"): only a number in such a unit answers it
 AMOUNT_ASKED = re.compile(r"\b(?:in|how many|how much|what)\s+(?:mg|milligrams?|ml|millilit\w+|mcg|micrograms?)\b",

@@ -1,0 +1,38 @@
+"""A question that names one of the study's own facts says what it asks: an amount of a named treatment is a
+treatment question ("how much of the chamomile drops did they get?"), "what is C213?" asks what that treatment
+is, and a measure the posted results name is a results question ("the crying time at the end for each group").
+Read from the fact sheet, after the router: these override a route that guessed from the words alone."""
+from __future__ import annotations
+
+import re
+
+from assistant.compose_results import GENERIC_TERMS
+from assistant.router import Route
+from assistant.textutil import content_terms
+from assistant.treatment_names import asks_dose_of_named, names_a_treatment
+from trialchat.facts import FactSheet
+
+WHAT_IS_RE = re.compile(r"^\W*what(?:'s| is| are)\b", re.IGNORECASE)  # "what is C213?": what a named thing is
+# words a results question shares with an outcome title that name no measure of their own
+NOT_A_MEASURE = GENERIC_TERMS | content_terms("time end week weeks month months day days study")
+
+
+def names_an_outcome(question: str, s: FactSheet) -> bool:
+    """Whether the question names a measure of the study's posted results by its own words ("crying")."""
+    if s.results is None:
+        return False
+    asked = content_terms(question) - NOT_A_MEASURE
+    return any(asked & (content_terms(o.title) - NOT_A_MEASURE) for o in s.results.outcomes if o.posted)
+
+
+def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> Route | None:
+    """The route the question's named fact gives, or ``route`` unchanged."""
+    if s is None or route is None:
+        return route
+    if route.intent not in ("treatment", "arms", "can_i_join") and asks_dose_of_named(text, s):
+        return Route("treatment", route.score, "dose")
+    if route.intent == "term" and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
+        return Route("treatment", route.score, "named")
+    if not route.confident and names_an_outcome(text, s):
+        return Route("results", route.score, "outcome")
+    return route
