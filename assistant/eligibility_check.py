@@ -102,7 +102,7 @@ class _Checker:
             return
         low, high = (age_in_years(f.value) if f else None for f in (s.min_age, s.max_age))
         fields = [f for f in (s.min_age, s.max_age) if f]
-        words = f"{age:g}"
+        words = self.facts.age_said or f"{age:g}"
         if fields:
             low_w, high_w = (_age_words(f) for f in (s.min_age, s.max_age))
             outside = (low is not None and age < low) or (high is not None and age > high)
@@ -199,7 +199,9 @@ class _Checker:
         found = False
         needed, maybe = False, 0  # a rule to join names it (then an exclusion naming it is about a form of it)
         told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
-        for item, parents in self.tree.walk():
+        # rules naming the thing itself ("TNF-antagonist") before those naming a wider group it is in ("biological
+        # agents"): when one sentence is said for it, it is the one about it
+        for item, parents in sorted(self.tree.walk(), key=lambda ip: not _names_itself(m, ip[0].text)):
             found_at = _find(m, item.text, self.s.abbreviations)
             if found_at is None:
                 continue
@@ -364,6 +366,15 @@ def _age_words(fact: Fact | None) -> str:
     if years is None or not fact:
         return ""
     return f"{years:g}" if years >= 1 else fact.value.lower()
+
+
+def _names_itself(m: Mention, text: str) -> bool:
+    """Whether a rule names what the person said by its own terms (not only by a wider group's)."""
+    if not m.concept:
+        return False
+    concept = vocabulary().concepts[m.concept]
+    return any(re.search(rf"(?<![\w-]){re.escape(t)}(?![\w])", text, re.IGNORECASE) for t in concept.terms) \
+        or any(re.search(rf"(?<![\w-]){re.escape(t)}(?![\w])", text) for t in concept.short)
 
 
 def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bool] | None:

@@ -96,7 +96,8 @@ class Measure:
 
 @dataclass
 class PatientFacts:
-    age: float | None = None
+    age: float | None = None  # in years ("6 months old" is 0.5)
+    age_said: str = ""  # the age as the person said it, when not in years ("6 months")
     whose: str = ""  # "" for the person asking; else the relation: "daughter"
     sex: str = ""  # "female" | "male" | ""
     pregnant: bool | None = None
@@ -114,6 +115,20 @@ class PatientFacts:
     def who(self) -> str:
         """'you' or 'your daughter': who the answer talks about."""
         return f"your {self.whose}" if self.whose else "you"
+
+
+# "my baby is 6 months old", "a 3-week-old": a baby's age, in months or weeks
+_BABY_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(months?|weeks?|mos?|wks?)\s*-?\s*old\b", re.IGNORECASE)
+_UNIT_YEARS = {"m": 1 / 12, "w": 1 / 52.18}
+
+
+def _baby_age(text: str) -> tuple[float, str] | None:
+    m = _BABY_AGE.search(text)
+    if not m:
+        return None
+    n, unit = int(m.group(1)), m.group(2).lower()
+    word = "month" if unit.startswith("m") else "week"
+    return n * _UNIT_YEARS[unit[0]], f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _age(text: str) -> tuple[float | None, str]:
@@ -179,7 +194,11 @@ def _sex(text: str, whose: str) -> str:
 def _read(text: str, facts: PatientFacts) -> None:
     """Add what one text says to ``facts`` (a later text overrides an earlier one)."""
     age, rel = _age(text)
-    if age is not None:
+    baby = _baby_age(text) if age is None else None
+    if baby is not None:  # "my baby is 6 months old"
+        facts.age, facts.age_said = baby
+        facts.whose = facts.whose or (m.group("rel").lower() if (m := _MY_REL.search(text)) else "")
+    elif age is not None:
         facts.age, facts.whose = age, rel or ("child" if _MY_AGED.search(text) else "")  # "my 15 year old"
     elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):
         facts.whose = m.group("rel").lower()  # "can my husband join?", not "my husband and I … can I sign up?"
