@@ -221,7 +221,12 @@ class AnswerChain:
             if route and not route.confident and other != routed and self.p.router:
                 tried = self.p.router.route(other)
                 route = tried if tried.confident else route
-        if route and not route.confident and (route.intent in ("can_i_join", "who_can_join") or ASKS_IN_RE.search(routed)) \
+        # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
+        # that ok?" asks about the rules, with the person's facts
+        unsure = route is not None and (not route.confident or (route.intent == "advice"
+                                                                 and route.score < ADVICE_CONFIDENCE))
+        if route is not None and unsure \
+                and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(routed)) \
                 and patient_facts(routed).said_anything(where=True):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")

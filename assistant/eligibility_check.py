@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, negation, threshold, time_window
+from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, dose_limit, negation, threshold, time_window
 from assistant.nearby import places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
@@ -201,7 +201,7 @@ class _Checker:
         told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
         # rules naming the thing itself ("TNF-antagonist") before those naming a wider group it is in ("biological
         # agents"): when one sentence is said for it, it is the one about it
-        for item, parents in sorted(self.tree.walk(), key=lambda ip: not _names_itself(m, ip[0].text)):
+        for item, parents in sorted(self.tree.walk(), key=lambda ip: (not _names_itself(m, ip[0].text), -len(ip[1]))):
             found_at = _find(m, item.text, self.s.abbreviations)
             if found_at is None:
                 continue
@@ -230,6 +230,14 @@ class _Checker:
                 continue
             if neg == "far" or not item.section:
                 self.add("mentions", "mentions", cites, top, "not_stated", m.says, fact=m.says, item=label)
+                continue
+            limit = dose_limit(item.text, start) if item.section else None
+            if limit is not None and m.mg is not None:  # "prednisone 30 mg" against "prednisone (<= 20 mg daily)"
+                test, words = limit
+                allowed = test(m.mg) != exclusion
+                self.add("fits" if allowed else "rules_out", "dose_within" if allowed else "dose_outside", cites, top,
+                         "met" if allowed != exclusion else "not_met", f"{m.words} {m.mg:g} mg", fact=m.words,
+                         mg=f"{m.mg:g} mg", limit=words, item=label)
                 continue
             if group_parent is not None:
                 hits = self.some_of.setdefault(id(group_parent), (group_parent, []))[1]

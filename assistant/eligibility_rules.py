@@ -107,3 +107,23 @@ def time_window(text: str, start: int) -> tuple[float, str] | None:
         return None
     amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     return months(amount, unit), m.group(0).strip()
+
+
+# "prednisone (or prednisone-equivalent) (<= 20 mg daily)": a rule's dose limit (not one per kg of body weight)
+_DOSE_LIMIT = re.compile(r"(<=|≤|=<|<|up to|no more than|not more than|maximum of|max\.?|>=|≥|>|more than|greater than|"
+                         r"at least)\s*(\d+(?:\.\d+)?)\s*(?:mg|milligrams?)\b(?!\s*(?:/|per)\s*kg)", re.IGNORECASE)
+_AT_MOST = ("<=", "≤", "=<", "no more than", "not more than", "maximum of", "max", "max.")
+
+
+def dose_limit(text: str, start: int) -> tuple[Callable[[float], bool], str] | None:
+    """The dose limit a rule sets just after a treatment's name (at ``start``): the test a dose in mg passes,
+    and the limit in words ("at most 20 mg")."""
+    m = _DOSE_LIMIT.search(text, start, start + 80)
+    if m is None:
+        return None
+    word, mg = m.group(1).lower(), float(m.group(2))
+    if word in ("<", "up to") or word in _AT_MOST:
+        strict = word == "<"
+        return (lambda v: v < mg) if strict else (lambda v: v <= mg), f"{'under' if strict else 'at most'} {mg:g} mg"
+    strict = word in (">", "more than", "greater than")
+    return (lambda v: v > mg) if strict else (lambda v: v >= mg), f"{'over' if strict else 'at least'} {mg:g} mg"

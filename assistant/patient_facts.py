@@ -84,6 +84,7 @@ class Mention:
     kind: str = "condition"  # condition | treatment
     months_ago: float | None = None  # "I stopped rituximab 8 months ago" → 8.0 (compared with a rule's time window)
     when: str = ""  # as the person said it ("8 months ago")
+    mg: float | None = None  # "prednisone 30 mg a day" → 30.0 (compared with a rule's dose limit)
 
 
 @dataclass
@@ -120,6 +121,10 @@ class PatientFacts:
 # "my baby is 6 months old", "a 3-week-old": a baby's age, in months or weeks
 _BABY_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(months?|weeks?|mos?|wks?)\s*-?\s*old\b", re.IGNORECASE)
 _UNIT_YEARS = {"m": 1 / 12, "w": 1 / 52.18}
+
+
+# "prednisone 30 mg", "30mg of prednisone": a dose said beside a treatment
+_MG_NEAR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:mg|milligrams?)\b", re.IGNORECASE)
 
 
 def _baby_age(text: str) -> tuple[float, str] | None:
@@ -225,7 +230,10 @@ def _read(text: str, facts: PatientFacts) -> None:
             target = facts.treatments if c.kind == "treatment" else facts.conditions
             if all(x.concept != key for x in target):
                 ago = _ago(text, hit.start, hit.end)
-                target.append(Mention(hit.phrase, c.says, key, c.kind, *(ago or (None, ""))))
+                dose = _MG_NEAR.search(text[max(0, hit.start - 12):hit.end + 25]) if c.kind == "treatment" else None
+                months_ago, when = ago or (None, "")
+                target.append(Mention(hit.phrase, c.says, key, c.kind, months_ago, when,
+                                      mg=float(dose.group(1)) if dose else None))
     for m in _CONDITION_PHRASE.finditer(text):  # a condition the vocabulary does not list: the person's words
         words = m.group(1).strip()
         terms = content_terms(words) - _TIME_WORDS

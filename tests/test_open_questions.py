@@ -305,3 +305,90 @@ def test_a_follow_up_points_at_one_of_the_listed_studies_by_its_country_or_share
     misle = [HistoryTurn(role="user", content="what is the MiSLE trial?"),
              HistoryTurn(role="assistant", content="A phase 2 trial of stem cells for lupus.")]
     assert ask(service, "is it still open?", None, misle).study_id == MISLE
+
+
+# ---- fifth session: places, named facts, two-part questions, follow-ups, doses, babies' ages ----
+COLIC, C213, MSV_LE, PATIENTSPOT = "NCT02708238", "NCT04066023", "NCT03673748", "NCT03840928"
+
+
+def test_a_place_typed_in_lower_case_or_as_its_peoples_word(service):
+    near = ask(service, "any site near munich?", ABP)
+    assert near.step == "composed" and "Klinik der LMU München" in near.text and "same city" in near.text
+    german = ask(service, "which german cities have sites for the upadacitinib lupus study?", SELECT_SLE)
+    assert all(city in german.text for city in ("Kiel", "Cologne", "Frankfurt")) and "China" not in german.text
+    assert not german.text.startswith("Yes")  # a "which" question is not answered yes or no
+    texas = ask(service, "cluster headache patch trial in texas??", C213)  # the router alone is unsure
+    assert texas.intent == "where" and "Dallas" in texas.text
+
+
+def test_nothing_open_in_a_place_lists_what_is_there_with_its_status(service):
+    a = ask(service, "is anything recruiting in germany right now")
+    assert a.status == "answered" and "None of the" in a.text
+    assert ABP in a.text and SELECT_SLE in a.text and "Active, not recruiting" in a.text
+    none = ask(service, "trials for multiple myeloma?")  # "multiple" alone (multiple sclerosis) is not it
+    assert none.status == "abstained" and PATIENTSPOT not in none.text and SELECT_SLE not in none.text
+
+
+def test_a_dose_of_a_named_treatment_comes_from_that_treatment(service):
+    a = ask(service, "how much of the chamomile drops did the babies get", COLIC)
+    assert a.intent == "treatment" and "1 ml twice a day" in a.text and "simethicone" not in a.text.lower()
+    b = ask(service, "what dose of L reuteri", COLIC)
+    assert "Group B" in b.text and "Group A" not in b.text
+    everyone = ask(service, "what do the babies get?", COLIC)
+    assert all(g in everyone.text for g in ("Group A", "Group B", "Group C"))
+    assert "Zolmitriptan" in ask(service, "what is C213 exactly", C213).text
+    assert "saline" in ask(service, "placebo??", MSV_LE).text  # what the placebo is, not the study's overview
+
+
+def test_a_question_that_asks_two_things_gets_both(service):
+    a = ask(service, "how many people will be in it? and whos the contact", MSV_LE)
+    assert "36" in a.text and "Barbado" in a.text
+    b = ask(service, "how many sites did it have, and was any in canada", C_AXSPAND)
+    assert "105 sites" in b.text and "Edmonton" in b.text and "SPARCC" not in b.text
+
+
+def test_follow_ups_by_order_and_by_another_studys_name(service):
+    first = ask(service, "any lupus studies recruiting?")
+    turns = [HistoryTurn(role="user", content="any lupus studies recruiting?"),
+             HistoryTurn(role="assistant", content=first.text)]
+    named = re.findall(r"\((NCT\d{8})\)", first.text)
+    assert ask(service, "tell me more about the second one", history=turns).study_id == named[1]
+    turns = [HistoryTurn(role="user", content="what does SELECT-SLE test?"),
+             HistoryTurn(role="assistant", content=f"About SELECT-SLE ({SELECT_SLE}): upadacitinib.")]
+    other = ask(service, "and what about the PatientSpot one, who can join that?", history=turns)
+    assert other.study_id == PATIENTSPOT
+
+
+def test_conditions_on_the_studys_own_list_and_people_named_by_them(service):
+    a = ask(service, "do they take people with lupus? and MS?", PATIENTSPOT)
+    assert "Lupus Erythematosus is on the study's list" in a.text and "Multiple Sclerosis" in a.text
+    general = ask(service, "Is this lupus study only for women?", SELECT_SLE)  # the study's own words, no person
+    assert "People of any sex" in general.text
+
+
+def test_how_long_is_said_plainly_with_the_records_time_frame(service):
+    a = ask(service, "how long would I be in it?", C_AXSPAND)
+    assert a.text.startswith("By the record's plan, people take part for up to about 3 years") and "Week 156" in a.text
+    assert a.text.count("Week 156") == 1
+
+
+def test_doses_ages_in_months_and_a_childs_age(service):
+    over = ask(service, "I am on prednisone 30 mg a day, can I still join SELECT-SLE?", SELECT_SLE)
+    assert "30 mg does not fit it" in over.text and "20 mg" in over.text
+    assert "10 mg fits it" in ask(service, "i take 10mg prednisone, can i join", SELECT_SLE).text
+    per_kg = ask(service, "I am on 15 mg of prednisone, can I join?", MISLE)  # a limit per kg is not compared
+    assert "does not fit" not in per_kg.text and "fits it" not in per_kg.text
+    baby = ask(service, "my baby is 6 months old and has colic", COLIC)
+    assert "at 6 months, your baby would be outside its age range" in baby.text
+    assert "your child would be outside" in ask(service, "can my 15 year old join?", MISLE).text
+
+
+def test_treatment_rules_by_their_own_name_first_and_brands(service):
+    a = ask(service, "I have already tried two TNF blockers, can I join", C_AXSPAND)
+    assert "more than 1 tumor necrosis factor" in a.text
+    assert ask(service, "what brand of simethicone did they use? mylicon?", COLIC).status == "abstained"
+    assert "Cimzia" in ask(service, "what brand is the drug", C_AXSPAND).text
+    for q, study in (("is upadacitinib safe for me? i had a blood clot in my leg 2 years ago", SELECT_SLE),
+                     ("I'm 8 weeks pregnant and have lupus, is it safe to keep taking my hydroxychloroquine?",
+                      "NCT00513591")):
+        assert ask(service, q, study).status == "declined"
