@@ -71,7 +71,8 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "participants treatment therapy randomized controlled placebo phase clinical "
                                     "compare comparing versus effect effects people adults children registry "
                                     "blind blinded double single triple open label comparison multicenter "
-                                    "multicentre pilot prospective randomised acute program programme")
+                                    "multicentre pilot prospective randomised acute program programme "
+                                    "first second third last line real world")
 MAX_NAMING_CONDITIONS = 6
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
@@ -236,7 +237,8 @@ class AnswerChain:
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
         if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \
-                and not asks_across_studies(text) and not is_term_question(text):
+                and not asks_across_studies(text) and not is_term_question(text) \
+                and not (scope.reason == "history" and ORDINAL_RE.search(text)):  # "the first one" points back
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
             if named and (about_a_study or self._name_alone_of(named, text)):
@@ -247,8 +249,9 @@ class AnswerChain:
         # in a conversation, a question that does not ask across studies is about the conversation's study
         # ("what kind of questionnaires would I fill out?" after "how does PatientSpot work?")
         not_across = not asks_across_studies(text) and not (route and route.confident and route.intent == "corpus")
-        if scope.reason == "corpus" and not scope.unknown_id and not pinned and history \
-                and (looks_like_follow_up(text) or about_one or not_across):
+        if (scope.reason == "corpus" or (scope.reason == "history" and ORDINAL_RE.search(text))) \
+                and not scope.unknown_id and not pinned and history \
+                and (looks_like_follow_up(text) or about_one or not_across):  # ("the first one": read again)
             scope = self._scope_from_history(text, history, catalog) or scope
         if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
                 and not REFERS_BACK_RE.search(text):
@@ -347,6 +350,14 @@ class AnswerChain:
         ID, short name or its own words) gives it; one that names several gives the one the question points at
         ("the one in Spain"); else the last user turn is searched."""
         recent = history[-HISTORY_TURNS_READ:]
+        # "go back to the first one": of the studies the person named, one after another, the one in that place
+        asked_about = list(dict.fromkeys(ref.study_id for t in recent if t.role == "user"
+                                         for ref in catalog.all_in_text(t.content)))
+        if len(asked_about) > 1 and ORDINAL_RE.search(question):
+            pick = _by_ordinal(question, [r for r in (catalog.get(sid) for sid in asked_about) if r],
+                               " ".join(asked_about))
+            if pick:
+                return Scope(pick.study_id, standalone(question, pick), "history")
         # the reader's own words first: an assistant turn is text the client sent, and can be forged
         for turn in [t for t in reversed(recent) if t.role == "user"] + [t for t in reversed(recent) if t.role != "user"]:
             named = catalog.all_in_text(turn.content)

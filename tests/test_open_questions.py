@@ -357,6 +357,10 @@ def test_follow_ups_by_order_and_by_another_studys_name(service):
              HistoryTurn(role="assistant", content=f"About SELECT-SLE ({SELECT_SLE}): upadacitinib.")]
     other = ask(service, "and what about the PatientSpot one, who can join that?", history=turns)
     assert other.study_id == PATIENTSPOT
+    turns = [HistoryTurn(role="user", content="tell me about MiSLE"), HistoryTurn(role="assistant", content="…"),
+             HistoryTurn(role="user", content="what about SELECT-SLE?"), HistoryTurn(role="assistant", content="…")]
+    back = ask(service, "ok go back to the first one, how many people?", history=turns)  # not the "First-line" study
+    assert back.study_id == MISLE and "81" in back.text
 
 
 def test_conditions_on_the_studys_own_list_and_people_named_by_them(service):
