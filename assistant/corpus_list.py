@@ -152,9 +152,6 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
     return not (q.place and not _sites_in(s, q.place))
 
 
-MIN_UNKNOWN_TOPIC = 5  # a shorter word no study has ("ran", "kid") says too little to rule studies out
-
-
 def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
              evidence: dict[str, Source] | None = None) -> dict[str, int]:
     """Studies that hold every topic word in what they are about → their rank (search order first). ``evidence``
@@ -186,12 +183,8 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
         return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
     if not wanted:
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
-    # "trials for multiple myeloma?": with a word no study has, sharing the other words ("multiple sclerosis",
-    # "multiple organs") is not being about it: only a study whose about-fields mean the same counts
-    unknown = any(len(t) >= MIN_UNKNOWN_TOPIC for t in q.topic - known) and not q.either
     # "migraine or headache studies": either word is enough
-    matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)
-                and (not unknown or sid in close)]
+    matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)]
     return {sid: i for i, sid in enumerate(matching)}
 
 
