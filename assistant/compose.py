@@ -450,7 +450,8 @@ class Composer:
     @composes("who_can_join")
     def _who_can_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         facts = patient_facts(q, w.earlier)
-        named = PEOPLE_WITH.search(q) and (patient_facts(q).conditions or patient_facts(q).treatments)
+        own = patient_facts(q)  # this question's words alone, without the earlier turns
+        named = PEOPLE_WITH.search(q) and (own.conditions or own.treatments)
         if (speaks_of_someone(q) and facts.said_anything(where=True)) or named:
             # "I live in Toronto. Is it only for Americans?", "do they take people with lupus?": the rules checked
             # against what the person said

@@ -56,7 +56,8 @@ class Route:
     intent: str
     score: float  # the classifier's probability for the intent (1.0 for the rule)
     by: str  # "classifier", or what made it sure: "rule", "facts" (an unsure eligibility route the person's own
-    #          facts confirm), "place" (a question naming a place: where), "dose" (an amount of a named treatment)
+    #          facts confirm), "place" (a question naming a place: where), and from a fact of the study it names
+    #          (assistant/named_facts.py): "dose", "named" (its own treatment), "outcome" (a measure of its results)
     also: tuple[str, ...] = ()  # a second intent the question asks about too ("Is it blinded, and randomized?")
 
     @property
