@@ -51,7 +51,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "someone anybody anyone kids kid children child pediatric paediatric teens teenagers "
                               "babies baby infants infant minors young who ran run runs running led lead leads "
                               "conducted doing near nearby close closest around within miles mile km from "
-                              "still looking accepting volunteers participants")
+                              "still looking accepting volunteers participants drug drugs medication medications "
+                              "medicine medicines meds new good best")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -72,6 +73,9 @@ class CorpusQuery:
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
+    # topic words side by side in the question ("kidney cancer", "multiple myeloma"): one name, so a study holding
+    # only one of its words ("Lung Cancer", "Multiple Sclerosis") is not about it
+    phrases: list[set[str]] = field(default_factory=list)
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -94,10 +98,24 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
+    q.phrases = _phrases(question, q.topic)
     if len(words) > 1:
         span = re.search(rf"\b{re.escape(words[0])}\b.*\b{re.escape(words[-1])}\b", question)
         q.either = bool(span and re.search(r"\b\w+\s+or\s+\w+", span.group(0)))
     return q
+
+
+def _phrases(question: str, topic: set[str]) -> list[set[str]]:
+    """Two topic words with nothing between them, as stems: {"kidney", "cancer"} of "any kidney cancer trials?"."""
+    runs: list[set[str]] = [set()]
+    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*|[^\sA-Za-z0-9]", question):
+        terms = content_terms(token)
+        if terms and terms <= topic:
+            runs[-1] |= terms
+        elif runs[-1]:
+            runs.append(set())
+    # two words only: a longer run is the person's own telling ("my rheumy thinks axial spondyloarthritis")
+    return [r for r in runs if len(r) == 2]
 
 
 def _sentence_with(text: str, topic: set[str]) -> str:
@@ -122,16 +140,21 @@ def _closest(origin: Place, s: FactSheet) -> tuple[Site, float] | None:
     return picks[0] if picks else None
 
 
+# the record statuses a question asked for → what a study in them is doing, in plain words
+STATUS_WORDS = {"Not yet recruiting": "is about to start taking people", "Recruiting": "is taking people now",
+                "Completed": "has finished", "Terminated": "was stopped early"}
+
+
 def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
-    """What the reader asked for, in their words: "“lupus”, sites in Sweden and posted results"."""
+    """What the reader asked for, said of a study: "is about “lupus”, has sites in Sweden and has posted results"."""
     topic = _topic_words(question, q.topic)
-    parts = [f"“{' '.join(topic)}”"] if topic else []
-    parts += [f"sites in {q.place}"] if q.place else []
-    parts += [q.phase] if q.phase else []
-    parts += [f"the status {' or '.join(q.statuses).lower()}"] if q.statuses else []
-    parts += ["posted results"] if q.results else []
-    parts += ["children"] if q.children else []
-    parts += [f"a site near {near}"] if near else []
+    parts = [f"is about “{' '.join(topic)}”"] if topic else []
+    parts += [f"has sites in {q.place}"] if q.place else []
+    parts += [f"is in {q.phase}"] if q.phase else []
+    parts += [STATUS_WORDS.get(q.statuses[0], "is taking people now")] if q.statuses else []
+    parts += ["has posted results"] if q.results else []
+    parts += ["takes children"] if q.children else []
+    parts += [f"has a site near {near}"] if near else []
     return join_words(parts)
 
 
@@ -174,6 +197,11 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
     known = set().union(*held.values()) if held else set()
     wanted = q.topic & known  # a word no study has ("ran", "colicky") filters nothing by itself
     named = _named_concepts(q.topic_words)
+    # …but beside a word some study has, it is part of one name ("kidney cancer", "multiple myeloma"): unless the
+    # vocabulary knows that name as a whole, no study is about it ("Lung Cancer" and "Multiple Sclerosis" are not)
+    unplaced = set().union(set(), *(phrase - known for phrase in q.phrases if phrase & known))
+    if unplaced - set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words))):
+        return {}
     if named and q.topic - known:
         # …unless it is part of a condition or treatment the question names: "breast cancer" is not "cancer",
         # so a study must be about that very thing (its title, conditions or treatments name it)
@@ -232,22 +260,27 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         # "anything recruiting in Germany?": none is, but some there are not taking people: which, and their status
         # (an answer, "no", not an abstention: the records say it)
         not_open = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, statuses=()))]
-        if q.place and q.topic and elsewhere:  # none in the place asked about, but some on the topic elsewhere
+        # (in the place and on the topic first: a study there that opens later is nearer what a person there asked)
+        if q.statuses and (q.place or q.topic) and not_open:
+            w.sentences.append(f"{none} {sentence('corpus_none.other_status')}:")
+            q = replace(q, statuses=())
+            found = not_open
+        elif q.place and q.topic and elsewhere:  # none in the place asked about, but some on the topic elsewhere
             w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
             q = replace(q, place=None)
             found = elsewhere
             w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
-        elif q.statuses and (q.place or q.topic) and not_open:
-            w.sentences.append(f"{none} {sentence('corpus_none.other_status')}:")
-            q = replace(q, statuses=())
-            found = not_open
         else:
             return Composed(none, [], [], none=True)
     asked_concepts = _named_concepts(q.topic_words) if q.topic else set()
     for s in found[:MAX_STUDIES]:
         # the condition the question asked about, by its words or as the same thing ("lung cancer" is "NSCLC")
-        matched = next((c for c in s.conditions if overlap(q.topic, content_terms(c.value)) > 0
-                        or asked_concepts & _named_concepts(c.value)), None) if q.topic else None
+        # (the one sharing most of the asked words: "multiple sclerosis" is "Multiple Sclerosis", not "Amyotrophic
+        # Lateral Sclerosis")
+        shares = sorted(((overlap(q.topic, content_terms(c.value)), i) for i, c in enumerate(s.conditions)
+                         if overlap(q.topic, content_terms(c.value)) > 0 or asked_concepts & _named_concepts(c.value)),
+                        key=lambda t: (-t[0], t[1]))
+        matched = s.conditions[shares[0][1]] if q.topic and shares else None
         condition = matched or (s.conditions[0] if s.conditions else None)
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id

@@ -11,6 +11,7 @@ from assistant.answer_writer import AnswerWriter, Cite
 from assistant.closest_rule import RuleMatch, Scorer, closest_rule
 from assistant.eligibility_check import Assessment, Finding, assess, tree_of
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
+from assistant.textutil import content_terms
 from assistant.types import Eligibility, EligibilityCheck
 from trialchat.criteria_tree import CriterionItem
 from trialchat.facts import Fact, FactSheet
@@ -18,6 +19,9 @@ from trialchat.facts import Fact, FactSheet
 MAX_SUB_ITEMS = 6  # sub-items said with their lead-in before "and N more"
 MAX_SAID = 6  # rule sentences in one answer before the rest is left to the team
 KEY = "eligibility_check."
+# the words of "can I join if I'm 70?" that ask to join or say an age or sex: what the typed checks read whole
+JOIN_ASK_TERMS = content_terms("can could would join joining take part participate eligible qualify allowed sign up "
+                               "enrol enroll if im i'm am be old year years age aged woman man female male still")
 
 
 class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
@@ -30,7 +34,10 @@ class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
 
 def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
     facts = patient_facts(q, history or w.earlier)
-    match = closest_rule(q, tree_of(s), c.rank)
+    # a rule the question is about, unless it says nothing but an age or sex (the age and sex checks read those;
+    # the cross-encoder over every rule takes half a second)
+    says_more = content_terms(q) - JOIN_ASK_TERMS - {t for t in content_terms(q) if t.isdigit()}
+    match = closest_rule(q, tree_of(s), c.rank) if says_more or not facts.said_anything() else None
     a = assess(s, facts)
     # nothing personal to compare (or only a place no rule names): the general rules
     if not facts.said_anything() and match is None and not a.findings:

@@ -186,6 +186,19 @@ def test_corpus_list_with_a_place_counts_the_sites_there(service):
     assert open_first.index("Recruiting") < open_first.index("Not yet recruiting")
 
 
+def test_a_name_of_two_words_is_not_matched_by_one_of_them(service):
+    from assistant.corpus_list import parse_query
+    assert parse_query("any kidney cancer trials?", []).phrases == [{"kidney", "cancer"}]
+    # no study here is about kidney cancer or multiple myeloma: one shared word ("cancer", "multiple") is not a match
+    for question in ("any studies for kidney cancer?", "are there any multiple myeloma trials?"):
+        answer = service.ask(question)
+        assert answer.status == "abstained" and not re.findall(r"NCT\d{8}", answer.text), answer.text
+    # of a registry's many conditions, the one asked about is the one said
+    sclerosis = service.ask("anything for multiple sclerosis")
+    assert "NCT03840928" in sclerosis.text and "Multiple Sclerosis" in sclerosis.text
+    assert "Amyotrophic" not in sclerosis.text
+
+
 def test_a_question_about_something_else_is_not_answered_with_a_nearby_fact(service, embeddings):
     route = IntentRouter(embeddings).route("How much are participants paid?")
     assert route.intent == "other" or not route.confident
