@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from assistant.answer_templates import sentence
-from assistant.answer_writer import AnswerWriter, contact_line, contact_of, team_to_ask
+from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, team_to_ask
 from assistant.compose import Composer
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import check_question, decline_message
@@ -42,6 +42,7 @@ from assistant.scoping import (
     resolve_scope,
     standalone,
 )
+from assistant.short_forms import asked_short_forms, explaining_sentence, find_long_form
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
@@ -82,7 +83,13 @@ ADVICE_CONFIDENCE = 0.6
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
                         r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
-                        r"\bsign (?:me |him |her )?up\b|\benrol", re.IGNORECASE)
+                        r"\bsign (?:me |him |her )?up\b|\benrol|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
+                        r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
+TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
+# "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
+OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
+# "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
+POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
 HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
@@ -226,9 +233,16 @@ class AnswerChain:
         # that ok?" asks about the rules, with the person's facts
         unsure = route is not None and (not route.confident or (route.intent == "advice"
                                                                  and route.score < ADVICE_CONFIDENCE))
-        if route is not None and unsure \
+        # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
+        # page (or about a named one) that is told to be checked against its rules, whatever the words look like
+        told = bool(scope.study_id and "?" not in routed and TELLS_RE.search(routed)
+                    and not ASKS_SOMETHING_RE.search(routed) and patient_facts(routed).said_anything())
+        if told:
+            route = Route("can_i_join", route.score if route else 0.0, "facts")
+        elif route is not None and unsure \
                 and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(routed)) \
-                and patient_facts(routed).said_anything(where=True):
+                and (patient_facts(routed).said_anything(where=True)
+                     or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
         elif route and not route.confident and asked_place(routed):
@@ -328,6 +342,8 @@ class AnswerChain:
             entry = max(named, key=lambda e: len(e.field_label)) if named else entries[0] if entries else None
             composed = self.p.composer.term(question, entry.field_path, sheet) \
                 if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
+            if composed is None and sheet:  # "what does ALK+ mean?": a short form the study's record spells out
+                composed = self._short_form(question, sheet)
         else:
             composed = self.p.composer.compose(intent, question, sheet, also, earlier) if sheet else None
         if not composed or not gives_the_amount(question, composed.text):
@@ -345,11 +361,28 @@ class AnswerChain:
         return [SourcesEvent(sources=composed.sources, study_id=scope.study_id), TokenEvent(text=composed.text),
                 FinalEvent(answer=answer)]
 
+    def _short_form(self, question: str, sheet: FactSheet) -> Composed | None:
+        """What a short form the question names stands for, in the study's own words (None: it does not say)."""
+        ref = self.p.catalog_loader().get(sheet.study_id)
+        shorts = asked_short_forms(question, [sheet.study_id, *(ref.names if ref else [])])
+        if not shorts or not self.p.composer:
+            return None
+        fields = [(c.metadata.get("field_path", ""), c.text) for c in self.p.retriever.store.chunks_of_studies([sheet.study_id])]
+        for short in shorts:
+            found = find_long_form(short, fields)
+            if found:
+                return self.p.composer.short_form(short, found, sheet, explaining_sentence(short, fields))
+        return None
+
     def _scope_from_history(self, question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
         """No study named in the question: the one the conversation was about. A turn that names one study (by
         ID, short name or its own words) gives it; one that names several gives the one the question points at
         ("the one in Spain"); else the last user turn is searched."""
         recent = history[-HISTORY_TURNS_READ:]
+        if POINTER_RE.search(question):  # "the paris one", "the spain one": of every study the turns named
+            pointed = self._pointer_target(question, recent, catalog)
+            if pointed:
+                return Scope(pointed.study_id, standalone(question, pointed), "history")
         # "go back to the first one": of the studies the person named, one after another, the one in that place
         asked_about = list(dict.fromkeys(ref.study_id for t in recent if t.role == "user"
                                          for ref in catalog.all_in_text(t.content)))
@@ -383,6 +416,22 @@ class AnswerChain:
                     if s.study_id != GLOSSARY_ID] if condensed else hits
         ref = catalog.get(hits[0].study_id) if hits else None
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
+
+    def _pointer_target(self, question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> StudyRef | None:
+        """The study "the X one" points at: the one a turn names in the same part of a sentence as X ("… the lupus
+        nephritis trial (NCT03673748) in Valladolid, Spain; …"), else the one X fits best of all the turns named."""
+        m = POINTER_RE.search(question)
+        pointer = content_terms(country_of_demonyms(m.group(1))) if m else set()
+        every: dict[str, StudyRef] = {}
+        for turn in reversed(turns):
+            named = catalog.all_in_text(turn.content)
+            every.update((r.study_id, r) for r in named)
+            beside = {r.study_id: r for part in re.split(r"[;\n]|(?<=[.!?])\s", turn.content)
+                      if pointer and pointer <= content_terms(part)
+                      for r in catalog.all_in_text(part)}
+            if len(beside) == 1:
+                return next(iter(beside.values()))
+        return self._pointed_at(question, list(every.values())) if len(every) > 1 else None
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",

@@ -138,6 +138,16 @@ class Composer:
             del w.sentences[before + MAX_TERM_STUDY_SENTENCES:]
         return w.result(question)
 
+    def short_form(self, short: str, found: tuple[str, str], sheet: FactSheet,
+                   explained: tuple[str, str] | None = None) -> Composed | None:
+        """"In this study's record, ALK stands for “Anaplastic Lymphoma Kinase”", cited to where it is spelled out;
+        then the record's own sentence on what it is, when it has one."""
+        w = AnswerWriter(sheet.study_id, self.chunks)
+        w.say("term.short_for", [found], short=short, long=found[1])
+        if explained:
+            w.say("term.explained", [explained], quote=explained[1].rstrip(" ."))
+        return w.result()
+
     # ---- status, phase, size, dates ----
     def _status_sentence(self, w: AnswerWriter, s: FactSheet) -> None:
         if not s.status:

@@ -68,14 +68,14 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     elif real:
         w.say("overview.tests", [*real[:3], *s.conditions[:MAX_CONDITIONS]],
               names=join_words([i.name for i in real[:3]]), conditions=join_words(conditions), placebo=placebo)
-    elif s.conditions:
+    elif not (s.conditions and not _plain_summary(composer, s)):
+        # no treatment on the sheet: a plain-language summary (or, with no condition either, the record's summary)
+        # says what the study is better than its condition headings ("Autoimmune Diseases")
+        path, first = _plain_summary(composer, s) or _summary_sentence(composer, s, DESCRIPTION_FIELDS[0]) or ("", "")
+        if first:
+            w.say("overview.summary", [(path, first)], quote=first.rstrip(" ."))
+    else:
         w.say("overview.about", list(s.conditions[:MAX_CONDITIONS]), conditions=join_words(conditions))
-    else:  # no treatment or condition on the sheet: the summary's first sentence says what the study is
-        for _cid, text, meta in composer.chunks(s.study_id, DESCRIPTION_FIELDS[0]):
-            first = next(iter(split_sentences(text.split("\n", 1)[-1])), "")
-            if first and len(first) <= QUOTE_CHARS and w.say("overview.summary", [(meta.get("field_path", ""), first)],
-                                                             quote=first.rstrip(" .")):
-                break
     doing = _doing_sentences(composer, s, q)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
     if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
         for i, (path, sent) in enumerate(doing):
@@ -100,6 +100,22 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("overview.one_site", s.sites[0], place=", ".join(x for x in (s.sites[0].city, s.sites[0].country) if x))
     if s.sponsor:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
+
+
+PLAIN_SUMMARY = "page.summary"  # a plain-language page's own summary, written for patients
+
+
+def _summary_sentence(composer: Any, s: FactSheet, path: str) -> tuple[str, str] | None:
+    """(field path, first sentence) of a summary field, when it is short enough to quote."""
+    for _cid, text, meta in composer.chunks(s.study_id, path):
+        first = next(iter(split_sentences(text.split("\n", 1)[-1])), "")
+        if first and len(first) <= QUOTE_CHARS:
+            return meta.get("field_path", path), first
+    return None
+
+
+def _plain_summary(composer: Any, s: FactSheet) -> tuple[str, str] | None:
+    return _summary_sentence(composer, s, PLAIN_SUMMARY)
 
 
 def field_bodies(chunks: ChunkLookup, study_id: str, paths: tuple[str, ...]) -> list[tuple[str, str]]:

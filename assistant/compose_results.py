@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
-from assistant.compose_side_effects import MAX_GROUPS, serious, side_effects
+from assistant.compose_side_effects import MAX_GROUPS, asked_events, asked_missing, named_events, serious, side_effects
 from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms, split_sentences
@@ -51,6 +51,8 @@ LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|short
 GOT_BETTER_Q = re.compile(r"\b(?:got|get|gets|getting|did|do|does) better\b|\bimprov\w*|\brespond\w*|\bhelped\b|"
                          r"\bworked for\b|\bfelt better\b|\bsuccess\w*", re.IGNORECASE)
 WHY_Q = re.compile(r"\bwhy\b", re.IGNORECASE)
+# "did anybody get TB?", "did it cause headaches?": whether people had a named thing
+GOT_Q = re.compile(r"\b(get|got|have|had|develop\w*|cause[ds]?|gave|give)\b", re.IGNORECASE)
 NOT_COVERED_Q = re.compile(r"\b(publish\w*|publication|paper|journal|limitations?|caveats?)\b", re.IGNORECASE)
 # words every outcome title and results question share: they do not pick one outcome over another
 GENERIC_TERMS = content_terms("number percentage participants people patients subjects group groups each "
@@ -86,7 +88,24 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
         return
     if NOT_COVERED_Q.search(question):
         return  # publications, limitations: retrieval reads the record for them
-    if SERIOUS_Q.search(question):
+    # a side effect named in a question about getting it ("did anybody get TB?"), not about what helped ("did it
+    # help with the uveitis?" is the outcome that counts uveitis flares)
+    # (an outcome the question names comes first: "were there fewer eye flares?" is the outcome counting uveitis)
+    about_getting = bool(SIDE_Q.search(question) or GOT_Q.search(question)) and not WORKED_Q.search(question)
+    events = asked_events(question, r.adverse) if not asked else []
+    # …and the study's own condition is no side effect asked about ("side effects with the patch for cluster headache")
+    own = content_terms(" ".join(c.value for c in sheet.conditions))
+    missing = [m for m in asked_missing(question, r.adverse) if not content_terms(m) <= own] \
+        if about_getting and not asked else []
+    if events:  # "did anybody get TB from the cimzia?": that side effect, group by group
+        named_events(w, r, events)
+    elif missing and r.adverse:  # "did anyone get diabetes from the patch?": the whole list has none
+        threshold = r.adverse.frequency_threshold
+        w.say("results_ae.asked_missing", [(g.path, g.quote) for g in r.adverse.groups if g.quote][:1],
+              terms=join_words(missing), pct=threshold.value if threshold and numeric(threshold.value) else "")
+        if SIDE_Q.search(question):  # "any side effects like diabetes?": then the side effects there were
+            side_effects(w, r)
+    elif SERIOUS_Q.search(question):
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)

@@ -6,6 +6,8 @@ from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, join_words
 from assistant.results_words import PLACEBO, c, is_placebo, named, numeric, share, term_words, the_group
 from assistant.results_words import pct as _pct  # " (about 37%)"
+from assistant.textutil import content_terms
+from assistant.vocab import vocabulary
 from trialchat.results import AdverseEvent, AdverseEvents, EventGroup, StudyResults
 
 MAX_GROUPS = 3  # groups listed one by one
@@ -126,6 +128,41 @@ def side_effects(w: AnswerWriter, r: StudyResults) -> None:
     else:
         _serious_events(w, ae, groups)
     _deaths(w, groups)
+
+
+def _concepts(text: str) -> set[str]:
+    return {k for h in vocabulary().find(text) for k in h.concepts}
+
+
+def asked_events(question: str, ae: AdverseEvents | None) -> list[AdverseEvent]:
+    """The side effects of the record's table the question names, by all their words or as the same thing
+    ("did anybody get TB?" → "Tuberculosis", "any headaches?" → "Headache")."""
+    if ae is None:
+        return []
+    asked, concepts = content_terms(question), _concepts(question)
+    return [e for e in ae.events if e.quote and ((content_terms(e.term) and content_terms(e.term) <= asked)
+                                                  or concepts & _concepts(e.term))][:MAX_SERIOUS]
+
+
+def asked_missing(question: str, ae: AdverseEvents | None) -> list[str]:
+    """Conditions the question names ("did anyone get a headache?") that a complete side-effect table of the record
+    does not list, as asked; [] when the table shows only some of its events (then it cannot say)."""
+    vocab = vocabulary()
+    if ae is None or not ae.events or len(ae.events) < ae.serious_terms + ae.other_terms or asked_events(question, ae):
+        return []
+    return [h.phrase for h in vocab.find(question) if any(vocab.concepts[k].kind == "condition" for k in h.concepts)]
+
+
+def named_events(w: AnswerWriter, r: StudyResults, events: list[AdverseEvent]) -> None:
+    """Each named side effect with how many people had it, group by group (those with none said together)."""
+    groups = {g.id: g for g in (r.adverse.groups if r.adverse else [])}
+    for e in events:
+        had = [(x, groups[x.group_id]) for x in e.counts if x.affected and x.group_id in groups]
+        counts = [f"{x.affected} of {x.at_risk} people in {the_group(g.title)}" if x.at_risk else
+                  f"{x.affected} {'person' if x.affected == 1 else 'people'} in {the_group(g.title)}" for x, g in had]
+        rest = len([x for x in e.counts if x.group_id in groups]) - len(had)
+        w.say("results_ae.asked", [(e.path, e.quote)], term=term_words(e.term).capitalize(),
+              serious=e.kind == "serious", counts=join_words(counts + (["no one in the other groups"] if rest else [])))
 
 
 def serious(w: AnswerWriter, r: StudyResults) -> None:

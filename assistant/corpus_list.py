@@ -39,7 +39,9 @@ STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
 )
 PHASE_Q = re.compile(r"\bphase\s*(1|2|3|4|i{1,3}|iv)\b", re.I)
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-RESULTS_Q = re.compile(r"\b(posted|have|with|has) results\b|\bresults (posted|available)\b", re.I)
+# posted results, or what only posted results could tell ("which works best?", "the best success rate")
+RESULTS_Q = re.compile(r"\b(posted|have|with|has|any) results\b|\bresults (posted|available)\b|\bsuccess rates?\b|"
+                       r"\b(works?|worked) (the )?best\b|\bmost effective\b|\bbest results\b", re.I)
 # words of the question that are about the listing, not the topic ("which studies are recruiting")
 LISTING_WORDS = content_terms("which what any anything anywhere something list find show are there is there "
                               "studies study trials trial "
@@ -52,7 +54,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "babies baby infants infant minors young who ran run runs running led lead leads "
                               "conducted doing near nearby close closest around within miles mile km from "
                               "still looking accepting volunteers participants drug drugs medication medications "
-                              "medicine medicines meds new good best")
+                              "medicine medicines meds new good best actual actually real really success rate rates "
+                              "work works worked most effective")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -105,17 +108,28 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     return q
 
 
+# a name is what a study is for or about: said after "for", "with", … or before "trials", "studies", …
+NAME_BEFORE = frozenset("for with about on of treating treat against".split())
+NAME_AFTER = frozenset("study studies trial trials research registry registries patients people".split())
+
+
 def _phrases(question: str, topic: set[str]) -> list[set[str]]:
-    """Two topic words with nothing between them, as stems: {"kidney", "cancer"} of "any kidney cancer trials?"."""
-    runs: list[set[str]] = [set()]
-    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*|[^\sA-Za-z0-9]", question):
-        terms = content_terms(token)
-        if terms and terms <= topic:
-            runs[-1] |= terms
-        elif runs[-1]:
-            runs.append(set())
-    # two words only: a longer run is the person's own telling ("my rheumy thinks axial spondyloarthritis")
-    return [r for r in runs if len(r) == 2]
+    """Two topic words with nothing between them that name something ("any kidney cancer trials?", "studies for
+    multiple myeloma"), as stems: {"kidney", "cancer"}."""
+    tokens = re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*|[^\sA-Za-z0-9]", question)
+    out: list[set[str]] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and content_terms(tokens[j]) and content_terms(tokens[j]) <= topic:
+            j += 1
+        if j - i == 2:  # two words only: a longer run is the person's own telling ("my rheumy thinks axial …")
+            before = tokens[i - 1].lower() if i else ""
+            after = tokens[j].lower() if j < len(tokens) else ""
+            if before in NAME_BEFORE or after in NAME_AFTER:
+                out.append(content_terms(" ".join(tokens[i:j])))
+        i = max(j, i + 1)
+    return out
 
 
 def _sentence_with(text: str, topic: set[str]) -> str:

@@ -25,6 +25,7 @@ ONLY_WHEN_ASKED = ("protocolSection.contactsLocationsModule", "page.researchers"
                    "protocolSection.sponsorCollaboratorsModule", "protocolSection.identificationModule",
                    "protocolSection.conditionsModule")
 SHORT_FIELD = 220  # below this a quote is not an answer to the question
+MIN_QUOTE_WORDS = 3  # "The record says: “Colic”" answers nothing: a quote this short is a label
 
 
 def _candidates(question: str, src: Source) -> list[tuple[float, str]]:
@@ -58,6 +59,10 @@ def relevance(question: str, src: Source) -> float:
 Scorer = Callable[[str, list[str]], list[float]]  # (question, sentences) → one score each, higher = answers it
 NEAR_BEST = 2.5  # a second sentence is added only when it scores nearly as well as the best one
 PER_SOURCE = 4  # a source's best sentences (by shared words) that the scorer reads
+# below ``min_score`` one sentence still answers when it stands out this far above every other one ("is this
+# blinded?" → "The trial is a … double-blind, placebo-controlled study": -5.8, the next -10.6), down to this floor
+STANDS_OUT = 3.0
+FLOOR_BELOW_MIN = 4.0
 
 
 def scored_answer(question: str, sources: list[Source], scorer: Scorer, min_score: float, max_sentences: int = 2,
@@ -69,20 +74,27 @@ def scored_answer(question: str, sources: list[Source], scorer: Scorer, min_scor
         hinted = bool(hints) and path_within(src.field_path, hints or [])
         if path_within(src.field_path, list(ONLY_WHEN_ASKED)) and not hinted:
             continue
-        pool += [(n, src, sent) for _, sent in _candidates(question, src)[:PER_SOURCE] if sent in src.text]
+        pool += [(n, src, sent) for _, sent in _candidates(question, src)[:PER_SOURCE] if sent in src.text
+                 and len(sent.split()) >= MIN_QUOTE_WORDS]
     if not pool:
         return "", []
     ranked = sorted(zip(scorer(question, [sent for _, _, sent in pool]), pool, strict=True), key=lambda t: -t[0])
     parts: list[str] = []
     citations: list[Citation] = []
     used: set[int] = set()
+    said: set[str] = set()
     several = len({s.study_id for s in sources if s.study_id != GLOSSARY_ID}) > 1
+    runner_up = ranked[1][0] if len(ranked) > 1 else min_score - FLOOR_BELOW_MIN
+    if ranked[0][0] < min_score and ranked[0][0] >= min_score - FLOOR_BELOW_MIN \
+            and ranked[0][0] - runner_up >= STANDS_OUT:
+        min_score, max_sentences = ranked[0][0], 1  # the one sentence that stands out, alone
     for score, (n, src, sent) in ranked:
         if score < min_score or len(parts) >= max_sentences or (parts and score < ranked[0][0] - NEAR_BEST):
             break
-        if n in used:
+        if n in used or sent in said:  # the same sentence in two fields is said once
             continue
         used.add(n)
+        said.add(sent)
         parts.append(f"{_frame(src, sent, len(parts), several)} [{n}].")
         citations.append(Citation.from_source(n, src, sent))
     return " ".join(parts), citations
@@ -117,7 +129,7 @@ def extractive_answer(question: str, sources: list[Source], max_sentences: int =
         if not ranked:
             continue
         quote = ranked[0][1]
-        if quote not in src.text:
+        if quote not in src.text or len(quote.split()) < MIN_QUOTE_WORDS or any(c.quote == quote for c in citations):
             continue
         parts.append(f"{_frame(src, quote, len(parts), several)} [{n}].")
         citations.append(Citation.from_source(n, src, quote))

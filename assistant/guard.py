@@ -38,6 +38,8 @@ _MEDICAL = [
     r"someone else's)",
     r"\b(take|use|try)\b.{0,40}\b(pills?|patch(es)?|meds|medicine|medication|doses?|inhaler)\b.{0,40}\b(tonight|right now)\b",
     r"\b(safer|better|worse|stronger) than\b.*\bfor (me|someone like me|my \w+)\b|\bfor someone like me\b.*\b(safer|better)\b",
+    # a prescription or a medicine asked of us: "can you just prescribe me zolmitriptan?", "write me a script for it"
+    r"\b(you|u)\b.{0,15}\bprescribe\b|\bprescribe (me|us|him|her|my)\b|\bwrite me a (script|prescription)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",

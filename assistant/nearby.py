@@ -34,7 +34,8 @@ COUNTRY_ALIASES = {"usa": "US", "u.s.": "US", "us": "US", "america": "US", "unit
                    "russian federation": "RU", "korea, republic of": "KR", "south korea": "KR", "czechia": "CZ",
                    "czech republic": "CZ", "iran, islamic republic of": "IR", "taiwan": "TW", "turkey": "TR",
                    "türkiye": "TR", "viet nam": "VN", "holland": "NL"}
-_NEAR = re.compile(r"\b(?:near(?:by|est)?|close to|closest(?: to)?|around|within\s+\d+\s*(?:miles?|mi|km|kilometers?|"
+_NEAR = re.compile(r"\b(?:near(?:by)?|(?:nearest|closest)(?:\s+(?:study\s+)?(?:sites?|locations?|clinics?|hospitals?|"
+                   r"cent(?:er|re)s?|ones?|places?))?(?:\s+to)?|close to|around|within\s+\d+\s*(?:miles?|mi|km|kilometers?|"
                    r"kilometres?)\s+(?:of|from)|far from|distance (?:from|to)|how far|in the area of|not far from)\s+"
                    r"(?:me\s+in\s+|the city of\s+)?(?P<place>\d{5}|[A-Z][\w.'-]+(?:(?:,\s*|\s+)(?:[A-Z][\w.'-]+|in\s+[A-Z][\w.'-]+))*)")
 _RADIUS = re.compile(r"\bwithin\s+(\d+)\s*(miles?|mi|km|kilometers?|kilometres?)\b", re.IGNORECASE)

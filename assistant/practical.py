@@ -15,6 +15,12 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
     (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
+    # "is the app in Spanish?", "do they have interpreters?": only a quote naming a language or interpreting answers it
+    # ("in plain English" asks for simple words, not a language)
+    (r"\b(spanish|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpreters?|"
+     r"bilingual)\b",
+     r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
+     r"bilingual)\b"),
     # "what brand did they use? mylicon?": only a brand or maker named answers it, not the drug's own name
     (r"\b(brand|brands|brand-name|made by|maker|manufactur\w*)\b",
      r"\b(brand\w*|made by|manufactur\w*|®|™)|\(R\)"),

@@ -394,3 +394,53 @@ def test_treatment_rules_by_their_own_name_first_and_brands(service):
                      ("I'm 8 weeks pregnant and have lupus, is it safe to keep taking my hydroxychloroquine?",
                       "NCT00513591")):
         assert ask(service, q, study).status == "declined"
+
+
+# ---------------- sixth session: short forms, named side effects, pointers, told facts ----------------
+def test_a_short_form_is_spelled_out_from_the_studys_own_record(service, sample_store):
+    from assistant.short_forms import asked_short_forms, long_form
+    assert asked_short_forms("what does ALK+ mean in ABP?", ["ABP"]) == ["ALK"]
+    assert long_form("ALK", "in Anaplastic Lymphoma Kinase Positive patients") == "Anaplastic Lymphoma Kinase"
+    assert long_form("MI", "a major improvement") is None  # two letters only right before "(MI"
+    answer = ask(service, "what does ALK+ mean", ABP)
+    assert answer.step == "composed" and "Anaplastic Lymphoma Kinase" in answer.text
+    explained = ask(service, "whats ASDAS-MI mean in normal words", C_AXSPAND)
+    assert "Ankylosing Spondylitis Disease Activity Score Major Improvement" in explained.text
+    assert "2.0" in explained.text  # the record's own sentence on when it counts
+    assert_cited_verbatim(explained, sample_store)
+
+
+def test_a_side_effect_named_is_counted_group_by_group(service, sample_store):
+    answer = ask(service, "did anybody get glaucoma?", C_AXSPAND)
+    assert answer.text.startswith("Glaucoma is in the record's list of serious side effects: 1 of 159")
+    assert "no one in the other groups" in answer.text
+    assert_cited_verbatim(answer, sample_store)
+    # a complete side-effect table that does not list it says so (never "the records don't say")
+    missing = ask(service, "did the patch cause any diabetes?", "NCT04066023")
+    assert missing.status == "answered" and "does not include diabetes" in missing.text
+
+
+def test_the_x_one_is_the_study_the_conversation_named_beside_x(service):
+    history = [HistoryTurn(role="user", content="is there a lupus trial in europe"),
+               HistoryTurn(role="assistant", content="Yes: MSC-SLE (NCT03562065) at Saint-Louis Hospital in Paris; the "
+                           "lupus nephritis trial (NCT03673748) in Valladolid, Spain; and SELECT-SLE (NCT05843643), "
+                           "with sites in many European countries.")]
+    assert ask(service, "the spain one, is it open yet?", None, history).study_id == "NCT03673748"
+    assert ask(service, "so in the paris one nobody gets placebo?", None, history).study_id == "NCT03562065"
+
+
+def test_a_fact_told_on_a_study_page_is_checked_against_its_rules(service):
+    answer = ask(service, "I've only tried one nsaid so far", C_AXSPAND)
+    assert answer.intent == "can_i_join" and "at least 2 Nonsteroidal" in answer.text
+    vitiligo = ask(service, "would my vitiligo keep me out? it's autoimmune", "NCT07247227")
+    assert vitiligo.intent == "can_i_join" and "Vitiligo" in vitiligo.text
+
+
+def test_closest_site_to_a_city_ranks_sites_by_distance(service):
+    answer = ask(service, "closest site to boston?", "NCT04066023")
+    assert "nearest to Boston" in answer.text and answer.text.index("Worcester") < answer.text.index("Lebanon")
+
+
+def test_a_prescription_asked_of_the_assistant_is_declined():
+    assert check_question("can you just prescribe me zolmitriptan, ill pay").verdict == "medical_advice"
+    assert check_question("who can prescribe the drug in the study?").verdict == "ok"

@@ -22,7 +22,8 @@ AXSPAND, HEADACHE, COLIC, NOT_YET = "NCT02552212", "NCT04066023", "NCT02708238",
 WORKED, SIDE, SERIOUS, FLOW = ("did it work?", "what side effects did people get?",
                                "how many had serious side effects in each group?", "how many people dropped out?")
 SENTENCE_END = re.compile(r"(?<=\]\.)\s+|\n")
-OURS = re.compile(r"\(?about \d+(?:\.\d)?%\)?|less than 1%|added up over the groups, \d+ of the \d+", re.IGNORECASE)  # our own percentages and sums, labelled as such
+OURS = re.compile(r"\(?about \d+(?:\.\d)?%\)?|less than 1%|added up over the groups, \d+ of the \d+ people who started finished, and \d+",
+                  re.IGNORECASE)  # our own percentages and sums, labelled as such
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,9 @@ QUESTIONS = ("did it work?", "what side effects did people get?", "how many had 
              "how many people dropped out?")
 # our own numbers, each labelled; the rest of a sentence's numbers must be in what it cites
 PERCENT = re.compile(r"\b(?P<a>\d+) of (?P<n>\d+)(?: people)?\s*\((?:about (?P<p>\d+(?:\.\d)?)%|(?P<lt>less than 1%))\)")
-# "Added up over the groups, 17 of the 42 people who started did not finish": sums of the cited flow lines
-ADDED_UP = re.compile(r"Added up over the groups, (?P<left>\d+) of the (?P<started>\d+) people who started did not finish")
+# "Added up over the groups, 25 of the 42 people who started finished, and 17 did not": sums of the cited flow lines
+ADDED_UP = re.compile(r"Added up over the groups, (?P<finished>\d+) of the (?P<started>\d+) people who started finished, "
+                      r"and (?P<left>\d+) did not")
 ACROSS = re.compile(r"\b(?P<sum>\d+) (?:people|person) across the groups")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CITE = re.compile(r"\[(\d+)\]")
@@ -150,7 +151,8 @@ def unchecked_numbers(sentence: str, quotes: list[str], groups: list[str]) -> li
     text = ACROSS.sub("", text)
     for m in ADDED_UP.finditer(text):
         if not (int(m.group("started")) in _line_sums(quotes, groups, "Started:")
-                and int(m.group("left")) in _line_sums(quotes, groups, "Not completed:")):
+                and int(m.group("left")) in _line_sums(quotes, groups, "Not completed:")
+                and int(m.group("finished")) == int(m.group("started")) - int(m.group("left"))):
             bad.append(m.group(0))
     text = ADDED_UP.sub("", text)
     for name in groups:
