@@ -55,7 +55,7 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "conducted doing near nearby close closest around within miles mile km from "
                               "still looking accepting volunteers participants drug drugs medication medications "
                               "medicine medicines meds new good best actual actually real really success rate rates "
-                              "work works worked most effective")
+                              "work works worked most effective group groups arm arms")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -186,6 +186,8 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False
     if q.children and s.min_age and (age_in_years(s.min_age.value) or 0) >= 18:
         return False
+    if q.children and s.min_age is None and s.max_age is None and not (s.inclusion or s.exclusion or s.criteria):
+        return False  # a record that says nothing of who can join (a grant's page) does not say it takes children
     return not (q.place and not _sites_in(s, q.place))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from assistant.answer_writer import AnswerWriter, Cite
-from assistant.closest_rule import RuleMatch, Scorer, closest_rule
+from assistant.closest_rule import CLEAR_SCORE, RuleMatch, Scorer, closest_rule
 from assistant.eligibility_check import Assessment, Finding, assess, tree_of
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.textutil import content_terms
@@ -19,6 +19,9 @@ from trialchat.facts import Fact, FactSheet
 MAX_SUB_ITEMS = 6  # sub-items said with their lead-in before "and N more"
 MAX_SAID = 6  # rule sentences in one answer before the rest is left to the team
 KEY = "eligibility_check."
+# findings from the age and sex fields: they say nothing of the other things a question names
+AGE_SEX_KEYS = frozenset({"age_inside", "age_outside", "age_rule_inside", "age_rule_outside", "age_rule_differs",
+                          "sex_fits", "sex_not", "place_age_inside", "place_age_outside"})
 # the words of "can I join if I'm 70?" that ask to join or say an age or sex: what the typed checks read whole
 JOIN_ASK_TERMS = content_terms("can could would join joining take part participate eligible qualify allowed sign up "
                                "enrol enroll if im i'm am be old year years age aged woman man female male still")
@@ -39,6 +42,12 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
     says_more = content_terms(q) - JOIN_ASK_TERMS - {t for t in content_terms(q) if t.isdigit()}
     match = closest_rule(q, tree_of(s), c.rank) if says_more or not facts.said_anything() else None
     a = assess(s, facts)
+    # a rule that only stands out from the others (not one clearly about the question) says less than the rules
+    # that name what the person said: with those, it is left out ("not pregnant yet but trying" is the pregnancy
+    # rule, not "Unable to travel to Duke")
+    if match is not None and match.score < CLEAR_SCORE \
+            and any(f.group not in ("not_mentioned", "none") and f.key not in AGE_SEX_KEYS for f in a.findings):
+        match = None
     # nothing personal to compare (or only a place no rule names): the general rules
     if not facts.said_anything() and match is None and not a.findings:
         c.rules_for_all(w, q, s)

@@ -40,6 +40,19 @@ _MEDICAL = [
     r"\b(safer|better|worse|stronger) than\b.*\bfor (me|someone like me|my \w+)\b|\bfor someone like me\b.*\b(safer|better)\b",
     # a prescription or a medicine asked of us: "can you just prescribe me zolmitriptan?", "write me a script for it"
     r"\b(you|u)\b.{0,15}\bprescribe\b|\bprescribe (me|us|him|her|my)\b|\bwrite me a (script|prescription)\b",
+    # an opinion asked about the person's own choice: "do you think I should do the trial or keep my treatment?",
+    # "my rheumatologist wants me on benlysta, what do you think?"
+    r"\b(do you think|would you say|in your opinion)\b.{0,20}\b(i|we|my \w+|he|she) should\b",
+    r"\b(my|me)\b.{0,60}\bwhat (do|would) you (think|recommend|suggest|advise)\b",
+    r"\b(worth|ok|okay|fine|safe|wise|smart)\b.{0,10}\b(stop|stopping|quit|quitting|come off|coming off|go off|going off)\b"
+    r".{0,20}\bmy\b",
+    # a dose for the person: "how many mg of zolmitriptan can I take?", "how much simethicone should I give my baby?"
+    r"\b(how (much|many)|what dose)\b.{0,40}\b(can|should|do|could) (i|we)\b.{0,10}\b(take|use|give|have)\b",
+    # now, urgently: a doctor or an emergency number, not a study record
+    r"\b(chest pain|can'?t breathe|cannot breathe|trouble breathing|short of breath|overdos\w*|suicid\w*|"
+    r"kill myself|passing out|fainted)\b",
+    r"\b(go to|take \w+ to|call) (the )?(er|e\.r\.|emergency|a&e|911|urgent care|hospital)\b|\bserious enough\b",
+    r"\b(better|best|safer|worse) for (me|my \w+|her|him|us)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",
@@ -52,7 +65,8 @@ _INJECTION = [
 _OFF_TOPIC = [
     r"\b(write|compose|make)\b.{0,20}\b(poem|song|story|essay|joke|haiku|code|program|script|email)\b",
     r"\btell me a (joke|story)\b",
-    r"\b(weather|stock price|bitcoin|football|recipe)\b",
+    r"\b(weather|stock price|stocks|bitcoin|crypto\w*|football|soccer|basketball|recipe|lottery|horoscope)\b",
+    r"\bcapital of\b|\bwho won\b|\bmovie|\bhomework\b",
     r"\btranslate\b.{0,30}\binto\b",
 ]
 
@@ -123,7 +137,8 @@ def decline_message(verdict: Verdict, max_chars: int = MAX_QUESTION_CHARS, conta
                 "Please ask one shorter question at a time.")
     if verdict == "medical_advice":
         return ("I can't give personal medical advice, such as whether to start, stop or change a treatment. "
-                "Please talk to your doctor, and ask the study team whether this study suits you." + who)
+                "Please talk to your doctor, and ask the study team whether this study suits you. "
+                "If you feel very unwell now, call your local emergency number." + who)
     if verdict == "injection":
         return ("I can only answer questions about the studies from their records, and I don't follow "
                 "instructions found in questions or documents. What would you like to know about a study?")

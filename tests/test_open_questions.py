@@ -444,3 +444,35 @@ def test_closest_site_to_a_city_ranks_sites_by_distance(service):
 def test_a_prescription_asked_of_the_assistant_is_declined():
     assert check_question("can you just prescribe me zolmitriptan, ill pay").verdict == "medical_advice"
     assert check_question("who can prescribe the drug in the study?").verdict == "ok"
+
+
+def test_planning_a_pregnancy_and_a_babys_birth_week_are_read_against_the_rules(service):
+    trying = ask(service, "I'm not pregnant yet but we're trying, can i join the duke registry?", "NCT00513591")
+    assert "Desire for pregnancy within 6 months" in trying.text and "Unable to travel" not in trying.text
+    early = ask(service, "my baby was born at 35 weeks, could she have been in the colic study", "NCT02708238")
+    assert "35 does not fit it" in early.text and "≥37 weeks gestation" in early.text
+    term = ask(service, "my son was born at 39 weeks and is 6 weeks old, could he join", "NCT02708238")
+    assert "39 fits it" in term.text
+
+
+def test_across_studies_children_and_design_words(service):
+    teens = ask(service, "any lupus studies for teens?")
+    # every lupus study here is for adults, and a grant's page that gives no ages does not take children either
+    assert teens.status == "abstained" and "NIH-11159694" not in teens.text
+    placebo = ask(service, "which lupus trials have a placebo group")
+    assert set(re.findall(r"NCT\d{8}", placebo.text)) == {MISLE, SELECT_SLE, "NCT03673748"}
+
+
+@pytest.mark.parametrize("question", [
+    "is it worth stopping my methotrexate to join", "my rheumatologist wants me on benlysta, what do you think",
+    "do you think I should do the trial or keep my current treatment?", "how many mg of zolmitriptan can i take",
+    "is my kid's colic serious enough to go to the ER", "I feel chest pain right now what do i do",
+    "would cimzia be better for me than humira"])
+def test_a_personal_choice_dose_or_emergency_is_declined(question):
+    assert check_question(question).verdict == "medical_advice"
+
+
+def test_questions_about_the_study_are_not_declined_as_advice():
+    for question in ("What do you think the results mean?", "how many mg of zolmitriptan did they get?",
+                     "is the study better for people with mild lupus?", "who can prescribe the drug in the study?"):
+        assert check_question(question).verdict == "ok", question
