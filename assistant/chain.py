@@ -29,6 +29,7 @@ from assistant.patient_facts import patient_facts
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
 from assistant.prompting import render_prompt
+from assistant.question_focus import answers_the_measure, quotes_give_the_measure
 from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
 from assistant.router import IntentRouter, Route
@@ -83,7 +84,8 @@ ADVICE_CONFIDENCE = 0.6
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
                         r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
-                        r"\bsign (?:me |him |her )?up\b|\benrol|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
+                        r"\bsign (?:me |him |her )?up\b|\benrol|\bparticipat|\btake part\b|\bbe (?:in|part of) (?:it|this|the)\b|"
+                        r"\bdo (?:it|this|the (?:study|trial))\b|\b(?:right|good|suitable|fit) for (?:me|him|her|us)\b|\bapply\b|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
                         r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
 TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
@@ -245,6 +247,11 @@ class AnswerChain:
                      or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
+        elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
+                and not patient_facts(routed).said_anything(where=True):
+            # "can I drive home after the infusion?": "can I …" about something other than joining, with nothing of
+            # the person to check: not an eligibility question (the record's sentences, or that it doesn't say)
+            route = Route("other", route.score, "not_joining")
         elif route and not route.confident and asked_place(routed):
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
             route = Route("where", route.score, "place")
@@ -532,6 +539,8 @@ class AnswerChain:
         brands = [f"brand names: {i.other_names}" for i in (sheet.interventions if sheet else []) if i.other_names]
         if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, brands):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
+        if not answers_the_measure(req.text, intent):
+            return None  # "how long does each visit take?": the study's span does not say it
         # "what does the Duke pregnancy registry need from me?": the name's words are not the person's facts
         earlier = tuple(t.content for t in req.history if t.role == "user")  # the person's own earlier words
         return self._composed(intent, req.unnamed or req.text, req.scope, req.route.also if req.route else (),
@@ -595,7 +604,8 @@ class AnswerChain:
         text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         quotes = [c.quote for c in cites]
-        if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)):
+        if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)) \
+                or not quotes_give_the_measure(question, quotes):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text

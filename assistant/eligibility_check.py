@@ -199,6 +199,9 @@ class _Checker:
         found = False
         needed, maybe = False, 0  # a rule to join names it (then an exclusion naming it is about a form of it)
         told: set[tuple[str, int]] = set()  # (group, top rule): a rule said once for each thing the person said
+        # the study's own condition ("lupus" in a lupus study): exclusions that name it are about a form or a
+        # complication of it, which the study team checks
+        own = m.kind == "condition" and any(_find(m, c.value, self.s.abbreviations) for c in self.s.conditions)
         # rules naming the thing itself ("TNF-antagonist") before those naming a wider group it is in ("biological
         # agents"): when one sentence is said for it, it is the one about it
         for item, parents in sorted(self.tree.walk(), key=lambda ip: (not _names_itself(m, ip[0].text), -len(ip[1]))):
@@ -214,6 +217,8 @@ class _Checker:
                 continue
             told.add(("", id(top)))
             start, narrow = found_at
+            if item.section == "exclusion" and own:
+                continue  # "psychosis related to SLE" in a lupus study: a complication is excluded, not the condition
             neg = "far" if narrow or family else negation(item.text, start)  # a narrower kind: the team can tell
             group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
             found = True

@@ -53,6 +53,9 @@ _MEDICAL = [
     r"kill myself|passing out|fainted)\b",
     r"\b(go to|take \w+ to|call) (the )?(er|e\.r\.|emergency|a&e|911|urgent care|hospital)\b|\bserious enough\b",
     r"\b(better|best|safer|worse) for (me|my \w+|her|him|us)\b",
+    # what it would do for this person, or what they should do: "would this drug help me?", "what should we do?"
+    r"\b(will|would|could|can|does|do) (it|this|that|the|this \w+|the \w+) (help|work for|cure|fix|heal) (me|my|him|her|us)\b",
+    r"\bwhat should (i|we) do\b|\b(good|bad|smart|wise) idea\b.{0,30}\bfor (me|my \w+|him|her|us)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",

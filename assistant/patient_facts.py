@@ -39,6 +39,10 @@ _AGE_PATTERNS = (
     # "can I join at 70?"
     re.compile(r"\b(?:join|participate|take part|enrol+|be in it|qualify|eligible)\b[^.?!\d]{0,20}\bat\s+(\d{1,3})\s*(?=[?.!,]|$)",
                re.IGNORECASE),
+    # "am I too old at 69?", "too young at 16 for it?"
+    re.compile(r"\btoo (?:old|young)\b[^.?!\d]{0,12}\bat\s+(\d{1,3})\b" + _NOT_AGE_AFTER, re.IGNORECASE),
+    # "is 68 too old for it?"
+    re.compile(r"\b(\d{1,3})\s+(?:is\s+)?too (?:old|young)\b", re.IGNORECASE),
 )
 _MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\s+)?(?P<rel>" + _REL + r")\b",
                      re.IGNORECASE)

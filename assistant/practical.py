@@ -21,6 +21,8 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"bilingual)\b",
      r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
      r"bilingual)\b"),
+    # "what colour are the pills?": a look or taste only a quote naming it answers
+    (r"\b(colou?rs?|shapes?|tastes?|flavou?rs?|smells?)\b", r"\b(colou?r\w*|shape\w*|tast\w*|flavou?r\w*|smell\w*)\b"),
     # "what brand did they use? mylicon?": only a brand or maker named answers it, not the drug's own name
     (r"\b(brand|brands|brand-name|made by|maker|manufactur\w*)\b",
      r"\b(brand\w*|made by|manufactur\w*|®|™)|\(R\)"),

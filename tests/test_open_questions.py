@@ -476,3 +476,19 @@ def test_questions_about_the_study_are_not_declined_as_advice():
     for question in ("What do you think the results mean?", "how many mg of zolmitriptan did they get?",
                      "is the study better for people with mild lupus?", "who can prescribe the drug in the study?"):
         assert check_question(question).verdict == "ok", question
+
+
+def test_a_question_measuring_one_thing_is_not_answered_with_the_studys_measures(service):
+    from assistant.question_focus import answers_the_measure, question_focus
+    assert question_focus("how long does each visit take?").thing == "visit"
+    assert answers_the_measure("how long would I be in it?", "time_in_study")
+    assert not answers_the_measure("how big are the needles?", "size")
+    for question, study in (("how long does each visit take?", SELECT_SLE), ("how big is the needle for the infusion?",
+                                                                            MISLE), ("what color are the pills?", SELECT_SLE)):
+        answer = ask(service, question, study)
+        assert answer.status == "abstained" and answer.step == "record_sentences", (question, answer.text)
+
+
+def test_can_i_do_something_else_is_not_an_eligibility_question(service):
+    assert ask(service, "can I drive home after the infusion?", "NCT03673748").intent == "other"
+    assert ask(service, "could I participate?", MISLE).intent == "can_i_join"
