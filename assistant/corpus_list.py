@@ -177,6 +177,15 @@ def _topic_text(s: FactSheet) -> str:
                      *(a.label for a in s.arms)])
 
 
+def age_range_words(s: FactSheet) -> str:
+    """"aged 18 to 65", "aged 18 or older", "up to 63": the study's age fields in words."""
+    low = age_in_years(s.min_age.value) if s.min_age else None
+    high = age_in_years(s.max_age.value) if s.max_age else None
+    if low is not None and high is not None:
+        return f"aged {low:g} to {high:g}"
+    return f"aged {low:g} or older" if low is not None else f"up to age {high:g}" if high is not None else ""
+
+
 def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
     if q.statuses and not (s.status and s.status.value in q.statuses):
         return False
@@ -269,6 +278,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
                               distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
     w = AnswerWriter("", chunks)
+    show_ages = False  # each study's ages, when children were asked for and none takes them
     if not found:
         none = sentence("corpus_none.none", n=len(sheets),
                         what=_wanted(question, q, place_words(origin) if origin else "")) + "."
@@ -281,6 +291,12 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             w.sentences.append(f"{none} {sentence('corpus_none.other_status')}:")
             q = replace(q, statuses=())
             found = not_open
+        elif q.children and (q.topic or q.place) and (adults := [x for x in sheets if x.study_id in rank
+                                                                 and passes_filters(x, replace(q, children=False))]):
+            # "any lupus studies for teens?": no, and the ones there are, with the ages they take (the records say it)
+            w.sentences.append(f"{none} {sentence('corpus_none.adults')}:")
+            q = replace(q, children=False)
+            found, show_ages = adults, True
         elif q.place and q.topic and elsewhere:  # none in the place asked about, but some on the topic elsewhere
             w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
             q = replace(q, place=None)
@@ -322,6 +338,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             site, km = closest[s.study_id]
             w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
                   distance=distance_words(km, origin))
+        ages = [f for f in (s.min_age, s.max_age) if f]
+        if said and show_ages and ages:
+            w.say("corpus.ages", ages, ages=age_range_words(s))
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
         if said and stale:
             w.say("corpus.stale", stale[0], stale=stale[1])

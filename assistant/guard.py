@@ -47,7 +47,9 @@ _MEDICAL = [
     r"\b(worth|ok|okay|fine|safe|wise|smart)\b.{0,10}\b(stop|stopping|quit|quitting|come off|coming off|go off|going off)\b"
     r".{0,20}\bmy\b",
     # a dose for the person: "how many mg of zolmitriptan can I take?", "how much simethicone should I give my baby?"
-    r"\b(how (much|many)|what dose)\b.{0,40}\b(can|should|do|could) (i|we)\b.{0,10}\b(take|use|give|have)\b",
+    # ("how many patches do I get to use?" asks what the study gives: not advice)
+    r"\b(how (much|many)|what dose)\b.{0,40}\bshould (i|we)\b.{0,10}\b(take|use|give|have)\b",
+    r"\bhow (much|many) (mg|milligrams?|pills|tablets|capsules|puffs)\b.{0,30}\b(can|could) (i|we)\b.{0,10}\b(take|have)\b",
     # now, urgently: a doctor or an emergency number, not a study record
     r"\b(chest pain|can'?t breathe|cannot breathe|trouble breathing|short of breath|overdos\w*|suicid\w*|"
     r"kill myself|passing out|fainted)\b",
