@@ -433,11 +433,16 @@ class AnswerChain:
         for turn in reversed(turns):
             named = catalog.all_in_text(turn.content)
             every.update((r.study_id, r) for r in named)
-            beside = {r.study_id: r for part in re.split(r"[;\n]|(?<=[.!?])\s", turn.content)
-                      if pointer and pointer <= content_terms(part)
-                      for r in catalog.all_in_text(part)}
-            if len(beside) == 1:
-                return next(iter(beside.values()))
+            # the parts of the turn: its clauses, then the stretch from each study's ID to the next one's (a list
+            # says "“Title” (NCT…): Recruiting. It is for …, with 1 site in Spain." about one study)
+            at = sorted((turn.content.find(r.study_id), r) for r in named if r.study_id in turn.content)
+            stretches = [(turn.content[a:(at[i + 1][0] if i + 1 < len(at) else len(turn.content))], [r])
+                         for i, (a, r) in enumerate(at)]
+            clauses = [(part, catalog.all_in_text(part)) for part in re.split(r"[;\n]|(?<=[.!?])\s", turn.content)]
+            for parts in (clauses, stretches):
+                beside = {r.study_id: r for part, refs in parts if pointer and pointer <= content_terms(part) for r in refs}
+                if len(beside) == 1:
+                    return next(iter(beside.values()))
         return self._pointed_at(question, list(every.values())) if len(every) > 1 else None
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
@@ -450,9 +455,12 @@ class AnswerChain:
             sheet = self.p.facts(ref.study_id)
             if sheet is None:
                 continue
-            words = naming_terms(sheet) | content_terms(" ".join(f"{x.city} {x.country}" for x in sheet.sites))
+            # a place counts by the share of the study's sites there: "the paris one" is the study with its one site in
+            # Paris, more than one of 258 sites with a site in Paris among them
+            there = [x for x in sheet.sites if asked & content_terms(f"{x.city} {x.country}")]
             about = {k for c in sheet.conditions for h in vocabulary().find(c.value) for k in h.concepts}
-            scores.append((len(asked & words) + 2 * len(concepts & about), ref))
+            scores.append((len(asked & naming_terms(sheet)) + len(there) / max(1, len(sheet.sites))
+                           + 2 * len(concepts & about), ref))
         scores.sort(key=lambda t: -t[0])
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
             return scores[0][1]

@@ -5,7 +5,7 @@ import re
 from importlib import resources
 
 from assistant.answer_writer import AnswerWriter, country_words, join_words
-from assistant.nearby import country_of_demonyms, gazetteer
+from assistant.nearby import country_of_demonyms, gazetteer, sites_in_continent
 from trialchat.facts import ENDED_STATUSES, FactSheet, Site, ranked_counts
 
 MAX_SITES_LISTED = 6  # sites named in one sentence before "and N more"
@@ -103,7 +103,8 @@ def place_in(q: str, s: FactSheet, places: frozenset[str]) -> tuple[str, list[Si
             longer = LONGER_NAME.search(q[:m.start()])
             if longer and longer.group(1).lower() not in NOT_NAME_WORDS:  # "Baja California", "Northern Ireland"
                 return f"{longer.group(1)} {spelled[name]}", []
-            sites = names.get(PLACE_ALIASES.get(name, name), [])
+            sites = sites_in_continent(name, s.sites)
+            sites = names.get(PLACE_ALIASES.get(name, name), []) if sites is None else sites
             return _which(spelled[name], sites), sites
     return "", []
 

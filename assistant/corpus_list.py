@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
-from assistant.nearby import Place, near_question, nearest, resolve
+from assistant.nearby import Place, near_question, nearest, resolve, sites_in_continent
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
@@ -253,6 +253,9 @@ def _named_concepts(text: str, within: bool = False, wider: bool = False) -> set
 
 
 def _sites_in(s: FactSheet, place: str) -> list[Site]:
+    in_continent = sites_in_continent(place, s.sites)
+    if in_continent is not None:
+        return in_continent
     p = place.lower()
     return [x for x in s.sites if p in (x.country.lower(), x.state.lower(), x.city.lower())]
 
@@ -317,6 +320,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         sites = _sites_in(s, q.place) if q.place else []
         w.study_id = s.study_id
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
+        if sites and q.place and sites_in_continent(q.place, []) is not None:  # "1 site in Europe (Spain)"
+            countries = list(dict.fromkeys(x.country for x in sites))
+            where += f" ({join_words(countries)})" if len(countries) <= 4 else \
+                f" ({len(countries)} countries, among them {join_words(countries[:3])})"
         phase = s.given_phase
         said = w.say("corpus.study", [f for f in (s.title_fact, s.status, phase) if f], title=s.title,
                      study_id=s.study_id, details=", ".join(f.value for f in (s.status, phase) if f))

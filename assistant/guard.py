@@ -58,6 +58,13 @@ _MEDICAL = [
     # what it would do for this person, or what they should do: "would this drug help me?", "what should we do?"
     r"\b(will|would|could|can|does|do) (it|this|that|the|this \w+|the \w+) (help|work for|cure|fix|heal) (me|my|him|her|us)\b",
     r"\bwhat should (i|we) do\b|\b(good|bad|smart|wise) idea\b.{0,30}\bfor (me|my \w+|him|her|us)\b",
+    r"\b(i|we|he|she|they)('d| would) be better off\b|\bbetter off\b.{0,40}\b(me|my|i)\b|\bwork better than (my|his|her|our)\b",
+    # reading the person's own results: "what does my MRI mean?", "is my CRP of 12 bad?"
+    r"\bwhat (does|do) (my|his|her|our) (\w+ ){0,2}(results?|tests?|scans?|mri|x-?rays?|labs?|levels?|numbers?|scores?|"
+    r"blood ?work|report) (mean|say|show)\b",
+    r"\b(is|are) (my|his|her) (\w+ ){0,2}(results?|levels?|numbers?|scores?|counts?)\b.{0,20}\b(bad|normal|high|low|ok|okay|"
+    r"dangerous|serious)\b",
+    r"\bshould my (mom|mum|dad|mother|father|grandma|grandmother|grandpa|grandfather|kid|baby|partner|sister|brother)\b",
 ]
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|rules|prompt|above|previous|prior)\b",

@@ -68,6 +68,7 @@ class Gazetteer:
     us_states: dict[str, str]  # folded state name → code
     state_names: dict[str, str]  # code → name
     country_names: dict[str, str]  # ISO code → name
+    continents: dict[str, str]  # ISO code → continent code ("DE" → "EU")
 
     def city(self, name: str, countries: frozenset[str] = frozenset(), state: str = "") -> Place | None:
         """The place a city name means: in ``countries`` (and ``state``) when one is there, else the most populous."""
@@ -101,7 +102,22 @@ def gazetteer() -> Gazetteer:
     states = gc.get_us_states()
     return Gazetteer(cities, countries, {_fold(s["name"]): code for code, s in states.items()},
                      {code: s["name"] for code, s in states.items()},
-                     {code: c["name"] for code, c in gc.get_countries().items()})
+                     {code: c["name"] for code, c in gc.get_countries().items()},
+                     {code: c["continentcode"] for code, c in gc.get_countries().items()})
+
+
+# a continent asked about ("any lupus trial in Europe?") is the sites in its countries
+CONTINENTS = {"europe": "EU", "asia": "AS", "africa": "AF", "north america": "NA", "south america": "SA",
+              "oceania": "OC", "australasia": "OC"}
+
+
+def sites_in_continent(name: str, sites: list[Site]) -> list[Site] | None:
+    """The sites in the continent ``name`` names (None when it names none)."""
+    code = CONTINENTS.get(name.lower().strip())
+    if code is None:
+        return None
+    g = gazetteer()
+    return [x for x in sites if x.country and g.continents.get(g.country_code(x.country)) == code]
 
 
 def _latin(name: str) -> bool:

@@ -25,6 +25,8 @@ THE_STUDY = frozenset("study studies trial trials it this research registry prog
 # question that measures one thing in it
 MEASURES_THE_STUDY = frozenset({"size", "time_in_study", "dates", "treatment", "arms", "overview", "design"})
 NUMBER = re.compile(r"\d")
+LENGTH = re.compile(r"\d+(?:\.\d+)?\s*(?:(?:-|to)\s*\d+(?:\.\d+)?\s*)?(?:minutes?|mins?|hours?|hrs?|h|days?|weeks?|"
+                    r"months?|years?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,4 +70,5 @@ def quotes_give_the_measure(question: str, quotes: list[str]) -> bool:
     if focus is None or focus.about_the_study:
         return True
     thing = content_terms(focus.thing)
-    return any(thing & content_terms(q) and NUMBER.search(q) for q in quotes)  # one of the phrase's words named
+    amount = LENGTH if focus.measure == "long" else NUMBER  # "how long": a length of time, not "on days 7, 14"
+    return any(thing & content_terms(q) and amount.search(q) for q in quotes)  # one of the phrase's words named
