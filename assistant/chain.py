@@ -92,6 +92,9 @@ TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", 
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
+LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
+                          re.IGNORECASE)
+PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
 HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
@@ -274,6 +277,10 @@ class AnswerChain:
                 and not scope.unknown_id and not pinned and history \
                 and (looks_like_follow_up(text) or about_one or not_across):  # ("the first one": read again)
             scope = self._scope_from_history(text, history, catalog) or scope
+        if scope.reason == "pinned" and route and route.confident and route.intent == "corpus" \
+                and route.score >= PART_OF_ALL and not REFERS_BACK_RE.search(text):
+            # "anything for multiple sclerosis?" on a study's page: across all studies (the answer says so first)
+            scope = Scope(None, text, "corpus")
         if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
                 and not REFERS_BACK_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
@@ -562,7 +569,11 @@ class AnswerChain:
                                         or asks_across_studies(req.text)):
             return None  # "anything in Australia?" with no study: where, across all of them
         sheets = self.p.all_facts()
-        listed = self.p.composer.corpus(req.text, sheets,
+        asked = req.text
+        pinned = self.p.facts(req.pinned) if req.pinned and LIKE_THIS_RE.search(asked) else None
+        if pinned and pinned.conditions:  # "are there other studies like this?": on the pinned study's condition
+            asked = f"{asked} for {pinned.conditions[0].value}"
+        listed = self.p.composer.corpus(asked, sheets,
                                         lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
         if not listed:
             return None

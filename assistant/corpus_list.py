@@ -55,7 +55,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "conducted doing near nearby close closest around within miles mile km from "
                               "still looking accepting volunteers participants drug drugs medication medications "
                               "medicine medicines meds new good best actual actually real really success rate rates "
-                              "work works worked most effective group groups arm arms")
+                              "work works worked most effective group groups arm arms like similar other others same "
+                              "kind type sort")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)

@@ -496,3 +496,26 @@ def test_no_study_for_children_lists_the_others_with_their_ages(service):
     assert answer.status == "answered" and answer.text.startswith("None of the 13 studies here is about “lupus” and "
                                                                    "takes children.")
     assert "It is for people aged 18 to 65" in answer.text
+
+
+def test_a_continent_is_the_sites_in_its_countries(service):
+    answer = ask(service, "is there a lupus trial in europe")
+    assert "NCT03673748" in answer.text and "1 site in Europe (Spain)" in answer.text
+    assert "NCT02633163" not in answer.text  # MiSLE's sites are all in the United States
+    pinned = ask(service, "any sites in europe?", MISLE)
+    assert pinned.text.startswith("No. The record lists no site in Europe")
+
+
+def test_the_x_one_after_our_own_list_of_studies(service):
+    listed = ask(service, "is there a lupus trial in europe")
+    history = [HistoryTurn(role="user", content="is there a lupus trial in europe"),
+               HistoryTurn(role="assistant", content=listed.text)]
+    assert ask(service, "the spain one, is it open yet?", None, history).study_id == "NCT03673748"
+    assert ask(service, "and the paris one?", None, history).study_id == "NCT03562065"
+
+
+def test_across_studies_from_a_study_page(service):
+    answer = ask(service, "anything for multiple sclerosis?", "NCT03840928")
+    assert answer.step == "across_studies" and answer.text.startswith("Across all")
+    similar = ask(service, "are there other studies like this?", MISLE)
+    assert SELECT_SLE in similar.text and "“like”" not in similar.text
