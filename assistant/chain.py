@@ -251,9 +251,11 @@ class AnswerChain:
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
-                and not patient_facts(routed).said_anything(where=True):
+                and not patient_facts(routed, tuple(t.content for t in history if t.role == "user")
+                                      ).said_anything(where=True):
             # "can I drive home after the infusion?": "can I …" about something other than joining, with nothing of
-            # the person to check: not an eligibility question (the record's sentences, or that it doesn't say)
+            # the person to check, here or earlier in the conversation ("what if it was two years ago?" after
+            # "… rituximab 8 months ago?" is): not an eligibility question
             route = Route("other", route.score, "not_joining")
         elif route and not route.confident and asked_place(routed):
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there

@@ -217,9 +217,11 @@ class _Checker:
                 continue
             told.add(("", id(top)))
             start, narrow = found_at
-            if item.section == "exclusion" and own:
-                continue  # "psychosis related to SLE" in a lupus study: a complication is excluded, not the condition
-            neg = "far" if narrow or family else negation(item.text, start)  # a narrower kind: the team can tell
+            # a narrower kind the team can tell; or, in a study of that very condition, an exclusion of a form or
+            # complication of it ("psychosis related to SLE"): said as a rule that mentions it, not one that may
+            # rule the person out
+            own_form = item.section == "exclusion" and own
+            neg = "far" if narrow or family or own_form else negation(item.text, start)
             group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
             found = True
             cites = [(p.path, p.quote) for p in (*parents, item)]
