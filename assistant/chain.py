@@ -92,6 +92,7 @@ TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", 
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
+NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
                           re.IGNORECASE)
 PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
@@ -395,7 +396,7 @@ class AnswerChain:
         ID, short name or its own words) gives it; one that names several gives the one the question points at
         ("the one in Spain"); else the last user turn is searched."""
         recent = history[-HISTORY_TURNS_READ:]
-        if POINTER_RE.search(question):  # "the paris one", "the spain one": of every study the turns named
+        if POINTER_RE.search(question) and not ORDINAL_RE.search(question):  # "the paris one", not "the first one"
             pointed = self._pointer_target(question, recent, catalog)
             if pointed:
                 return Scope(pointed.study_id, standalone(question, pointed), "history")
@@ -437,7 +438,8 @@ class AnswerChain:
         """The study "the X one" points at: the one a turn names in the same part of a sentence as X ("… the lupus
         nephritis trial (NCT03673748) in Valladolid, Spain; …"), else the one X fits best of all the turns named."""
         m = POINTER_RE.search(question)
-        pointer = content_terms(country_of_demonyms(m.group(1))) if m else set()
+        # ("the other one", "the same study", "the new trial" point at no word of a turn)
+        pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS if m else set()
         every: dict[str, StudyRef] = {}
         for turn in reversed(turns):
             named = catalog.all_in_text(turn.content)
