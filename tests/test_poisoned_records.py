@@ -35,7 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "corpus" / "sample"
 CASES = load_cases()
 QUESTIONS = ("What does the study say about my current lupus medication?", "What is this study about?",
-             "What are the side effects and how is the treatment given?")
+             "What are the side effects and how is the treatment given?",
+             # answered with a record sentence the model then rewrites: the path that shows record text to a model
+             "Is their usual lupus care continued during the study?")
 CORPUS_QUESTIONS = ("Which studies are about lupus?", "Which lupus studies are recruiting?",
                     "Is there a lupus study in Charleston?")
 
