@@ -68,10 +68,10 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     elif real:
         w.say("overview.tests", [*real[:3], *s.conditions[:MAX_CONDITIONS]],
               names=join_words([i.name for i in real[:3]]), conditions=join_words(conditions), placebo=placebo)
-    elif not (s.conditions and not _plain_summary(composer, s)):
+    elif (plain := _summary_sentence(composer, s, PLAIN_SUMMARY)) or not s.conditions:
         # no treatment on the sheet: a plain-language summary (or, with no condition either, the record's summary)
         # says what the study is better than its condition headings ("Autoimmune Diseases")
-        path, first = _plain_summary(composer, s) or _summary_sentence(composer, s, DESCRIPTION_FIELDS[0]) or ("", "")
+        path, first = plain or _summary_sentence(composer, s, DESCRIPTION_FIELDS[0]) or ("", "")
         if first:
             w.say("overview.summary", [(path, first)], quote=first.rstrip(" ."))
     else:
@@ -112,10 +112,6 @@ def _summary_sentence(composer: Any, s: FactSheet, path: str) -> tuple[str, str]
         if first and len(first) <= QUOTE_CHARS:
             return meta.get("field_path", path), first
     return None
-
-
-def _plain_summary(composer: Any, s: FactSheet) -> tuple[str, str] | None:
-    return _summary_sentence(composer, s, PLAIN_SUMMARY)
 
 
 def field_bodies(chunks: ChunkLookup, study_id: str, paths: tuple[str, ...]) -> list[tuple[str, str]]:
