@@ -241,13 +241,14 @@ class AnswerChain:
                                                                  and route.score < ADVICE_CONFIDENCE))
         # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
         # page (or about a named one) that is told to be checked against its rules, whatever the words look like
+        facts = patient_facts(routed)  # the person's facts, read once for the route fix-ups below
         told = bool(scope.study_id and "?" not in routed and TELLS_RE.search(routed)
-                    and not ASKS_SOMETHING_RE.search(routed) and patient_facts(routed).said_anything())
+                    and not ASKS_SOMETHING_RE.search(routed) and facts.said_anything())
         if told:
             route = Route("can_i_join", route.score if route else 0.0, "facts")
         elif route is not None and unsure \
                 and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(routed)) \
-                and (patient_facts(routed).said_anything(where=True)
+                and (facts.said_anything(where=True)
                      or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
