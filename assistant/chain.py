@@ -20,7 +20,7 @@ from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, team_to_ask
 from assistant.compose import Composer
 from assistant.extractive import extractive_answer, relevance, scored_answer
-from assistant.guard import check_question, decline_message
+from assistant.guard import Verdict, check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.named_facts import route_by_named_fact
@@ -43,6 +43,7 @@ from assistant.scoping import (
     resolve_scope,
     standalone,
 )
+from assistant.small_talk import small_talk
 from assistant.short_forms import asked_short_forms, explaining_sentence, find_long_form
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
@@ -80,6 +81,7 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
 ADVICE_CONFIDENCE = 0.6
+DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
@@ -207,8 +209,8 @@ class AnswerChain:
             return
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
-        for step in (self._unknown_study, self._advice, self._name_alone, self._composed_step, self._across_studies,
-                     self._which_study, self._record_sentences):
+        for step in (self._small_talk, self._unknown_study, self._advice, self._name_alone, self._composed_step,
+                     self._across_studies, self._which_study, self._record_sentences):
             events = step(request)
             if events is not None:
                 yield from events
@@ -524,6 +526,16 @@ class AnswerChain:
         return answer
 
     # ---------------- the steps after understanding ----------------
+    def _small_talk(self, req: Request) -> list[AnswerEvent] | None:
+        """"hi", "thanks!", "who are you?": what the assistant does, with questions to try."""
+        kind = small_talk(req.text)
+        if kind is None:
+            return None
+        answer = Answer(text=sentence(f"record.{kind}"), status="answered", study_id=req.scope.study_id,
+                        intent="other", step="small_talk")
+        return [SourcesEvent(sources=[], study_id=req.scope.study_id), TokenEvent(text=answer.text),
+                FinalEvent(answer=answer)]
+
     def _unknown_study(self, req: Request) -> list[AnswerEvent] | None:
         """An ID this collection does not hold: say so, never answer about another study."""
         if not req.scope.unknown_id:
@@ -591,11 +603,13 @@ class AnswerChain:
 
     def _advice(self, req: Request) -> list[AnswerEvent] | None:
         """Personal medical advice the guard's patterns did not catch ("what treatment should he get?", "do you
-        think I have lupus?"), as the router reads it: declined the same way."""
-        if req.intent != "advice" or not req.route or req.route.score < ADVICE_CONFIDENCE:
+        think I have lupus?"), and questions about something else than the studies ("best pizza near the
+        hospital?"), as the router reads them: declined the same way as the guard declines them."""
+        verdict = DECLINED_INTENTS.get(req.intent or "")
+        if verdict is None or not req.route or req.route.score < ADVICE_CONFIDENCE:
             return None
-        answer = Answer(text=decline_message("medical_advice", self.p.max_question_chars), status="declined",
-                        study_id=req.scope.study_id, intent="advice", step="declined")
+        answer = Answer(text=decline_message(verdict, self.p.max_question_chars), status="declined",
+                        study_id=req.scope.study_id, intent=req.intent, step="declined")
         return [SourcesEvent(sources=[], study_id=req.scope.study_id), TokenEvent(text=answer.text),
                 FinalEvent(answer=answer)]
 

@@ -53,6 +53,7 @@ REGISTRY: tuple[IntentSpec, ...] = (
                ("resultsSection.outcomeMeasuresModule", "resultsSection.adverseEventsModule",
                 "resultsSection.participantFlowModule"), True),
     IntentSpec("advice", "personal medical advice: what to take or do, a diagnosis, a prognosis (declined)"),
+    IntentSpec("off_topic", "not about the studies or health care: writing, shopping, food, sport, trivia (declined)"),
     IntentSpec("term", "what a word means (the glossary)"),
     IntentSpec("corpus", "questions across studies"),
     IntentSpec("other", "anything else: the record's best sentences answer it"),

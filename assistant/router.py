@@ -41,7 +41,9 @@ REGULARIZATION_C = 4.0
 
 # "what does double-blind mean", "what is a placebo": a definition, whatever the term
 TERM_RE = re.compile(r"\b(what does .{1,40} mean|what do .{1,40} mean|meaning of|definition|define|what is meant by)\b|"
-                     r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+", re.IGNORECASE)
+                     # "what's a placebo?", not "whats a good seafood place near the hospital": the term ends the
+                     # question within a few words
+                     r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+(?=(?:\W+\w+){0,3}\W*$)", re.IGNORECASE)
 JOIN_RE = re.compile(r"\b(join|take part|participate|enrol+|sign up|qualif|eligible|elegible)\w*", re.IGNORECASE)
 
 

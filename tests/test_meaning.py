@@ -164,7 +164,9 @@ def test_router_accuracy_on_the_held_out_paraphrases(embeddings):
     path = Path(__file__).parents[1] / "eval" / "questions" / "router_heldout.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     router = IntentRouter(embeddings)
-    right = sum(router.route(r["question"]).intent == r["intent"] for r in rows)
+    # the set was labelled before "off_topic" was split from "other" ("can you write me a poem" is labelled other)
+    was = {"off_topic": "other"}
+    right = sum(was.get(i := router.route(r["question"]).intent, i) == r["intent"] for r in rows)
     assert {r["intent"] for r in rows} <= set(INTENTS)
     assert right / len(rows) >= 0.95, right / len(rows)  # measured 0.984
 

@@ -519,3 +519,28 @@ def test_across_studies_from_a_study_page(service):
     assert answer.step == "across_studies" and answer.text.startswith("Across all")
     similar = ask(service, "are there other studies like this?", MISLE)
     assert SELECT_SLE in similar.text and "“like”" not in similar.text
+
+
+# ---------------- greetings, and questions about something else ----------------
+@pytest.mark.parametrize("question,kind", [("hi", "Hello!"), ("thanks so much!", "You're welcome!"),
+                                           ("who are you?", "Hello!")])
+def test_a_greeting_or_thanks_gets_a_friendly_line_not_an_abstention(service, question, kind):
+    answer = ask(service, question, C_AXSPAND)
+    assert answer.text.startswith(kind) and "don't say" not in answer.text and not answer.citations
+
+
+def test_a_question_after_a_greeting_is_still_answered(service):
+    answer = ask(service, "ok so where is it?", C_AXSPAND)
+    assert answer.step != "small_talk" and answer.status == "answered"
+
+
+@pytest.mark.parametrize("question", ["can you help me write my resume for a job", "best pizza place near the hospital?"])
+def test_a_question_about_something_else_is_declined_politely(service, question):
+    answer = ask(service, question)
+    assert answer.status == "declined" and "questions about clinical studies" in answer.text
+
+
+def test_where_i_live_in_lower_case_with_the_state_is_that_town(service):
+    # GeoNames lists "Newton" among Tallahassee's alternate names: the town's own name comes first
+    answer = ask(service, "i live in newton MA, was there a site close by?", C_AXSPAND)
+    assert "Newton, Massachusetts" in answer.text and "Boston" in answer.text and "Tallahassee" not in answer.text
