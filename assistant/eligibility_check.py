@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, dose_limit, negation, threshold, time_window
-from assistant.nearby import places_within
+from assistant.nearby import place_name, places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
 from assistant.types import CheckVerdict, Eligibility, EligibilityCheck
@@ -182,7 +182,7 @@ class _Checker:
             item, parents = residence
             self.add("may_rule_out", "place_not_named", [(p.path, p.quote) for p in (*parents, item)],
                      parents[0] if parents else item, "not_stated", where,
-                     where=f"the {where}" if where.isupper() else where, item=_quoted(_label(item, parents)))
+                     where=f"the {where}" if where.isupper() else place_name(where), item=_quoted(_label(item, parents)))
 
     # ---- conditions, treatments, pregnancy ----
     def listed(self, m: Mention) -> bool:

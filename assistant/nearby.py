@@ -224,21 +224,28 @@ def _in_runs(q: str) -> Iterator[str]:
             yield from (" ".join(tokens[:n]) for n in range(len(tokens), 0, -1))
 
 
-def _city_with_state(words: str) -> Place | None:
-    """A US city followed by its state, with or without a comma, in any case ("newton MA", "durham nc",
-    "austin texas"): a place whatever its size."""
+def _city_with_region(words: str) -> Place | None:
+    """A city followed by its US state or its country, with or without a comma, in any case ("newton MA",
+    "durham nc", "austin texas", "manchester uk"): a place whatever its size."""
     g = gazetteer()
     tokens = words.replace(",", " ").split()
     for k in (2, 1):
-        if len(tokens) > k and (state := g.state_code(" ".join(tokens[-k:]))):
-            place = g.city(" ".join(tokens[:-k]), frozenset({"US"}), state)
+        if len(tokens) <= k:
+            continue
+        region, city = " ".join(tokens[-k:]), " ".join(tokens[:-k])
+        if state := g.state_code(region):
+            place = g.city(city, frozenset({"US"}), state)
             if place and place.country == "US" and place.admin1 == state:
+                return place
+        if country := g.country_code(region):
+            place = g.city(city, frozenset({country}))
+            if place and place.country == country:
                 return place
     return None
 
 
 def _large_city(words: str, countries: frozenset[str] = frozenset()) -> Place | None:
-    if (with_state := _city_with_state(words)) is not None:
+    if (with_state := _city_with_region(words)) is not None:
         return with_state
     place = gazetteer().city(words, countries)
     return place if place and place.population >= IN_CITY_MIN_POPULATION else None
@@ -259,6 +266,24 @@ def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | 
             if _large_city(words, study_countries):
                 return NearQuestion(words, None, True)
     return None
+
+
+_LIVES_IN = re.compile(r"\b(?:i|we|he|she|they|who)?\s*(?:live|lives|living|am|'m|m|are|'re|is|'s|based|located|from)\s+"
+                       r"(?:in|from|near)?\s*(?P<place>[a-z][\w.'-]+(?:,?\s+[a-z][\w.'-]+){0,2})", re.IGNORECASE)
+
+
+def home_place(q: str) -> str:
+    """Where the person says they live, typed in any case ("i live in manchester uk", "im in puerto rico"), when
+    the gazetteer knows it as a country, a U.S. state, a large city or a city with its state; "" otherwise."""
+    g = gazetteer()
+    for m in _LIVES_IN.finditer(q):
+        tokens = m.group("place").replace(",", " ").split()
+        if tokens[0].lower() in _NOT_PLACES:
+            continue
+        for words in (" ".join(tokens[:n]) for n in range(len(tokens), 0, -1)):
+            if g.state_code(words) and len(words) > 2 or g.country_code(words) or _large_city(words):
+                return words
+    return ""
 
 
 def asked_place(q: str) -> str:
@@ -283,7 +308,7 @@ def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
                        state)
         if place and (not state or place.admin1 == state) and (not country or place.country == country):
             return place
-    if (with_state := _city_with_state(words)) is not None:
+    if (with_state := _city_with_region(words)) is not None:
         return with_state
     # longest leading run of words that names a city ("New York City" before "New")
     tokens = words.split()
@@ -354,6 +379,21 @@ def places_within(words: str) -> list[str]:
         code = "US"
     names = [words, g.state_names.get(state, ""), g.country_names.get(code, ""), *COUNTRY_SHORT.get(code, ())]
     return [n for n in dict.fromkeys(names) if n]
+
+
+def place_name(words: str) -> str:
+    """A place as an answer says it: "manchester uk" → "Manchester, United Kingdom", "texas" → "Texas"; words the
+    gazetteer does not know stay as written."""
+    g = gazetteer()
+    if code := g.country_code(words):
+        return g.country_names.get(code, words)
+    if (state := g.state_code(words)) and len(words) > 2:
+        return g.state_names.get(state, words)
+    place = resolve(words, frozenset())
+    if place is None or words.isupper() or words[:1].isupper():
+        return words
+    region = g.state_names.get(place.admin1, "") if place.country == "US" else g.country_names.get(place.country, "")
+    return f"{place.name}, {region}" if region else place.name
 
 
 # what people call a country's people or things ("the German one"), for the countries of study sites

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.eligibility_rules import months
+from assistant.nearby import home_place
 from assistant.textutil import content_terms
 from assistant.vocab import vocabulary
 
@@ -249,6 +250,8 @@ def _read(text: str, facts: PatientFacts) -> None:
     loc = _LOCATION.search(text)
     if loc:
         facts.location = re.split(r"[.!?]\s", loc.group(1))[0].strip(" ,.")  # "Toronto. Is it …" → "Toronto"
+    else:  # "i live in manchester uk": a place typed in lower case, when the gazetteer knows it
+        facts.location = home_place(text)
 
 
 _SPEAKS_OF_SOMEONE = re.compile(r"\b(?:i|i'?m|im|i'?ve|my|me|we|our|us|he|she|his|her|him)\b", re.IGNORECASE)

@@ -261,3 +261,11 @@ def test_a_follow_up_changes_when_and_an_allowed_rule_is_not_a_requirement(servi
     assert "two years ago is longer ago than that" in b.text, b.text
     mets = service.ask("I have brain mets, am i allowed in?", "NCT07247227")
     assert "The rules allow this, and it names cancer that has spread to the brain" in mets.text, mets.text
+
+
+def test_a_place_typed_in_lower_case_is_where_the_person_lives():
+    from assistant.patient_facts import patient_facts
+
+    assert patient_facts("Im 20, live in puerto rico, have fibromyalgia").location == "puerto rico"
+    assert patient_facts("i live in manchester uk and have psoriatic arthritis").location == "manchester uk"
+    assert patient_facts("i am in pain most days").location == ""

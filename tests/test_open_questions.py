@@ -544,3 +544,20 @@ def test_where_i_live_in_lower_case_with_the_state_is_that_town(service):
     # GeoNames lists "Newton" among Tallahassee's alternate names: the town's own name comes first
     answer = ask(service, "i live in newton MA, was there a site close by?", C_AXSPAND)
     assert "Newton, Massachusetts" in answer.text and "Boston" in answer.text and "Tallahassee" not in answer.text
+
+
+def test_a_rule_on_where_people_live_is_read_for_a_place_typed_in_lower_case(service):
+    # the registry takes residents of the US and Canada, and people in Puerto Rico from 21
+    answer = ask(service, "Im 20, live in puerto rico, have fibromyalgia. can i sign up?", "NCT03840928")
+    assert "Puerto Rico" in answer.text and "would not fit at 20" in answer.text
+    uk = ask(service, "i live in manchester uk and have psoriatic arthritis, can i join the app registry?",
+             "NCT03840928")
+    assert "does not name Manchester, United Kingdom" in uk.text
+
+
+def test_a_language_or_a_tattoo_is_read_against_the_rules(service):
+    answer = ask(service, "my mom is pregnant and has lupus but she only speaks Spanish, is that a problem?",
+                 "NCT00513591")
+    assert "Unable to speak English" in answer.text
+    tattoo = ask(service, "my arms are covered in tattoos, does that matter for the patch?", "NCT04066023")
+    assert "tattoos covering the entire potential area" in tattoo.text
