@@ -81,6 +81,7 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
 ADVICE_CONFIDENCE = 0.6
+FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
 DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
@@ -237,6 +238,13 @@ class AnswerChain:
             if route and not route.confident and other != routed and self.p.router:
                 tried = self.p.router.route(other)
                 route = tried if tried.confident else route
+        # a short follow-up the router reads weakly ("and after that year is up??", "which one came out best") goes
+        # on from the person's last question: read with it, unless that reads no surer
+        last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if route and self.p.router and last_user and route.score < FOLLOW_UP_SURE \
+                and len(routed.split()) <= FOLLOW_UP_WORDS:
+            joined = self.p.router.route(f"{last_user} {routed}")
+            route = joined if joined.confident and joined.score > route.score else route
         # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
         # that ok?" asks about the rules, with the person's facts
         unsure = route is not None and (not route.confident or (route.intent == "advice"

@@ -195,16 +195,21 @@ class Composer:
         if not s.status:
             return
         self._status_sentence(w, s)
+        self._why_it_ended(w, q, s)
+        when = _when(s.last_update)
+        if when and s.last_update:
+            w.say("status.as_of", s.last_update, date=when[0])
+        self._stale_note(w, s)
+
+    @staticmethod
+    def _why_it_ended(w: AnswerWriter, q: str, s: FactSheet) -> None:
+        """Why the study stopped, or (asked why) the results' notes that say why it ended early or small."""
         if s.why_stopped:
             w.say("status.why_stopped", s.why_stopped, why=s.why_stopped.value)
         elif s.limitations and WHY_Q.search(q) and ENDED_EARLY.search(s.limitations.value):
             # the notes' sentences that say the study ended, not the rest of its caveats
             said = [x for x in split_sentences(s.limitations.value) if ENDED_EARLY.search(x)][:2]
             w.say("status.limitations", [(s.limitations.path, x) for x in said], notes=" ".join(said).rstrip(" ."))
-        when = _when(s.last_update)
-        if when and s.last_update:
-            w.say("status.as_of", s.last_update, date=when[0])
-        self._stale_note(w, s)
 
     def _passed(self, when: str) -> bool:
         """Whether a record date ('June 2023', 'June 14, 2023') is before today."""
@@ -239,6 +244,8 @@ class Composer:
         key = "size.actual" if kind == "actual" else "size.planned" if kind in ("estimated", "anticipated") \
             else "size.plain"
         w.say(key, s.enrollment, n=s.enrollment.value)
+        if WHY_Q.search(q):  # "why so few?": what the record says about why it ended small
+            self._why_it_ended(w, q, s)
 
     @composes("dates")
     def _dates(self, w: AnswerWriter, q: str, s: FactSheet) -> None:

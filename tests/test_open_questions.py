@@ -561,3 +561,14 @@ def test_a_language_or_a_tattoo_is_read_against_the_rules(service):
     assert "Unable to speak English" in answer.text
     tattoo = ask(service, "my arms are covered in tattoos, does that matter for the patch?", "NCT04066023")
     assert "tattoos covering the entire potential area" in tattoo.text
+
+
+def test_a_short_follow_up_goes_on_from_the_last_question(service):
+    history = [HistoryTurn(role="user", content="how many people took part?"),
+               HistoryTurn(role="assistant", content="42 people took part in the study.")]
+    answer = ask(service, "why so few??", "NCT04066023", history)
+    assert "42" in answer.text and "COVID-19" in answer.text
+    best = ask(service, "which one came out best", "NCT02708238",
+               [HistoryTurn(role="user", content="what are they comparing?"),
+                HistoryTurn(role="assistant", content="Three treatments for infant colic.")])
+    assert best.step == "composed" and "50 minutes" in best.text
