@@ -94,6 +94,9 @@ TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", 
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
+# picking among the studies an answer listed: "which of those", "any of them", "which ones"
+AMONG_RE = re.compile(r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials)\b|"
+                      r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
 NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
@@ -247,7 +250,7 @@ class AnswerChain:
             route = joined if joined.confident and joined.score > route.score else route
         # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
         # that ok?" asks about the rules, with the person's facts
-        unsure = route is not None and (not route.confident or (route.intent == "advice"
+        unsure = route is not None and (not route.confident or (route.intent in DECLINED_INTENTS
                                                                  and route.score < ADVICE_CONFIDENCE))
         # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
         # page (or about a named one) that is told to be checked against its rules, whatever the words look like
@@ -269,7 +272,7 @@ class AnswerChain:
             # the person to check, here or earlier in the conversation ("what if it was two years ago?" after
             # "… rituximab 8 months ago?" is): not an eligibility question
             route = Route("other", route.score, "not_joining")
-        elif route and not route.confident and asked_place(routed):
+        elif route and unsure and asked_place(routed):
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
             route = Route("where", route.score, "place")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
@@ -291,6 +294,9 @@ class AnswerChain:
                 and not scope.unknown_id and not pinned and history \
                 and (looks_like_follow_up(text) or about_one or not_across):  # ("the first one": read again)
             scope = self._scope_from_history(text, history, catalog) or scope
+        listed = self._listed_before(text, history, catalog)
+        if listed:  # "which of those is in Europe?" after a list of studies: across those studies only
+            scope = Scope(None, text, "corpus", among=listed)
         if scope.reason == "pinned" and route and route.confident and route.intent == "corpus" \
                 and route.score >= PART_OF_ALL and not REFERS_BACK_RE.search(text):
             # "anything for multiple sclerosis?" on a study's page: across all studies (the answer says so first)
@@ -445,6 +451,18 @@ class AnswerChain:
         ref = catalog.get(hits[0].study_id) if hits else None
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
 
+    @staticmethod
+    def _listed_before(question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> tuple[str, ...]:
+        """The studies the last answer that listed several named, when the question picks among them ("which of those is in Europe?",
+        "are any of them for kids?"); () otherwise."""
+        if not AMONG_RE.search(question):
+            return ()
+        for turn in reversed(history[-HISTORY_TURNS_READ:]):  # the last answer that listed several
+            named = tuple(dict.fromkeys(r.study_id for r in catalog.all_in_text(turn.content)))
+            if turn.role == "assistant" and len(named) > 1:
+                return named
+        return ()
+
     def _pointer_target(self, question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> StudyRef | None:
         """The study "the X one" points at: the one a turn names in the same part of a sentence as X ("… the lupus
         nephritis trial (NCT03673748) in Valladolid, Spain; …"), else the one X fits best of all the turns named."""
@@ -590,16 +608,18 @@ class AnswerChain:
         """A question about the collection: the matching studies as a cited list, or that none matches."""
         if req.scope.study_id is not None or not self.p.composer:
             return None
-        if req.intent == "term" or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
-                                        or asks_across_studies(req.text)):
+        among = req.scope.among
+        if not among and (req.intent == "term" or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
+                                                       or asks_across_studies(req.text))):
             return None  # "anything in Australia?" with no study: where, across all of them
-        sheets = self.p.all_facts()
+        sheets = [s for s in self.p.all_facts() if not among or s.study_id in among]
         asked = req.text
         pinned = self.p.facts(req.pinned) if req.pinned and LIKE_THIS_RE.search(asked) else None
         if pinned and pinned.conditions:  # "are there other studies like this?": on the pinned study's condition
             asked = f"{asked} for {pinned.conditions[0].value}"
         listed = self.p.composer.corpus(asked, sheets,
-                                        lambda query, k: self.p.retriever.search(query, k=k, per_study=3))
+                                        lambda query, k: self.p.retriever.search(query, k=k, per_study=3),
+                                        among=bool(among))
         if not listed:
             return None
         text = listed.text

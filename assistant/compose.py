@@ -120,10 +120,10 @@ class Composer:
             COMPOSERS[part](self, w, question, sheet)
         return w.result(question)
 
-    def corpus(self, question: str, sheets: list[FactSheet], search: Search) -> Composed | None:
+    def corpus(self, question: str, sheets: list[FactSheet], search: Search, among: bool = False) -> Composed | None:
         """A question across studies: the matching studies as a cited list (assistant/corpus_list.py)."""
         places = set(self.places) | {x.country for s in sheets for x in s.sites if x.country}
-        return compose_list(question, sheets, self.chunks, places, search, self.stale_date)
+        return compose_list(question, sheets, self.chunks, places, search, self.stale_date, among)
 
     def term(self, question: str, glossary_path: str, sheet: FactSheet | None) -> Composed | None:
         """A term question: the glossary's definition, then what this study's record says about it."""

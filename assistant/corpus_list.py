@@ -262,9 +262,10 @@ def _sites_in(s: FactSheet, place: str) -> list[Site]:
 
 
 def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, places: Iterable[str],
-                 search: Search, stale_date: Callable[[FactSheet], tuple[Fact, str] | None] = lambda _s: None
-                 ) -> Composed | None:
-    """The cited list of studies matching the question, those taking people first."""
+                 search: Search, stale_date: Callable[[FactSheet], tuple[Fact, str] | None] = lambda _s: None,
+                 among: bool = False) -> Composed | None:
+    """The cited list of studies matching the question, those taking people first; ``among``: ``sheets`` are the
+    studies an earlier answer listed ("which of those …"), not the whole collection."""
     q = parse_query(question, places)
     near = near_question(question)  # "lupus trials recruiting near Chicago": ranked by their nearest site
     origin = resolve(near.words, frozenset()) if near else None
@@ -284,7 +285,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     w = AnswerWriter("", chunks)
     show_ages = False  # each study's ages, when children were asked for and none takes them
     if not found:
-        none = sentence("corpus_none.none", n=len(sheets),
+        none = sentence("corpus_none.none", n=len(sheets), among=among,
                         what=_wanted(question, q, place_words(origin) if origin else "")) + "."
         elsewhere = [s for s in sheets if s.study_id in rank and passes_filters(s, replace(q, place=None))]
         # "anything recruiting in Germany?": none is, but some there are not taking people: which, and their status

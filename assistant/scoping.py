@@ -72,6 +72,7 @@ class Scope:
     standalone_question: str
     reason: str  # "pinned" | "question" | "history" | "corpus"
     unknown_id: str | None = None  # an ID the user named that this collection doesn't hold
+    among: tuple[str, ...] = ()  # across studies, only these: "which of those is in Europe?" after a list
 
 
 class StudyCatalog:

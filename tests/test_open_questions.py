@@ -572,3 +572,13 @@ def test_a_short_follow_up_goes_on_from_the_last_question(service):
                [HistoryTurn(role="user", content="what are they comparing?"),
                 HistoryTurn(role="assistant", content="Three treatments for infant colic.")])
     assert best.step == "composed" and "50 minutes" in best.text
+
+
+def test_which_of_those_picks_among_the_studies_the_last_answer_listed(service):
+    first = ask(service, "any lupus trials?")
+    listed = set(re.findall(r"\((NCT\d{8})\)", first.text))
+    history = [HistoryTurn(role="user", content="any lupus trials?"), HistoryTurn(role="assistant", content=first.text)]
+    answer = ask(service, "which of those is in europe", None, history)
+    shown = set(re.findall(r"\((NCT\d{8})\)", answer.text))
+    assert answer.step == "across_studies" and shown and shown <= listed and "Europe" in answer.text
+    assert "NCT03840928" not in shown  # PatientSpot's one site is in New York
