@@ -56,7 +56,12 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "still looking accepting volunteers participants drug drugs medication medications "
                               "medicine medicines meds new good best actual actually real really success rate rates "
                               "work works worked most effective group groups arm arms like similar other others same "
-                              "kind type sort")
+                              "kind type sort join joining participate participating qualify eligible enrol "
+                              "enroll")
+# healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
+HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
+                       r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
+                       r"(?:illness|disease|condition)\b|\b(?:i'?m|i am|we'?re|we are) healthy\b", re.IGNORECASE)
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -74,6 +79,7 @@ class CorpusQuery:
     place: str | None = None
     results: bool = False
     children: bool = False
+    healthy: bool = False  # "can healthy people join any?": the record's healthy-volunteers field says yes
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
@@ -97,7 +103,9 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
             break
     q.results = bool(RESULTS_Q.search(question))
     q.children = bool(CHILDREN_Q.search(question))
-    named = content_terms(" ".join(x for x in (q.place or "", q.phase or "")))
+    healthy = HEALTHY_Q.search(question)
+    q.healthy = bool(healthy)
+    named = content_terms(" ".join(x for x in (q.place or "", q.phase or "", healthy.group(0) if healthy else "")))
     q.topic = content_terms(question) - LISTING_WORDS - named
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
@@ -169,6 +177,7 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += [STATUS_WORDS.get(q.statuses[0], "is taking people now")] if q.statuses else []
     parts += ["has posted results"] if q.results else []
     parts += ["takes children"] if q.children else []
+    parts += ["accepts healthy volunteers"] if q.healthy else []
     parts += [f"has a site near {near}"] if near else []
     return join_words(parts)
 
@@ -195,6 +204,8 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
     if q.results and not s.has_results:
         return False
     if q.children and s.min_age and (age_in_years(s.min_age.value) or 0) >= 18:
+        return False
+    if q.healthy and not (s.healthy_volunteers and s.healthy_volunteers.value.lower().endswith(("yes", "true"))):
         return False
     if q.children and s.min_age is None and s.max_age is None and not (s.inclusion or s.exclusion or s.criteria):
         return False  # a record that says nothing of who can join (a grant's page) does not say it takes children
@@ -271,7 +282,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
-    if not (q.statuses or q.phase or q.place or q.results or q.children or q.topic or origin):
+    if not (q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.topic or origin):
         return None
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
@@ -347,6 +358,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             site, km = closest[s.study_id]
             w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
                   distance=distance_words(km, origin))
+        if said and q.healthy and s.healthy_volunteers:
+            w.say("corpus.healthy", s.healthy_volunteers)
         ages = [f for f in (s.min_age, s.max_age) if f]
         if said and show_ages and ages:
             w.say("corpus.ages", ages, ages=age_range_words(s))

@@ -30,7 +30,8 @@ def _name_pattern(name: str) -> tuple[str, int] | None:
     return rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags
 
 
-ACROSS_RE = re.compile(r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
+ACROSS_RE = re.compile(r"\bany of (?:these|those|them|the studies|the trials)\b|"
+                       r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
                        r"\b(studies|trials)\b|\b(studies|trials)\s+(recruiting|for|in|near|with|that|testing|about|"
                        r"taking|open)\b|\bany\b[^?.]{0,40}\b(study|trial)\b|"
                        r"\b(anything|something|any ?one)( here)? (for|that fits) (me|us|him|her|them|my \w+)\b|"

@@ -582,3 +582,12 @@ def test_which_of_those_picks_among_the_studies_the_last_answer_listed(service):
     shown = set(re.findall(r"\((NCT\d{8})\)", answer.text))
     assert answer.step == "across_studies" and shown and shown <= listed and "Europe" in answer.text
     assert "NCT03840928" not in shown  # PatientSpot's one site is in New York
+
+
+def test_healthy_people_across_studies_are_the_records_healthy_volunteers_field(service, sample_store):
+    sheets = {e.study_id: sample_store.facts(e.study_id) for e in sample_store.catalog() if e.study_id != "glossary"}
+    answer = ask(service, "can healthy people join any of these?")
+    listed = set(re.findall(r"\((NCT\d{8})\)", answer.text))
+    takes = {sid for sid, s in sheets.items()
+             if s.healthy_volunteers and s.healthy_volunteers.value.lower().endswith("yes")}
+    assert answer.step == "across_studies" and listed == takes and "healthy volunteers" in answer.text
