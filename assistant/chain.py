@@ -60,7 +60,9 @@ THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?
 # a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
 ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
                             re.IGNORECASE)
-REFERS_BACK_RE = re.compile(r"\b(it|its|this|that|these|those|there|they|them|the (study|trial|one))\b", re.IGNORECASE)
+# (and "the german one", "the lupus pill one": a study the conversation named, by a word of its own)
+REFERS_BACK_RE = re.compile(r"\b(it|its|this|that|these|those|there|they|them|the (study|trial|one))\b|"
+                            r"\bthe [\w-]+(?:\s+[\w-]+)? one\b", re.IGNORECASE)
 # intents about one study: without a study they have no answer but "which one?"
 STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
 ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
@@ -103,6 +105,7 @@ LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:
                           re.IGNORECASE)
 PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
 HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
+LIST_TURNS_READ = 10  # the turns a list the question points into ("the chinese one", "which of those") is looked for in
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
 MIN_GLOSSARY_MATCH = 0.45  # cosine of a term question to its glossary entry, below which we don't define it
 
@@ -292,7 +295,8 @@ class AnswerChain:
         not_across = not asks_across_studies(text) and not (route and route.confident and route.intent == "corpus")
         if (scope.reason == "corpus" or (scope.reason == "history" and ORDINAL_RE.search(text))) \
                 and not scope.unknown_id and not pinned and history \
-                and (looks_like_follow_up(text) or about_one or not_across):  # ("the first one": read again)
+                and (looks_like_follow_up(text) or about_one or not_across
+                     or POINTER_RE.search(text)):  # ("the first one": read again; "the german one")
             scope = self._scope_from_history(text, history, catalog) or scope
         listed = self._listed_before(text, history, catalog)
         if listed:  # "which of those is in Europe?" after a list of studies: across those studies only
@@ -414,7 +418,8 @@ class AnswerChain:
         ("the one in Spain"); else the last user turn is searched."""
         recent = history[-HISTORY_TURNS_READ:]
         if POINTER_RE.search(question) and not ORDINAL_RE.search(question):  # "the paris one", not "the first one"
-            pointed = self._pointer_target(question, recent, catalog)
+            # (a list a few turns back: "what about the chinese one?" after two questions on the German one)
+            pointed = self._pointer_target(question, history[-LIST_TURNS_READ:], catalog)
             if pointed:
                 return Scope(pointed.study_id, standalone(question, pointed), "history")
         # "go back to the first one": of the studies the person named, one after another, the one in that place
@@ -457,7 +462,7 @@ class AnswerChain:
         "are any of them for kids?"); () otherwise."""
         if not AMONG_RE.search(question):
             return ()
-        for turn in reversed(history[-HISTORY_TURNS_READ:]):  # the last answer that listed several
+        for turn in reversed(history[-LIST_TURNS_READ:]):  # the last answer that listed several
             named = tuple(dict.fromkeys(r.study_id for r in catalog.all_in_text(turn.content)))
             if turn.role == "assistant" and len(named) > 1:
                 return named
@@ -609,10 +614,13 @@ class AnswerChain:
         if req.scope.study_id is not None or not self.p.composer:
             return None
         among = req.scope.among
-        if not among and (req.intent == "term" or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
-                                                       or asks_across_studies(req.text))):
+        every = self.p.all_facts()
+        sure_term = req.intent == "term" and req.route is not None and req.route.confident
+        if not among and (sure_term or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
+                                            or asks_across_studies(req.text)
+                                            or self.p.composer.sets_list_filters(req.text, every))):
             return None  # "anything in Australia?" with no study: where, across all of them
-        sheets = [s for s in self.p.all_facts() if not among or s.study_id in among]
+        sheets = [s for s in every if not among or s.study_id in among]
         asked = req.text
         pinned = self.p.facts(req.pinned) if req.pinned and LIKE_THIS_RE.search(asked) else None
         if pinned and pinned.conditions:  # "are there other studies like this?": on the pinned study's condition

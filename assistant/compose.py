@@ -30,7 +30,7 @@ from assistant.compose_overview import DESCRIPTION_FIELDS, field_bodies, last_ch
 from assistant.compose_results import compose_results
 from assistant.compose_where import SITE_CODE, described_places, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
-from assistant.corpus_list import Search, compose_list
+from assistant.corpus_list import Search, compose_list, filters_asked
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
@@ -119,6 +119,10 @@ class Composer:
         for part in (intent, *[a for a in also if a in COMPOSERS and a != intent]):
             COMPOSERS[part](self, w, question, sheet)
         return w.result(question)
+
+    def sets_list_filters(self, question: str, sheets: list[FactSheet]) -> bool:
+        """Whether a question names a filter a list of studies checks (assistant/corpus_list.py)."""
+        return filters_asked(question, set(self.places) | {x.country for s in sheets for x in s.sites if x.country})
 
     def corpus(self, question: str, sheets: list[FactSheet], search: Search, among: bool = False) -> Composed | None:
         """A question across studies: the matching studies as a cited list (assistant/corpus_list.py)."""

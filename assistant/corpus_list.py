@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
-from assistant.nearby import Place, near_question, nearest, resolve, sites_in_continent
+from assistant.nearby import COUNTRY_SHORT, Place, gazetteer, near_question, nearest, resolve, sites_in_continent
 from assistant.nearby_answer import distance_words, place_words, site_words
+from assistant.patient_facts import patient_facts
 from assistant.textutil import content_terms, overlap
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
@@ -31,7 +32,8 @@ LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking pe
 STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"\bnot (yet )?(recruiting|open|started)\b", re.I), ("Not yet recruiting",)),
     (re.compile(r"\b(recruiting|recruit|enrolling|taking (new )?(people|patients)|sign ?up|looking for (new )?(people|"
-                r"patients|participants|volunteers)|accepting|still open|open to new)\b", re.I),
+                r"patients|participants|volunteers)|accepting|still open|open to new|open now|currently open|(?:are|is) (?:still )?open(?! to))\b",
+                re.I),
      ("Recruiting", "Enrolling by invitation")),
     # not "over" or "open to": "studies for people over 65", "open to children" are about who can join
     (re.compile(r"\b(completed|finished|ended)\b", re.I), ("Completed",)),
@@ -57,11 +59,16 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "medicine medicines meds new good best actual actually real really success rate rates "
                               "work works worked most effective group groups arm arms like similar other others same "
                               "kind type sort join joining participate participating qualify eligible enrol "
-                              "enroll")
+                              "enroll im i'm age aged old older year years yr yrs whats what's wheres us we")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
                        r"(?:illness|disease|condition)\b|\b(?:i'?m|i am|we'?re|we are) healthy\b", re.IGNORECASE)
+# an age said by the person ("im 70", "a 68 year old", "at 45"): the studies that let it in
+AGE_ASKED_Q = re.compile(r"\b(?:i'?m|i am|im|he'?s|she'?s|he is|she is|aged?|at)\s+\d{1,3}\b|\b\d{1,3}\s*(?:-\s*)?"
+                         r"(?:years?|yrs?|y/?o)\b", re.IGNORECASE)
+SIZE_ORDER_Q = re.compile(r"\b(?:biggest|largest|smallest|fewest|most (?:people|patients|participants)|least "
+                          r"(?:people|patients|participants))\b", re.IGNORECASE)
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -80,12 +87,30 @@ class CorpusQuery:
     results: bool = False
     children: bool = False
     healthy: bool = False  # "can healthy people join any?": the record's healthy-volunteers field says yes
+    age: float | None = None  # "im 70, any trials?": studies whose age fields let that age in
+    also_places: tuple[str, ...] = ()  # "recruiting in spain or france": a site in any of them will do
+    by_size: str = ""  # "which is the biggest?": "largest" or "smallest" first, by the enrollment count
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
     # topic words side by side in the question ("kidney cancer", "multiple myeloma"): one name, so a study holding
     # only one of its words ("Lung Cancer", "Multiple Sclerosis") is not about it
     phrases: list[set[str]] = field(default_factory=list)
+
+
+def _short_name(place: str, question: str) -> re.Match | None:
+    """A country's short name in the question ("US", "U.S.", "USA", "UK"), in capitals as written ("us" is a word)."""
+    code = gazetteer().country_code(place)
+    return next((m for short in COUNTRY_SHORT.get(code, ()) if short != place
+                 and (m := re.search(rf"(?<![\w.]){re.escape(short)}(?![\w])", question))), None)
+
+
+def filters_asked(question: str, places: Iterable[str]) -> bool:
+    """Whether the question sets a filter a list of studies can check (a status, a place, a phase, results, ages,
+    healthy volunteers, size order): "whats recruiting in the US?" asks across studies in any words."""
+    q = parse_query(question, places)
+    return bool(q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.age is not None
+                or q.by_size)
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -97,16 +122,33 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     m = PHASE_Q.search(question)
     if m:
         q.phase = "Phase " + ROMAN.get(m.group(1).lower(), m.group(1))
+    found_places: list[tuple[int, str]] = []
+    written: list[str] = []  # the places as the question writes them ("usa")
+    g = gazetteer()
     for place in sorted(places, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(place)}\b", question, re.IGNORECASE):
-            q.place = place
-            break
+        m = re.search(rf"\b{re.escape(place)}\b", question, re.IGNORECASE)
+        short = None if m else _short_name(place, question)
+        m = m or short
+        # a country by its own name, once: "US", "usa", "UNITED STATES" are all "United States"
+        place = g.country_names.get(g.country_code(place), place) if m else place
+        if m and not any(place.lower() in p.lower() for _, p in found_places):
+            found_places.append((m.start(), place))
+            written.append(m.group(0))
+    found_places.sort()
+    if found_places:
+        q.place, q.also_places = found_places[0][1], tuple(p for _, p in found_places[1:])
+    age = patient_facts(question).age if AGE_ASKED_Q.search(question) else None
+    q.age = age
+    size = SIZE_ORDER_Q.search(question)
+    q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
+        if size else ""
     q.results = bool(RESULTS_Q.search(question))
     q.children = bool(CHILDREN_Q.search(question))
     healthy = HEALTHY_Q.search(question)
     q.healthy = bool(healthy)
-    named = content_terms(" ".join(x for x in (q.place or "", q.phase or "", healthy.group(0) if healthy else "")))
-    q.topic = content_terms(question) - LISTING_WORDS - named
+    named = content_terms(" ".join([*(p for _, p in found_places), *written, q.phase or "",
+                                    healthy.group(0) if healthy else "", size.group(0) if size else ""]))
+    q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
@@ -172,12 +214,13 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     """What the reader asked for, said of a study: "is about “lupus”, has sites in Sweden and has posted results"."""
     topic = _topic_words(question, q.topic)
     parts = [f"is about “{' '.join(topic)}”"] if topic else []
-    parts += [f"has sites in {q.place}"] if q.place else []
+    parts += [f"has sites in {' or '.join((q.place, *q.also_places))}"] if q.place else []
     parts += [f"is in {q.phase}"] if q.phase else []
     parts += [STATUS_WORDS.get(q.statuses[0], "is taking people now")] if q.statuses else []
     parts += ["has posted results"] if q.results else []
     parts += ["takes children"] if q.children else []
     parts += ["accepts healthy volunteers"] if q.healthy else []
+    parts += [f"takes people aged {q.age:g}"] if q.age is not None else []
     parts += [f"has a site near {near}"] if near else []
     return join_words(parts)
 
@@ -209,7 +252,24 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False
     if q.children and s.min_age is None and s.max_age is None and not (s.inclusion or s.exclusion or s.criteria):
         return False  # a record that says nothing of who can join (a grant's page) does not say it takes children
-    return not (q.place and not _sites_in(s, q.place))
+    if q.age is not None and not _takes_age(s, q.age):
+        return False
+    return not (q.place and not any(_sites_in(s, p) for p in (q.place, *q.also_places)))
+
+
+def _enrolled(s: FactSheet) -> float:
+    """The study's enrollment count (a record without one sorts last either way)."""
+    try:
+        return float(s.enrollment.value) if s.enrollment else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+def _takes_age(s: FactSheet, age: float) -> bool:
+    """Whether the study's age fields let ``age`` in (a record with no age fields says nothing against it)."""
+    low = age_in_years(s.min_age.value) if s.min_age else None
+    high = age_in_years(s.max_age.value) if s.max_age else None
+    return (low is None or age >= low) and (high is None or age <= high)
 
 
 def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
@@ -268,8 +328,9 @@ def _sites_in(s: FactSheet, place: str) -> list[Site]:
     in_continent = sites_in_continent(place, s.sites)
     if in_continent is not None:
         return in_continent
-    p = place.lower()
-    return [x for x in s.sites if p in (x.country.lower(), x.state.lower(), x.city.lower())]
+    p, code = place.lower(), gazetteer().country_code(place)  # "USA", "UNITED STATES", "United States": one country
+    return [x for x in s.sites if p in (x.country.lower(), x.state.lower(), x.city.lower())
+            or (code and x.country and gazetteer().country_code(x.country) == code)]
 
 
 def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, places: Iterable[str],
@@ -282,7 +343,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
-    if not (q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.topic or origin):
+    if not (q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.topic or origin
+            or q.age is not None or q.by_size):
         return None
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
@@ -293,6 +355,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         found = [s for s in found if distance_km.get(s.study_id, float("inf")) <= NEAR_KM]
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
                               distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
+    if q.by_size:  # "which is the biggest?": by the number of people, largest (or smallest) first
+        found.sort(key=lambda s: _enrolled(s) * (-1 if q.by_size == "largest" else 1))
     w = AnswerWriter("", chunks)
     show_ages = False  # each study's ages, when children were asked for and none takes them
     if not found:
@@ -330,10 +394,11 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                         key=lambda t: (-t[0], t[1]))
         matched = s.conditions[shares[0][1]] if q.topic and shares else None
         condition = matched or (s.conditions[0] if s.conditions else None)
-        sites = _sites_in(s, q.place) if q.place else []
+        there = next(((p, x) for p in (q.place, *q.also_places) if p and (x := _sites_in(s, p))), (q.place, []))
+        place, sites = there
         w.study_id = s.study_id
-        where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {q.place}" if sites else ""
-        if sites and q.place and sites_in_continent(q.place, []) is not None:  # "1 site in Europe (Spain)"
+        where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {place}" if sites else ""
+        if sites and place and sites_in_continent(place, []) is not None:  # "1 site in Europe (Spain)"
             countries = list(dict.fromkeys(x.country for x in sites))
             where += f" ({join_words(countries)})" if len(countries) <= 4 else \
                 f" ({len(countries)} countries, among them {join_words(countries[:3])})"
@@ -358,6 +423,11 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             site, km = closest[s.study_id]
             w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
                   distance=distance_words(km, origin))
+        if said and q.by_size and s.enrollment:
+            w.say("corpus.size", s.enrollment, n=s.enrollment.value,
+                  actual=bool(s.enrollment_type and s.enrollment_type.value.lower() == "actual"))
+        if said and q.age is not None and (s.min_age or s.max_age):
+            w.say("corpus.ages", [f for f in (s.min_age, s.max_age) if f], ages=age_range_words(s))
         if said and q.healthy and s.healthy_volunteers:
             w.say("corpus.healthy", s.healthy_volunteers)
         ages = [f for f in (s.min_age, s.max_age) if f]
@@ -365,5 +435,5 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             w.say("corpus.ages", ages, ages=age_range_words(s))
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
         if said and stale:
-            w.say("corpus.stale", stale[0], stale=stale[1])
+            w.say("corpus.stale" if stale[0] != s.start else "corpus.stale_start", stale[0], stale=stale[1])
     return w.result()

@@ -31,7 +31,7 @@ REGIONS = {
 }
 COUNTRY_ALIASES = {"usa": "US", "u.s.": "US", "us": "US", "america": "US", "united states of america": "US",
                    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-                   "russian federation": "RU", "korea, republic of": "KR", "south korea": "KR", "czechia": "CZ",
+                   "russian federation": "RU", "korea, republic of": "KR", "south korea": "KR", "korea": "KR", "czechia": "CZ",
                    "czech republic": "CZ", "iran, islamic republic of": "IR", "taiwan": "TW", "turkey": "TR",
                    "türkiye": "TR", "viet nam": "VN", "holland": "NL"}
 _NEAR = re.compile(r"\b(?:near(?:by)?|(?:nearest|closest)(?:\s+(?:study\s+)?(?:sites?|locations?|clinics?|hospitals?|"

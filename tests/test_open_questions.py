@@ -591,3 +591,25 @@ def test_healthy_people_across_studies_are_the_records_healthy_volunteers_field(
     takes = {sid for sid, s in sheets.items()
              if s.healthy_volunteers and s.healthy_volunteers.value.lower().endswith("yes")}
     assert answer.step == "across_studies" and listed == takes and "healthy volunteers" in answer.text
+
+
+def test_a_list_across_studies_reads_an_age_places_with_or_a_countrys_short_name_and_size(service, sample_store):
+    sheets = {e.study_id: sample_store.facts(e.study_id) for e in sample_store.catalog() if e.study_id != "glossary"}
+    seventy = ask(service, "im 70, any trials")
+    listed = set(re.findall(r"\((NCT\d{8})\)", seventy.text))
+    assert listed and "NCT02633163" not in listed and "NCT03562065" in listed  # MiSLE stops at 65, MSC-SLE at 70
+    assert "aged 18 to 70" in seventy.text
+    either = ask(service, "recruiting in spain or france")
+    assert "NCT03562065" in either.text and "None" not in either.text  # MSC-SLE in Paris is recruiting
+    us = ask(service, "whats recruiting in the US?")
+    assert us.step == "across_studies" and "NCT02633163" in us.text and "In general" not in us.text
+    biggest = ask(service, "which is the biggest")
+    first = re.search(r"\((NCT\d{8})\)", biggest.text).group(1)
+    assert first == max((s for s in sheets.values() if s.enrollment), key=lambda s: float(s.enrollment.value)).study_id
+
+
+def test_a_list_says_a_start_date_that_passed_as_a_start_date(service):
+    # SELECT-SLE is "not yet recruiting" with an expected start in 2023 and an end in 2027
+    answer = ask(service, "lupus studies?")
+    assert "expected end date, June 30, 2023" not in answer.text
+    assert "expected to start by June 30, 2023, which has passed" in answer.text
