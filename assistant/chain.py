@@ -79,6 +79,7 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "multicentre pilot prospective randomised acute program programme "
                                     "first second third last line real world")
 MAX_NAMING_CONDITIONS = 6
+MAX_NAMING_COUNTRIES = 2
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
@@ -186,8 +187,14 @@ def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
     conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
+    # …and where it runs, when that is one or two countries: "the german lung cancer study"
+    countries = list(dict.fromkeys(x.country for x in sheet.sites if x.country))
+    # …and a condition in plain words, when the record writes it short: "NSCLC" is lung cancer
+    vocab = vocabulary()
+    plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
+             if vocab.concepts[k].kind == "condition"]
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *conditions]))
+                                   *conditions, *plain, *(countries if len(countries) <= MAX_NAMING_COUNTRIES else [])]))
 
 
 def is_term_question(question: str) -> bool:
@@ -343,11 +350,11 @@ class AnswerChain:
         words than any other; None when no study or several are named as well."""
         sheets = self.p.all_facts()
         if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
-            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 5 or t in content_terms(
+            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 4 or t in content_terms(
                 s.acronym or "") or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
                 for s in sheets})
         naming = self._naming[1]
-        asked = content_terms(text)
+        asked = content_terms(country_of_demonyms(text))  # "the german one" is the one in Germany
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()
         # (words shared, has the posted results a results question needs, study)
         shared = sorted(((len(ws & asked), sid in with_results, sid) for sid, ws in naming.items()), reverse=True)

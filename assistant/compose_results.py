@@ -14,7 +14,8 @@ import re
 from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
-from assistant.compose_side_effects import MAX_GROUPS, asked_events, asked_missing, named_events, serious, side_effects
+from assistant.compose_side_effects import (MAX_GROUPS, asked_events, asked_missing, named_events, names_a_side_effect,
+                                            serious, side_effects)
 from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms, split_sentences
@@ -91,7 +92,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     # a side effect named in a question about getting it ("did anybody get TB?"), not about what helped ("did it
     # help with the uveitis?" is the outcome that counts uveitis flares)
     # (an outcome the question names comes first: "were there fewer eye flares?" is the outcome counting uveitis)
-    about_getting = bool(SIDE_Q.search(question) or GOT_Q.search(question)) and not WORKED_Q.search(question)
+    about_getting = bool(SIDE_Q.search(question) or GOT_Q.search(question) or names_a_side_effect(question)) \
+        and not WORKED_Q.search(question)
     events = asked_events(question, r.adverse) if not asked else []
     # …and the study's own condition is no side effect asked about ("side effects with the patch for cluster headache")
     own = content_terms(" ".join(c.value for c in sheet.conditions))

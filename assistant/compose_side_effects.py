@@ -130,8 +130,17 @@ def side_effects(w: AnswerWriter, r: StudyResults) -> None:
     _deaths(w, groups)
 
 
+WHERE_GIVEN = frozenset({"skin_reaction_site"})  # where a side effect was, not what it was
+
+
 def _concepts(text: str) -> set[str]:
     return {k for h in vocabulary().find(text) for k in h.concepts}
+
+
+def names_a_side_effect(question: str) -> bool:
+    """ "any nausea?", "did people get dizzy?": a side effect said in everyday words (the vocabulary's kind)."""
+    vocab = vocabulary()
+    return any(vocab.concepts[k].kind == "side_effect" for k in _concepts(question) - WHERE_GIVEN)
 
 
 def asked_events(question: str, ae: AdverseEvents | None) -> list[AdverseEvent]:
@@ -140,6 +149,8 @@ def asked_events(question: str, ae: AdverseEvents | None) -> list[AdverseEvent]:
     if ae is None:
         return []
     asked, concepts = content_terms(question), _concepts(question)
+    # "redness where the patch was": the redness, at that site (not every reaction at the site)
+    concepts = concepts - WHERE_GIVEN if concepts - WHERE_GIVEN else concepts
     return [e for e in ae.events if e.quote and ((content_terms(e.term) and content_terms(e.term) <= asked)
                                                   or concepts & _concepts(e.term))][:MAX_SERIOUS]
 
@@ -150,7 +161,8 @@ def asked_missing(question: str, ae: AdverseEvents | None) -> list[str]:
     vocab = vocabulary()
     if ae is None or not ae.events or len(ae.events) < ae.serious_terms + ae.other_terms or asked_events(question, ae):
         return []
-    return [h.phrase for h in vocab.find(question) if any(vocab.concepts[k].kind == "condition" for k in h.concepts)]
+    return [h.phrase for h in vocab.find(question)
+            if any(vocab.concepts[k].kind in ("condition", "side_effect") for k in h.concepts - WHERE_GIVEN)]
 
 
 def named_events(w: AnswerWriter, r: StudyResults, events: list[AdverseEvent]) -> None:

@@ -219,6 +219,8 @@ def _read(text: str, facts: PatientFacts) -> None:
         covered.append((hit.start, hit.end))
         for key in sorted(hit.concepts):
             c = vocab.concepts[key]
+            if c.kind == "side_effect":  # how a side effect is said ("redness"): for results, not a person's fact
+                continue
             if c.kind == "measure":
                 m = _NUMBER_UNIT.match(text, hit.end)
                 if m and not _negated(text, hit.start):

@@ -613,3 +613,15 @@ def test_a_list_says_a_start_date_that_passed_as_a_start_date(service):
     answer = ask(service, "lupus studies?")
     assert "expected end date, June 30, 2023" not in answer.text
     assert "expected to start by June 30, 2023, which has passed" in answer.text
+
+
+def test_a_side_effect_in_everyday_words_is_the_tables_own_term(service):
+    answer = ask(service, "how many had redness where the patch was", "NCT04066023")
+    assert "Application site erythema" in answer.text and "oedema" not in answer.text
+    nausea = ask(service, "any nausea?", "NCT04066023")
+    assert "does not include nausea" in nausea.text
+
+
+def test_another_study_named_by_its_country_and_condition_on_a_pinned_page(service):
+    answer = ask(service, "does the china lung study measure the same thing", ABP)
+    assert answer.study_id == "NCT07247227" and "rw-PFS" in answer.text
