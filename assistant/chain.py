@@ -84,6 +84,9 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
 ADVICE_CONFIDENCE = 0.6
+# how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
+GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
+                        r"which of)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
 DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
@@ -185,16 +188,21 @@ def _by_ordinal(question: str, refs: list[StudyRef], said: str) -> StudyRef | No
 
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
-    # a registry listing 60 conditions is named by none of them: conditions name a study only when they are few
+    # (a registry listing 60 conditions is named by none of them: conditions name a study only when they are few)
     conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
     # …and where it runs, when that is one or two countries: "the german lung cancer study"
-    countries = list(dict.fromkeys(x.country for x in sheet.sites if x.country))
     # …and a condition in plain words, when the record writes it short: "NSCLC" is lung cancer
     vocab = vocabulary()
     plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
              if vocab.concepts[k].kind == "condition"]
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *conditions, *plain, *(countries if len(countries) <= MAX_NAMING_COUNTRIES else [])]))
+                                   *conditions, *plain]))
+
+
+def country_terms(sheet: FactSheet) -> set[str]:
+    """Where a study runs, when that is one or two countries: "the german lung cancer study" names it by them."""
+    countries = list(dict.fromkeys(x.country for x in sheet.sites if x.country))
+    return content_terms(" ".join(countries)) if len(countries) <= MAX_NAMING_COUNTRIES else set()
 
 
 def is_term_question(question: str) -> bool:
@@ -255,7 +263,7 @@ class AnswerChain:
         # on from the person's last question: read with it, unless that reads no surer
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         if route and self.p.router and last_user and route.score < FOLLOW_UP_SURE \
-                and len(routed.split()) <= FOLLOW_UP_WORDS:
+                and len(routed.split()) <= FOLLOW_UP_WORDS and GOES_ON_RE.search(routed):
             joined = self.p.router.route(f"{last_user} {routed}")
             route = joined if joined.confident and joined.score > route.score else route
         # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
@@ -328,7 +336,7 @@ class AnswerChain:
         if asks_across_studies(text):
             return None, ""
         for phrase in STUDY_PHRASE_RE.finditer(text):
-            study = self._study_named_by_words(phrase.group(1))
+            study = self._study_named_by_words(phrase.group(1), places=True)
             if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
                 words = phrase.group(0).split()
                 first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
@@ -344,7 +352,7 @@ class AnswerChain:
                                                                *(c.value for c in sheet.conditions)]))}
         return (hits.pop(), m.group(0)) if len(hits) == 1 else (None, "")
 
-    def _study_named_by_words(self, text: str, results: bool = False) -> str | None:
+    def _study_named_by_words(self, text: str, results: bool = False, places: bool = False) -> str | None:
         """The one study the question names by its title, treatments or conditions ("PatientSpot", "Duke
         pregnancy registry", "the cluster headache patch"): a word no other study has, or more of the question's
         words than any other; None when no study or several are named as well."""
@@ -354,6 +362,9 @@ class AnswerChain:
                 s.acronym or "") or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
                 for s in sheets})
         naming = self._naming[1]
+        if places:  # "the german lung cancer study": where it runs names it too, in such a phrase
+            by_id = {sheet.study_id: sheet for sheet in sheets}
+            naming = {sid: ws | country_terms(by_id[sid]) for sid, ws in naming.items()}
         asked = content_terms(country_of_demonyms(text))  # "the german one" is the one in Germany
         with_results = {s.study_id for s in sheets if s.has_results} if results else set()
         # (words shared, has the posted results a results question needs, study)
