@@ -87,7 +87,8 @@ ADVICE_CONFIDENCE = 0.6
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
-FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
+FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10
+BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it  # a follow-up this short, routed less surely, is read with the last question
 DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
@@ -262,8 +263,9 @@ class AnswerChain:
         # a short follow-up the router reads weakly ("and after that year is up??", "which one came out best") goes
         # on from the person's last question: read with it, unless that reads no surer
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-        if route and self.p.router and last_user and route.score < FOLLOW_UP_SURE \
-                and len(routed.split()) <= FOLLOW_UP_WORDS and GOES_ON_RE.search(routed):
+        words = len(routed.split())
+        if route and self.p.router and last_user and (route.score < FOLLOW_UP_SURE or words <= BARE_FOLLOW_UP) \
+                and words <= FOLLOW_UP_WORDS and GOES_ON_RE.search(routed):
             joined = self.p.router.route(f"{last_user} {routed}")
             route = joined if joined.confident and joined.score > route.score else route
         # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is

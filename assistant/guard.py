@@ -53,7 +53,10 @@ _MEDICAL = [
     # now, urgently: a doctor or an emergency number, not a study record
     r"\b(chest pain|can'?t breathe|cannot breathe|trouble breathing|short of breath|overdos\w*|suicid\w*|"
     r"kill myself|passing out|fainted)\b",
-    r"\b(go to|take \w+ to|call) (the )?(er|e\.r\.|emergency|a&e|911|urgent care|hospital)\b|\bserious enough\b",
+    # ("do I have to go to the hospital a lot?" asks about the study's visits)
+    r"\b(go to|take \w+ to|call) (the )?(er|e\.r\.|emergency|a&e|911|urgent care)\b|\bserious enough\b|"
+    r"\b(go to|take \w+ to) (the )?hospital\b(?=.{0,20}\b(now|right now|tonight|immediately|asap)\b)|"
+    r"\bshould (i|we) (go to|take \w+ to) (the )?hospital\b",
     r"\b(better|best|safer|worse) for (me|my \w+|her|him|us)\b",
     # what it would do for this person, or what they should do: "would this drug help me?", "what should we do?"
     r"\b(will|would|could|can|does|do) (it|this|that|the|this \w+|the \w+) (help|work for|cure|fix|heal) (me|my|him|her|us)\b",

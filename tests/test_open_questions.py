@@ -625,3 +625,18 @@ def test_a_side_effect_in_everyday_words_is_the_tables_own_term(service):
 def test_another_study_named_by_its_country_and_condition_on_a_pinned_page(service):
     answer = ask(service, "does the china lung study measure the same thing", ABP)
     assert answer.study_id == "NCT07247227" and "rw-PFS" in answer.text
+
+
+def test_visits_to_the_hospital_are_no_emergency_and_a_bare_why_goes_on_from_the_last_question(service):
+    visits = ask(service, "do i have to go to the hospital a lot", "NCT00513591")
+    assert visits.status != "declined"
+    assert check_question("should i go to the hospital, my chest hurts").verdict == "medical_advice"
+    history = [HistoryTurn(role="user", content="can i join, im 64"),
+               HistoryTurn(role="assistant", content="This study is for people aged 18 to 63.")]
+    why = ask(service, "why?", SELECT_SLE, history)
+    assert "18 to 63" in why.text
+
+
+def test_a_crying_baby_is_the_colic_study(service):
+    answer = ask(service, "anything for my baby, she cries for hours")
+    assert "NCT02708238" in answer.text and "None" not in answer.text
