@@ -265,7 +265,8 @@ class AnswerChain:
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         words = len(routed.split())
         if route and self.p.router and last_user and (route.score < FOLLOW_UP_SURE or words <= BARE_FOLLOW_UP) \
-                and words <= FOLLOW_UP_WORDS and GOES_ON_RE.search(routed):
+                and words <= FOLLOW_UP_WORDS and (goes_on := GOES_ON_RE.search(routed)) \
+                and not ASKS_SOMETHING_RE.search(routed[goes_on.end():]):  # ("what about X, who do I call?" asks)
             joined = self.p.router.route(f"{last_user} {routed}")
             route = joined if joined.confident and joined.score > route.score else route
         # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
