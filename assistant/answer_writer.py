@@ -168,12 +168,12 @@ def contact_line(c: Contact) -> str:
     return sentence("contact.line", **contact_words(c))
 
 
-def join_words(items: list[str]) -> str:
-    """['a', 'b', 'c'] → 'a, b and c'."""
+def join_words(items: list[str], last: str = "and") -> str:
+    """['a', 'b', 'c'] → 'a, b and c' (or, with ``last="or"``, 'a, b or c')."""
     items = [i for i in items if i]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def country_words(country: str) -> str:

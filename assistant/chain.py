@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from assistant.answer_templates import sentence
-from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, team_to_ask
+from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import Composer
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
@@ -88,7 +88,9 @@ ADVICE_CONFIDENCE = 0.6
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10
-BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it  # a follow-up this short, routed less surely, is read with the last question
+BARE_FOLLOW_UP = 2
+BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
+ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"  # "why?", "and then?": nothing to route but the question before it  # a follow-up this short, routed less surely, is read with the last question
 DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
@@ -101,8 +103,11 @@ TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", 
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
+# one study of several the conversation named, not said which: "that one", "this study", "it"
+ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
-AMONG_RE = re.compile(r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials)\b|"
+AMONG_RE = re.compile(r"^\W*which\b(?!\s+(?:drug|dose|group|arm|site|hospital|doctor)s?\b)|"
+                      r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials)\b|"
                       r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
 NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
@@ -252,6 +257,12 @@ class AnswerChain:
             # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
             routed = routed.replace(phrase, "the study") if by_topic and phrase else routed
         route = self.p.router.route(routed) if self.p.router else None
+        # "the paris one" after we asked which of several was meant: the question asked before it, about that one
+        if route and self.p.router and len(history) >= 2 and history[-1].role == "assistant" \
+                and history[-1].content.startswith(ASKED_WHICH) and len(routed.split()) <= BARE_PICK:
+            asked_before = next((t.content for t in reversed(history) if t.role == "user"), "")
+            route = self.p.router.route(asked_before) if asked_before else route
+            routed = f"{asked_before} ({routed})" if asked_before else routed
         # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
         # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
         # and the last sentence that asks ("I live in Toronto. Is it only for Americans?"): the context before it
@@ -461,9 +472,14 @@ class AnswerChain:
                 or self._pointed_at(question, named) if named else None
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
+            if named and ONE_OF_THEM_RE.search(question):
+                # "how old can you be for that one?" after a list of three: ask which, never guess
+                return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
             if named:
                 break  # several, and the question does not say which: search as before
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if asks_across_studies(last_user):
+            return None  # the last question was about all the studies: no one study to carry on with
         hits = [s for s in self.p.retriever.search(last_user, k=3, per_study=1) if s.study_id != GLOSSARY_ID] \
             if last_user.strip() else []
         if (not hits or relevance(last_user, hits[0]) < MIN_RELEVANCE) and self.p.llm is not None:
@@ -634,6 +650,8 @@ class AnswerChain:
         """A question about the collection: the matching studies as a cited list, or that none matches."""
         if req.scope.study_id is not None or not self.p.composer:
             return None
+        if req.scope.reason == "choose":
+            return None  # "that one" of several: asked back, not listed again
         among = req.scope.among
         every = self.p.all_facts()
         sure_term = req.intent == "term" and req.route is not None and req.route.confident
@@ -671,11 +689,17 @@ class AnswerChain:
                 FinalEvent(answer=answer)]
 
     def _which_study(self, req: Request) -> list[AnswerEvent] | None:
-        """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess."""
-        if req.scope.study_id is not None or req.intent not in STUDY_INTENTS:
+        """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess; after a list,
+        "that one" is asked back as which of those."""
+        choose = req.scope.reason == "choose"
+        if req.scope.study_id is not None or (req.intent not in STUDY_INTENTS and not choose):
             return None
-        answer = Answer(text=sentence("record.which_study"), status="abstained", study_id=None, intent=req.intent,
-                        step="which_study")
+        catalog = self.p.catalog_loader()
+        refs = [r for r in (catalog.get(sid) for sid in req.scope.among) if r] if choose else []
+        text = sentence("record.which_of", names=join_words([f"{(r.names or [r.title])[0]} ({r.study_id})"
+                                                              for r in refs], "or")) if refs \
+            else sentence("record.which_study")
+        answer = Answer(text=text, status="abstained", study_id=None, intent=req.intent, step="which_study")
         return [SourcesEvent(sources=[], study_id=None), TokenEvent(text=answer.text), FinalEvent(answer=answer)]
 
     def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:

@@ -640,3 +640,16 @@ def test_visits_to_the_hospital_are_no_emergency_and_a_bare_why_goes_on_from_the
 def test_a_crying_baby_is_the_colic_study(service):
     answer = ask(service, "anything for my baby, she cries for hours")
     assert "NCT02708238" in answer.text and "None" not in answer.text
+
+
+def test_that_one_after_a_list_is_asked_back_and_the_pick_answers_the_question_before(service):
+    history: list[HistoryTurn] = []
+    for q in ("lupus studies?", "which in europe"):
+        a = ask(service, q, None, history)
+        history += [HistoryTurn(role="user", content=q), HistoryTurn(role="assistant", content=a.text)]
+    asked_back = ask(service, "how old can you be for that one", None, history)
+    assert asked_back.step == "which_study" and "NCT03562065" in asked_back.text and "NCT03840928" not in asked_back.text
+    history += [HistoryTurn(role="user", content="how old can you be for that one"),
+                HistoryTurn(role="assistant", content=asked_back.text)]
+    picked = ask(service, "the paris one", None, history)
+    assert picked.study_id == "NCT03562065" and "18 to 70" in picked.text
