@@ -43,8 +43,8 @@ from assistant.scoping import (
     resolve_scope,
     standalone,
 )
-from assistant.small_talk import small_talk
 from assistant.short_forms import asked_short_forms, explaining_sentence, find_long_form
+from assistant.small_talk import small_talk
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer

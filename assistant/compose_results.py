@@ -14,8 +14,15 @@ import re
 from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
-from assistant.compose_side_effects import (MAX_GROUPS, asked_events, asked_missing, named_events, names_a_side_effect,
-                                            serious, side_effects)
+from assistant.compose_side_effects import (
+    MAX_GROUPS,
+    asked_events,
+    asked_missing,
+    named_events,
+    names_a_side_effect,
+    serious,
+    side_effects,
+)
 from assistant.outcome_words import measure_words
 from assistant.results_words import c, is_placebo, named, numeric, the_group
 from assistant.textutil import content_terms, split_sentences

@@ -394,7 +394,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                         key=lambda t: (-t[0], t[1]))
         matched = s.conditions[shares[0][1]] if q.topic and shares else None
         condition = matched or (s.conditions[0] if s.conditions else None)
-        there = next(((p, x) for p in (q.place, *q.also_places) if p and (x := _sites_in(s, p))), (q.place, []))
+        # (the first place asked where it has sites: "spain or france")
+        there: tuple[str | None, list[Site]] = next(((p, x) for p in (q.place, *q.also_places)
+                                                      if p and (x := _sites_in(s, p))), (q.place, []))
         place, sites = there
         w.study_id = s.study_id
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {place}" if sites else ""
