@@ -59,7 +59,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "medicine medicines meds new good best actual actually real really success rate rates "
                               "work works worked most effective group groups arm arms like similar other others same "
                               "kind type sort join joining participate participating qualify eligible enrol "
-                              "enroll im i'm age aged old older year years yr yrs whats what's wheres us we")
+                              "enroll im i'm age aged old older year years yr yrs whats what's wheres us we dont don't "
+                              "doesnt doesn't without")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
@@ -69,6 +70,14 @@ AGE_ASKED_Q = re.compile(r"\b(?:i'?m|i am|im|he'?s|she'?s|he is|she is|aged?|at)
                          r"(?:years?|yrs?|y/?o)\b", re.IGNORECASE)
 SIZE_ORDER_Q = re.compile(r"\b(?:biggest|largest|smallest|fewest|most (?:people|patients|participants)|least "
                           r"(?:people|patients|participants))\b", re.IGNORECASE)
+# a placebo group asked for, or asked to be without ("no placebo", "don't use a dummy")
+PLACEBO_Q = re.compile(r"\b(?:placebo|dummy|sugar pill)s?(?:[- ]?(?:controlled|group|arm|comparison))?\b", re.IGNORECASE)
+NO_PLACEBO_Q = re.compile(r"\b(?:no|without|don'?t|doesn'?t|do not|does not|never|avoid|not)\b[^.?]{0,25}"
+                          r"\b(?:placebo|dummy|sugar pill)", re.IGNORECASE)
+# no study treatment: registries and studies that only watch ("lupus studies without a drug")
+NO_TREATMENT_Q = re.compile(r"\b(?:without|no|not) (?:a |any )?(?:drugs?|medicines?|medications?|treatments?|"
+                            r"meds|needles|injections)\b|\bobservational\b|\bjust (?:surveys|questionnaires)\b|"
+                            r"\bonly (?:surveys|questionnaires)\b", re.IGNORECASE)
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -90,6 +99,8 @@ class CorpusQuery:
     age: float | None = None  # "im 70, any trials?": studies whose age fields let that age in
     also_places: tuple[str, ...] = ()  # "recruiting in spain or france": a site in any of them will do
     by_size: str = ""  # "which is the biggest?": "largest" or "smallest" first, by the enrollment count
+    placebo: bool | None = None  # "placebo-controlled ones?" True, "any without a placebo?" False
+    no_treatment: bool = False  # "lupus studies without a drug": observational studies (no study treatment)
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
@@ -110,7 +121,7 @@ def filters_asked(question: str, places: Iterable[str]) -> bool:
     healthy volunteers, size order): "whats recruiting in the US?" asks across studies in any words."""
     q = parse_query(question, places)
     return bool(q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.age is not None
-                or q.by_size)
+                or q.by_size or q.placebo is not None or q.no_treatment)
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -139,6 +150,10 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
         q.place, q.also_places = found_places[0][1], tuple(p for _, p in found_places[1:])
     age = patient_facts(question).age if AGE_ASKED_Q.search(question) else None
     q.age = age
+    placebo = PLACEBO_Q.search(question)
+    q.placebo = (not NO_PLACEBO_Q.search(question)) if placebo else None
+    no_treatment = NO_TREATMENT_Q.search(question)
+    q.no_treatment = bool(no_treatment)
     size = SIZE_ORDER_Q.search(question)
     q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
         if size else ""
@@ -147,7 +162,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     healthy = HEALTHY_Q.search(question)
     q.healthy = bool(healthy)
     named = content_terms(" ".join([*(p for _, p in found_places), *written, q.phase or "",
-                                    healthy.group(0) if healthy else "", size.group(0) if size else ""]))
+                                    *(m.group(0) for m in (healthy, size, placebo, no_treatment) if m)]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
@@ -221,6 +236,8 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += ["takes children"] if q.children else []
     parts += ["accepts healthy volunteers"] if q.healthy else []
     parts += [f"takes people aged {q.age:g}"] if q.age is not None else []
+    parts += ["has a placebo group" if q.placebo else "has no placebo group"] if q.placebo is not None else []
+    parts += ["gives no study treatment"] if q.no_treatment else []
     parts += [f"has a site near {near}"] if near else []
     return join_words(parts)
 
@@ -254,7 +271,16 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False  # a record that says nothing of who can join (a grant's page) does not say it takes children
     if q.age is not None and not _takes_age(s, q.age):
         return False
+    if q.placebo is not None and _has_placebo(s) != q.placebo:
+        return False
+    if q.no_treatment and not (s.study_type and s.study_type.value.lower().startswith("observational")):
+        return False
     return not (q.place and not any(_sites_in(s, p) for p in (q.place, *q.also_places)))
+
+
+def _has_placebo(s: FactSheet) -> bool:
+    """A placebo group: an arm of type placebo, or a treatment named placebo."""
+    return any("placebo" in a.type.lower() for a in s.arms) or any("placebo" in i.name.lower() for i in s.interventions)
 
 
 def _enrolled(s: FactSheet) -> float:
@@ -344,7 +370,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
     if not (q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.topic or origin
-            or q.age is not None or q.by_size):
+            or q.age is not None or q.by_size or q.placebo is not None or q.no_treatment):
         return None
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
@@ -425,6 +451,12 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             site, km = closest[s.study_id]
             w.say("corpus.nearest", site, place=place_words(origin), site=site_words(site),
                   distance=distance_words(km, origin))
+        if said and q.placebo is not None:
+            arms = [a for a in s.arms if "placebo" in a.type.lower()]
+            w.say("corpus.placebo" if arms else "corpus.no_placebo",
+                  [(a.path, a.quote) for a in arms[:1]] or [x for x in [s.study_type] if x])
+        if said and q.no_treatment and s.study_type:
+            w.say("corpus.observational", s.study_type)
         if said and q.by_size and s.enrollment:
             w.say("corpus.size", s.enrollment, n=s.enrollment.value,
                   actual=bool(s.enrollment_type and s.enrollment_type.value.lower() == "actual"))

@@ -653,3 +653,14 @@ def test_that_one_after_a_list_is_asked_back_and_the_pick_answers_the_question_b
                 HistoryTurn(role="assistant", content=asked_back.text)]
     picked = ask(service, "the paris one", None, history)
     assert picked.study_id == "NCT03562065" and "18 to 70" in picked.text
+
+
+def test_a_list_reads_a_placebo_group_or_none_and_studies_without_a_treatment(service, sample_store):
+    sheets = {e.study_id: sample_store.facts(e.study_id) for e in sample_store.catalog() if e.study_id != "glossary"}
+    with_placebo = {sid for sid, s in sheets.items() if any("placebo" in a.type.lower() for a in s.arms)}
+    listed = set(re.findall(r"\((NCT\d{8})\)", ask(service, "placebo controlled studies?").text))
+    assert listed and listed <= with_placebo and {"NCT05843643", "NCT03673748"} <= listed
+    without = set(re.findall(r"\((NCT\d{8})\)", ask(service, "any studies that dont use a placebo").text))
+    assert without and not without & with_placebo
+    watch = ask(service, "lupus studies without a drug")
+    assert set(re.findall(r"\((NCT\d{8})\)", watch.text)) == {"NCT03840928", "NCT00513591"}
