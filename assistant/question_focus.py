@@ -16,6 +16,12 @@ HOW_MEASURE = re.compile(r"\bhow (big|large|long|heavy|small|thick|wide|deep)\s+
                          r"can|could)\s+)?(?:(?:the|each|a|an|one|my|this|that|these|those|every)\s+)?"
                          r"([a-z][\w'-]*(?:\s+(?!(?:take|takes|last|lasts|go|for|of|in|be|is|are|take)\b)[a-z][\w'-]*){0,3})",
                          re.IGNORECASE)
+# "what size needle do they use?", "what gauge are the needles": a size asked another way
+WHAT_SIZE = re.compile(r"\bwhat (?:size|gauge|width|thickness)\s+(?:of\s+)?(?:(?:the|a|an|is|are)\s+)*"
+                       r"([a-z][\w'-]*(?:\s+(?!(?:do|does|did|is|are|was|were|will|would|they|you|we|i)\b)[a-z][\w'-]*)?)",
+                       re.IGNORECASE)
+SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w+|centimet\w+|inch\w*|gauge|g|mg|ml|mcg|µg|kg|cells?)\b|\b\d+\s*-?\s*gauge\b",
+                  re.IGNORECASE)
 # what the study's size, dates and time-in-study answers measure: the study, or a person's time in it
 THE_STUDY = frozenset("study studies trial trials it this research registry program programme project they i we you he "
                       "she participation part people patients participants enrollment enrolment person patient "
@@ -47,7 +53,10 @@ class Focus:
 
 def question_focus(question: str) -> Focus | None:
     m = HOW_MEASURE.search(question)
-    return Focus(m.group(1).lower(), m.group(2).lower()) if m else None
+    if m:
+        return Focus(m.group(1).lower(), m.group(2).lower())
+    size = WHAT_SIZE.search(question)
+    return Focus("big", size.group(1).lower()) if size else None
 
 
 # what is given: a person's time in the study reads its length from the treatment's own description ("how long
@@ -70,5 +79,7 @@ def quotes_give_the_measure(question: str, quotes: list[str]) -> bool:
     if focus is None or focus.about_the_study:
         return True
     thing = content_terms(focus.thing)
-    amount = LENGTH if focus.measure == "long" else NUMBER  # "how long": a length of time, not "on days 7, 14"
+    # "how long": a length of time, not "on days 7, 14"; "how big": a size, not "remains for 1 minute"
+    amount = LENGTH if focus.measure == "long" else SIZE if focus.measure in ("big", "large", "small", "thick", "wide") \
+        else NUMBER
     return any(thing & content_terms(q) and amount.search(q) for q in quotes)  # one of the phrase's words named

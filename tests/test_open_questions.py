@@ -664,3 +664,11 @@ def test_a_list_reads_a_placebo_group_or_none_and_studies_without_a_treatment(se
     assert without and not without & with_placebo
     watch = ask(service, "lupus studies without a drug")
     assert set(re.findall(r"\((NCT\d{8})\)", watch.text)) == {"NCT03840928", "NCT00513591"}
+
+
+def test_what_size_needle_is_a_size_a_time_does_not_give():
+    from assistant.question_focus import question_focus, quotes_give_the_measure
+    q = "what size needle do they use for the disc injection?"
+    assert question_focus(q).thing == "needle"
+    assert not quotes_give_the_measure(q, ["the puncture needle remains for 1 minute after injection"])
+    assert quotes_give_the_measure(q, ["a 22-gauge needle is used"])
