@@ -463,6 +463,7 @@ class AnswerChain:
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
         # the reader's own words first: an assistant turn is text the client sent, and can be forged
+        listed_several = False
         for turn in [t for t in reversed(recent) if t.role == "user"] + [t for t in reversed(recent) if t.role != "user"]:
             named = catalog.all_in_text(turn.content)
             if not named and turn.role == "user" and not asks_across_studies(turn.content):
@@ -476,10 +477,11 @@ class AnswerChain:
                 # "how old can you be for that one?" after a list of three: ask which, never guess
                 return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
             if named:
-                break  # several, and the question does not say which: search as before
+                listed_several = True
+                break  # several, and the question does not say which
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-        if asks_across_studies(last_user):
-            return None  # the last question was about all the studies: no one study to carry on with
+        if listed_several and asks_across_studies(last_user):
+            return None  # a list answered a question about all the studies: no one study to carry on with
         hits = [s for s in self.p.retriever.search(last_user, k=3, per_study=1) if s.study_id != GLOSSARY_ID] \
             if last_user.strip() else []
         if (not hits or relevance(last_user, hits[0]) < MIN_RELEVANCE) and self.p.llm is not None:
