@@ -87,10 +87,10 @@ ADVICE_CONFIDENCE = 0.6
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
-FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10
-BARE_FOLLOW_UP = 2
+FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
+BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
-ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"  # "why?", "and then?": nothing to route but the question before it  # a follow-up this short, routed less surely, is read with the last question
+ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
 DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
@@ -102,13 +102,13 @@ ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,
 TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
-# "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
 AMONG_RE = re.compile(r"^\W*which\b(?!\s+(?:drug|dose|group|arm|site|hospital|doctor)s?\b)|"
                       r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials)\b|"
                       r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
+# "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
 NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
@@ -196,7 +196,6 @@ def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # (a registry listing 60 conditions is named by none of them: conditions name a study only when they are few)
     conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
-    # …and where it runs, when that is one or two countries: "the german lung cancer study"
     # …and a condition in plain words, when the record writes it short: "NSCLC" is lung cancer
     vocab = vocabulary()
     plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
