@@ -108,6 +108,11 @@ class CorpusQuery:
     # only one of its words ("Lung Cancer", "Multiple Sclerosis") is not about it
     phrases: list[set[str]] = field(default_factory=list)
 
+    def filters(self) -> bool:
+        """Whether it sets a filter the fact sheets check (anything but a topic)."""
+        return bool(self.statuses or self.phase or self.place or self.results or self.children or self.healthy
+                    or self.age is not None or self.by_size or self.placebo is not None or self.no_treatment)
+
 
 def _short_name(place: str, question: str) -> re.Match | None:
     """A country's short name in the question ("US", "U.S.", "USA", "UK"), in capitals as written ("us" is a word)."""
@@ -119,9 +124,7 @@ def _short_name(place: str, question: str) -> re.Match | None:
 def filters_asked(question: str, places: Iterable[str]) -> bool:
     """Whether the question sets a filter a list of studies can check (a status, a place, a phase, results, ages,
     healthy volunteers, size order): "whats recruiting in the US?" asks across studies in any words."""
-    q = parse_query(question, places)
-    return bool(q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.age is not None
-                or q.by_size or q.placebo is not None or q.no_treatment)
+    return parse_query(question, places).filters()
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -369,8 +372,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
-    if not (q.statuses or q.phase or q.place or q.results or q.children or q.healthy or q.topic or origin
-            or q.age is not None or q.by_size or q.placebo is not None or q.no_treatment):
+    if not (q.filters() or q.topic or origin):
         return None
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
