@@ -55,7 +55,7 @@ from trialchat.schema import GLOSSARY_ID
 log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
-STUDY_PHRASE_RE = re.compile(r"\b((?:[\w'-]+\s+){1,5})(?:study|trial|registry|program|programme|project)\b", re.IGNORECASE)
+STUDY_PHRASE_RE = re.compile(r"\b((?:[\w'-]+\s+){1,5})(?:study|trial|registry|program|programme|project|thing)\b", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
 # a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
 ALTERNATIVE_RE = re.compile(r"\bor\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have)\s+(?!not\b)\w",
@@ -77,7 +77,8 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "compare comparing versus effect effects people adults children registry "
                                     "blind blinded double single triple open label comparison multicenter "
                                     "multicentre pilot prospective randomised acute program programme "
-                                    "first second third last line real world")
+                                    "first second third last line real world dose doses dosing low high standard "
+                                    "group groups arm arms")
 MAX_NAMING_CONDITIONS = 6
 MAX_NAMING_COUNTRIES = 2
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
@@ -88,6 +89,8 @@ ADVICE_CONFIDENCE = 0.6
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
+WHY_ALONE_RE = re.compile(r"\W*(?:but |and |so )?(?:why|why not|how come|what for|why is that)\W*", re.IGNORECASE)
+REASONS_SAID = frozenset({"status", "size", "results"})  # "why?" the record answers: why it ended, why results came so
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
@@ -110,6 +113,9 @@ AMONG_RE = re.compile(r"^\W*which\b(?!\s+(?:drug|dose|group|arm|site|hospital|do
                       r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
+# "the one in paris", "the one from south carolina": a study pointed at by where it runs ("the study in total" is no
+# pointer: the place must be one the gazetteer knows)
+ONE_IN_RE = re.compile(r"\bthe one (?:in|from|at) ((?:[\w-]+\s*){1,3})", re.IGNORECASE)
 NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
                           re.IGNORECASE)
@@ -148,6 +154,7 @@ class Request:
     route: Route | None = None
     language: str = "en"
     unnamed: str = ""  # ``text`` with the study's names said as "the study": what composing reads of the person
+    why_alone: bool = False  # "why?" after an answer: the reason for what it said
 
     @property
     def intent(self) -> str | None:
@@ -200,8 +207,9 @@ def naming_terms(sheet: FactSheet) -> set[str]:
     vocab = vocabulary()
     plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
              if vocab.concepts[k].kind == "condition"]
+    # (a treatment's other names too: "the cimzia study" is the certolizumab one)
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *conditions, *plain]))
+                                   *(i.other_names or "" for i in sheet.interventions), *conditions, *plain]))
 
 
 def country_terms(sheet: FactSheet) -> set[str]:
@@ -236,7 +244,8 @@ class AnswerChain:
             return
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
-        for step in (self._small_talk, self._unknown_study, self._advice, self._name_alone, self._composed_step,
+        for step in (self._small_talk, self._unknown_study, self._advice, self._no_reason, self._name_alone,
+                     self._composed_step,
                      self._across_studies, self._which_study, self._record_sentences):
             events = step(request)
             if events is not None:
@@ -337,10 +346,15 @@ class AnswerChain:
                 and not REFERS_BACK_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
+        if scope.study_id and not scope.unknown_id and scope.reason != "question":
+            # "what about the one in paris?" on MiSLE's page (all its sites in the US): the one study there, by its words
+            elsewhere = self._pointed_elsewhere(text, scope.study_id, catalog)
+            scope = Scope(elsewhere.study_id, standalone(text, elsewhere), "question") if elsewhere else scope
         # "how much of the chamomile drops did they get?": a fact of the study named says what is asked
         route = route_by_named_fact(text, self.p.facts(scope.study_id) if scope.study_id else None, route)
+        why_alone = bool(history and WHY_ALONE_RE.fullmatch(routed.strip()))
         return Request(question=question, text=text, scope=scope, pinned=pinned, history=history, route=route,
-                       unnamed=routed)
+                       unnamed=routed, why_alone=why_alone)
 
     def _study_by_topic(self, text: str) -> tuple[str | None, str]:
         """The one study whose treatment or acronym the question names as "the X study" (None if not one), or
@@ -349,7 +363,11 @@ class AnswerChain:
         if asks_across_studies(text):
             return None, ""
         for phrase in STUDY_PHRASE_RE.finditer(text):
-            study = self._study_named_by_words(phrase.group(1), places=True)
+            words = phrase.group(1).split()
+            last = max((i for i, w in enumerate(words) if w.lower() in _DETERMINERS), default=None)
+            if last == len(words) - 1:
+                continue  # "… counted as active disease for this study": "this study" names none but the pinned one
+            study = self._study_named_by_words(" ".join(words[last + 1:] if last is not None else words), places=True)
             if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
                 words = phrase.group(0).split()
                 first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
@@ -528,6 +546,21 @@ class AnswerChain:
                     return next(iter(beside.values()))
         return self._pointed_at(question, list(every.values())) if len(every) > 1 else None
 
+    def _pointed_elsewhere(self, question: str, current: str, catalog: StudyCatalog) -> StudyRef | None:
+        """Another study than the one the conversation is about, pointed at by a word the current one does not fit
+        ("the one in paris", "the spain one", "the registry one"): the one study it fits best; None otherwise."""
+        one_in = ONE_IN_RE.search(question)
+        m = POINTER_RE.search(question) or (one_in if one_in and asked_place(f"in {one_in.group(1)}") else None)
+        sheet = self.p.facts(current)
+        if not m or sheet is None:
+            return None
+        pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS
+        places = content_terms(" ".join(f"{x.city} {x.state or ''} {x.country}" for x in sheet.sites))
+        if not pointer or pointer & (naming_terms(sheet) | places | self._naming[1].get(current, set())):
+            return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)
+        others = [r for r in catalog.by_id.values() if r.study_id not in (current, GLOSSARY_ID)]
+        return self._pointed_at(m.group(1), others)
+
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",
         "the kidney one"): by its names, conditions, treatments and site places; None unless one stands out."""
@@ -574,7 +607,7 @@ class AnswerChain:
             return (study[: k - len(strong)] + strong) if strong else study
         return r.search(q, k=k, per_study=1 if not term else 2)
 
-    def _abstain(self, answer: Answer, scope: Scope) -> Answer:
+    def _abstain(self, answer: Answer, scope: Scope, topic: str = "") -> Answer:
         """'The study records don't say.' and, when the record names them, the people to ask as a list
         (name, role, phone, e-mail), each line cited to the record's contact field."""
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
@@ -590,7 +623,7 @@ class AnswerChain:
             cited = {s.chunk_id for s in writer.sources}
             answer.citations = writer.citations
             answer.sources = writer.sources + [s for s in answer.sources if s.chunk_id not in cited]
-        answer.text = render_prompt("abstain.txt", topic="", contacts=lines)
+        answer.text = render_prompt("abstain.txt", topic=topic, contacts=lines)
         answer.status, answer.contacts = "abstained", contacts
         return answer
 
@@ -613,6 +646,16 @@ class AnswerChain:
                              "You can look it up on ClinicalTrials.gov.", status="abstained", study_id=None,
                         step="unknown_study")
         return [SourcesEvent(sources=[], study_id=None), FinalEvent(answer=answer)]
+
+    def _no_reason(self, req: Request) -> list[AnswerEvent] | None:
+        """"why?" after an answer the record gives no reason for (an age limit, a rule, a dose): it doesn't say why,
+        and who to ask; why a study ended, or why its results came out so, the status and results answers say."""
+        if not (req.why_alone and req.scope.study_id) or (req.intent in REASONS_SAID):
+            return None
+        answer = self._abstain(Answer(text="", status="abstained", study_id=req.scope.study_id, intent=req.intent,
+                                      step="abstained"), req.scope, topic="why")
+        return [SourcesEvent(sources=answer.sources, study_id=req.scope.study_id), TokenEvent(text=answer.text),
+                FinalEvent(answer=answer)]
 
     def _name_alone(self, req: Request) -> list[AnswerEvent] | None:
         """"C-AXSPAND?", "tell me about the certolizumab study": a short overview of that study."""

@@ -101,6 +101,10 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
     return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
+# asking to choose one's own group ("can I pick which one I get?"): a randomized study answers no
+CHOOSE_Q = re.compile(r"\b(?:choose|chose|pick|select|decide|get to say|request)\b", re.IGNORECASE)
+
+
 class Composer:
     def __init__(self, chunks: ChunkLookup, places: frozenset[str] = frozenset(),
                  today: Callable[[], date] = date.today, rank: Scorer | None = None):
@@ -292,7 +296,10 @@ class Composer:
         key = "randomization.randomized" if a == "randomized" else "randomization.non_randomized" \
             if a in ("non-randomized", "nonrandomized") else "randomization.single_group" \
             if a in NOT_APPLICABLE else "randomization.other"
-        w.say(key, s.allocation, allocation=s.allocation.value)  # the record's word follows the plain answer
+        if key == "randomization.randomized" and CHOOSE_Q.search(q):  # "can I pick which group?": no, by chance
+            w.say("randomization.chosen_randomized", s.allocation, allocation=s.allocation.value)
+        else:
+            w.say(key, s.allocation, allocation=s.allocation.value)  # the record's word follows the plain answer
         if key == "randomization.randomized":
             self._placebo_chance(w, q, s)
             w.gloss("glossary.means", "randomized")

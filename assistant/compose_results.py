@@ -53,7 +53,7 @@ LOWER_BETTER = re.compile(r"adverse|death|mortality|relapse|recurren|progression
 GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w-]{1,3}\s*$", re.IGNORECASE)
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|best|worse|won|winner|came out|on top|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
-                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
+                      r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat\w*|outperform\w*|superior|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
 LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|shortcomings?|problems with|reliab\w*|trust)\b",
                       re.IGNORECASE)
 GOT_BETTER_Q = re.compile(r"\b(?:got|get|gets|getting|did|do|does) better\b|\bimprov\w*|\brespond\w*|\bhelped\b|"

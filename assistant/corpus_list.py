@@ -27,6 +27,7 @@ Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across stud
 NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
+MAX_CITIES_SAID = 5  # a study's sites in the place asked about are named by city up to this many
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)
 STATUS_FILTERS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
@@ -60,7 +61,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "work works worked most effective group groups arm arms like similar other others same "
                               "kind type sort join joining participate participating qualify eligible enrol "
                               "enroll im i'm age aged old older year years yr yrs whats what's wheres us we dont don't "
-                              "doesnt doesn't without")
+                              "doesnt doesn't without either neither both them those these just only track tracks "
+                              "tracking watch watches observe monitor")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
@@ -77,7 +79,13 @@ NO_PLACEBO_Q = re.compile(r"\b(?:no|without|don'?t|doesn'?t|do not|does not|neve
 # no study treatment: registries and studies that only watch ("lupus studies without a drug")
 NO_TREATMENT_Q = re.compile(r"\b(?:without|no|not) (?:a |any )?(?:drugs?|medicines?|medications?|treatments?|"
                             r"meds|needles|injections)\b|\bobservational\b|\bjust (?:surveys|questionnaires)\b|"
-                            r"\bonly (?:surveys|questionnaires)\b", re.IGNORECASE)
+                            r"\bonly (?:surveys|questionnaires)\b|\b(?:don'?t|do not|doesn'?t|does not)\s+(?:\w+\s+){0,3}"
+                            r"(?:give|giving)\b[^.?]{0,20}\b(?:treatments?|drugs?|medicines?)\b|"
+                            r"\b(?:just|only) (?:track|follow|watch|observe|monitor)", re.IGNORECASE)
+# blinding asked for ("which of those are blinded?") or asked to be without ("open-label ones", "not blinded")
+BLINDED_Q = re.compile(r"\b(?:blind(?:ed)?|double[- ]blind|masked|open[- ]label|unblinded)\b", re.IGNORECASE)
+OPEN_Q = re.compile(r"\bopen[- ]label\b|\bunblinded\b|\b(?:not|no|isn'?t|aren'?t|without)\s+(?:\w+\s+)?(?:blind|masked)",
+                    re.IGNORECASE)
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -101,6 +109,7 @@ class CorpusQuery:
     by_size: str = ""  # "which is the biggest?": "largest" or "smallest" first, by the enrollment count
     placebo: bool | None = None  # "placebo-controlled ones?" True, "any without a placebo?" False
     no_treatment: bool = False  # "lupus studies without a drug": observational studies (no study treatment)
+    blinded: bool | None = None  # "which of those are blinded?" True, "open-label ones?" False (the masking field)
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
@@ -111,7 +120,8 @@ class CorpusQuery:
     def filters(self) -> bool:
         """Whether it sets a filter the fact sheets check (anything but a topic)."""
         return bool(self.statuses or self.phase or self.place or self.results or self.children or self.healthy
-                    or self.age is not None or self.by_size or self.placebo is not None or self.no_treatment)
+                    or self.age is not None or self.by_size or self.placebo is not None or self.no_treatment
+                    or self.blinded is not None)
 
 
 def _short_name(place: str, question: str) -> re.Match | None:
@@ -157,6 +167,8 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.placebo = (not NO_PLACEBO_Q.search(question)) if placebo else None
     no_treatment = NO_TREATMENT_Q.search(question)
     q.no_treatment = bool(no_treatment)
+    blinded = BLINDED_Q.search(question)
+    q.blinded = (not OPEN_Q.search(question)) if blinded else None
     size = SIZE_ORDER_Q.search(question)
     q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
         if size else ""
@@ -165,7 +177,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     healthy = HEALTHY_Q.search(question)
     q.healthy = bool(healthy)
     named = content_terms(" ".join([*(p for _, p in found_places), *written, q.phase or "",
-                                    *(m.group(0) for m in (healthy, size, placebo, no_treatment) if m)]))
+                                    *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded) if m)]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
@@ -278,12 +290,20 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False
     if q.no_treatment and not (s.study_type and s.study_type.value.lower().startswith("observational")):
         return False
+    if q.blinded is not None and (s.masking is None or _is_blinded(s) != q.blinded):
+        return False
     return not (q.place and not any(_sites_in(s, p) for p in (q.place, *q.also_places)))
 
 
 def _has_placebo(s: FactSheet) -> bool:
     """A placebo group: an arm of type placebo, or a treatment named placebo."""
     return any("placebo" in a.type.lower() for a in s.arms) or any("placebo" in i.name.lower() for i in s.interventions)
+
+
+def _is_blinded(s: FactSheet) -> bool:
+    """Someone does not know who gets what: a masking other than none (open label)."""
+    level = (s.masking_level.value if s.masking_level else s.masking.value if s.masking else "").lower()
+    return bool(level) and not level.startswith(("none", "open"))
 
 
 def _enrolled(s: FactSheet) -> float:
@@ -428,6 +448,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         place, sites = there
         w.study_id = s.study_id
         where = f"{len(sites)} site{'s' if len(sites) != 1 else ''} in {place}" if sites else ""
+        cities = list(dict.fromkeys(x.city for x in sites if x.city))
+        if sites and place and sites_in_continent(place, []) is None and 0 < len(cities) <= MAX_CITIES_SAID \
+                and not any(c.lower() == place.lower() for c in cities):  # "1 site in France (Paris)"
+            where += f" ({join_words(cities)})"
         if sites and place and sites_in_continent(place, []) is not None:  # "1 site in Europe (Spain)"
             countries = list(dict.fromkeys(x.country for x in sites))
             where += f" ({join_words(countries)})" if len(countries) <= 4 else \
@@ -459,6 +483,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                   [(a.path, a.quote) for a in arms[:1]] or [x for x in [s.study_type] if x])
         if said and q.no_treatment and s.study_type:
             w.say("corpus.observational", s.study_type)
+        if said and q.blinded is not None and s.masking:
+            w.say("corpus.masked" if _is_blinded(s) else "corpus.open_label", s.masking,
+                  level=(s.masking_level.value if s.masking_level else s.masking.value).split(" (")[0].lower())
         if said and q.by_size and s.enrollment:
             w.say("corpus.size", s.enrollment, n=s.enrollment.value,
                   actual=bool(s.enrollment_type and s.enrollment_type.value.lower() == "actual"))

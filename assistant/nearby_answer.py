@@ -3,6 +3,8 @@
 one when none is within the distance asked. Sentences: ``[nearby]`` in prompts/answers.toml."""
 from __future__ import annotations
 
+import re
+
 from assistant.answer_writer import AnswerWriter
 from assistant.compose_where import SITE_CODE
 from assistant.nearby import (
@@ -26,7 +28,17 @@ CLOSED = ("withdrawn", "terminated", "completed", "suspended", "active, not recr
 
 
 def near_sentences(w: AnswerWriter, q: str, s: FactSheet) -> bool:
-    """Write the answer; False when the question names no place the gazetteer knows (the caller answers then)."""
+    """Write the answer; False when the question names no place the gazetteer knows (the caller answers then).
+    Places joined by "or" ("in Munich or around Stuttgart?") are answered one after the other."""
+    parts = [p for p in OR_PLACES.split(q) if p.strip()]
+    if len(parts) > 1:
+        said = [_near_one(w, p, s) for p in parts[:MAX_PLACES_ASKED]]
+        if any(said):
+            return True
+    return _near_one(w, q, s)
+
+
+def _near_one(w: AnswerWriter, q: str, s: FactSheet) -> bool:
     region = region_states(q)
     if region:
         return _region(w, s, *region)
@@ -77,6 +89,11 @@ def _region(w: AnswerWriter, s: FactSheet, name: str, states: tuple[str, ...]) -
     for site in sorted(matched, key=_rank)[:MAX_NEAR]:
         w.item("nearby.site_in_region", site, site=site_words(site, with_state=True), status=_status(site))
     return True
+
+
+# "in Munich or around Stuttgart", "near Leeds or Manchester": each place asked about in turn
+OR_PLACES = re.compile(r"\s+or\s+(?=(?:in|near|around|close to|by)?\s*[A-Z])")
+MAX_PLACES_ASKED = 3
 
 
 def place_words(p: Place) -> str:

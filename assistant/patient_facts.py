@@ -66,7 +66,9 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                r"suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
-                               r"\bsince\b|\bfor\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b))", re.IGNORECASE)
+                               r"\bsince\b|\bfor\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b|"
+                               # ("diagnosed with fibromyalgia by my GP": the illness ends where who, where or when begins)
+                               r"\bby\b|\bin\b|\bat\b|\bfrom\b|\bwhen\b|\babout\b|\bmy\b|\bwhich\b|\bthat\b|\bwho\b|\bso\b))", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\d+)?)\s*"
                           r"(%|mg/dl|mmol/mol|mmol/l|ml/min(?:/1\.73\s*m2|/1\.73\s*m²)?|kg/m2|kg/m²|g/dl|u/l|kg|lbs?)?",
                           re.IGNORECASE)

@@ -30,7 +30,9 @@ def _name_pattern(name: str) -> tuple[str, int] | None:
     return rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags
 
 
-ACROSS_RE = re.compile(r"\bany of (?:these|those|them|the studies|the trials)\b|"
+# ("any of them" alone is not: "were any of them serious?" asks about side effects; a list's studies are picked among
+# by the follow-up step)
+ACROSS_RE = re.compile(r"\bany of (?:the studies|the trials)\b|"
                        r"\b(any|which|what|other|list|find|are there|is there|all( the)?|show me)\b[^?.]{0,60}"
                        r"\b(studies|trials)\b|\b(studies|trials)\s+(recruiting|for|in|near|with|that|testing|about|"
                        r"taking|open)\b|\bany\b[^?.]{0,40}\b(study|trial)\b|"
@@ -38,7 +40,8 @@ ACROSS_RE = re.compile(r"\bany of (?:these|those|them|the studies|the trials)\b|
                        r"\b(?:is|are) there (?:a|an|any)\s+(?:[\w-]+\s+){0,3}(?:study|trial|registry)\b|"
                        r"\bdo you have (?:a|an|any)\s+(?:[\w-]+\s+){0,3}(?:study|studies|trial|trials)\b",
                        re.IGNORECASE)
-THIS_STUDY_RE = re.compile(r"\b(this|that|the) (study|trial)\b|\b(it|its)\b", re.IGNORECASE)
+# one study: "this study", "it", or one named by a phrase ("any sites in germany for the upadacitinib trial?")
+THIS_STUDY_RE = re.compile(r"\b(this|that|the)\s+(?:[\w-]+\s+){0,3}(study|trial)\b|\b(it|its)\b", re.IGNORECASE)
 
 
 # "… in Systemic Lupus Erythematosus (MiSLE)": a short name in parentheses at the end of a title
@@ -157,9 +160,18 @@ def standalone(question: str, ref: StudyRef) -> str:
     return f"{question.strip()} [about {ref.study_id}: {name}]"
 
 
+# other studies like this one ("is there anything like this in germany?"), or anything for the person ("anything she
+# can join?"): across studies, though "this" or "it" is in the question
+LIKE_OTHERS_RE = re.compile(r"\b(?:anything|something|any ?(?:others?|ones?)|others?(?: ones?)?|more)\s+(?:else\s+)?"
+                            r"(?:like (?:this|it|that|this one)|similar)\b|"
+                            r"\b(?:anything|something)\b[^?.]{0,25}\b(?:i|he|she|we|they|you) (?:can|could|might) "
+                            r"(?:join|do|enrol|enroll|sign up|take part|get into|qualify)", re.IGNORECASE)
+
+
 def asks_across_studies(question: str) -> bool:
     """"Are there any studies recruiting for lupus?": a question about the collection, even on a study's page."""
-    return bool(ACROSS_RE.search(question)) and not THIS_STUDY_RE.search(question)
+    return bool(LIKE_OTHERS_RE.search(question)) or (bool(ACROSS_RE.search(question))
+                                                     and not THIS_STUDY_RE.search(question))
 
 
 def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,

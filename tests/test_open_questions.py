@@ -672,3 +672,67 @@ def test_what_size_needle_is_a_size_a_time_does_not_give():
     assert question_focus(q).thing == "needle"
     assert not quotes_give_the_measure(q, ["the puncture needle remains for 1 minute after injection"])
     assert quotes_give_the_measure(q, ["a 22-gauge needle is used"])
+
+
+def _converse(service, turns: list[str], study_id: str | None = None):
+    history: list[HistoryTurn] = []
+    answers = []
+    for q in turns:
+        a = ask(service, q, study_id, history)
+        answers.append(a)
+        history += [HistoryTurn(role="user", content=q), HistoryTurn(role="assistant", content=a.text)]
+    return answers
+
+
+def test_this_study_and_any_of_them_stay_on_the_pinned_study(service):
+    basdai = ask(service, "BASDAI was 5 at my last visit but my spine pain is only like 3 out of 10 most days. would "
+                          "that have counted as active disease for this study?", C_AXSPAND)
+    assert basdai.study_id == C_AXSPAND and "BASDAI" in basdai.text
+    serious = _converse(service, ["what side effects did people get?", "were any of them serious tho?"], C_AXSPAND)[-1]
+    assert serious.study_id == C_AXSPAND and serious.intent == "results" and "serious" in serious.text
+    germany = ask(service, "any sites in germany for the upadacitinib trial?", SELECT_SLE)
+    assert germany.study_id == SELECT_SLE and "Kiel" in germany.text and "Across" not in germany.text
+
+
+def test_the_one_in_a_place_the_pinned_study_is_not_in_is_another_study(service):
+    paris, spain = _converse(service, ["what about the one in paris?", "and the spain one?"], MISLE)
+    assert paris.study_id == "NCT03562065" and "MSC-SLE" in paris.text
+    assert spain.study_id == "NCT03673748"
+    us = ask(service, "what about the US one?", MISLE)  # MiSLE's own sites are in the US: still MiSLE
+    assert us.study_id == MISLE
+
+
+def test_why_after_a_rule_says_the_record_gives_no_reason(service):
+    first, why = _converse(service, ["im 64 with lupus can i join", "why?"], SELECT_SLE)
+    assert "63" in first.text
+    assert why.status == "abstained" and why.text.startswith("The study records don't say why") and why.contacts
+
+
+def test_choosing_ones_group_in_a_randomized_study_is_a_no(service):
+    a = ask(service, "can i choose which group i'm in?", ABP)
+    assert a.text.startswith("No.") and "chance" in a.text
+
+
+def test_a_list_filtered_by_blinding_and_other_studies_like_the_pinned_one(service, sample_store):
+    first, blinded = _converse(service, ["any lupus stem cell trials?", "which of those are blinded?"])
+    shown = set(re.findall(r"\((NCT\d{8})\)", blinded.text))
+    assert shown and shown <= set(re.findall(r"\((NCT\d{8})\)", first.text))
+    assert "NCT03562065" not in shown and "-blind" in blinded.text  # MSC-SLE in Paris is open label
+    like = ask(service, "is there anything like this in germany", "NCT07247227")
+    assert like.step == "across_studies" and ABP in like.text
+
+
+def test_a_condition_on_the_registry_list_and_a_city_in_a_named_country(service):
+    a = ask(service, "45 yo in Toronto, diagnosed with fibromyalgia by my GP. am I allowed in the registry or is it "
+                     "US only?", "NCT03840928")
+    assert "do not mention" not in a.text and "Fibromyalgia" in a.text and "Canada" in a.text
+
+
+def test_two_places_joined_by_or_are_both_answered(service):
+    a = ask(service, "any hospital in Munich or around Stuttgart?", ABP)
+    assert "München" in a.text and "Stuttgart" in a.text
+
+
+def test_a_results_question_in_other_words_on_a_study_without_results(service):
+    a = ask(service, "did brigatinib end up beating the other ALK drugs?", ABP)
+    assert a.status == "abstained" and "no posted results" in a.text
