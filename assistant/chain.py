@@ -91,6 +91,8 @@ GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
 WHY_ALONE_RE = re.compile(r"\W*(?:but |and |so )?(?:why|why not|how come|what for|why is that)\W*", re.IGNORECASE)
 REASONS_SAID = frozenset({"status", "size", "results"})  # "why?" the record answers: why it ended, why results came so
+PERSON_TIME_RE = re.compile(r"\bhow long\b(?=.*\b(?:i|me|my|each|every|someone|a person|people|participants?|"
+                            r"patients?|you|he|she|him|her|they|whole thing)\b)", re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
@@ -295,8 +297,10 @@ class AnswerChain:
         # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
         # page (or about a named one) that is told to be checked against its rules, whatever the words look like
         facts = patient_facts(routed)  # the person's facts, read once for the route fix-ups below
+        # (a fact told is no request for advice either: "my MRI shows the disc bulging at two levels")
         told = bool(scope.study_id and "?" not in routed and TELLS_RE.search(routed)
-                    and not ASKS_SOMETHING_RE.search(routed) and facts.said_anything())
+                    and not ASKS_SOMETHING_RE.search(routed)
+                    and (facts.said_anything() or (route is not None and route.intent == "advice")))
         if told:
             route = Route("can_i_join", route.score if route else 0.0, "facts")
         elif route is not None and unsure \
@@ -315,6 +319,9 @@ class AnswerChain:
         elif route and unsure and asked_place(routed):
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
             route = Route("where", route.score, "place")
+        if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
+            # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
+            route = Route("time_in_study", route.score, "person")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
         if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \

@@ -60,7 +60,8 @@ class Route:
     by: str  # "classifier", or what made it sure: "rule", "facts" (an unsure eligibility route the person's own
     #          facts confirm), "place" (a question naming a place: where), and from a fact of the study it names
     #          (assistant/named_facts.py): "dose", "named" (its own treatment), "outcome" (a measure of its results);
-    #          "not_joining" ("can I drive home after?": a "can I …" that is no eligibility question, read as other)
+    #          "not_joining" ("can I drive home after?": a "can I …" that is no eligibility question, read as other),
+    #          "person" ("how long was each person in it?": a person's time in the study, not its dates)
     also: tuple[str, ...] = ()  # a second intent the question asks about too ("Is it blinded, and randomized?")
 
     @property

@@ -627,14 +627,14 @@ def test_another_study_named_by_its_country_and_condition_on_a_pinned_page(servi
     assert answer.study_id == "NCT07247227" and "rw-PFS" in answer.text
 
 
-def test_visits_to_the_hospital_are_no_emergency_and_a_bare_why_goes_on_from_the_last_question(service):
+def test_visits_to_the_hospital_are_no_emergency_and_a_bare_why_is_not_answered_with_the_same_answer(service):
     visits = ask(service, "do i have to go to the hospital a lot", "NCT00513591")
     assert visits.status != "declined"
     assert check_question("should i go to the hospital, my chest hurts").verdict == "medical_advice"
     history = [HistoryTurn(role="user", content="can i join, im 64"),
                HistoryTurn(role="assistant", content="This study is for people aged 18 to 63.")]
-    why = ask(service, "why?", SELECT_SLE, history)
-    assert "18 to 63" in why.text
+    why = ask(service, "why?", SELECT_SLE, history)  # the record gives the limit, never its reason
+    assert why.text.startswith("The study records don't say why") and why.contacts
 
 
 def test_a_crying_baby_is_the_colic_study(service):
