@@ -79,6 +79,13 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "multicentre pilot prospective randomised acute program programme "
                                     "first second third last line real world dose doses dosing low high standard "
                                     "group groups arm arms")
+# how a treatment is taken, as people name a study by it ("the pill one", "the patch study", "the infusion trial")
+TREATMENT_FORMS = (
+    (("pill", "pills", "tablet", "tablets", "oral"), re.compile(r"\b(?:oral\w*|tablets?|capsules?|pills?|p\.o\.)", re.I)),
+    (("shot", "shots", "injection", "injections"), re.compile(r"\b(?:inject\w*|subcutaneous\w*|shots?)\b", re.I)),
+    (("infusion", "infusions", "drip", "iv"), re.compile(r"\b(?:infusions?|intravenous\w*|IV)\b")),
+    (("patch", "patches"), re.compile(r"\bpatch(?:es)?\b", re.I)),
+)
 MAX_NAMING_CONDITIONS = 6
 MAX_NAMING_COUNTRIES = 2
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
@@ -115,6 +122,7 @@ AMONG_RE = re.compile(r"^\W*which\b(?!\s+(?:drug|dose|group|arm|site|hospital|do
                       r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
+OTHER_ONE_RE = re.compile(r"\b(?:the|that) other (?:one|study|trial)\b", re.IGNORECASE)
 # "the one in paris", "the one from south carolina": a study pointed at by where it runs ("the study in total" is no
 # pointer: the place must be one the gazetteer knows)
 ONE_IN_RE = re.compile(r"\bthe one (?:in|from|at) ((?:[\w-]+\s*){1,3})", re.IGNORECASE)
@@ -209,9 +217,11 @@ def naming_terms(sheet: FactSheet) -> set[str]:
     vocab = vocabulary()
     plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
              if vocab.concepts[k].kind == "condition"]
-    # (a treatment's other names too: "the cimzia study" is the certolizumab one)
+    # (a treatment's other names too: "the cimzia study" is the certolizumab one; and its form: "the pill one")
+    forms = [" ".join(words) for words, rx in TREATMENT_FORMS if any(rx.search(f"{i.name} {i.description or ''}")
+                                                                     for i in sheet.interventions)]
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *(i.other_names or "" for i in sheet.interventions), *conditions, *plain]))
+                                   *(i.other_names or "" for i in sheet.interventions), *conditions, *plain, *forms]))
 
 
 def country_terms(sheet: FactSheet) -> set[str]:
@@ -308,6 +318,10 @@ class AnswerChain:
                 and (facts.said_anything(where=True)
                      or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
+            route = Route("can_i_join", route.score, "facts")
+        elif route is not None and route.intent == "corpus" and scope.reason == "pinned" \
+                and route.score < PART_OF_ALL and not asks_across_studies(text) and facts.said_anything():
+            # "is lupus on the list?" on a registry's page: a condition of the person's, checked against this study
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
                 and not patient_facts(routed, tuple(t.content for t in history if t.role == "user")
@@ -473,11 +487,19 @@ class AnswerChain:
         ID, short name or its own words) gives it; one that names several gives the one the question points at
         ("the one in Spain"); else the last user turn is searched."""
         recent = history[-HISTORY_TURNS_READ:]
+        other = self._the_other_one(question, history[-LIST_TURNS_READ:], catalog)
+        if other is not None:
+            return other
         if POINTER_RE.search(question) and not ORDINAL_RE.search(question):  # "the paris one", not "the first one"
             # (a list a few turns back: "what about the chinese one?" after two questions on the German one)
             pointed = self._pointer_target(question, history[-LIST_TURNS_READ:], catalog)
             if pointed:
                 return Scope(pointed.study_id, standalone(question, pointed), "history")
+            fits = self._fitting_pointer(question, history[-LIST_TURNS_READ:], catalog)
+            if len(fits) > 1:  # "the stem cell one" of four stem cell studies: the one the rest of it says, or ask
+                best = self._pointed_at(question, fits)
+                return Scope(best.study_id, standalone(question, best), "history") if best else \
+                    Scope(None, question, "choose", among=tuple(r.study_id for r in fits))
         # "go back to the first one": of the studies the person named, one after another, the one in that place
         asked_about = list(dict.fromkeys(ref.study_id for t in recent if t.role == "user"
                                          for ref in catalog.all_in_text(t.content)))
@@ -520,6 +542,27 @@ class AnswerChain:
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
 
     @staticmethod
+    def _the_other_one(question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
+        """"what about the other one?" after a list and an answer about one of it: the one left, or (several left)
+        which of them is asked back; None when the question says no such thing or no list came before."""
+        if not OTHER_ONE_RE.search(question):
+            return None
+        current: str | None = None
+        for turn in reversed(turns):
+            named = list(dict.fromkeys(r.study_id for r in catalog.all_in_text(turn.content)))
+            if turn.role != "assistant" or not named:
+                continue
+            if len(named) == 1:
+                current = current or named[0]  # the study the conversation went on with after the list
+                continue
+            rest = [sid for sid in named if sid != current]
+            if len(rest) == 1:
+                ref = catalog.get(rest[0])
+                return Scope(rest[0], standalone(question, ref), "history") if ref else None
+            return Scope(None, question, "choose", among=tuple(rest))
+        return None
+
+    @staticmethod
     def _listed_before(question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> tuple[str, ...]:
         """The studies the last answer that listed several named, when the question picks among them ("which of those is in Europe?",
         "are any of them for kids?"); () otherwise."""
@@ -553,6 +596,21 @@ class AnswerChain:
                     return next(iter(beside.values()))
         return self._pointed_at(question, list(every.values())) if len(every) > 1 else None
 
+    def _fitting_pointer(self, question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> list[StudyRef]:
+        """The studies the conversation named that every word of "the X one" fits, by their names or places."""
+        m = POINTER_RE.search(question)
+        pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS if m else set()
+        if not pointer:
+            return []
+        named = {r.study_id: r for t in turns for r in catalog.all_in_text(t.content)}
+        out = []
+        for sid, ref in named.items():
+            sheet = self.p.facts(sid)
+            places = content_terms(" ".join(f"{x.city} {x.state} {x.country}" for x in sheet.sites)) if sheet else set()
+            if sheet and pointer <= naming_terms(sheet) | places:
+                out.append(ref)
+        return out
+
     def _pointed_elsewhere(self, question: str, current: str, catalog: StudyCatalog) -> StudyRef | None:
         """Another study than the one the conversation is about, pointed at by a word the current one does not fit
         ("the one in paris", "the spain one", "the registry one"): the one study it fits best; None otherwise."""
@@ -566,7 +624,8 @@ class AnswerChain:
         if not pointer or pointer & (naming_terms(sheet) | places | self._naming[1].get(current, set())):
             return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)
         others = [r for r in catalog.by_id.values() if r.study_id not in (current, GLOSSARY_ID)]
-        return self._pointed_at(m.group(1), others)
+        # (the whole question: "the stem cell one from south carolina" is told apart by its place too)
+        return self._pointed_at(question, others)
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",

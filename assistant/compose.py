@@ -10,6 +10,7 @@ Returns None when the sheet lacks the facts; the caller then falls back to retri
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -101,6 +102,8 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
     return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
+SITES_Q = re.compile(r"\b(?:sites?|hospitals?|centers?|centres?|clinics?|locations?)\b", re.IGNORECASE)
+MAX_SITE_STATUSES = 3
 # asking to choose one's own group ("can I pick which one I get?"): a randomized study answers no
 CHOOSE_Q = re.compile(r"\b(?:choose|chose|pick|select|decide|get to say|request)\b", re.IGNORECASE)
 
@@ -202,12 +205,32 @@ class Composer:
     def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.status:
             return
+        self._site_statuses(w, q, s)  # "is the San Diego site still taking people?": that site's own status first
         self._status_sentence(w, s)
         self._why_it_ended(w, q, s)
         when = _when(s.last_update)
         if when and s.last_update:
             w.say("status.as_of", s.last_update, date=when[0])
         self._stale_note(w, s)
+
+    def _site_statuses(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        """The sites' own statuses, when the record gives them: the site in the place asked about, or how many
+        sites have each status ("how many sites are still recruiting?")."""
+        if not any(x.status for x in s.sites):
+            return
+        place, here = place_in(q, s, self.places)
+        if place and here:
+            for site in here[:MAX_SITE_STATUSES]:
+                if site.status:
+                    w.say("status.site", site, site=", ".join(p for p in (site.facility, site.city) if p),
+                          status=site.status)
+        elif SITES_Q.search(q):
+            counts = Counter(x.status or "not given" for x in s.sites)
+            w.say("status.sites", [x for x in s.sites if x.status][:1], n=len(s.sites),
+                  counts=join_words([f"{k.lower()}: {v}" for k, v in counts.most_common()]))
+            for site in [x for x in s.sites if x.status and x.status.lower() != "recruiting"][:MAX_SITE_STATUSES]:
+                w.say("status.site", site, site=", ".join(p for p in (site.facility, site.city) if p),
+                      status=site.status)
 
     @staticmethod
     def _why_it_ended(w: AnswerWriter, q: str, s: FactSheet) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
 from assistant.composers import composes
+from assistant.question_focus import GIVEN, LENGTH, question_focus
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.vocab import spelled_out
 from trialchat.facts import FactSheet, age_in_years
@@ -195,6 +196,50 @@ def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
 
 
+def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[tuple[str, str, str]]) -> bool:
+    """"How long does the infusion take?", "how often do they give it, every 3 weeks?": what the record gives on
+    that one thing, or that it does not give it (an abstention, with what it does say). False when the question
+    asks the person's whole time in the study."""
+    focus = question_focus(q)
+    if focus is not None and focus.measure == "long" and focus.words & GIVEN and not focus.about_the_study:
+        thing = content_terms(focus.thing)
+        thing |= {w for t in thing for w in SAME_THING.get(t, ())}  # "the drip" is the infusion
+        naming = list({c[1]: c for c in reversed(ranked) if thing & content_terms(c[1])}.values())[::-1]  # once each
+        timed = [c for c in naming if LENGTH.search(c[1])]
+        for path, sent, about in timed[:MAX_GIVEN_QUOTES]:
+            w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;"))
+        if not timed:
+            w.say("time.given_not_stated", [(c[0], c[1]) for c in naming[:1]] or _any_treatment(s), thing=focus.thing)
+            for path, sent, about in naming[:MAX_GIVEN_QUOTES]:
+                w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;"))
+            w.stops_short = True
+        return True
+    if GIVEN_OFTEN_Q.search(q) and ranked and not any(FREQUENCY.search(c[1]) for c in ranked):
+        # "how often do they give the sugemalimab?": the record names cycles, never how far apart
+        w.say("time.often_not_stated", [(c[0], c[1]) for c in ranked[:1]])
+        for path, sent, about in ranked[:MAX_GIVEN_QUOTES]:
+            w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;"))
+        w.stops_short = True
+        return True
+    return False
+
+
+def _any_treatment(s: FactSheet) -> list[tuple[str, str]]:
+    return [(i.path, i.quote) for i in s.interventions[:1]]
+
+
+# how often the treatment is given ("how often do they give it", "every 3 weeks?"), not how often the visits are
+GIVEN_OFTEN_Q = re.compile(r"\bhow often\b[^?]{0,30}\b(?:give|given|get|gets|take|takes|taken|have|dose|doses|dosed|"
+                           r"infus\w*|inject\w*|shots?)\b", re.IGNORECASE)
+MAX_GIVEN_QUOTES = 2
+# what a record calls a thing that is given, by the word a person uses (stems, as content_terms gives them)
+SAME_THING = {t: frozenset(content_terms(words)) for t, words in (
+    (next(iter(content_terms("drip"))), "infusion infusions intravenous"),
+    (next(iter(content_terms("shot"))), "injection injections injected"),
+    (next(iter(content_terms("pill"))), "tablet tablets capsule capsules oral"),
+)}
+
+
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
@@ -212,6 +257,8 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         value += 2.5 * (visits and bool(VISIT.search(sent)))
         return value + overlap(q_terms, content_terms(sent))
 
+    if _one_thing_not_measured(w, q, s, sorted(_time_candidates(composer, s), key=score, reverse=True)):
+        return
     last = _longest_time_frame(s.outcomes)
     lead = bool(HOW_LONG_Q.search(q) and not s.target_duration and last)
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one

@@ -227,6 +227,9 @@ class _Checker:
             cites = [(p.path, p.quote) for p in (*parents, item)]
             label = _quoted(_label(item, parents))
             exclusion = item.section == "exclusion"
+            if neg == "except":  # the rule makes an exception for it: it neither needs nor rules out the thing
+                self.add("fits", "excepted", cites, top, "not_stated", m.says, fact=m.says, item=label)
+                continue
             if neg == "near":
                 if not exclusion and item.section:  # "must not be pregnant", "No prior therapy for …"
                     self.add("rules_out", "needs_not", cites, top, "not_met", m.says, fact=m.says, item=label)
@@ -250,6 +253,13 @@ class _Checker:
                 hits = self.some_of.setdefault(id(group_parent), (group_parent, []))[1]
                 if all(h[0] is not item for h in hits):
                     hits.append((item, parents, m.says))
+                continue
+            ahead = time_window(item.text, start) if not exclusion and m.months_ahead is not None else None
+            if ahead is not None and m.months_ahead is not None:  # "pregnancy within 6 months" and "next year"
+                soon = m.months_ahead <= ahead[0]
+                self.add("fits" if soon else "rules_out", "plan_inside" if soon else "plan_outside", cites, top,
+                         "met" if soon else "not_met", f"{m.says} {m.when_ahead}", fact=m.says, when=m.when_ahead,
+                         window=ahead[1], item=label)
                 continue
             window = time_window(item.text, start) if exclusion and m.months_ago is not None else None
             if window is not None and m.months_ago is not None:  # "rituximab within 1 yr" and "8 months ago"

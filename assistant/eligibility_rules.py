@@ -55,10 +55,13 @@ def age_bounds(text: str, section: str) -> tuple[float | None, float | None] | N
 
 
 def negation(text: str, start: int) -> str:
-    """"near" when a negation governs the term at ``start`` ("No sacroiliitis"), "far" when one comes earlier
-    in the rule and may or may not govern it, "" when none does."""
+    """"near" when a negation governs the term at ``start`` ("No sacroiliitis"), "except" when the term is in the
+    rule's own exception ("(other than …)"), "far" when a negation comes earlier in the rule and may or may not
+    govern it, "" when none does."""
     before = text[:start]
-    if _NEAR_NEGATION.search(before) or _OTHER_THAN.search(before):
+    if _OTHER_THAN.search(before):
+        return "except"  # "previously untreated (excluding … palliative radiotherapy)": the rule exempts it
+    if _NEAR_NEGATION.search(before):
         return "near"
     return "far" if _FAR_NEGATION.search(before) else ""
 

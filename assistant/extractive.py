@@ -143,4 +143,8 @@ def _frame(src: Source, quote: str, i: int, several_studies: bool) -> str:
         return sentence("record.glossary", term=src.field_label.split(" › ")[-1], quote=words)
     if several_studies:
         return sentence("record.study_says", title=src.study_title or src.study_id, study_id=src.study_id, quote=words)
+    if src.section in ("inclusion", "exclusion"):
+        # a rule is said as the rule it is: "Unable to speak English" quoted bare reads as a fact, not a reason to
+        # be left out
+        return sentence(f"record.{src.section}", quote=words)
     return sentence("record.says" if i == 0 else "record.also", quote=words)

@@ -74,8 +74,13 @@ _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\
                           re.IGNORECASE)
 _LOCATION = re.compile(r"\b(?:near|around|close to|lives? in|living in|based in|resident of|i'?m in|i am in|from)\s+(?:the\s+)?"
                        r"([A-Z][\w.'-]+(?:[ ,]+[A-Z][\w.'-]+){0,3}|\d{5})")
+PLANNED = frozenset({"planning_pregnancy"})  # what a person plans for later: when, against a rule's "within 6 months"
 _NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
                    "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}
+# when the person plans something ("in about 3 months", "next year", "sometime next year")
+_AHEAD = re.compile(r"\bin\s+(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|"
+                    r"seven|eight|nine|ten|twelve|a few|a couple of)\s*(?P<unit>day|week|month|year|yr)s?\b|"
+                    r"\bnext\s+(?P<next>week|month|year|spring|summer|fall|autumn|winter)\b", re.IGNORECASE)
 _AGO = re.compile(r"\b(?P<n>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*"
                   r"(?P<unit>day|week|month|year|yr)s?\s+ago\b|\blast\s+(?P<last>week|month|year)\b", re.IGNORECASE)
 _TIME_WORDS = content_terms("a few years ago last year month months week weeks recently since now still yet it for long")
@@ -92,6 +97,8 @@ class Mention:
     months_ago: float | None = None  # "I stopped rituximab 8 months ago" → 8.0 (compared with a rule's time window)
     when: str = ""  # as the person said it ("8 months ago")
     mg: float | None = None  # "prednisone 30 mg a day" → 30.0 (compared with a rule's dose limit)
+    months_ahead: float | None = None  # "want to get pregnant next year" → 12.0 (compared with "within 6 months")
+    when_ahead: str = ""  # as the person said it ("next year")
 
 
 @dataclass
@@ -143,6 +150,9 @@ def _baby_age(text: str) -> tuple[float, str] | None:
     return n * _UNIT_YEARS[unit[0]], f"{n} {word}{'s' if n != 1 else ''}"
 
 
+_SELF_BEFORE = re.compile(r"\b(?:i'?m|im|i am)\s+(?:an?\s+)?$", re.IGNORECASE)
+
+
 def _age(text: str) -> tuple[float | None, str]:
     """(age, relation it belongs to) from one text."""
     for pattern in _AGE_PATTERNS:
@@ -151,8 +161,10 @@ def _age(text: str) -> tuple[float | None, str]:
             if digits is None or int(digits) > 120:
                 continue
             rel = (m.groupdict().get("rel") or "").lower()
-            if not rel and re.match(r"i'?m\b|i am\b", m.group(0), re.IGNORECASE):
-                return float(digits), ""  # "I'm 58, my lupus went to my kidneys": the asker's own age
+            if not rel and (re.match(r"i'?m\b|i am\b", m.group(0), re.IGNORECASE)
+                            or _SELF_BEFORE.search(text[max(0, m.start() - 12):m.start()])):
+                # "I'm 58, my lupus went to my kidneys", "I'm a 31 yo woman … my partner and I": the asker's own age
+                return float(digits), ""
             if not rel:  # "my 9-year-old daughter", "can my son join at 12?"
                 window = text[max(0, m.start() - 12):m.end() + 25]
                 after = _MY_REL.search(window)
@@ -176,6 +188,24 @@ def _ago(text: str, start: int, end: int) -> tuple[float, str] | None:
     if not found:
         return None
     return _months_ago(min(found, key=lambda t: t[0])[1])
+
+
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twelve": 12, "a few": 3, "a couple of": 2}
+_UNIT_MONTHS = {"day": 1 / 30.4, "week": 1 / 4.35, "month": 1.0, "year": 12.0, "yr": 12.0}
+
+
+def _ahead(text: str) -> tuple[float, str] | None:
+    """How far ahead the person plans what they name ("in about 3 months" → 3.0, "next year" → 12.0)."""
+    m = _AHEAD.search(text)
+    if m is None:
+        return None
+    if m.group("next"):
+        unit = m.group("next").lower()
+        return {"week": 0.25, "month": 1.0}.get(unit, 12.0 if unit == "year" else 6.0), m.group(0)
+    n = m.group("n").lower()
+    amount = float(n) if n[0].isdigit() else float(_WORD_NUMBERS.get(n, 1))
+    return amount * _UNIT_MONTHS[m.group("unit").lower()], m.group(0)
 
 
 def _months_ago(m: re.Match[str]) -> tuple[float, str]:
@@ -241,8 +271,10 @@ def _read(text: str, facts: PatientFacts) -> None:
                 ago = _ago(text, hit.start, hit.end)
                 dose = _MG_NEAR.search(text[max(0, hit.start - 12):hit.end + 25]) if c.kind == "treatment" else None
                 months_ago, when = ago or (None, "")
+                ahead = _ahead(text) if key in PLANNED else None
                 target.append(Mention(hit.phrase, c.says, key, c.kind, months_ago, when,
-                                      mg=float(dose.group(1)) if dose else None))
+                                      mg=float(dose.group(1)) if dose else None,
+                                      months_ahead=ahead[0] if ahead else None, when_ahead=ahead[1] if ahead else ""))
     for m in _CONDITION_PHRASE.finditer(text):  # a condition the vocabulary does not list: the person's words
         words = m.group(1).strip()
         terms = content_terms(words) - _TIME_WORDS

@@ -26,7 +26,7 @@ SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w+|centimet\w+|inch\w*|gau
 THE_STUDY = frozenset("study studies trial trials it this research registry program programme project they i we you he "
                       "she participation part people patients participants enrollment enrolment person patient "
                       "participant subject subjects someone one everyone follow-up followup baby babies child children "
-                      "kid kids son daughter".split())
+                      "kid kids son daughter thing whole".split())  # ("the whole thing": the study)
 # the composed intents that describe the study as a whole (its size, span, treatment, groups), and so answer no
 # question that measures one thing in it
 MEASURES_THE_STUDY = frozenset({"size", "time_in_study", "dates", "treatment", "arms", "overview", "design"})

@@ -44,7 +44,7 @@ def test_ages_written_in_the_rules(text, section, bounds):
 def test_negated_and_other_than_terms():
     assert negation("Women of child-bearing potential must not be pregnant", 46) == "near"
     assert negation("No previous history of spinal surgery", 23) == "near"
-    assert negation("malignant disease (other than adequately treated basal cell carcinoma", 58) == "near"
+    assert negation("malignant disease (other than adequately treated basal cell carcinoma", 58) == "except"  # the rule exempts it
     assert negation("Diagnosis of AS or any other Inflammatory Arthritis", 13) == ""
 
 

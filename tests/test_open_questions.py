@@ -98,8 +98,11 @@ def test_will_i_know_in_personal_words(service):
 
 def test_a_record_question_is_answered_with_its_best_sentence_in_a_plain_frame(service, sample_store):
     answer = ask(service, "does lupus headache count towards the hSLEDAI points?", SELECT_SLE)
-    assert answer.status == "answered" and answer.text.startswith("The record says: “")
+    # (a rule's sentence is framed as a rule: "The rules for who can join say: …")
+    assert answer.status == "answered" and answer.text.startswith("The rules for who can join say: “")
     assert "Lupus headache" in answer.text
+    excluded = ask(service, "my english is not good, i speak spanish. ok?", "NCT00513591")
+    assert excluded.text.startswith("The rules say people cannot join if this applies to them: “Unable to speak English")
     assert_cited_verbatim(answer, sample_store)
 
 
@@ -736,3 +739,37 @@ def test_two_places_joined_by_or_are_both_answered(service):
 def test_a_results_question_in_other_words_on_a_study_without_results(service):
     a = ask(service, "did brigatinib end up beating the other ALK drugs?", ABP)
     assert a.status == "abstained" and "no posted results" in a.text
+
+
+def test_how_long_one_given_thing_takes_or_that_the_record_does_not_say(service):
+    infusion = ask(service, "how long does the infusion take?", "NCT03673748")
+    assert infusion.status == "abstained" and infusion.text.startswith("The record does not say how long the infusion")
+    assert "single Intravenous infusion" in infusion.text  # what it does say of the infusion
+    often = ask(service, "how often do they give the sugemalimab, like every 3 weeks?", "NCT07247227")
+    assert often.status == "abstained" and "does not say how often" in often.text and "35 cycles" in often.text
+
+
+def test_a_sites_own_status_and_the_sites_by_status(service):
+    san_diego = ask(service, "is the San Diego site still taking people?", MISLE)
+    assert "San Diego is listed as: Active, not recruiting" in san_diego.text
+    counts = ask(service, "how many sites are still recruiting", MISLE)
+    assert "recruiting: 8" in counts.text and "active, not recruiting: 1" in counts.text
+
+
+def test_a_rules_own_exception_and_a_planned_pregnancy_against_its_time(service):
+    radiation = ask(service, "my dad had radiation on a small spot in his brain, does that count as treatment?",
+                    "NCT07247227")
+    assert "makes an exception for radiation therapy" in radiation.text and "does not fit" not in radiation.text
+    later = ask(service, "I have sjogrens and want to get pregnant sometime next year, is this for me",
+                "NCT00513591")
+    assert "next year is later than that" in later.text
+    soon = ask(service, "I'm a 31 yo woman with APS, we are planning to start trying in about 3 months, can I join?",
+               "NCT00513591")
+    assert "in about 3 months is inside it" in soon.text and "your partner" not in soon.text
+
+
+def test_the_x_one_of_several_that_fit_is_asked_back(service):
+    _, stem = _converse(service, ["are there any lupus studies", "the stem cell one, what happens"])
+    named = set(re.findall(r"\((NCT\d{8}|NIH-\d+)\)", stem.text))
+    assert stem.step == "which_study" and {"NCT02633163", "NCT03562065", "NCT03673748"} <= named
+    assert "NCT05843643" not in named and "NCT03840928" not in named  # the pill study, the registry
