@@ -54,6 +54,10 @@ GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|best|worse|won|winner|came out|on top|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
                       r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat\w*|outperform\w*|superior|happened|alive|live longer|surviv\w*)\b", re.IGNORECASE)
+# moving from one group to another: "did the placebo people ever get the real drug?", "could they switch over?"
+SWITCH_Q = re.compile(r"\b(?:switch\w*|swap\w*|cross(?:ed)?[- ]?over|moved? (?:over|on) to|went on to|"
+                      r"(?:ever|later|eventually|afterwards?|at the end) (?:get|got|receive[ds]?)|open[- ]label extension|"
+                      r"extension)\b", re.IGNORECASE)
 LIMITS_Q = re.compile(r"\b(limitations?|caveats?|weak\w*|downsides?|flaws?|shortcomings?|problems with|reliab\w*|trust)\b",
                       re.IGNORECASE)
 GOT_BETTER_Q = re.compile(r"\b(?:got|get|gets|getting|did|do|does) better\b|\bimprov\w*|\brespond\w*|\bhelped\b|"
@@ -114,6 +118,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
               terms=join_words(missing), pct=threshold.value if threshold and numeric(threshold.value) else "")
         if SIDE_Q.search(question):  # "any side effects like diabetes?": then the side effects there were
             side_effects(w, r)
+    elif SWITCH_Q.search(question) and _switched(w, r):
+        pass  # "did the placebo people ever get the real drug?": the flow's own steps between groups and periods
     elif SERIOUS_Q.search(question):
         serious(w, r)
     elif SIDE_Q.search(question):
@@ -393,6 +399,32 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
                   completed=_number_of(done, x.group_id), left=_number_of(left, x.group_id))
         _flow_total(w, started, left)
         _reasons(w, period.reasons)
+
+
+STANDARD_MILESTONES = frozenset({"started", "completed", "not completed"})
+
+
+def _switched(w: AnswerWriter, r: StudyResults) -> bool:
+    """The flow's own steps ("Received OL CZP": placebo 96, …) and the later parts people went on to ("SFE Period:
+    243 started"), as the record counts them; False when the flow has neither."""
+    flow = r.flow
+    if flow is None:
+        return False
+    names = {g.id: g.title for g in flow.groups}
+    said = False
+    for i, period in enumerate(flow.periods):
+        for m in period.milestones:
+            counted = [x for x in m.numbers if x.count]
+            if m.kind.lower() in STANDARD_MILESTONES or not counted or not m.quote:
+                continue
+            said |= w.say("results_flow.step", c(m), step=m.kind, period=period.title or "study",
+                          counts=join_words([f"{names.get(x.group_id, x.group_id)}: {x.value}" for x in counted]))
+        started = next((m for m in period.milestones if m.kind.lower() == "started"), None)
+        if i and started and started.quote and (began := [x for x in started.numbers if x.count]):
+            said |= w.say("results_flow.later_part", c(started), period=period.title or "next part",
+                          n=sum(x.count or 0 for x in began),
+                          groups=join_words([names.get(x.group_id, x.group_id) for x in began]))
+    return said
 
 
 def _flow_total(w: AnswerWriter, started: Milestone, left: Milestone | None) -> None:

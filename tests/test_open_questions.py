@@ -773,3 +773,8 @@ def test_the_x_one_of_several_that_fit_is_asked_back(service):
     named = set(re.findall(r"\((NCT\d{8}|NIH-\d+)\)", stem.text))
     assert stem.step == "which_study" and {"NCT02633163", "NCT03562065", "NCT03673748"} <= named
     assert "NCT05843643" not in named and "NCT03840928" not in named  # the pill study, the registry
+
+
+def test_switching_to_the_real_drug_is_the_flows_own_steps(service):
+    a = ask(service, "did the placebo people ever get switched over to the real drug?", C_AXSPAND)
+    assert "Received OL CZP" in a.text and "Placebo: 96" in a.text and "243" in a.text
