@@ -834,7 +834,7 @@ class AnswerChain:
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         quotes = [c.quote for c in cites]
         if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)) \
-                or not quotes_give_the_measure(question, quotes):
+                or not quotes_give_the_measure(question, quotes) or self._only_names_shared(question, quotes, scope):
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text
@@ -847,6 +847,15 @@ class AnswerChain:
                 text += more
         answer.text, answer.citations = text, cites
         yield FinalEvent(answer=answer)
+
+    def _only_names_shared(self, question: str, quotes: list[str], scope: Scope) -> bool:
+        """The best quote shares only the study's names with the question ("could people drink alcohol on the cimzia
+        shots?" → "Other names: Cimzia; CDP870"): found by the name, it says nothing of what was asked."""
+        sheet = self.p.facts(scope.study_id) if scope.study_id else None
+        if sheet is None or not quotes:
+            return False
+        shared = content_terms(question) & content_terms(quotes[0])
+        return bool(shared) and shared <= naming_terms(sheet)
 
     def _about_prefix(self, scope: Scope) -> str:
         """"About MiSLE (NCT02633163): " when the reader named the study (or the conversation did)."""

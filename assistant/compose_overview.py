@@ -267,8 +267,12 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         w.say("time.span", [(last.path, last.time_frame)], span=span_words(_days(last.time_frame)),
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
+    visit_sents = [(path, sent) for path, sent, _ in ranked if VISIT.search(sent)] if visits else []
+    if visit_sents and not any(HOW_OFTEN.search(sent) for _, sent in visit_sents):
+        # "Participants will attend regular visits": visits, but not how often (what was asked is not there)
+        w.say("time.visits_not_stated", visit_sents[:1])
+        w.stops_short = True
     said: list[set[str]] = []
-    visit_quotes: list[tuple[str, str]] = []
     for path, sent, about in ranked:
         if len(said) >= (MAX_TIME_QUOTES - 1 if lead else MAX_TIME_QUOTES):
             break
@@ -277,11 +281,6 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             continue  # the same sentence for a sibling group ("dose A" / "dose B"): said once
         if w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
             said.append(terms)
-            if visits and VISIT.search(sent):
-                visit_quotes.append((path, sent))
-    if visit_quotes and not any(HOW_OFTEN.search(sent) for _, sent in visit_quotes):
-        # "Participants will attend regular visits": visits, but not how often
-        w.say("time.visits_not_stated", visit_quotes[:1])
     primary = [o for o in s.outcomes if o.primary and o.time_frame]
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],

@@ -778,3 +778,8 @@ def test_the_x_one_of_several_that_fit_is_asked_back(service):
 def test_switching_to_the_real_drug_is_the_flows_own_steps(service):
     a = ask(service, "did the placebo people ever get switched over to the real drug?", C_AXSPAND)
     assert "Received OL CZP" in a.text and "Placebo: 96" in a.text and "243" in a.text
+
+
+def test_a_quote_found_only_by_the_studys_name_is_no_answer(service):
+    a = ask(service, "could people drink alcohol while on the cimzia shots in this study?", C_AXSPAND)
+    assert a.status == "abstained" and "Other names" not in a.text
