@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import reduce
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
@@ -25,7 +26,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.named_facts import route_by_named_fact
 from assistant.nearby import asked_place, country_of_demonyms
-from assistant.patient_facts import patient_facts
+from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
 from assistant.prompting import render_prompt
@@ -49,7 +50,7 @@ from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from assistant.vocab import vocabulary
-from trialchat.facts import FactSheet
+from trialchat.facts import FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ TREATMENT_FORMS = (
 )
 MAX_NAMING_CONDITIONS = 6
 MAX_NAMING_COUNTRIES = 2
+MAX_NAMING_SITES = 3
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
@@ -100,6 +102,12 @@ WHY_ALONE_RE = re.compile(r"\W*(?:but |and |so )?(?:why|why not|how come|what fo
 REASONS_SAID = frozenset({"status", "size", "results"})  # "why?" the record answers: why it ended, why results came so
 PERSON_TIME_RE = re.compile(r"\bhow long\b(?=.*\b(?:i|me|my|each|every|someone|a person|people|participants?|"
                             r"patients?|you|he|she|him|her|they|whole thing)\b)", re.IGNORECASE)
+# asking to get in, in any words ("could i get in?", "am i good to sign up?"): with the person's facts, can I join
+JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|eligible|enrol+|take part|be in it|"
+                         r"good to go|allowed in)\b", re.IGNORECASE)
+# asking what to do ("should i switch from humira?"): advice, though the person names their medicines
+SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
+                       re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
@@ -220,14 +228,20 @@ def naming_terms(sheet: FactSheet) -> set[str]:
     # (a treatment's other names too: "the cimzia study" is the certolizumab one; and its form: "the pill one")
     forms = [" ".join(words) for words, rx in TREATMENT_FORMS if any(rx.search(f"{i.name} {i.description or ''}")
                                                                      for i in sheet.interventions)]
+    # (and who it is for, when that is children: "the one for kids" is the colic study)
+    high = age_in_years(sheet.max_age.value) if sheet.max_age else None
+    kids = ["kids kid children child baby babies infants infant pediatric"] if high is not None and high < 18 else []
     return content_terms(" ".join([sheet.title, sheet.acronym or "", *(i.name for i in sheet.interventions),
-                                   *(i.other_names or "" for i in sheet.interventions), *conditions, *plain, *forms]))
+                                   *(i.other_names or "" for i in sheet.interventions), *conditions, *plain, *forms,
+                                   *kids]))
 
 
 def country_terms(sheet: FactSheet) -> set[str]:
-    """Where a study runs, when that is one or two countries: "the german lung cancer study" names it by them."""
+    """Where a study runs, when that is one or two countries (and its cities, when it has a few sites): "the german
+    lung cancer study", "the paris stem cell trial" name it by them."""
     countries = list(dict.fromkeys(x.country for x in sheet.sites if x.country))
-    return content_terms(" ".join(countries)) if len(countries) <= MAX_NAMING_COUNTRIES else set()
+    cities = [x.city for x in sheet.sites if x.city] if len(sheet.sites) <= MAX_NAMING_SITES else []
+    return content_terms(" ".join([*countries, *cities])) if len(countries) <= MAX_NAMING_COUNTRIES else set()
 
 
 def is_term_question(question: str) -> bool:
@@ -313,11 +327,15 @@ class AnswerChain:
                     and (facts.said_anything() or (route is not None and route.intent == "advice")))
         if told:
             route = Route("can_i_join", route.score if route else 0.0, "facts")
-        elif route is not None and unsure \
+        elif route is not None and unsure and not SHOULD_RE.search(routed) \
                 and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(routed)) \
                 and (facts.said_anything(where=True)
                      or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
+            route = Route("can_i_join", route.score, "facts")
+        elif route is not None and unsure and JOIN_ASK_RE.search(routed) and not SHOULD_RE.search(routed) \
+                and patient_facts(routed, tuple(t.content for t in history if t.role == "user")).said_anything():
+            # "could i get in?", "cool so im good to sign up?" after the person told their facts in an earlier turn
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "corpus" and scope.reason == "pinned" \
                 and route.score < PART_OF_ALL and not asks_across_studies(text) and facts.said_anything():
@@ -342,7 +360,12 @@ class AnswerChain:
                 and not asks_across_studies(text) and not is_term_question(text) \
                 and not (scope.reason == "history" and ORDINAL_RE.search(text)):  # "the first one" points back
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
-            named = self._study_named_by_words(text, results=bool(route and route.intent == "results"))
+            # (the person's own illness and medicines name no study: "i have rheumatoid arthritis and take
+            # methotrexate, is that a problem?" in a conversation about the disc study is still about it)
+            own = [m.words for m in (*facts.conditions, *facts.treatments)] if speaks_of_someone(text) else []
+            named = self._study_named_by_words(
+                reduce(lambda t, w: re.sub(re.escape(w), " ", t, flags=re.IGNORECASE), own, text),
+                results=bool(route and route.intent == "results"))
             if named and (about_a_study or self._name_alone_of(named, text)):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
@@ -431,7 +454,7 @@ class AnswerChain:
     def _name_alone_of(self, study_id: str, text: str) -> bool:
         """Whether the question is only the study's name ("Duke pregnancy registry?", "what's PatientSpot?")."""
         sheet = self.p.facts(study_id)
-        named = naming_terms(sheet) if sheet else set()
+        named = naming_terms(sheet) | country_terms(sheet) if sheet else set()  # ("the paris stem cell trial")
         words = content_terms(re.sub(r"'s\b", "", text)) - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
         return bool(words) and not words - named  # "placebo??" names no study: its words are every study's
 
@@ -508,12 +531,21 @@ class AnswerChain:
                                " ".join(asked_about))
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
+        if ORDINAL_RE.search(question):  # "the second one" of the last list, though a turn since named one of it
+            for turn in reversed(history[-LIST_TURNS_READ:]):
+                named = catalog.all_in_text(turn.content)
+                pick = _by_ordinal(question, named, turn.content) if turn.role == "assistant" and len(named) > 1 \
+                    else None
+                if pick:
+                    return Scope(pick.study_id, standalone(question, pick), "history")
+                if turn.role == "assistant" and len(named) > 1:
+                    break
         # the reader's own words first: an assistant turn is text the client sent, and can be forged
         listed_several = False
         for turn in [t for t in reversed(recent) if t.role == "user"] + [t for t in reversed(recent) if t.role != "user"]:
             named = catalog.all_in_text(turn.content)
             if not named and turn.role == "user" and not asks_across_studies(turn.content):
-                by_words = self._study_named_by_words(turn.content)
+                by_words = self._study_named_by_words(turn.content, places=True)  # "the paris stem cell trial"
                 named = [ref for ref in [catalog.get(by_words)] if ref] if by_words else []
             pick = named[0] if len(named) == 1 else _by_ordinal(question, named, turn.content) \
                 or self._pointed_at(question, named) if named else None
@@ -731,7 +763,8 @@ class AnswerChain:
         sheet = self.p.facts(req.scope.study_id)
         names = [req.scope.study_id, *(ref.names if ref else []), ref.title if ref else "",
                  *(i.name.split()[0] for i in (sheet.interventions if sheet else [])),
-                 *(c.value for c in (sheet.conditions if sheet else []))]
+                 *(c.value for c in (sheet.conditions if sheet else [])),
+                 *sorted(country_terms(sheet) if sheet else ())]  # ("the paris stem cell trial")
         asked = content_terms(re.sub(r"'s\b", "", req.text))
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
         if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) - GENERIC_TITLE_TERMS \
@@ -790,8 +823,10 @@ class AnswerChain:
         """Personal medical advice the guard's patterns did not catch ("what treatment should he get?", "do you
         think I have lupus?"), and questions about something else than the studies ("best pizza near the
         hospital?"), as the router reads them: declined the same way as the guard declines them."""
-        verdict = DECLINED_INTENTS.get(req.intent or "")
-        if verdict is None or not req.route or req.route.score < ADVICE_CONFIDENCE:
+        verdict = DECLINED_INTENTS.get(req.route.intent if req.route else "")
+        # (an advice route the router is unsure of is declined when the person asks what they should do)
+        if verdict is None or not req.route or (req.route.score < ADVICE_CONFIDENCE
+                                                and not (req.route.intent == "advice" and SHOULD_RE.search(req.text))):
             return None
         answer = Answer(text=decline_message(verdict, self.p.max_question_chars), status="declined",
                         study_id=req.scope.study_id, intent=req.intent, step="declined")

@@ -185,7 +185,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.phrases = _phrases(question, q.topic)
     if len(words) > 1:
         span = re.search(rf"\b{re.escape(words[0])}\b.*\b{re.escape(words[-1])}\b", question)
-        q.either = bool(span and re.search(r"\b\w+\s+or\s+\w+", span.group(0)))
+        q.either = bool(span and re.search(r"\b\w+\s+or\s+\w+|\w\s*/\s*\w", span.group(0)))  # ("disc / sciatica")
     return q
 
 

@@ -267,7 +267,11 @@ def _read(text: str, facts: PatientFacts) -> None:
                 facts.pregnant = True
                 facts.sex = facts.sex or "female"
             target = facts.treatments if c.kind == "treatment" else facts.conditions
-            if all(x.concept != key for x in target):
+            known = next((x for x in target if x.concept == key), None)
+            if known is not None and known.months_ago is None and (again := _ago(text, hit.start, hit.end)):
+                # "cellcept and benlysta both failed. my last benlysta infusion was 3 weeks ago": when, said later
+                known.months_ago, known.when = again
+            if known is None:
                 ago = _ago(text, hit.start, hit.end)
                 dose = _MG_NEAR.search(text[max(0, hit.start - 12):hit.end + 25]) if c.kind == "treatment" else None
                 months_ago, when = ago or (None, "")

@@ -783,3 +783,30 @@ def test_switching_to_the_real_drug_is_the_flows_own_steps(service):
 def test_a_quote_found_only_by_the_studys_name_is_no_answer(service):
     a = ask(service, "could people drink alcohol while on the cimzia shots in this study?", C_AXSPAND)
     assert a.status == "abstained" and "Other names" not in a.text
+
+
+def test_follow_ups_keep_the_facts_told_earlier_and_the_order_of_the_list(service):
+    told = _converse(service, ["im 45, lupus for 15 years, cellcept and benlysta both failed. my last benlysta "
+                               "infusion was 3 weeks ago. what is this?", "how many people are in it?",
+                               "could i get in?"], "NCT03562065")[-1]
+    assert "3 weeks ago is inside that time" in told.text
+    advice = _converse(service, ["what was cimzia compared against here", "my rheumy wants me to switch from humira "
+                                 "to cimzia, should i do it based on these results?"], C_AXSPAND)[-1]
+    assert advice.status == "declined"
+    history = [HistoryTurn(role="user", content="any stem cell studies for lupus?"),
+               HistoryTurn(role="assistant", content="1. MiSLE (NCT02633163) in the US. 2. MSC-SLE (NCT03562065) in "
+                                                     "Paris. 3. NCT03673748 in Valladolid, Spain."),
+               HistoryTurn(role="user", content="the spanish one is for kidneys right?"),
+               HistoryTurn(role="assistant", content="Yes. NCT03673748 is for lupus nephritis.")]
+    second = ask(service, "ok and the second one, is there a placebo", None, history)
+    assert second.study_id == "NCT03562065"
+
+
+def test_a_study_named_by_its_city_and_one_for_kids(service):
+    paris = ask(service, "tell me about the paris stem cell trial for lupus")
+    assert paris.study_id == "NCT03562065" and paris.step == "overview"
+    history = [HistoryTurn(role="user", content="which studies did I save?"),
+               HistoryTurn(role="assistant", content="NCT07247227 (lung cancer), NCT04066023 (cluster headache) and "
+                                                     "NCT02708238 (colic).")]
+    kids = ask(service, "the one for kids, how old do they have to be", None, history)
+    assert kids.study_id == "NCT02708238"
