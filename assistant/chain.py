@@ -778,6 +778,9 @@ class AnswerChain:
         if not (intent and self.p.composer and (req.scope.study_id or intent == "term")):
             return None
         sheet = self.p.facts(req.scope.study_id) if req.scope.study_id else None
+        if intent == "can_i_join" and sheet and not (sheet.inclusion or sheet.exclusion or sheet.criteria
+                                                     or sheet.min_age or sheet.max_age):
+            return None  # a page with no rules to check ("is this research for me?"): its own words answer
         # the record's other names for a treatment ("Cimzia") are its brand names: they answer "what brand?"
         brands = [f"brand names: {i.other_names}" for i in (sheet.interventions if sheet else []) if i.other_names]
         if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, brands):

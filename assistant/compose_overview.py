@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
 from assistant.composers import composes
-from assistant.question_focus import GIVEN, LENGTH, question_focus
+from assistant.question_focus import LENGTH, question_focus
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.vocab import spelled_out
 from trialchat.facts import FactSheet, age_in_years
@@ -201,7 +201,8 @@ def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[
     that one thing, or that it does not give it (an abstention, with what it does say). False when the question
     asks the person's whole time in the study."""
     focus = question_focus(q)
-    if focus is not None and focus.measure == "long" and focus.words & GIVEN and not focus.about_the_study:
+    if focus is not None and focus.measure == "long" and focus.words & ONE_GIVING and not focus.about_the_study \
+            and not (ASKS_OFTEN.search(q) or ASKS_COUNT.search(q)):  # ("how long was it and how often …": the whole)
         thing = content_terms(focus.thing)
         thing |= {w for t in thing for w in SAME_THING.get(t, ())}  # "the drip" is the infusion
         naming = list({c[1]: c for c in reversed(ranked) if thing & content_terms(c[1])}.values())[::-1]  # once each
@@ -232,6 +233,9 @@ def _any_treatment(s: FactSheet) -> list[tuple[str, str]]:
 GIVEN_OFTEN_Q = re.compile(r"\bhow often\b[^?]{0,30}\b(?:give|given|get|gets|take|takes|taken|have|dose|doses|dosed|"
                            r"infus\w*|inject\w*|shots?)\b", re.IGNORECASE)
 MAX_GIVEN_QUOTES = 2
+# one giving of the treatment, whose own length a record may give ("how long does the drip take?"); "how long is
+# the treatment" is the person's time on it, answered whole
+ONE_GIVING = frozenset("drip drips infusion infusions injection injections shot shots".split())
 # what a record calls a thing that is given, by the word a person uses (stems, as content_terms gives them)
 SAME_THING = {t: frozenset(content_terms(words)) for t, words in (
     (next(iter(content_terms("drip"))), "infusion infusions intravenous"),
