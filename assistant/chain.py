@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import Composer
+from assistant.compose_overview import REMOTE_Q
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
 from assistant.intent_registry import COMPOSED
@@ -354,6 +355,9 @@ class AnswerChain:
         if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
             # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
             route = Route("time_in_study", route.score, "person")
+        if route is not None and scope.study_id and REMOTE_Q.search(routed) and route.intent in ("other", "where"):
+            # "do i have to go somewhere for visits?": where people take part, the record's own words first
+            route = Route("where", route.score, "remote")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
         if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \

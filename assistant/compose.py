@@ -27,7 +27,15 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
-from assistant.compose_overview import DESCRIPTION_FIELDS, field_bodies, last_check, overview, time_in_study  # noqa: F401  (registers their composers)
+from assistant.compose_overview import (  # noqa: F401  (registers their composers)
+    DESCRIPTION_FIELDS,
+    REMOTE_Q,
+    field_bodies,
+    last_check,
+    overview,
+    taking_part_remotely,
+    time_in_study,
+)
 from assistant.compose_results import compose_results
 from assistant.compose_where import SITE_CODE, described_places, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
@@ -548,6 +556,8 @@ class Composer:
     # ---- where ----
     @composes("where")
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        if REMOTE_Q.search(q):  # "do i have to go somewhere, or is it all on my phone?": the record's own words first
+            taking_part_remotely(self, w, q, s)
         if s.sites:
             if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py
                 where_sentences(w, q, s, self.places)

@@ -137,6 +137,25 @@ def _doing_sentences(composer: Any, s: FactSheet, q: str = "") -> list[tuple[str
     return sorted(out, key=lambda t: -(len(PROCEDURE.findall(t[1])) + 2 * len(asked & content_terms(t[1]))))
 
 
+# taking part without going anywhere: asked ("do i have to go somewhere?", "from home?", "all on my phone?") and
+# said by a record ("the app runs on web browsers and smartphones")
+REMOTE_Q = re.compile(r"\b(?:go (?:somewhere|anywhere|in|to (?:a|the) (?:site|clinic|hospital|center|centre))|travel|"
+                      r"in person|from home|at home|remotely|online|on (?:my|the) (?:phone|computer)|come in)\b",
+                      re.IGNORECASE)
+REMOTE_SAID = re.compile(r"\b(?:app|smartphones?|computers?|web(?:site| browsers?)?|online|internet|remote\w*|"
+                         r"telephone|phone calls?|e-?mail)\b", re.IGNORECASE)
+
+
+def taking_part_remotely(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> bool:
+    """The record's sentences that say people take part by app, computer or phone, when it has them."""
+    fields = field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)
+    said = [(path, sent) for path, text in fields for sent in split_sentences(text)
+            if REMOTE_SAID.search(sent) and len(sent) <= QUOTE_CHARS][:2]
+    if said:
+        w.say("where.remote", said[:1], quote=said[0][1].rstrip(" .;"))
+    return bool(said)
+
+
 SUMMARY = "the study summary"
 TAKING_PART = re.compile(r"\b(follow(?:ed)?[- ]?up|followed|receive|take part|participat\w*|treated|enrol\w*|stay|"
                          r"seen|visits?|diary)\b", re.I)

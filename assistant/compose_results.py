@@ -124,6 +124,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)
+    elif FLOW_Q.search(question) and WHY_Q.search(question) and _no_reasons(w, r):
+        pass  # "why did they leave?" where the record counts who left but gives no reasons
     elif FLOW_Q.search(question):
         _flow(w, r)
     elif asked or WORKED_Q.search(question):
@@ -402,6 +404,21 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
 
 
 STANDARD_MILESTONES = frozenset({"started", "completed", "not completed"})
+
+
+def _no_reasons(w: AnswerWriter, r: StudyResults) -> bool:
+    """The record counts who did not finish but gives no reasons: said so, with the counts (an abstention)."""
+    flow = r.flow
+    if flow is None or any(p.reasons for p in flow.periods):
+        return False
+    left = next((m for p in flow.periods for m in p.milestones if m.kind.lower() == "not completed" and m.quote), None)
+    if left is None:
+        return False
+    names = {g.id: g.title for g in flow.groups}
+    w.say("results_flow.no_reasons", c(left),
+          counts=join_words([f"{names.get(x.group_id, x.group_id)}: {x.value}" for x in left.numbers]))
+    w.stops_short = True
+    return True
 
 
 def _switched(w: AnswerWriter, r: StudyResults) -> bool:

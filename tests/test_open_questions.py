@@ -810,3 +810,12 @@ def test_a_study_named_by_its_city_and_one_for_kids(service):
                                                      "NCT02708238 (colic).")]
     kids = ask(service, "the one for kids, how old do they have to be", None, history)
     assert kids.study_id == "NCT02708238"
+
+
+def test_taking_part_from_home_and_leaving_without_a_reason_given(service):
+    home = ask(service, "do i have to go somewhere for visits?", "NCT03840928")
+    assert home.text.startswith("The record describes taking part from a phone or computer") and "smartphones" in home.text
+    travel = ask(service, "do i have to travel for this?", MISLE)  # a study at sites: the sites, no app
+    assert "phone or computer" not in travel.text and "9 sites" in travel.text
+    why = ask(service, "why did they leave?", "NCT02708238")
+    assert why.status == "abstained" and "does not say why they left" in why.text and "Group C: 3" in why.text
