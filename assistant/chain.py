@@ -109,6 +109,8 @@ JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|el
 # asking what to do ("should i switch from humira?"): advice, though the person names their medicines
 SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
                        re.IGNORECASE)
+NAME_WORDS = content_terms("other names name also known called brand code")  # a line that only names
+NAMES_ASKED_RE = re.compile(r"\b(?:names?|called|brand|code)\b", re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
@@ -891,13 +893,12 @@ class AnswerChain:
         yield FinalEvent(answer=answer)
 
     def _only_names_shared(self, question: str, quotes: list[str], scope: Scope) -> bool:
-        """The best quote shares only the study's names with the question ("could people drink alcohol on the cimzia
-        shots?" → "Other names: Cimzia; CDP870"): found by the name, it says nothing of what was asked."""
+        """The best quote is only the study's names ("could people drink alcohol on the cimzia shots?" → "Other
+        names: Cimzia; CDP870"): found by the name, it says nothing of what was asked, unless names were asked."""
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
-        if sheet is None or not quotes:
+        if sheet is None or not quotes or NAMES_ASKED_RE.search(question):
             return False
-        shared = content_terms(question) & content_terms(quotes[0])
-        return bool(shared) and shared <= naming_terms(sheet)
+        return not content_terms(quotes[0]) - naming_terms(sheet) - NAME_WORDS
 
     def _about_prefix(self, scope: Scope) -> str:
         """"About MiSLE (NCT02633163): " when the reader named the study (or the conversation did)."""

@@ -38,6 +38,8 @@ ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow ma
 ASKS_VISITS = re.compile(r"\bvisits?\b|\bclinic\b|\b(?:go|come) (?:in|back)\b|\bhospital\b|\bappointments?\b", re.I)
 HOW_OFTEN = re.compile(r"\bevery\b|\b(?:once|twice|\d+ times)\b|\b(?:daily|weekly|monthly)\b|\bper (?:day|week|month)\b|"
                        r"\b\d+\s+visits?\b|\bweeks? \d+|\bmonths? \d+", re.I)
+SEEN = re.compile(r"\b(?:visits?|appointments?|clinic|seen|follow(?:ed)?[- ]?up|check[- ]?ups?|assess\w*)\b", re.I)
+DAY_LIST = re.compile(r"\b(?:days?|weeks?|months?)\s+\d+(?:\s*,\s*\d+)+", re.I)
 VISIT = re.compile(r"\bvisits?\b|\bappointments?\b|\bclinic\b", re.I)
 ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|pills?|tablets?|visits?|"
                         r"treatments?|patch)", re.I)
@@ -291,7 +293,10 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     visit_sents = [(path, sent) for path, sent, _ in ranked if VISIT.search(sent)] if visits else []
-    if visit_sents and not any(HOW_OFTEN.search(sent) for _, sent in visit_sents):
+    # (a frequency in any sentence about seeing people counts: "seen every 4-6 weeks", "visits on days 7, 14, 21 and
+    # 28"; a pill "once daily" is no visit)
+    if visit_sents and not any((HOW_OFTEN.search(sent) or DAY_LIST.search(sent)) and SEEN.search(sent)
+                               for _, sent, _ in ranked):
         # "Participants will attend regular visits": visits, but not how often (what was asked is not there)
         w.say("time.visits_not_stated", visit_sents[:1])
         w.stops_short = True
