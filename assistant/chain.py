@@ -21,6 +21,7 @@ from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import Composer
 from assistant.compose_overview import REMOTE_Q
+from assistant.eligibility_check import assess
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
 from assistant.intent_registry import COMPOSED
@@ -756,10 +757,33 @@ class AnswerChain:
         and who to ask; why a study ended, or why its results came out so, the status and results answers say."""
         if not (req.why_alone and req.scope.study_id) or (req.intent in REASONS_SAID):
             return None
+        rule = self._rule_without_reason(req)
+        if rule is not None:  # "why?" after "you would be outside its age range": the rule again, and no reason
+            answer = Answer(text=rule.text, status="abstained", citations=rule.citations, sources=rule.sources,
+                            study_id=req.scope.study_id, intent=req.intent, step="abstained")
+            return [SourcesEvent(sources=rule.sources, study_id=req.scope.study_id), TokenEvent(text=rule.text),
+                    FinalEvent(answer=answer)]
         answer = self._abstain(Answer(text="", status="abstained", study_id=req.scope.study_id, intent=req.intent,
                                       step="abstained"), req.scope, topic="why")
         return [SourcesEvent(sources=answer.sources, study_id=req.scope.study_id), TokenEvent(text=answer.text),
                 FinalEvent(answer=answer)]
+
+    def _rule_without_reason(self, req: Request) -> Composed | None:
+        """After an eligibility answer, "why?": the rule that keeps the person out (checked again from their own
+        words, never from the assistant's turn), said to have no reason in the record, and who to ask."""
+        sheet = self.p.facts(req.scope.study_id) if req.scope.study_id else None
+        said = [t.content for t in req.history if t.role == "user"]
+        if req.intent != "can_i_join" or sheet is None or not said or not self.p.composer:
+            return None
+        assessed = assess(sheet, patient_facts(said[-1], tuple(said[:-1])))
+        found = (assessed.said("rules_out") or assessed.said("may_rule_out"))[:1]
+        if not found:
+            return None
+        w = AnswerWriter(sheet.study_id, self.p.composer.chunks)
+        w.say("record.no_reason", found[0].cites)
+        w.say(f"eligibility_check.{found[0].key}", found[0].cites, **found[0].variables)
+        self.p.composer.team_sentence(w, sheet)
+        return w.result()
 
     def _name_alone(self, req: Request) -> list[AnswerEvent] | None:
         """"C-AXSPAND?", "tell me about the certolizumab study": a short overview of that study."""

@@ -637,7 +637,7 @@ def test_visits_to_the_hospital_are_no_emergency_and_a_bare_why_is_not_answered_
     history = [HistoryTurn(role="user", content="can i join, im 64"),
                HistoryTurn(role="assistant", content="This study is for people aged 18 to 63.")]
     why = ask(service, "why?", SELECT_SLE, history)  # the record gives the limit, never its reason
-    assert why.text.startswith("The study records don't say why") and why.contacts
+    assert why.text.startswith("The record gives this rule but does not say why") and "18 to 63" in why.text
 
 
 def test_a_crying_baby_is_the_colic_study(service):
@@ -708,7 +708,11 @@ def test_the_one_in_a_place_the_pinned_study_is_not_in_is_another_study(service)
 def test_why_after_a_rule_says_the_record_gives_no_reason(service):
     first, why = _converse(service, ["im 64 with lupus can i join", "why?"], SELECT_SLE)
     assert "63" in first.text
-    assert why.status == "abstained" and why.text.startswith("The study records don't say why") and why.contacts
+    # the rule again, checked from the person's own words, and that the record gives no reason for it
+    assert why.status == "abstained" and why.text.startswith("The record gives this rule but does not say why")
+    assert "at 64, you would be outside its age range" in why.text and "844-663-3742" in why.text
+    dose = _converse(service, ["how often are the shots", "why?"], C_AXSPAND)[-1]  # no rule: no reason, who to ask
+    assert dose.text.startswith("The study records don't say why") and dose.contacts
 
 
 def test_choosing_ones_group_in_a_randomized_study_is_a_no(service):
