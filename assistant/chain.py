@@ -20,7 +20,7 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import Composer
-from assistant.compose_overview import REMOTE_Q
+from assistant.compose_overview import REMOTE_Q, remote_sentences
 from assistant.eligibility_check import assess
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
@@ -111,6 +111,7 @@ JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|el
 SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
                        re.IGNORECASE)
 NAME_WORDS = content_terms("other names name also known called brand code")  # a line that only names
+NAME_LINE_WORDS = 8
 NAMES_ASKED_RE = re.compile(r"\b(?:names?|called|brand|code)\b", re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
@@ -358,8 +359,11 @@ class AnswerChain:
         if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
             # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
             route = Route("time_in_study", route.score, "person")
-        if route is not None and scope.study_id and REMOTE_Q.search(routed) and route.intent in ("other", "where"):
-            # "do i have to go somewhere for visits?": where people take part, the record's own words first
+        if route is not None and scope.study_id and REMOTE_Q.search(routed) and route.intent in ("other", "where") \
+                and self.p.composer and (sheet := self.p.facts(scope.study_id)) \
+                and remote_sentences(self.p.composer, sheet):
+            # "do i have to go somewhere for visits?" of a study people take part in from home: the record's words
+            # first ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)
             route = Route("where", route.score, "remote")
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
@@ -922,7 +926,8 @@ class AnswerChain:
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
         if sheet is None or not quotes or NAMES_ASKED_RE.search(question):
             return False
-        return not content_terms(quotes[0]) - naming_terms(sheet) - NAME_WORDS
+        short = len(quotes[0].split()) <= NAME_LINE_WORDS  # a line of names, not a title or a sentence
+        return short and not content_terms(quotes[0]) - naming_terms(sheet) - NAME_WORDS
 
     def _about_prefix(self, scope: Scope) -> str:
         """"About MiSLE (NCT02633163): " when the reader named the study (or the conversation did)."""
