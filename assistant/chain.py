@@ -112,6 +112,8 @@ SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|s
                        re.IGNORECASE)
 NAME_WORDS = content_terms("other names name also known called brand code")  # a line that only names
 NAME_LINE_WORDS = 8
+YES_NO_RE = re.compile(r"^\W*(?:can|could|may|might|is|are|was|were|do|does|did|will|would|should|has|have|had)\b",
+                       re.IGNORECASE)
 NAMES_ASKED_RE = re.compile(r"\b(?:names?|called|brand|code)\b", re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
@@ -924,8 +926,8 @@ class AnswerChain:
         """The best quote is only the study's names ("could people drink alcohol on the cimzia shots?" → "Other
         names: Cimzia; CDP870"): found by the name, it says nothing of what was asked, unless names were asked."""
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
-        if sheet is None or not quotes or NAMES_ASKED_RE.search(question):
-            return False
+        if sheet is None or not quotes or NAMES_ASKED_RE.search(question) or not YES_NO_RE.match(question):
+            return False  # (a line of names may say what a thing is; it never answers a yes/no question)
         short = len(quotes[0].split()) <= NAME_LINE_WORDS  # a line of names, not a title or a sentence
         return short and not content_terms(quotes[0]) - naming_terms(sheet) - NAME_WORDS
 
