@@ -251,6 +251,11 @@ def country_terms(sheet: FactSheet) -> set[str]:
     return content_terms(" ".join([*countries, *cities])) if len(countries) <= MAX_NAMING_COUNTRIES else set()
 
 
+def site_place_terms(sheet: FactSheet) -> set[str]:
+    """Every city, state and country of the study's sites: "the spain one" fits a study with a site in Spain."""
+    return content_terms(" ".join(f"{x.city} {x.state} {x.country}" for x in sheet.sites))
+
+
 def is_term_question(question: str) -> bool:
     return bool(TERM_RE.search(question))
 
@@ -328,6 +333,7 @@ class AnswerChain:
         # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
         # page (or about a named one) that is told to be checked against its rules, whatever the words look like
         facts = patient_facts(routed)  # the person's facts, read once for the route fix-ups below
+        told_before = patient_facts(routed, tuple(t.content for t in history if t.role == "user"))  # … and earlier
         # (a fact told is no request for advice either: "my MRI shows the disc bulging at two levels")
         told = bool(scope.study_id and "?" not in routed and TELLS_RE.search(routed)
                     and not ASKS_SOMETHING_RE.search(routed)
@@ -341,7 +347,7 @@ class AnswerChain:
             # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and unsure and JOIN_ASK_RE.search(routed) and not SHOULD_RE.search(routed) \
-                and patient_facts(routed, tuple(t.content for t in history if t.role == "user")).said_anything():
+                and told_before.said_anything():
             # "could i get in?", "cool so im good to sign up?" after the person told their facts in an earlier turn
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "corpus" and scope.reason == "pinned" \
@@ -349,8 +355,7 @@ class AnswerChain:
             # "is lupus on the list?" on a registry's page: a condition of the person's, checked against this study
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
-                and not patient_facts(routed, tuple(t.content for t in history if t.role == "user")
-                                      ).said_anything(where=True):
+                and not told_before.said_anything(where=True):
             # "can I drive home after the infusion?": "can I …" about something other than joining, with nothing of
             # the person to check, here or earlier in the conversation ("what if it was two years ago?" after
             # "… rituximab 8 months ago?" is): not an eligibility question
@@ -651,8 +656,7 @@ class AnswerChain:
         out = []
         for sid, ref in named.items():
             sheet = self.p.facts(sid)
-            places = content_terms(" ".join(f"{x.city} {x.state} {x.country}" for x in sheet.sites)) if sheet else set()
-            if sheet and pointer <= naming_terms(sheet) | places:
+            if sheet and pointer <= naming_terms(sheet) | site_place_terms(sheet):
                 out.append(ref)
         return out
 
@@ -665,8 +669,7 @@ class AnswerChain:
         if not m or sheet is None:
             return None
         pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS
-        places = content_terms(" ".join(f"{x.city} {x.state or ''} {x.country}" for x in sheet.sites))
-        if not pointer or pointer & (naming_terms(sheet) | places | self._naming[1].get(current, set())):
+        if not pointer or pointer & (naming_terms(sheet) | site_place_terms(sheet) | self._naming[1].get(current, set())):
             return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)
         others = [r for r in catalog.by_id.values() if r.study_id not in (current, GLOSSARY_ID)]
         # (the whole question: "the stem cell one from south carolina" is told apart by its place too)
