@@ -254,18 +254,16 @@ class _Checker:
                 if all(h[0] is not item for h in hits):
                     hits.append((item, parents, m.says))
                 continue
-            ahead = time_window(item.text, start) if not exclusion and m.months_ahead is not None else None
-            if ahead is not None and m.months_ahead is not None:  # "pregnancy within 6 months" and "next year"
-                soon = m.months_ahead <= ahead[0]
-                self.add("fits" if soon else "rules_out", "plan_inside" if soon else "plan_outside", cites, top,
-                         "met" if soon else "not_met", f"{m.says} {m.when_ahead}", fact=m.says, when=m.when_ahead,
-                         window=ahead[1], item=label)
-                continue
-            window = time_window(item.text, start) if exclusion and m.months_ago is not None else None
-            if window is not None and m.months_ago is not None:  # "rituximab within 1 yr" and "8 months ago"
-                inside = m.months_ago <= window[0]
-                self.add("rules_out" if inside else "fits", "window_inside" if inside else "window_outside", cites, top,
-                         "met" if inside else "not_met", f"{m.says} {m.when}", fact=m.says, when=m.when,
+            # a time the person said against the rule's window: an exclusion looks back ("rituximab within 1 yr" and
+            # "8 months ago"), an inclusion ahead ("pregnancy within 6 months" and "next year")
+            months_, when, kind = (m.months_ago, m.when, "window") if exclusion else \
+                (m.months_ahead, m.when_ahead, "plan")
+            window = time_window(item.text, start) if months_ is not None else None
+            if window is not None and months_ is not None:
+                inside = months_ <= window[0]
+                # inside an exclusion's window keeps the person out; inside an inclusion's is what it asks for
+                self.add("rules_out" if inside == exclusion else "fits", f"{kind}_{'inside' if inside else 'outside'}",
+                         cites, top, "met" if inside else "not_met", f"{m.says} {when}", fact=m.says, when=when,
                          window=window[1], item=label)
                 continue
             if exclusion:
