@@ -52,7 +52,7 @@ from assistant.spelling import Speller
 from assistant.textutil import content_terms
 from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
 from assistant.vocab import vocabulary
-from trialchat.facts import FactSheet, age_in_years
+from trialchat.facts import RECRUITING_STATUSES, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
 
 log = logging.getLogger(__name__)
@@ -256,6 +256,21 @@ def site_place_terms(sheet: FactSheet) -> set[str]:
     return content_terms(" ".join(f"{x.city} {x.state} {x.country}" for x in sheet.sites))
 
 
+# "the one that's still taking people", "the finished one": a study pointed at by whether it takes people now
+CLOSED_POINTER_RE = re.compile(r"\b(?:not (?:taking|recruiting|enrolling|open)|no longer|closed|finished|done|completed|"
+                               r"ended|stopped|over)\b", re.IGNORECASE)
+OPEN_POINTER_RE = re.compile(r"\b(?:taking|recruiting|enrolling|accepting|open(?![- ]label)|signing up|looking for "
+                             r"(?:people|patients|participants|volunteers))\b", re.IGNORECASE)
+
+
+def _fits_status(question: str, sheet: FactSheet) -> int:
+    """1 when the question points at a study by whether it takes people now and this one fits, else 0."""
+    open_now = bool(sheet.status and sheet.status.value in RECRUITING_STATUSES)
+    if CLOSED_POINTER_RE.search(question):
+        return int(not open_now)
+    return int(open_now) if OPEN_POINTER_RE.search(question) else 0
+
+
 def is_term_question(question: str) -> bool:
     return bool(TERM_RE.search(question))
 
@@ -301,7 +316,8 @@ class AnswerChain:
             if by_topic and by_topic != scope.study_id:
                 scope = Scope(by_topic, text, "question")
             # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
-            routed = routed.replace(phrase, "the study") if by_topic and phrase else routed
+            routed = re.sub(r"\b(?:the|this|that)\s+the study\b", "the study", routed.replace(phrase, "the study"),
+                            flags=re.IGNORECASE) if by_topic and phrase else routed
         route = self.p.router.route(routed) if self.p.router else None
         # "the paris one" after we asked which of several was meant: the question asked before it, about that one
         if route and self.p.router and len(history) >= 2 and history[-1].role == "assistant" \
@@ -666,8 +682,8 @@ class AnswerChain:
         one_in = ONE_IN_RE.search(question)
         m = POINTER_RE.search(question) or (one_in if one_in and asked_place(f"in {one_in.group(1)}") else None)
         sheet = self.p.facts(current)
-        if not m or sheet is None:
-            return None
+        if not m or sheet is None or catalog.find_in_text(question)[0] is not None:
+            return None  # (a study named by its short name or ID is that study: "can he be in the ABP study?")
         pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS
         if not pointer or pointer & (naming_terms(sheet) | site_place_terms(sheet) | self._naming[1].get(current, set())):
             return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)
@@ -690,7 +706,7 @@ class AnswerChain:
             there = [x for x in sheet.sites if asked & content_terms(f"{x.city} {x.country}")]
             about = {k for c in sheet.conditions for h in vocabulary().find(c.value) for k in h.concepts}
             scores.append((len(asked & naming_terms(sheet)) + len(there) / max(1, len(sheet.sites))
-                           + 2 * len(concepts & about), ref))
+                           + 2 * len(concepts & about) + _fits_status(question, sheet), ref))
         scores.sort(key=lambda t: -t[0])
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
             return scores[0][1]
@@ -892,7 +908,9 @@ class AnswerChain:
     def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:
         """Everything else: the record's best sentences for the question, quoted in a plain frame and shown at
         once; then, with a model, the first one said in plain words (only when the rewrite keeps its facts)."""
-        scope, question = req.scope, req.text
+        # within one study its own names match every field ("… in the cluster headache patch trial?"): what is
+        # asked is the rest
+        scope, question = req.scope, (req.unnamed or req.text) if req.scope.study_id else req.text
         hints = list(dict.fromkeys(INTENT_FIELDS.get(req.intent or "", ()) + tuple(field_hints(question))))
         sources = self._retrieve(scope, question, hints)
         yield SourcesEvent(sources=sources, study_id=scope.study_id)

@@ -305,11 +305,11 @@ class Composer:
                 "design.observational" if t.startswith("observational") else "design.other_type"
             w.say(key, s.study_type, study_type=s.study_type.value)
         if s.masking:
-            level = (s.masking_level.value if s.masking_level else s.masking.value).split(" (")[0]
-            if level.lower() in ("none", "none (open label)", "open label"):
+            if _is_open_label(s):
                 w.say("design.open_label", s.masking)
                 w.gloss("glossary.means", "open_label")
             else:
+                level = (s.masking_level.value if s.masking_level else s.masking.value).split(" (")[0]
                 roles = re.search(r"\(([^)]*)\)", s.masking.value)
                 who = join_words([ROLE_WORDS.get(r.strip().lower(), r.strip().lower())
                                   for r in roles.group(1).split(",")]) if roles else ""
@@ -324,6 +324,12 @@ class Composer:
                 w.say("randomization.single_group", s.arms[0])
             return
         a = s.allocation.value.lower()
+        no_placebo = bool(PLACEBO_Q.search(q) and CHANCE_Q.search(q) and s.arms) and not any(
+            "placebo" in (x.type + " " + x.label).lower() for x in s.arms)
+        if no_placebo and a != "randomized":  # "what's the chance of a placebo?" where no group gets one: that first
+            self._placebo_groups(w, s, [])
+            w.say("randomization.non_randomized_also", s.allocation, allocation=s.allocation.value)
+            return
         key = "randomization.randomized" if a == "randomized" else "randomization.non_randomized" \
             if a in ("non-randomized", "nonrandomized") else "randomization.single_group" \
             if a in NOT_APPLICABLE else "randomization.other"
@@ -391,7 +397,9 @@ class Composer:
             w.say("arms.count", cites[:MAX_LISTED], n=len(s.arms), names=join_words(names + more))
         if placebo and not asks_placebo:
             self._placebo_groups(w, s, placebo)
-        for a in s.arms[:4]:
+        if asks_placebo and not placebo and s.masking and _is_open_label(s):
+            w.say("design.open_label", s.masking)  # no placebo, and everyone knows what they get
+        for a in s.arms[:0 if asks_placebo else 4]:  # (the groups' long descriptions answer no placebo question)
             if a.description:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
 
@@ -583,3 +591,9 @@ ROLE_WORDS = {"participant": "the people taking part (participants)",
               "care provider": "their doctors and nurses (care providers)",
               "investigator": "the researchers (investigators)",
               "outcomes assessor": "the people who check the results (outcomes assessors)"}
+
+
+def _is_open_label(s: FactSheet) -> bool:
+    """Whether nobody is masked (the record's masking says none or open label)."""
+    level = (s.masking_level.value if s.masking_level else s.masking.value if s.masking else "").split(" (")[0]
+    return level.lower() in ("none", "open label")

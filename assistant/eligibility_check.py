@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.eligibility_rules import FAMILY, QUALIFIED, age_bounds, dose_limit, negation, threshold, time_window
+from assistant.eligibility_rules import CONDITIONAL, FAMILY, QUALIFIED, age_bounds, dose_limit, negation, threshold, time_window
 from assistant.nearby import place_name, places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
@@ -259,6 +259,12 @@ class _Checker:
             months_, when, kind = (m.months_ago, m.when, "window") if exclusion else \
                 (m.months_ahead, m.when_ahead, "plan")
             window = time_window(item.text, start) if months_ is not None else None
+            if window is not None and months_ is not None and exclusion and CONDITIONAL.match(item.text):
+                inside = months_ <= window[0]  # inside the window the rule asks more of the person; outside, nothing
+                self.add("may_rule_out" if inside else "fits", f"window_{'asks' if inside else 'outside'}", cites,
+                         top, "not_stated" if inside else "not_met", f"{m.says} {when}", fact=m.says, when=when,
+                         window=window[1], item=label)
+                continue
             if window is not None and months_ is not None:
                 inside = months_ <= window[0]
                 # inside an exclusion's window keeps the person out; inside an inclusion's is what it asks for
@@ -268,7 +274,8 @@ class _Checker:
                 continue
             if exclusion:
                 # a rule naming the very condition the study is about excludes a form or complication of it
-                qualified = bool(QUALIFIED.search(_label(item, parents))) or m.concept in self.studied or needed
+                qualified = bool(QUALIFIED.search(_label(item, parents)) or CONDITIONAL.match(item.text)) \
+                    or m.concept in self.studied or needed
                 if qualified and maybe:  # one "may rule you out" sentence for each thing said; the rest in the checks
                     self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
                     continue

@@ -25,6 +25,9 @@ QUALIFIED = re.compile(r"\b(?:clinically (?:significant|relevant)|significant|un
                        r"recent|within|requiring|requires|poorly controlled|untreated|symptomatic|opinion|judge?ment|"
                        r"would|might|may|in the (?:past|last)|prior to screening|class\s+I{1,3}V?|grade\s*\d|stage\s*[IV\d])\b",
                        re.IGNORECASE)
+# "If an acute myocardial infarction has ensued in the past 6 months, successful reperfusion has to be documented":
+# a rule that names the thing only to ask more of those who have it, not to keep them out
+CONDITIONAL = re.compile(r"^\W*(?:if|when|in case|where)\b[^.;]{3,200}?,\s*\w", re.IGNORECASE)
 FAMILY = re.compile(r"\bfamily history\b|\brelatives?\b|\bhousehold member\b|\bpartner\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^[^\d;\[\]]{0,30}?(≥|>=|=>|≤|<=|=<|>|<|greater than or equal to|less than or equal to|greater than|"
                       r"more than|less than|above|below|over|under|at least|at most|between|of)\s*(\d+(?:\.\d+)?)"

@@ -62,7 +62,10 @@ _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t
 # a relative's illness, not the person's ("her mother had breast cancer", "family history of diabetes")
 _RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|sister|brother|aunt|uncle|"
                               r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
-_CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken|me|him|her|us|them|you)\b)|got|diagnosed with|"
+_CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken|me|him|her|us|them|you|"
+                               r"no|not|never|any|nothing)\b)|got|diagnosed with|"
+                               # "do they take people with Raynaud's?": the illness asked about, checked as the person's
+                               r"(?:people|someone|somebody|anyone|anybody|patients?|kids|children|folks|those) with|"
                                r"suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
