@@ -21,6 +21,7 @@ from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import Composer
 from assistant.compose_overview import REMOTE_Q, remote_sentences
+from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
 from assistant.extractive import extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
@@ -371,7 +372,7 @@ class AnswerChain:
             # "is lupus on the list?" on a registry's page: a condition of the person's, checked against this study
             route = Route("can_i_join", route.score, "facts")
         elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
-                and not told_before.said_anything(where=True):
+                and not told_before.said_anything(where=True, sex=False):
             # "can I drive home after the infusion?": "can I …" about something other than joining, with nothing of
             # the person to check, here or earlier in the conversation ("what if it was two years ago?" after
             # "… rituximab 8 months ago?" is): not an eligibility question
@@ -428,6 +429,10 @@ class AnswerChain:
             # "what about the one in paris?" on MiSLE's page (all its sites in the US): the one study there, by its words
             elsewhere = self._pointed_elsewhere(text, scope.study_id, catalog)
             scope = Scope(elsewhere.study_id, standalone(text, elsewhere), "question") if elsewhere else scope
+        if history and scope.study_id and THERE_RE.search(routed) and (sheet := self.p.facts(scope.study_id)) \
+                and not place_in(routed, sheet, frozenset())[0] and (there := place_said_before(
+                    [t.content for t in history[-HISTORY_TURNS_READ:]], sheet)):
+            routed = f"{routed} (in {there})"  # "who's the contact there?" after "… Cedars-Sinai in Los Angeles …"
         # "how much of the chamomile drops did they get?": a fact of the study named says what is asked
         route = route_by_named_fact(text, self.p.facts(scope.study_id) if scope.study_id else None, route)
         why_alone = bool(history and WHY_ALONE_RE.fullmatch(routed.strip()))

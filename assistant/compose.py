@@ -213,6 +213,8 @@ class Composer:
     def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.status:
             return
+        if WHY_Q.search(q) and not s.why_stopped and s.status.value in LOOKS_AHEAD:
+            return  # "why would they stop it early?" of a study still going: not its status; the record's sentences
         self._site_statuses(w, q, s)  # "is the San Diego site still taking people?": that site's own status first
         self._status_sentence(w, s)
         self._why_it_ended(w, q, s)

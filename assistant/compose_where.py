@@ -109,6 +109,22 @@ def place_in(q: str, s: FactSheet, places: frozenset[str]) -> tuple[str, list[Si
     return "", []
 
 
+# "who's the contact there?", "is it open there?": a place said before (not "is there …", "there are …")
+THERE_RE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )\bthere\b(?!\s+(?:is|are|was|were|will|be|any|"
+                      r"a|an|been)\b)", re.IGNORECASE)
+
+
+def place_said_before(turns: list[str], s: FactSheet) -> str:
+    """The one city of the study's sites the newest turn that names any of them names ("Cedars-Sinai Medical Center
+    in Los Angeles is listed as recruiting"): what "there" points at; "" when that turn names several or none does."""
+    cities = {x.city for x in s.sites if x.city and len(x.city) > 2}
+    for turn in reversed(turns):
+        said = {c for c in cities if re.search(rf"\b{re.escape(c)}\b", turn, re.IGNORECASE)}
+        if said:
+            return said.pop() if len(said) == 1 else ""
+    return ""
+
+
 def _which(place: str, sites: list[Site]) -> str:
     """A city or state said with where it is ("Birmingham, Alabama", "Georgia, United States"), so a reader
     who meant the namesake elsewhere sees it is not theirs."""

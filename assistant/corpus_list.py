@@ -451,7 +451,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         cities = list(dict.fromkeys(x.city for x in sites if x.city))
         if sites and place and sites_in_continent(place, []) is None and 0 < len(cities) <= MAX_CITIES_SAID \
                 and not any(c.lower() == place.lower() for c in cities):  # "1 site in France (Paris)"
-            where += f" ({join_words(cities)})"
+            # its one site by name too: "1 site in France (Hôpital Saint-Louis, Paris)"
+            where += f" ({', '.join(x for x in (sites[0].facility, sites[0].city) if x)})" \
+                if len(sites) == 1 and sites[0].facility else f" ({join_words(cities)})"
         if sites and place and sites_in_continent(place, []) is not None:  # "1 site in Europe (Spain)"
             countries = list(dict.fromkeys(x.country for x in sites))
             where += f" ({join_words(countries)})" if len(countries) <= 4 else \

@@ -12,7 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.eligibility_rules import CONDITIONAL, FAMILY, QUALIFIED, age_bounds, dose_limit, negation, threshold, time_window
+from assistant.eligibility_rules import (
+    CONDITIONAL,
+    FAMILY,
+    QUALIFIED,
+    age_bounds,
+    dose_limit,
+    negation,
+    threshold,
+    time_window,
+)
 from assistant.nearby import place_name, places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms

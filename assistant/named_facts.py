@@ -30,9 +30,11 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
     """The route the question's named fact gives, or ``route`` unchanged."""
     if s is None or route is None:
         return route
-    if route.intent not in ("treatment", "arms", "can_i_join") and asks_dose_of_named(text, s):
+    # ("did the 3.8 mg patch beat placebo?" names a dose to ask about results: a sure results route stays)
+    sure_results = route.intent == "results" and route.confident
+    if route.intent not in ("treatment", "arms", "can_i_join") and not sure_results and asks_dose_of_named(text, s):
         return Route("treatment", route.score, "dose")
-    if route.intent == "term" and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
+    if (route.intent == "term" or not route.confident) and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
         return Route("treatment", route.score, "named")
     if not route.confident and names_an_outcome(text, s):
         return Route("results", route.score, "outcome")

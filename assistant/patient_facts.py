@@ -66,6 +66,8 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                r"no|not|never|any|nothing)\b)|got|diagnosed with|"
                                # "do they take people with Raynaud's?": the illness asked about, checked as the person's
                                r"(?:people|someone|somebody|anyone|anybody|patients?|kids|children|folks|those) with|"
+                               # "I'm 31 with Sjogren's", "a 45 yo woman with lupus": an age, then the illness
+                               r"\d{1,3}\s*(?:yo|y/o|-?\s*years?[- ]old|yrs?(?:[- ]old)?)?\s+(?:(?:wo)?man\s+|guy\s+|girl\s+|boy\s+)?with|"
                                r"suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
@@ -124,9 +126,10 @@ class PatientFacts:
     measures: list[Measure] = field(default_factory=list)
     location: str = ""
 
-    def said_anything(self, where: bool = False) -> bool:
-        """Any fact a rule can be checked against (``where``: where they live counts too)."""
-        return self.age is not None or bool(self.sex or self.conditions or self.treatments or self.measures
+    def said_anything(self, where: bool = False, sex: bool = True) -> bool:
+        """Any fact a rule can be checked against (``where``: where they live counts too; ``sex=False``: the sex
+        a word such as "my husband" gives does not)."""
+        return self.age is not None or bool((sex and self.sex) or self.conditions or self.treatments or self.measures
                                             or self.pregnant is not None or (where and self.location))
 
     @property

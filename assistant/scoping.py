@@ -110,6 +110,10 @@ class StudyCatalog:
                 return ref, None
         return None, unknown
 
+    def names_it(self, ref: StudyRef, text: str) -> bool:
+        """Whether the text names this study by one of its short names ("MiSLE" names the trial and its grant page)."""
+        return any((found := _name_pattern(name)) and re.search(found[0], text, found[1]) for name in ref.names)
+
     def all_in_text(self, text: str) -> list[StudyRef]:
         """Every known study a text names by ID or short name, in the order it names them."""
         found: list[tuple[int, StudyRef]] = [(m.start(), ref) for m in ID_RE.finditer(text) if (ref := self.get(m.group(1)))]
@@ -181,6 +185,8 @@ def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,
     if pinned and pin is None:
         raise UnknownStudyError(pinned)
     ref, unknown = catalog.find_in_text(question)
+    if ref and pin and ref.study_id != pin.study_id and not ID_RE.search(question) and catalog.names_it(pin, question):
+        ref = pin  # a short name the pinned page shares with another record ("the NIH MiSLE project" on its page)
     if ref:
         return Scope(ref.study_id, question, "pinned" if pin and ref.study_id == pin.study_id else "question")
     if unknown:
