@@ -23,7 +23,7 @@ from assistant.compose import Composer
 from assistant.compose_overview import REMOTE_Q, remote_sentences
 from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
-from assistant.extractive import extractive_answer, relevance, scored_answer
+from assistant.extractive import GENERIC, extractive_answer, relevance, scored_answer
 from assistant.guard import Verdict, check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
@@ -699,7 +699,8 @@ class AnswerChain:
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",
         "the kidney one"): by its names, conditions, treatments and site places; None unless one stands out."""
-        asked = content_terms(country_of_demonyms(question))  # "the german one" is the one in Germany
+        # ("the german one" is the one in Germany; "patients" in a title points at no study)
+        asked = content_terms(country_of_demonyms(question)) - GENERIC
         concepts = {k for h in vocabulary().find(question) for k in h.concepts}
         scores = []
         for ref in refs:

@@ -60,7 +60,7 @@ _PRONOUN_MALE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|haven'?t|hasn'?t|free of|"
                       r"none|neither|nor|denies|denied|negative for|ruled out)\b(?:\W+\w+){0,3}\W*$", re.IGNORECASE)
 # a relative's illness, not the person's ("her mother had breast cancer", "family history of diabetes")
-_RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|sister|brother|aunt|uncle|"
+_RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|mom|mum|dad|sister|brother|aunt|uncle|"
                               r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
 _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken|me|him|her|us|them|you|"
                                r"no|not|never|any|nothing)\b)|got|diagnosed with|"
@@ -220,10 +220,12 @@ def _months_ago(m: re.Match[str]) -> tuple[float, str]:
     return months_, m.group(0)
 
 
-def _negated(text: str, start: int) -> bool:
-    """Said as absent, or as someone else's."""
+def _negated(text: str, start: int, whose: str = "") -> bool:
+    """Said as absent, or as someone else's (not of ``whose``, the relative the question is about: "my father had a
+    heart attack …, could he join?" is his own)."""
     clause = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
-    return bool(_NEGATED.search(clause) or _RELATIVE_BEFORE.search(clause))
+    relative = _RELATIVE_BEFORE.search(clause)
+    return bool(_NEGATED.search(clause) or (relative and not (whose and whose in relative.group(0).lower())))
 
 
 def _sex(text: str, whose: str) -> str:
@@ -261,11 +263,11 @@ def _read(text: str, facts: PatientFacts) -> None:
                 continue
             if c.kind == "measure":
                 m = _NUMBER_UNIT.match(text, hit.end)
-                if m and not _negated(text, hit.start):
+                if m and not _negated(text, hit.start, facts.whose):
                     facts.measures = [x for x in facts.measures if x.concept != key]
                     facts.measures.append(Measure(key, c.says, float(m.group(1)), (m.group(2) or "").lower()))
                 continue
-            if _negated(text, hit.start):
+            if _negated(text, hit.start, facts.whose):
                 if key == "pregnancy":
                     facts.pregnant = False
                 continue
@@ -289,7 +291,7 @@ def _read(text: str, facts: PatientFacts) -> None:
         words = m.group(1).strip()
         terms = content_terms(words) - _TIME_WORDS
         if any(s < m.end(1) and m.start(1) < e for s, e in covered) or not terms or re.search(r"\d", words) \
-                or words.lower() in _NOT_CONDITIONS or _negated(text, m.start()) or words.split()[0].lower() in RELATIONS:
+                or words.lower() in _NOT_CONDITIONS or _negated(text, m.start(), facts.whose) or words.split()[0].lower() in RELATIONS:
             continue
         if all(x.words.lower() != words.lower() for x in facts.conditions):
             facts.conditions.append(Mention(words, words))

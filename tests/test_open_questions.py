@@ -825,3 +825,48 @@ def test_taking_part_from_home_and_leaving_without_a_reason_given(service):
     assert "Unable to travel to Duke" in duke.text
     why = ask(service, "why did they leave?", "NCT02708238")
     assert why.status == "abstained" and "does not say why they left" in why.text and "Group C: 3" in why.text
+
+
+def test_a_study_named_by_its_short_name_stays_that_study(service):
+    # "ABP" is the brigatinib study's short name (its title's initials): no other study's words take the question
+    follow = ask(service, "for how long does the ABP trial keep following people?", "NCT04318938")
+    assert follow.study_id == "NCT04318938" and "68 months" in follow.text
+    heart = ask(service, "my father had a heart attack 5 months ago and now has no symptoms, could he be in the ABP "
+                         "trial?", "NCT04318938")
+    assert heart.study_id == "NCT04318938"
+    assert "this rule asks for more" in heart.text and "keep you out" not in heart.text  # "If …, … has to be …"
+    assert "do not mention no symptoms" not in heart.text
+
+
+def test_people_with_a_condition_the_vocabulary_lacks_are_checked_against_the_rules(service):
+    a = ask(service, "does this trial accept people with Raynaud's?", "NCT04066023")
+    assert "Raynaud's syndrome" in a.text and a.step != "record_sentences"
+    coffee = ask(service, "can I have coffee while in the cluster headache patch study?", "NCT04066023")
+    assert coffee.status == "abstained"
+
+
+def test_placebo_asked_of_a_study_without_one(service):
+    chance = ask(service, "what are the odds I get a dummy placebo in the disc study?", "NCT06589271")
+    assert chance.text.startswith("None of the groups in this record gets a placebo")
+    open_label = ask(service, "do they use a placebo in this one?", "NCT04318938")
+    assert open_label.text.startswith("No.") and "open-label" in open_label.text
+    assert "90 mg brigatinib" not in open_label.text  # the groups' long descriptions answer no placebo question
+
+
+def test_there_is_the_site_said_before_and_still_open_picks_by_status(service):
+    history = [HistoryTurn(role="user", content="which lung cancer trials are there?"),
+               HistoryTurn(role="assistant", content="ABP (NCT04318938) in Germany is active, not recruiting. "
+                                                     "NCT07247227 in Beijing is recruiting.")]
+    open_one = ask(service, "the one still taking patients - where is it?", None, history)
+    assert open_one.study_id == "NCT07247227"
+    closed = ask(service, "and the closed one, where does it run?", None, history)
+    assert closed.study_id == "NCT04318938" and "Germany" in closed.text
+    history = [HistoryTurn(role="user", content="is the sugemalimab study in china?"),
+               HistoryTurn(role="assistant", content="Yes, NCT07247227 runs at one site in Beijing, China.")]
+    there = ask(service, "who do I call there?", None, history)
+    assert there.study_id == "NCT07247227" and "Li Junling" in there.text
+
+
+def test_a_stay_question_about_a_relative_is_not_a_joining_question(service):
+    a = ask(service, "can my wife sleep at the hospital with me during the infusion?", "NCT03562065")
+    assert a.step != "can_i_join" and "other 26 rules" not in a.text
