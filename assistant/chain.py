@@ -82,7 +82,12 @@ GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety 
                                     "blind blinded double single triple open label comparison multicenter "
                                     "multicentre pilot prospective randomised acute program programme "
                                     "first second third last line real world dose doses dosing low high standard "
-                                    "group groups arm arms")
+                                    "group groups arm arms "
+                                    # everyday words a title may hold ("Total Endoscopic …", "Formerly Known as"):
+                                    # "totally healthy" or "known side effects" name no study
+                                    "without evidence formerly known total human change changes deep positive "
+                                    "properties advancing advanced assess assessment adverse event events moderate "
+                                    "severe active treat treating suspension manufactured compliant derived")
 # how a treatment is taken, as people name a study by it ("the pill one", "the patch study", "the infusion trial")
 TREATMENT_FORMS = (
     (("pill", "pills", "tablet", "tablets", "oral"), re.compile(r"\b(?:oral\w*|tablets?|capsules?|pills?|p\.o\.)", re.I)),
@@ -516,8 +521,8 @@ class AnswerChain:
                 composed = self._short_form(question, sheet)
         else:
             composed = self.p.composer.compose(intent, question, sheet, also, earlier) if sheet else None
-        if not composed or not gives_the_amount(question, composed.text):
-            return None  # "dose A in mg?" answered with "dose A once daily" would not answer it
+        if not composed or (not composed.none and not gives_the_amount(question, composed.text)):
+            return None  # "dose A in mg?" answered with "dose A once daily" would not answer it (unless it says so)
         if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
             composed.text = re.sub(r"^(?:Yes|No)\. ", "", composed.text)
         prefix = self._about_prefix(scope)

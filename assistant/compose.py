@@ -66,6 +66,12 @@ MAX_TREATMENTS = 2  # interventions described in a treatment answer
 MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
+MASKING_WORDS = re.compile(r"\b(single|double|triple|quadruple|open)[- ](?:blind(?:ed)?|label)\b", re.IGNORECASE)
+# kinds of study a question may name, with the glossary entry that says what each is
+KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug, words in (
+    ("registry", r"registr(?:y|ies)\b"), ("cohort_study", r"cohort\b"), ("observational_study", r"observational\b"),
+    ("interventional_study", r"interventional\b"), ("prospective_study", r"prospective\b"),
+    ("retrospective_study", r"retrospective\b")))
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 SITE_ROLE_WORDS = {"Contact", "Backup", "Principal Investigator", "Sub-Investigator"}  # the record's role words
@@ -306,6 +312,10 @@ class Composer:
             key = "design.interventional" if t.startswith("interventional") else \
                 "design.observational" if t.startswith("observational") else "design.other_type"
             w.say(key, s.study_type, study_type=s.study_type.value)
+            # "what's a registry? is it a drug trial?": the kind of study the question names, as the glossary says it
+            for slug, named in KINDS_OF_STUDY:
+                if named.search(q) and w.gloss("glossary.means", slug):
+                    break
         if s.masking:
             if _is_open_label(s):
                 w.say("design.open_label", s.masking)
@@ -318,6 +328,19 @@ class Composer:
                 label = f"{level.lower()}-blind"
                 w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who)
                 w.gloss("glossary.means", f"{level.lower()}_blind")
+        else:  # a page with no masking field ("… a double-blind, placebo-controlled study, meaning that …"): its words
+            self._masking_in_words(w, s)
+
+    def _masking_in_words(self, w: AnswerWriter, s: FactSheet) -> None:
+        """The description's sentence that says who knows which treatment people get, for a record with no masking
+        field (a plain-language page)."""
+        for path in DESCRIPTION_FIELDS:
+            for _c, text, _m in self.chunks(s.study_id, path):
+                sent = next((x for x in split_sentences(text) if MASKING_WORDS.search(x)), None)
+                if sent and w.say("design.masking_quote", [(path, sent)], quote=sent.rstrip(" .")):
+                    level = MASKING_WORDS.search(sent).group(1).lower()  # type: ignore[union-attr]
+                    w.gloss("glossary.means", f"{level}_blind" if level != "open" else "open_label")
+                    return
 
     @composes("randomization")
     def _randomization(self, w: AnswerWriter, q: str, s: FactSheet) -> None:

@@ -222,6 +222,12 @@ def last_check(w: AnswerWriter, s: FactSheet, said: str = "") -> None:
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
 
 
+# the time taking part costs a person each week or day ("how many hours a week is it?"), and a sentence that gives it
+PER_PERIOD_Q = re.compile(r"\bhow (?:much time|many hours|many minutes|long)\b[^?]*?\b(?:each|per|a|every) (week|day|month)\b",
+                          re.IGNORECASE)
+HOURS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-\s*\d+\s*)?(?:minutes?|mins?|hours?|hrs?)\b", re.IGNORECASE)
+
+
 def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[tuple[str, str, str]]) -> bool:
     """"How long does the infusion take?", "how often do they give it, every 3 weeks?": what the record gives on
     that one thing, or that it does not give it (an abstention, with what it does say). False when the question
@@ -240,6 +246,13 @@ def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[
             for path, sent, about in naming[:MAX_GIVEN_QUOTES]:
                 w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;"))
             w.stops_short = True
+        return True
+    per = PER_PERIOD_Q.search(q)
+    if per and not any(HOURS.search(c[1]) for c in ranked):
+        # "how much time does that take each week?": a person's effort, which no sentence gives in hours or minutes
+        w.say("time.per_period_not_stated", [(c[0], c[1]) for c in ranked[:1]] or _any_treatment(s)
+              or [(f.path, f.quote) for f in (s.target_duration, s.study_type) if f][:1], period=per.group(1).lower())
+        w.stops_short = True
         return True
     if GIVEN_OFTEN_Q.search(q) and ranked and not any(FREQUENCY.search(c[1]) for c in ranked):
         # "how often do they give the sugemalimab?": the record names cycles, never how far apart

@@ -254,6 +254,8 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += ["has a placebo group" if q.placebo else "has no placebo group"] if q.placebo is not None else []
     parts += ["gives no study treatment"] if q.no_treatment else []
     parts += [f"has a site near {near}"] if near else []
+    if topic and len(parts) > 1:  # "none of the studies here about “lupus” has sites in Sweden": none is both
+        return f"about “{' '.join(topic)}” {join_words(parts[1:])}"
     return join_words(parts)
 
 
@@ -431,7 +433,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             found = elsewhere
             w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
         else:
-            return Composed(none, [], [], none=True)
+            # only a place asked ("any studies in Norway?"): every study's sites say no, an answer; a topic no study
+            # is about is the records not saying
+            return Composed(none, [], [], none=not (q.place and not q.topic and not replace(q, place=None, also_places=()).filters()))
     asked_concepts = _named_concepts(q.topic_words) if q.topic else set()
     for s in found[:MAX_STUDIES]:
         # the condition the question asked about, by its words or as the same thing ("lung cancer" is "NSCLC")
@@ -456,7 +460,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                 if len(sites) == 1 and sites[0].facility else f" ({join_words(cities)})"
         if sites and place and sites_in_continent(place, []) is not None:  # "1 site in Europe (Spain)"
             countries = list(dict.fromkeys(x.country for x in sites))
-            where += f" ({join_words(countries)})" if len(countries) <= 4 else \
+            where += f" ({', '.join(x for x in (sites[0].facility, sites[0].city, sites[0].country) if x)})" \
+                if len(sites) == 1 else f" ({join_words(countries)})" if len(countries) <= 4 else \
                 f" ({len(countries)} countries, among them {join_words(countries[:3])})"
         phase = s.given_phase
         said = w.say("corpus.study", [f for f in (s.title_fact, s.status, phase) if f], title=s.title,

@@ -153,6 +153,16 @@ class _Checker:
         self.add("fits" if fits else "rules_out", "sex_fits" if fits else "sex_not", [(s.sex.path, s.sex.quote)],
                  sex=words)
 
+    def healthy(self) -> None:
+        """"She's totally healthy": the record's healthy-volunteers field says whether people without the illness
+        can take part."""
+        field_ = self.s.healthy_volunteers
+        if not self.facts.healthy or field_ is None:
+            return
+        yes = field_.value.lower().endswith("yes")
+        self.add("fits" if yes else "rules_out", "healthy_taken" if yes else "healthy_not_taken",
+                 [(field_.path, field_.quote)])
+
     # ---- where the person lives ----
     def place(self) -> None:
         """Rules that name where the person said they live, or the state or country it is in ("residents of the
@@ -352,6 +362,7 @@ class _Checker:
     def run(self) -> Assessment:
         self.age()
         self.sex()
+        self.healthy()
         self.place()
         anchor = self._anchor()
         for m in [*self.facts.conditions, *self.facts.treatments]:

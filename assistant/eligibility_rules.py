@@ -105,6 +105,9 @@ def months(amount: str, unit: str) -> float:
     return n * _UNIT_MONTHS[unit.lower()]
 
 
+_UNIT_WORDS = {"yr": "year", "mo": "month", "wk": "week"}
+
+
 def time_window(text: str, start: int) -> tuple[float, str] | None:
     """The time before the study a rule looks back over, read after the term at ``start`` ("rituximab … within 1
     yr before treatment" → (12.0, "within 1 yr")); None when it sets none."""
@@ -112,7 +115,11 @@ def time_window(text: str, start: int) -> tuple[float, str] | None:
     if m is None:
         return None
     amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return months(amount, unit), m.group(0).strip()
+    # said in plain words: "within 1 yr" → "within 1 year", "within 6 mo." → "within 6 months"
+    words = re.sub(r"\b(\d+(?:\.\d+)?)\s*(yrs?|mos?\.?|wks?)(?=\W|$)",
+                   lambda u: f"{u.group(1)} {_UNIT_WORDS[u.group(2).rstrip('.s').lower()]}"
+                   f"{'' if u.group(1) == '1' else 's'}", m.group(0).strip())
+    return months(amount, unit), words
 
 
 # "prednisone (or prednisone-equivalent) (<= 20 mg daily)": a rule's dose limit (not one per kg of body weight)

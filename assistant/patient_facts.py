@@ -125,11 +125,12 @@ class PatientFacts:
     treatments: list[Mention] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
     location: str = ""
+    healthy: bool = False  # "she's totally healthy", "can healthy women join?": checked against healthy volunteers
 
     def said_anything(self, where: bool = False, sex: bool = True) -> bool:
         """Any fact a rule can be checked against (``where``: where they live counts too; ``sex=False``: the sex
         a word such as "my husband" gives does not)."""
-        return self.age is not None or bool((sex and self.sex) or self.conditions or self.treatments or self.measures
+        return self.age is not None or bool((sex and self.sex) or self.healthy or self.conditions or self.treatments or self.measures
                                             or self.pregnant is not None or (where and self.location))
 
     @property
@@ -241,8 +242,14 @@ def _sex(text: str, whose: str) -> str:
     return ""
 
 
+# "I'm healthy", "she's totally healthy", "can healthy women join?" (not "healthy volunteers" as a study's word)
+_HEALTHY = re.compile(r"\b(?<!not )(?<!un)healthy\b(?!\s+volunteers?\b)|\bno (?:health|medical) (?:problems|issues|conditions)\b",
+                      re.IGNORECASE)
+
+
 def _read(text: str, facts: PatientFacts) -> None:
     """Add what one text says to ``facts`` (a later text overrides an earlier one)."""
+    facts.healthy = facts.healthy or bool(_HEALTHY.search(text))
     age, rel = _age(text)
     baby = _baby_age(text) if age is None else None
     if baby is not None:  # "my baby is 6 months old"
@@ -312,9 +319,14 @@ def speaks_of_someone(text: str) -> bool:
 
 
 def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
-    """The person's facts from the question and the earlier user turns (oldest first)."""
+    """The person's facts from the question and the earlier user turns (oldest first); a turn about someone else
+    than the turns before it ("I have lupus …" then "my sister is pregnant but healthy, can she join?") starts over."""
     facts = PatientFacts()
     for text in [*history, question]:
+        alone = PatientFacts()
+        _read(text, alone)
+        if alone.said_anything(sex=False) and facts.said_anything(sex=False) and alone.whose != facts.whose:
+            facts = PatientFacts()
         said_before = [*facts.treatments, *facts.conditions]
         _read(text, facts)
         ago = _AGO.search(text)

@@ -65,8 +65,10 @@ def test_a_question_across_studies_on_a_study_page_is_about_all_of_them(service)
 
 
 def test_none_of_the_studies_matching_is_said_plainly(service):
-    answer = ask(service, "any studies with sites in Sweden?")
-    assert answer.status == "abstained" and answer.text.startswith("None of the") and "Sweden" in answer.text
+    answer = ask(service, "any studies with sites in Sweden?")  # every study's sites say no: an answer
+    assert answer.status == "answered" and answer.text.startswith("None of the") and "Sweden" in answer.text
+    lupus = ask(service, "any lupus studies with sites in Sweden?")  # a topic with the place: the records don't say
+    assert lupus.status == "abstained" and lupus.text.startswith("None of the")
 
 
 @pytest.mark.parametrize("question, pin", [("C-AXSPAND?", None), ("tell me about the certolizumab study", SELECT_SLE)])
@@ -496,8 +498,8 @@ def test_can_i_do_something_else_is_not_an_eligibility_question(service):
 
 def test_no_study_for_children_lists_the_others_with_their_ages(service):
     answer = ask(service, "any lupus studies for teens?")
-    assert answer.status == "answered" and answer.text.startswith("None of the 13 studies here is about “lupus” and "
-                                                                   "takes children.")
+    assert answer.status == "answered" and answer.text.startswith("None of the 13 studies here about “lupus” takes "
+                                                                   "children.")
     assert "It is for people aged 18 to 65" in answer.text
 
 
@@ -870,3 +872,25 @@ def test_there_is_the_site_said_before_and_still_open_picks_by_status(service):
 def test_a_stay_question_about_a_relative_is_not_a_joining_question(service):
     a = ask(service, "can my wife sleep at the hospital with me during the infusion?", "NCT03562065")
     assert a.step != "can_i_join" and "other 26 rules" not in a.text
+
+
+def test_a_healthy_relative_is_checked_against_the_healthy_volunteers_field(service):
+    a = _converse(service, ["I have lupus and I'm pregnant, what is the Duke pregnancy registry?",
+                            "my sister is pregnant too but perfectly healthy, could she join?"])[-1]
+    assert a.study_id == "NCT00513591" and "takes healthy volunteers" in a.text
+    assert "names lupus" not in a.text  # the asker's lupus is not the sister's
+
+
+def test_time_each_week_and_masking_said_only_in_a_pages_words(service):
+    week = ask(service, "how many hours each week would I spend on this?", "NCT03840928")
+    assert week.status == "abstained" and "does not say how much time" in week.text
+    page = ask(service, "will I know whether I got the real cells or a placebo?", "NIH-11159694")
+    assert page.status == "answered" and "neither" in page.text
+    blind = ask(service, "is it blinded?", "NIH-11159694")  # no masking field: the description's own sentence
+    assert "double-blind" in blind.text and "neither the patients" in blind.text
+
+
+def test_a_rules_time_window_in_plain_words(service):
+    a = ask(service, "my wife got rituximab about 7 months ago, could she be in the spanish lupus nephritis study?",
+            "NCT03673748")
+    assert "within 1 year" in a.text and "within 1 yr," not in a.text.split("“")[0]

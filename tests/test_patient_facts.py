@@ -73,3 +73,16 @@ def test_earlier_turns_count_and_the_newest_wins():
     facts = patient_facts("can I join?", ["I'm 52 and have diabetes"])
     assert facts.age == 52 and facts.conditions[0].concept == "diabetes"
     assert patient_facts("actually I'm 53", ["I'm 52"]).age == 53
+
+
+def test_whose_illness_and_who_is_healthy():
+    father = patient_facts("my dad had a stroke last year, could he join?")
+    assert father.whose == "dad" and [m.concept for m in father.conditions] == ["stroke"]
+    assert patient_facts("my dad had a stroke, can I join?").conditions == []  # his, not the asker's
+    assert [m.words for m in patient_facts("I'm 40 with Behcet's, can I join?").conditions] == ["Behcet's"]
+    assert [m.words for m in patient_facts("do you take people with Behcet's?").conditions] == ["Behcet's"]
+    assert patient_facts("he has no symptoms now").conditions == []
+    assert patient_facts("she is totally healthy").healthy and not patient_facts("not healthy at all").healthy
+    # a turn about someone else starts over: the asker's illness is not the sister's
+    sister = patient_facts("my sister is healthy, can she join?", ["I have lupus, what is this study?"])
+    assert sister.healthy and sister.conditions == []
