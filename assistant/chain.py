@@ -277,6 +277,17 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+# "what does MiSLE stand for?", "why is it called ABP?", "what's C-AXSPAND short for?": what a study's name means
+NAME_MEANING_RE = re.compile(r"\b(?:stand|stands|short) for\b|\bwhy is it called\b|\bwhat does (?:the name )?\S+ mean\b|"
+                             r"\bwhat(?:'s| is) the name\b", re.IGNORECASE)
+
+
+def _events(answer: Answer) -> list[AnswerEvent]:
+    """A finished answer as the events a stream gives: its sources, its text, the answer."""
+    return [SourcesEvent(sources=answer.sources, study_id=answer.study_id), TokenEvent(text=answer.text),
+            FinalEvent(answer=answer)]
+
+
 def is_term_question(question: str) -> bool:
     return bool(TERM_RE.search(question))
 
@@ -303,7 +314,8 @@ class AnswerChain:
             return
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
-        for step in (self._small_talk, self._unknown_study, self._advice, self._no_reason, self._name_alone,
+        for step in (self._small_talk, self._unknown_study, self._advice, self._no_reason, self._name_meaning,
+                     self._name_alone,
                      self._composed_step,
                      self._across_studies, self._which_study, self._record_sentences):
             events = step(request)
@@ -795,14 +807,29 @@ class AnswerChain:
             return None
         rule = self._rule_without_reason(req)
         if rule is not None:  # "why?" after "you would be outside its age range": the rule again, and no reason
-            answer = Answer(text=rule.text, status="abstained", citations=rule.citations, sources=rule.sources,
-                            study_id=req.scope.study_id, intent=req.intent, step="abstained")
-            return [SourcesEvent(sources=rule.sources, study_id=req.scope.study_id), TokenEvent(text=rule.text),
-                    FinalEvent(answer=answer)]
-        answer = self._abstain(Answer(text="", status="abstained", study_id=req.scope.study_id, intent=req.intent,
-                                      step="abstained"), req.scope, topic="why")
-        return [SourcesEvent(sources=answer.sources, study_id=req.scope.study_id), TokenEvent(text=answer.text),
-                FinalEvent(answer=answer)]
+            return _events(Answer(text=rule.text, status="abstained", citations=rule.citations, sources=rule.sources,
+                                  study_id=req.scope.study_id, intent=req.intent, step="abstained"))
+        return _events(self._abstain(Answer(text="", status="abstained", study_id=req.scope.study_id,
+                                            intent=req.intent, step="abstained"), req.scope, topic="why"))
+
+    def _name_meaning(self, req: Request) -> list[AnswerEvent] | None:
+        """"what does MiSLE stand for?", "why is it called ABP?": the study's short name and its full title (a
+        glossary entry or a sentence that happens to hold the name is no answer)."""
+        ref = self.p.catalog_loader().get(req.scope.study_id) if req.scope.study_id else None
+        sheet = self.p.facts(req.scope.study_id) if req.scope.study_id else None
+        if ref is None or sheet is None or sheet.title_fact is None or not self.p.composer \
+                or not NAME_MEANING_RE.search(req.text):
+            return None
+        name = StudyCatalog.short_name_in(ref, req.text)
+        if name is None:
+            return None
+        w = AnswerWriter(sheet.study_id, self.p.composer.chunks)
+        w.say("record.short_name", sheet.title_fact, name=name, title=sheet.title)
+        composed = w.result()
+        if composed is None:
+            return None
+        return _events(Answer(text=composed.text, status="answered", citations=composed.citations,
+                              sources=composed.sources, study_id=sheet.study_id, intent="lookup", step="composed"))
 
     def _rule_without_reason(self, req: Request) -> Composed | None:
         """After an eligibility answer, "why?": the rule that keeps the person out (checked again from their own

@@ -305,8 +305,9 @@ def _read(text: str, facts: PatientFacts) -> None:
     loc = _LOCATION.search(text)
     if loc:
         facts.location = re.split(r"[.!?]\s", loc.group(1))[0].strip(" ,.")  # "Toronto. Is it …" → "Toronto"
-    else:  # "i live in manchester uk": a place typed in lower case, when the gazetteer knows it
-        facts.location = home_place(text)
+    else:  # "i live in manchester uk": a place typed in lower case, when the gazetteer knows it (a turn that
+        # names no place keeps the one said before)
+        facts.location = home_place(text) or facts.location
 
 
 _SPEAKS_OF_SOMEONE = re.compile(r"\b(?:i|i'?m|im|i'?ve|my|me|we|our|us|he|she|his|her|him)\b", re.IGNORECASE)

@@ -110,9 +110,11 @@ class StudyCatalog:
                 return ref, None
         return None, unknown
 
-    def names_it(self, ref: StudyRef, text: str) -> bool:
-        """Whether the text names this study by one of its short names ("MiSLE" names the trial and its grant page)."""
-        return any((found := _name_pattern(name)) and re.search(found[0], text, found[1]) for name in ref.names)
+    @staticmethod
+    def short_name_in(ref: StudyRef, text: str) -> str | None:
+        """The short name of this study the text uses ("MiSLE" names the trial and its grant page); None if none."""
+        return next((name for name in ref.names if (found := _name_pattern(name)) and re.search(found[0], text, found[1])),
+                    None)
 
     def all_in_text(self, text: str) -> list[StudyRef]:
         """Every known study a text names by ID or short name, in the order it names them."""
@@ -185,7 +187,7 @@ def resolve_scope(question: str, catalog: StudyCatalog, pinned: str | None,
     if pinned and pin is None:
         raise UnknownStudyError(pinned)
     ref, unknown = catalog.find_in_text(question)
-    if ref and pin and ref.study_id != pin.study_id and not ID_RE.search(question) and catalog.names_it(pin, question):
+    if ref and pin and ref.study_id != pin.study_id and not ID_RE.search(question) and catalog.short_name_in(pin, question):
         ref = pin  # a short name the pinned page shares with another record ("the NIH MiSLE project" on its page)
     if ref:
         return Scope(ref.study_id, question, "pinned" if pin and ref.study_id == pin.study_id else "question")

@@ -894,3 +894,12 @@ def test_a_rules_time_window_in_plain_words(service):
     a = ask(service, "my wife got rituximab about 7 months ago, could she be in the spanish lupus nephritis study?",
             "NCT03673748")
     assert "within 1 year" in a.text and "within 1 yr," not in a.text.split("“")[0]
+
+
+def test_what_a_studys_short_name_stands_for(service):
+    misle = ask(service, "what does MiSLE stand for?", MISLE)
+    assert misle.text.startswith("“MiSLE” is this study's short name") and "Mesenchymal Stem Cells" in misle.text
+    abp = ask(service, "why is it called ABP?")
+    assert abp.study_id == "NCT04318938" and "Advancing Brigatinib Properties" in abp.text
+    sle = ask(service, "what does SLE stand for?", SELECT_SLE)  # a short form in the record, not the study's name
+    assert "Systemic Lupus Erythematosus" in sle.text and "short name" not in sle.text

@@ -86,3 +86,5 @@ def test_whose_illness_and_who_is_healthy():
     # a turn about someone else starts over: the asker's illness is not the sister's
     sister = patient_facts("my sister is healthy, can she join?", ["I have lupus, what is this study?"])
     assert sister.healthy and sister.conditions == []
+    # a place said in an earlier turn is kept when a later turn names none
+    assert patient_facts("so can I sign up?", ["im 20 and live in san juan puerto rico", "what do you report"]).location
