@@ -402,7 +402,7 @@ class AnswerChain:
             route = Route("time_in_study", route.score, "person")
         if route is not None and scope.study_id and REMOTE_Q.search(routed) and route.intent in ("other", "where") \
                 and self.p.composer and (sheet := self.p.facts(scope.study_id)) \
-                and remote_sentences(self.p.composer, sheet):
+                and remote_sentences(self.p.composer.chunks, sheet):
             # "do i have to go somewhere for visits?" of a study people take part in from home: the record's words
             # first ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)
             route = Route("where", route.score, "remote")

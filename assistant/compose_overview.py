@@ -148,16 +148,16 @@ REMOTE_SAID = re.compile(r"\b(?:app|smartphones?|computers?|web(?:site| browsers
                          r"telephone|phone calls?|e-?mail)\b", re.IGNORECASE)
 
 
-def remote_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str]]:
+def remote_sentences(chunks: ChunkLookup, s: FactSheet) -> list[tuple[str, str]]:
     """The record's sentences that say people take part by app, computer or phone (none for a study at sites)."""
-    fields = field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)
+    fields = field_bodies(chunks, s.study_id, DESCRIPTION_FIELDS)
     return [(path, sent) for path, text in fields for sent in split_sentences(text)
             if REMOTE_SAID.search(sent) and len(sent) <= QUOTE_CHARS][:2]
 
 
 def taking_part_remotely(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> bool:
     """The record's sentences that say people take part by app, computer or phone, when it has them."""
-    said = remote_sentences(composer, s)
+    said = remote_sentences(composer.chunks, s)
     if said:
         w.say("where.remote", said[:1], quote=said[0][1].rstrip(" .;"))
     return bool(said)

@@ -43,8 +43,14 @@ SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|s
                     r"problems?)\b", re.IGNORECASE)
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
                     r"stay(ed)? (in|on|until|to)|gave up|stop(ped|ping)? (being|taking|early|going)|"
-                    r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
+                    r"how many (people |babies |children |patients )?(started|took part|were in|joined)|"
+                    r"how many (people |ppl |babies |children |patients |subjects )?(actually |really |ever )?(got to )?"
+                    r"(used?|got|took|received|applied|treated))\b",
                     re.IGNORECASE)
+# "how many people actually used the patch?": who got as far as the treatment, which the flow's notes may say
+USED_Q = re.compile(r"\bhow many\b.{0,30}\b(?:actually|really|ever|got to)\b.{0,12}\b(?:used?|got|took|received|applied|"
+                    r"treated)\b", re.IGNORECASE)
+TREATED_NOTE = re.compile(r"\b\d+\b[^.]{0,60}\b(?:applied|treated|received|used|dosed|entered the treatment)\b", re.IGNORECASE)
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
                            r"\bclear", re.IGNORECASE)
@@ -125,6 +131,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)
+    elif USED_Q.search(question) and _treated_note(w, r):
+        pass  # "how many actually used the patch?": the flow's own note on who was treated
     elif FLOW_Q.search(question) and WHY_Q.search(question) and _no_reasons(w, r):
         pass  # "why did they leave?" where the record counts who left but gives no reasons
     elif FLOW_Q.search(question):
@@ -405,6 +413,18 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
 
 
 STANDARD_MILESTONES = frozenset({"started", "completed", "not completed"})
+
+
+def _treated_note(w: AnswerWriter, r: StudyResults) -> bool:
+    """The flow's note that says how many people got the treatment ("23 subjects applied the study patch and entered
+    the Treatment Period"), quoted; False when its notes say no such thing."""
+    if r.flow is None:
+        return False
+    for _cid, text, _meta in w.chunks(w.study_id, r.flow.path):
+        note = next((x for x in split_sentences(text) if TREATED_NOTE.search(x)), None)
+        if note and w.say("results_flow.treated_note", [(r.flow.path, note)], quote=note.rstrip(" .")):
+            return True
+    return False
 
 
 def _no_reasons(w: AnswerWriter, r: StudyResults) -> bool:

@@ -189,6 +189,9 @@ def serious(w: AnswerWriter, r: StudyResults) -> None:
         return
     if all(g.serious_affected == 0 for g in groups):
         w.say("results_ae.serious_none", [(g.path, g.quote) for g in groups if g.quote])
+        if any(g.other_affected for g in groups):  # "any serious side effects?": none, and what people did have
+            w.say("results_ae.not_serious_happened", [(g.path, g.quote) for g in groups if g.quote])
+            _common(w, ae, groups)
     else:
         w.say("results_ae.serious_by_group", c(groups[0]))
         for g in groups:

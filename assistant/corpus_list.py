@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
+from assistant.compose_overview import remote_sentences
 from assistant.nearby import COUNTRY_SHORT, Place, gazetteer, near_question, nearest, resolve, sites_in_continent
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import patient_facts
@@ -110,6 +111,8 @@ class CorpusQuery:
     placebo: bool | None = None  # "placebo-controlled ones?" True, "any without a placebo?" False
     no_treatment: bool = False  # "lupus studies without a drug": observational studies (no study treatment)
     blinded: bool | None = None  # "which of those are blinded?" True, "open-label ones?" False (the masking field)
+    remote: bool = False  # "which of those can I do from home?": studies whose record says people take part by app
+    remote_ids: frozenset[str] = frozenset()  # …the studies whose descriptions say so (read from their chunks)
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
@@ -121,7 +124,7 @@ class CorpusQuery:
         """Whether it sets a filter the fact sheets check (anything but a topic)."""
         return bool(self.statuses or self.phase or self.place or self.results or self.children or self.healthy
                     or self.age is not None or self.by_size or self.placebo is not None or self.no_treatment
-                    or self.blinded is not None)
+                    or self.blinded is not None or self.remote)
 
 
 def _short_name(place: str, question: str) -> re.Match | None:
@@ -135,6 +138,11 @@ def filters_asked(question: str, places: Iterable[str]) -> bool:
     """Whether the question sets a filter a list of studies can check (a status, a place, a phase, results, ages,
     healthy volunteers, size order): "whats recruiting in the US?" asks across studies in any words."""
     return parse_query(question, places).filters()
+
+
+# "which of those can I do from home?", "any I can do online?": taking part without going to a site
+REMOTE_LIST_Q = re.compile(r"\b(?:from|at) home\b|\bremote(?:ly)?\b|\bonline\b|\bwithout (?:any )?(?:travel\w*|going (?:in|"
+                           r"anywhere))\b|\bno travel\w*\b", re.IGNORECASE)
 
 
 def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
@@ -169,6 +177,8 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.no_treatment = bool(no_treatment)
     blinded = BLINDED_Q.search(question)
     q.blinded = (not OPEN_Q.search(question)) if blinded else None
+    remote = REMOTE_LIST_Q.search(question)
+    q.remote = bool(remote)
     size = SIZE_ORDER_Q.search(question)
     q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
         if size else ""
@@ -177,7 +187,8 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     healthy = HEALTHY_Q.search(question)
     q.healthy = bool(healthy)
     named = content_terms(" ".join([*(p for _, p in found_places), *written, q.phase or "",
-                                    *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded) if m)]))
+                                    *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded, remote)
+                                      if m)]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
@@ -253,6 +264,7 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += [f"takes people aged {q.age:g}"] if q.age is not None else []
     parts += ["has a placebo group" if q.placebo else "has no placebo group"] if q.placebo is not None else []
     parts += ["gives no study treatment"] if q.no_treatment else []
+    parts += ["can be done from home"] if q.remote else []
     parts += [f"has a site near {near}"] if near else []
     if topic and len(parts) > 1:  # "none of the studies here about “lupus” has sites in Sweden": none is both
         return f"about “{' '.join(topic)}” {join_words(parts[1:])}"
@@ -293,6 +305,8 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
     if q.no_treatment and not (s.study_type and s.study_type.value.lower().startswith("observational")):
         return False
     if q.blinded is not None and (s.masking is None or _is_blinded(s) != q.blinded):
+        return False
+    if q.remote and s.study_id not in q.remote_ids:
         return False
     return not (q.place and not any(_sites_in(s, p) for p in (q.place, *q.also_places)))
 
@@ -390,6 +404,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     """The cited list of studies matching the question, those taking people first; ``among``: ``sheets`` are the
     studies an earlier answer listed ("which of those …"), not the whole collection."""
     q = parse_query(question, places)
+    if q.remote:
+        q = replace(q, remote_ids=frozenset(s.study_id for s in sheets if remote_sentences(chunks, s)))
     near = near_question(question)  # "lupus trials recruiting near Chicago": ranked by their nearest site
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
@@ -488,6 +504,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             arms = [a for a in s.arms if "placebo" in a.type.lower()]
             w.say("corpus.placebo" if arms else "corpus.no_placebo",
                   [(a.path, a.quote) for a in arms[:1]] or [x for x in [s.study_type] if x])
+        if said and q.remote and (remote := remote_sentences(w.chunks, s)):
+            w.say("where.remote", remote[:1], quote=remote[0][1].rstrip(" .;"))  # how people take part from home
         if said and q.no_treatment and s.study_type:
             w.say("corpus.observational", s.study_type)
         if said and q.blinded is not None and s.masking:

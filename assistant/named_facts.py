@@ -12,7 +12,7 @@ from assistant.textutil import content_terms
 from assistant.treatment_names import asks_dose_of_named, names_a_treatment
 from trialchat.facts import FactSheet
 
-WHAT_IS_RE = re.compile(r"^\W*what(?:'s| is| are)\b", re.IGNORECASE)  # "what is C213?": what a named thing is
+WHAT_IS_RE = re.compile(r"^\W*what(?:'s| is| are| even is| exactly is)\b", re.IGNORECASE)  # "what is C213?": what a named thing is
 # words a results question shares with an outcome title that name no measure of their own
 NOT_A_MEASURE = GENERIC_TERMS | content_terms("time end week weeks month months day days study during after before while "
                                                   "throughout over")

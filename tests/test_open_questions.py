@@ -903,3 +903,12 @@ def test_what_a_studys_short_name_stands_for(service):
     assert abp.study_id == "NCT04318938" and "Advancing Brigatinib Properties" in abp.text
     sle = ask(service, "what does SLE stand for?", SELECT_SLE)  # a short form in the record, not the study's name
     assert "Systemic Lupus Erythematosus" in sle.text and "short name" not in sle.text
+
+
+def test_studies_one_can_do_from_home_and_who_actually_got_the_treatment(service):
+    home = ask(service, "are there any studies here I could do from home?")
+    assert "NCT03840928" in home.text and "smartphones" in home.text and "NCT02633163" not in home.text
+    used = ask(service, "how many people really ended up applying the patch?", "NCT04066023")
+    assert "23 subjects applied the study patch" in used.text
+    serious = ask(service, "was anything serious reported with the patch?", "NCT04066023")
+    assert "No one in any group had a serious side effect" in serious.text and "erythema" in serious.text
