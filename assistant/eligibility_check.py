@@ -310,6 +310,16 @@ class _Checker:
                 self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
         return found
 
+    def lacked(self, m: Mention) -> None:
+        """"I don't have French social security": a rule to join that needs it (an exclusion naming it is no matter)."""
+        for item, parents in self.tree.walk():
+            if item.section != "inclusion" or _find_lacked(m, item.text, self.s.abbreviations) is None:
+                continue
+            top = parents[0] if parents else item
+            self.add("rules_out", "lacks_needed", [(p.path, p.quote) for p in (*parents, item)], top, "not_met",
+                     f"no {m.words}", fact=m.words, item=_quoted(_label(item, parents)))  # (as they said it)
+            return
+
     def _some_of(self) -> None:
         """Sub-items of "Three or more of the following:" count towards their parent; fewer than it asks for
         decide nothing, and are said as such."""
@@ -368,6 +378,8 @@ class _Checker:
         for m in [*self.facts.conditions, *self.facts.treatments]:
             if not self.mention(m) and not self.listed(m) and anchor:
                 self.add("not_mentioned", "not_mentioned", anchor, fact=m.says)
+        for m in self.facts.lacks:
+            self.lacked(m)
         for x in self.facts.measures:
             if not self.measure(x) and anchor:
                 self.add("not_mentioned", "not_mentioned", anchor, fact=x.says)
@@ -450,6 +462,17 @@ def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bo
         return None
     first = min((text.lower().find(w[:4]) for w in m.words.lower().split() if text.lower().find(w[:4]) >= 0), default=0)
     return first, False
+
+
+def _find_lacked(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bool] | None:
+    """Where an inclusion rule names what the person lacks: as ``_find``, or (their own words) by most of them
+    ("French social security" in "Affiliation to social security")."""
+    found = _find(m, text, abbreviations)
+    if found is not None or m.concept:
+        return found
+    terms = content_terms(m.words) - _GENERIC
+    shared = terms & content_terms(text)
+    return (0, False) if len(shared) >= 2 and 3 * len(shared) >= 2 * len(terms) else None
 
 
 def _merged(findings: list[Finding]) -> list[Finding]:

@@ -32,7 +32,9 @@ _AGE_PATTERNS = (
     # "52 years old", "a 9-year-old", "52 yo"
     re.compile(r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?)\s*-?\s*old\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)(?!\w)", re.IGNORECASE),
     # "aged 70", "at the age of 70", "turning 18", "age: 52"
-    re.compile(r"\b(?:aged?|at the age of|turning|turned|turn)\s*:?\s+(\d{1,3})\b" + _NOT_AGE_AFTER, re.IGNORECASE),
+    # (not "if I turn 65 while I'm in it": an age to come, during the study)
+    re.compile(r"\b(?:aged?|at the age of|turning|turned|turn)\s*:?\s+(\d{1,3})\b" + _NOT_AGE_AFTER
+               + r"(?![^.?!]{0,12}\b(?:while|during|before it|in the middle)\b)", re.IGNORECASE),
     # "I'm 52", "my daughter is 9", "she's 70"
     re.compile(r"(?:\b(?:i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are)|\bmy\s+(?P<rel>" + _REL + r")\s+(?:is|'s))"
                r"\s+(?:only\s+|just\s+|now\s+|almost\s+|nearly\s+|over\s+|under\s+)?(\d{1,3})\b(?:\s*(?:years?|yrs?)\b(?!\s+(?:ago|since)))?"
@@ -80,6 +82,10 @@ _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\
 _LOCATION = re.compile(r"\b(?:near|around|close to|lives? in|living in|based in|resident of|i'?m in|i am in|from)\s+(?:the\s+)?"
                        r"([A-Z][\w.'-]+(?:[ ,]+[A-Z][\w.'-]+){0,3}|\d{5})")
 PLANNED = frozenset({"planning_pregnancy"})  # what a person plans for later: when, against a rule's "within 6 months"
+_LACKS = re.compile(r"\b(?:i|he|she|they|we)\s+(?:do not|don'?t|does not|doesn'?t|did not|didn'?t|have no|has no|"
+                    r"haven'?t got|hasn'?t got)\s+(?:have\s+|got\s+)?(?:a |an |any |the )?([a-z][a-z '\-]{2,40}?)"
+                    r"(?=\s*(?:[,.?!;—–]|$|\s-\s|\bthough\b|\bbut\b|\bso\b|\bcan\b|\bcould\b|\band\b|\bor\b|\byet\b))",
+                    re.IGNORECASE)
 _NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
                    "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}
 # when the person plans something ("in about 3 months", "next year", "sometime next year")
@@ -126,6 +132,8 @@ class PatientFacts:
     measures: list[Measure] = field(default_factory=list)
     location: str = ""
     healthy: bool = False  # "she's totally healthy", "can healthy women join?": checked against healthy volunteers
+    # what the person says they do not have ("I don't have French social security"): a rule to join that needs it
+    lacks: list[Mention] = field(default_factory=list)
 
     def said_anything(self, where: bool = False, sex: bool = True) -> bool:
         """Any fact a rule can be checked against (``where``: where they live counts too; ``sex=False``: the sex
@@ -277,6 +285,9 @@ def _read(text: str, facts: PatientFacts) -> None:
             if _negated(text, hit.start, facts.whose):
                 if key == "pregnancy":
                     facts.pregnant = False
+                elif _NEGATED.search(re.split(r"[.;!?]|\bbut\b", text[:hit.start])[-1]) \
+                        and all(x.concept != key for x in facts.lacks):
+                    facts.lacks.append(Mention(text[hit.start:hit.end], c.says, key, c.kind))
                 continue
             if key == "pregnancy":
                 facts.pregnant = True
@@ -302,6 +313,11 @@ def _read(text: str, facts: PatientFacts) -> None:
             continue
         if all(x.words.lower() != words.lower() for x in facts.conditions):
             facts.conditions.append(Mention(words, words))
+    for m in _LACKS.finditer(text):  # "I don't have French social security": in the person's words
+        words = m.group(1).strip(" '-")
+        if not any(s < m.end(1) and m.start(1) < e for s, e in covered) and content_terms(words) \
+                and all(x.words.lower() != words.lower() for x in facts.lacks):
+            facts.lacks.append(Mention(words, words))
     loc = _LOCATION.search(text)
     if loc:
         facts.location = re.split(r"[.!?]\s", loc.group(1))[0].strip(" ,.")  # "Toronto. Is it …" → "Toronto"

@@ -217,7 +217,7 @@ def test_a_rule_that_names_where_the_person_lives(sheets, service, sample_store)
 def test_a_rule_with_a_time_window_against_when_the_person_had_it(sheets, question, rules_out):
     a = assess(sheets["NCT03673748"], patient_facts(question))
     window = [f for f in a.findings if f.key.startswith("window_")]
-    assert len(window) == 1 and "within 1 yr" in str(window[0].variables["window"])
+    assert len(window) == 1 and "within 1 year" in str(window[0].variables["window"])
     assert (window[0].key == "window_inside") == rules_out and (a.eligibility.verdict == "excluded") == rules_out
 
 
@@ -269,3 +269,9 @@ def test_a_place_typed_in_lower_case_is_where_the_person_lives():
     assert patient_facts("Im 20, live in puerto rico, have fibromyalgia").location == "puerto rico"
     assert patient_facts("i live in manchester uk and have psoriatic arthritis").location == "manchester uk"
     assert patient_facts("i am in pain most days").location == ""
+
+
+def test_a_rule_to_join_that_needs_what_the_person_lacks(sheets):
+    a = assess(sheets["NCT02552212"], patient_facts("I don't have back pain anymore, could I join?"))
+    lacked = [f for f in a.findings if f.key == "lacks_needed"]
+    assert lacked and "back pain" in str(lacked[0].variables["item"]) and a.eligibility.verdict == "excluded"

@@ -88,3 +88,11 @@ def test_whose_illness_and_who_is_healthy():
     assert sister.healthy and sister.conditions == []
     # a place said in an earlier turn is kept when a later turn names none
     assert patient_facts("so can I sign up?", ["im 20 and live in san juan puerto rico", "what do you report"]).location
+
+
+def test_what_the_person_lacks_and_an_age_to_come():
+    lacks = patient_facts("I don't have French social security though, could I still be in it?").lacks
+    assert [m.words for m in lacks] == ["social security"] or [m.concept for m in lacks] == ["health_insurance"]
+    assert [m.concept for m in patient_facts("I don't have diabetes, can I join?").lacks] == ["diabetes"]
+    assert patient_facts("what happens if I turn 65 while I'm still in it?").age is None
+    assert patient_facts("I turn 18 next week, can I join?").age == 18
