@@ -278,8 +278,8 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
 
 
 # "what does MiSLE stand for?", "why is it called ABP?", "what's C-AXSPAND short for?": what a study's name means
-NAME_MEANING_RE = re.compile(r"\b(?:stand|stands|short) for\b|\bwhy is it called\b|\bwhat does (?:the name )?\S+ mean\b|"
-                             r"\bwhat(?:'s| is) the name\b", re.IGNORECASE)
+NAME_MEANING_RE = re.compile(r"(?P<x>[\w+-]+)(?:\s+(?:stands?|is short|short))\s+for\b|\bwhat does (?:the name )?(?P<y>[\w+-]+) mean\b|"
+                             r"\bwhy is (?:it|this|the study|this study|the trial) called\b", re.IGNORECASE)
 
 
 def _events(answer: Answer) -> list[AnswerEvent]:
@@ -522,7 +522,7 @@ class AnswerChain:
             return None
         sheet = self.p.facts(scope.study_id) if scope.study_id else None
         if intent == "term":
-            entries = self.p.retriever.search(question, k=6, study_ids={GLOSSARY_ID})
+            entries = self.p.retriever.search(question, k=12, study_ids={GLOSSARY_ID})
             # the entry whose own name the question uses ("phase 3", not "phase 2/3"), else the best match
             named = [e for e in entries if re.search(rf"\b{re.escape(e.field_label.split(' › ')[-1])}\b", question,
                                                      re.IGNORECASE)]
@@ -821,7 +821,9 @@ class AnswerChain:
                 or not NAME_MEANING_RE.search(req.text):
             return None
         name = StudyCatalog.short_name_in(ref, req.text)
-        if name is None:
+        m = NAME_MEANING_RE.search(req.text)
+        asked = (m.group("x") or m.group("y") or "") if m else ""
+        if name is None or (asked and asked.lower() != name.lower()):  # "what does randomized mean for C-AXSPAND?"
             return None
         w = AnswerWriter(sheet.study_id, self.p.composer.chunks)
         w.say("record.short_name", sheet.title_fact, name=name, title=sheet.title)

@@ -912,3 +912,10 @@ def test_studies_one_can_do_from_home_and_who_actually_got_the_treatment(service
     assert "23 subjects applied the study patch" in used.text
     serious = ask(service, "was anything serious reported with the patch?", "NCT04066023")
     assert "No one in any group had a serious side effect" in serious.text and "erythema" in serious.text
+
+
+def test_a_term_asked_beside_the_studys_name_is_the_term(service):
+    randomized = ask(service, "what does randomized mean for the C-AXSPAND trial", C_AXSPAND)
+    assert randomized.text.startswith("Randomized means") and "short name" not in randomized.text
+    phase = ask(service, "it says phase 2 on the ABP study, what does that mean", "NCT04318938")
+    assert phase.text.startswith("Phase 2 means")
