@@ -141,7 +141,7 @@ def _doing_sentences(composer: Any, s: FactSheet, q: str = "") -> list[tuple[str
 
 # taking part without going anywhere: asked ("do i have to go somewhere?", "from home?", "all on my phone?") and
 # said by a record ("the app runs on web browsers and smartphones")
-REMOTE_Q = re.compile(r"\b(?:go (?:somewhere|anywhere|in|to (?:a|the) (?:site|clinic|hospital|center|centre))|travel|"
+REMOTE_Q = re.compile(r"\b(?:go (?:somewhere|anywhere|in|to (?:a|the) (?:site|clinic|hospital|center|centre))|travel|(?:need|have|has) to go to|"
                       r"in person|from home|at home|remotely|online|on (?:my|the) (?:phone|computer)|come in)\b",
                       re.IGNORECASE)
 REMOTE_SAID = re.compile(r"\b(?:app|smartphones?|computers?|web(?:site| browsers?)?|online|internet|remote\w*|"

@@ -124,14 +124,14 @@ def test_near_munich_in_germany_and_far_away(service):
     munich = service.ask("any site near Munich?", "NCT04318938")
     assert "München: in the same city" in munich.text
     boston = service.ask("any site near Boston?", "NCT04318938")
-    assert boston.text.startswith("No site in the record is near Boston, Massachusetts; these are the nearest")
+    assert boston.text.startswith("The record lists no site near Boston, Massachusetts; these are the nearest")
 
 
 def test_within_a_distance_of_a_zip_and_the_place_checked(service):
     chicago = service.ask("any sites within 100 miles of 60601?", "NCT02552212")
-    assert "No site in the record is within 100 miles" in chicago.text and "the nearest is" in chicago.text
+    assert "The record lists no site within 100 miles" in chicago.text and "the nearest is" in chicago.text
     portland = service.ask("is there a site in Portland, Maine?", "NCT02552212")
-    assert "No site in the record is within" in portland.text and "Portland, Maine" in portland.text
+    assert "The record lists no site within" in portland.text and "Portland, Maine" in portland.text
     northwest = service.ask("anywhere in the Pacific Northwest?", "NCT02552212")
     assert "3 sites in the Pacific Northwest" in northwest.text and "Portland, Oregon" in northwest.text
 
