@@ -138,8 +138,9 @@ OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
-AMONG_RE = re.compile(r"^\W*which\b(?!\s+(?:drug|dose|group|arm|site|hospital|doctor)s?\b)|"
-                      r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials)\b|"
+AMONG_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then)\W+)?which\b(?!\s+(?:drug|dose|group|arm|site|hospital|doctor)s?\b)|"
+                      r"\b(?:of|among|between) (?:those|these|them|the ones|the studies|the trials|(?:the )?(?:2|two|3|three|4|"
+                      r"four|both))\b|"
                       r"\bwhich ones?\b(?! of)|\b(?:those|these|them) (?:are|is|that|which)\b", re.IGNORECASE)
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
@@ -277,6 +278,7 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+CLOSER_RE = re.compile(r"\b(?:closer|closest|nearer|nearest)\b(?!\s+(?:to|near)\s+(?-i:[A-Z]))", re.IGNORECASE)
 # "what does MiSLE stand for?", "why is it called ABP?", "what's C-AXSPAND short for?": what a study's name means
 NAME_MEANING_RE = re.compile(r"(?P<x>[\w+-]+)(?:\s+(?:stands?|is short|short))\s+for\b|\bwhat does (?:the name )?(?P<y>[\w+-]+) mean\b|"
                              r"\bwhy is (?:it|this|the study|this study|the trial) called\b", re.IGNORECASE)
@@ -905,6 +907,9 @@ class AnswerChain:
         pinned = self.p.facts(req.pinned) if req.pinned and LIKE_THIS_RE.search(asked) else None
         if pinned and pinned.conditions:  # "are there other studies like this?": on the pinned study's condition
             asked = f"{asked} for {pinned.conditions[0].value}"
+        if CLOSER_RE.search(asked):  # "which one is closer to me?" after "… living in Chicago": near where they live
+            home = patient_facts(asked, tuple(t.content for t in req.history if t.role == "user")).location
+            asked = f"{asked} near {home}" if home else asked
         listed = self.p.composer.corpus(asked, sheets,
                                         lambda query, k: self.p.retriever.search(query, k=k, per_study=3),
                                         among=bool(among))

@@ -43,9 +43,7 @@ SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|s
                     r"problems?)\b", re.IGNORECASE)
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
                     r"stay(ed)? (in|on|until|to)|gave up|stop(ped|ping)? (being|taking|early|going)|"
-                    r"how many (people |babies |children |patients )?(started|took part|were in|joined)|"
-                    r"how many (people |ppl |babies |children |patients |subjects )?(actually |really |ever )?(got to )?"
-                    r"(used?|got|took|received|applied|treated))\b",
+                    r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
 # "how many people actually used the patch?": who got as far as the treatment, which the flow's notes may say
 USED_Q = re.compile(r"\bhow many\b.{0,30}\b(?:actually|really|ever|got to)\b.{0,12}\b(?:used?|got|took|received|applied|"
@@ -131,8 +129,9 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)
-    elif USED_Q.search(question) and _treated_note(w, r):
-        pass  # "how many actually used the patch?": the flow's own note on who was treated
+    elif USED_Q.search(question):  # "how many actually used the patch?": the flow's own note on who was treated
+        if not _treated_note(w, r):
+            _flow(w, r)
     elif FLOW_Q.search(question) and WHY_Q.search(question) and _no_reasons(w, r):
         pass  # "why did they leave?" where the record counts who left but gives no reasons
     elif FLOW_Q.search(question):

@@ -63,7 +63,9 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "kind type sort join joining participate participating qualify eligible enrol "
                               "enroll im i'm age aged old older year years yr yrs whats what's wheres us we dont don't "
                               "doesnt doesn't without either neither both them those these just only track tracks "
-                              "tracking watch watches observe monitor")
+                              "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
+                              "watching observing observational experimental just nothing want wants risk getting "
+                              "get gets got")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "

@@ -16,6 +16,9 @@ MAX_QUESTION_CHARS = 2000  # the default limit; settings.max_question_chars over
 
 _MEDICAL = [
     r"\bshould i\b.*\b(stop|start|take|quit|skip|change|increase|decrease|switch|continue|get|have|join|enrol|enroll)\b",
+    # (not what a study asks: "do I have to stop my lupus meds for it?", "would they make me switch my treatment?")
+    r"(?<!have to )(?<!need to )(?<!got to )(?<!make me )(?<!make you )(?<!required to )(?<!asked to )(?<!ask me to )"
+    r"(?<!ask you to )(?<!make him )(?<!make her )"
     r"\b(stop|quit|skip|change|switch)\b.*\b(my|the)\b.*\b(medication|medicine|meds|treatment|pills?|dose|insulin|therapy)\b",
     r"\b(is it|would it be)\b.*\b(safe|ok|okay|good|right)\b.*\bfor me\b",
     # "is upadacitinib safe for me?", "is it safe to keep taking my hydroxychloroquine?": a person's own medicine

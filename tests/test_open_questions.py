@@ -919,3 +919,23 @@ def test_a_term_asked_beside_the_studys_name_is_the_term(service):
     assert randomized.text.startswith("Randomized means") and "short name" not in randomized.text
     phase = ask(service, "it says phase 2 on the ABP study, what does that mean", "NCT04318938")
     assert phase.text.startswith("Phase 2 means")
+
+
+def test_which_of_the_listed_is_closer_and_which_of_the_two_is_open(service):
+    history = [HistoryTurn(role="user", content="I'm 41, lupus, living in Atlanta. anything for me?"),
+               HistoryTurn(role="assistant", content="Two lupus treatment studies: SELECT-SLE (NCT05843643) and MiSLE "
+                                                     "(NCT02633163).")]
+    closer = ask(service, "which one is nearer to me?", None, history)
+    assert closer.study_id is None and "Emory University" in closer.text
+    history = [HistoryTurn(role="user", content="lung cancer trials?"),
+               HistoryTurn(role="assistant", content="NCT07247227 in Beijing and ABP (NCT04318938) in Germany.")]
+    open_ = ask(service, "so which of the two is still taking patients?", None, history)
+    assert "NCT07247227" in open_.text and "NCT04318938" not in open_.text
+    watching = ask(service, "which studies just observe people, nothing experimental?")
+    assert "NCT00513591" in watching.text and "NCT03840928" in watching.text
+
+
+def test_a_question_about_what_the_study_asks_of_ones_medicines_is_not_advice(service):
+    keep = ask(service, "would I have to stop my usual lupus meds for this?", MISLE)
+    assert keep.status == "answered"
+    assert ask(service, "should I stop my lupus meds?", MISLE).status == "declined"
