@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
-from assistant.compose import Composer
+from assistant.compose import ENDED_EARLY, Composer
 from assistant.compose_overview import REMOTE_Q, remote_sentences
 from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
@@ -278,6 +278,8 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+# an answer that said the study ended: "why?" after it asks why it ended
+ENDED_SAID_RE = re.compile(r"\b(?:completed|ended|stopped|terminated|finished|closed|withdrawn|no longer)\b", re.IGNORECASE)
 CLOSER_RE = re.compile(r"\b(?:closer|closest|nearer|nearest)\b(?!\s+(?:to|near)\s+(?-i:[A-Z]))", re.IGNORECASE)
 # "what does MiSLE stand for?", "why is it called ABP?", "what's C-AXSPAND short for?": what a study's name means
 NAME_MEANING_RE = re.compile(r"(?P<x>[\w+-]+)(?:\s+(?:stands?|is short|short))\s+for\b|\bwhat does (?:the name )?(?P<y>[\w+-]+) mean\b|"
@@ -399,6 +401,10 @@ class AnswerChain:
         elif route and unsure and asked_place(routed):
             # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
             route = Route("where", route.score, "place")
+        if route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
+                and re.match(r"^\W*how long\b", routed, re.IGNORECASE):
+            # "how long would my mum be on the sugemalimab and chemo?": her time on it, not whether she can join
+            route = Route("time_in_study", route.score, "person")
         if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
             # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
             route = Route("time_in_study", route.score, "person")
@@ -712,8 +718,9 @@ class AnswerChain:
         if not pointer or pointer & (naming_terms(sheet) | site_place_terms(sheet) | self._naming[1].get(current, set())):
             return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)
         others = [r for r in catalog.by_id.values() if r.study_id not in (current, GLOSSARY_ID)]
-        # (the whole question: "the stem cell one from south carolina" is told apart by its place too)
-        return self._pointed_at(question, others)
+        # the pointer's own words first ("the Spanish one, are those cells from umbilical cord too?" is the one in
+        # Spain, whatever the rest names); then the whole question ("the stem cell one from south carolina")
+        return self._pointed_at(m.group(0), others) or self._pointed_at(question, others)
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",
@@ -807,6 +814,12 @@ class AnswerChain:
         and who to ask; why a study ended, or why its results came out so, the status and results answers say."""
         if not (req.why_alone and req.scope.study_id) or (req.intent in REASONS_SAID):
             return None
+        last = next((t.content for t in reversed(req.history) if t.role == "assistant"), "")
+        sheet = self.p.facts(req.scope.study_id)
+        if sheet and ENDED_SAID_RE.search(last) and (sheet.why_stopped or (
+                sheet.limitations and ENDED_EARLY.search(sheet.limitations.value))):
+            # "why?" after "… but it's completed": why it ended, as the record says it
+            return self._composed("status", "why did it end?", req.scope, step="composed")
         rule = self._rule_without_reason(req)
         if rule is not None:  # "why?" after "you would be outside its age range": the rule again, and no reason
             return _events(Answer(text=rule.text, status="abstained", citations=rule.citations, sources=rule.sources,

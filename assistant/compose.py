@@ -75,8 +75,8 @@ KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 SITE_ROLE_WORDS = {"Contact", "Backup", "Principal Investigator", "Sub-Investigator"}  # the record's role words
-ORIGIN_Q = re.compile(r"\b(?:come|comes|coming|came) from\b|\bsource of\b|\bmade (?:of|from)\b|\bwhere do they get\b",
-                      re.IGNORECASE)
+ORIGIN_Q = re.compile(r"\b(?:come|comes|coming|came) from\b|\bsource of\b|\bmade (?:of|from)\b|\bwhere do they get\b|"
+                      r"\bcells? (?:\w+ )?(?:from|out of)\b|\b(?:whose|what kind of|which) cells\b", re.IGNORECASE)
 ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested from|collected from|produced from|donors?|"
                     r"donated|umbilical cords?|bone marrow|adipose|placenta\w*|cord blood)\b", re.IGNORECASE)
 ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription",

@@ -26,7 +26,11 @@ SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w+|centimet\w+|inch\w*|gau
 THE_STUDY = frozenset("study studies trial trials it this research registry program programme project they i we you he "
                       "she participation part people patients participants enrollment enrolment person patient "
                       "participant subject subjects someone one everyone follow-up followup baby babies child children "
-                      "kid kids son daughter thing whole".split())  # ("the whole thing": the study)
+                      "kid kids son daughter thing whole "  # ("the whole thing": the study)
+                      # the person asked for ("how long would my dad be on it?") and words that name nothing ("for how
+                      # long though?")
+                      "dad mom mum father mother husband wife partner sister brother grandma grandpa grandmother "
+                      "grandfather friend spouse though tho then exactly roughly again overall total".split())
 # the composed intents that describe the study as a whole (its size, span, treatment, groups), and so answer no
 # question that measures one thing in it
 MEASURES_THE_STUDY = frozenset({"size", "time_in_study", "dates", "treatment", "arms", "overview", "design"})

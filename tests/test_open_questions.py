@@ -505,7 +505,7 @@ def test_no_study_for_children_lists_the_others_with_their_ages(service):
 
 def test_a_continent_is_the_sites_in_its_countries(service):
     answer = ask(service, "is there a lupus trial in europe")
-    assert "NCT03673748" in answer.text and "1 site in Europe (Spain)" in answer.text
+    assert "NCT03673748" in answer.text and "1 site in Europe (" in answer.text and "Spain)" in answer.text
     assert "NCT02633163" not in answer.text  # MiSLE's sites are all in the United States
     pinned = ask(service, "any sites in europe?", MISLE)
     assert pinned.text.startswith("No. The record lists no site in Europe")
@@ -939,3 +939,18 @@ def test_a_question_about_what_the_study_asks_of_ones_medicines_is_not_advice(se
     keep = ask(service, "would I have to stop my usual lupus meds for this?", MISLE)
     assert keep.status == "answered"
     assert ask(service, "should I stop my lupus meds?", MISLE).status == "declined"
+
+
+def test_follow_ups_on_cells_time_chance_and_why_it_ended(service):
+    history = [HistoryTurn(role="user", content="what's MiSLE?"),
+               HistoryTurn(role="assistant", content="A phase 2 trial of umbilical-cord stem cells for lupus (NCT02633163).")]
+    spain = ask(service, "and the Spanish one, do its cells come from cord blood too?", None, history)
+    assert spain.study_id == "NCT03673748" and "bone marrow" in spain.text
+    dad = ask(service, "how long would my mum be on the sugemalimab and chemo?", "NCT07247227")
+    assert "35 cycles" in dad.text
+    chance = ask(service, "my doctor told me about this one. what are the odds i get the sugar pill??", SELECT_SLE)
+    assert "1 in 2 chance" in chance.text
+    history = [HistoryTurn(role="user", content="anything for cluster headaches?"),
+               HistoryTurn(role="assistant", content="The C213 patch study (NCT04066023), but it is completed.")]
+    why = ask(service, "why?", None, history)
+    assert "COVID-19" in why.text
