@@ -148,7 +148,9 @@ OTHER_ONE_RE = re.compile(r"\b(?:the|that) other (?:one|study|trial)\b", re.IGNO
 # "the one in paris", "the one from south carolina": a study pointed at by where it runs ("the study in total" is no
 # pointer: the place must be one the gazetteer knows)
 ONE_IN_RE = re.compile(r"\bthe one (?:in|from|at) ((?:[\w-]+\s*){1,3})", re.IGNORECASE)
-NOT_POINTERS = content_terms("other same new old next previous last first second third this that")
+# (nor a group of the study: "who had the real patch and who had the dummy one")
+NOT_POINTERS = content_terms("other same new old next previous last first second third this that real fake dummy "
+                             "placebo sham actual active")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
                           re.IGNORECASE)
 PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
@@ -447,7 +449,7 @@ class AnswerChain:
             # "anything for multiple sclerosis?" on a study's page: across all studies (the answer says so first)
             scope = Scope(None, text, "corpus")
         if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
-                and not REFERS_BACK_RE.search(text):
+                and not REFERS_BACK_RE.search(text) and not POINTER_RE.search(text):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
         if scope.study_id and not scope.unknown_id and scope.reason != "question":
@@ -583,6 +585,11 @@ class AnswerChain:
             if pointed:
                 return Scope(pointed.study_id, standalone(question, pointed), "history")
             fits = self._fitting_pointer(question, history[-LIST_TURNS_READ:], catalog)
+            pointer = POINTER_RE.search(question)
+            by_words = self._study_named_by_words(pointer.group(1), places=True) if pointer and not fits else None
+            if by_words and (ref := catalog.get(by_words)):
+                # "the headache one" after a list that named it by words only: the one study those words name
+                return Scope(ref.study_id, standalone(question, ref), "history")
             if len(fits) > 1:  # "the stem cell one" of four stem cell studies: the one the rest of it says, or ask
                 best = self._pointed_at(question, fits)
                 return Scope(best.study_id, standalone(question, best), "history") if best else \
@@ -712,8 +719,9 @@ class AnswerChain:
         one_in = ONE_IN_RE.search(question)
         m = POINTER_RE.search(question) or (one_in if one_in and asked_place(f"in {one_in.group(1)}") else None)
         sheet = self.p.facts(current)
-        if not m or sheet is None or catalog.find_in_text(question)[0] is not None:
-            return None  # (a study named by its short name or ID is that study: "can he be in the ABP study?")
+        if not m or sheet is None or catalog.find_in_text(question)[0] is not None \
+                or self._study_named_by_words(question, places=True) == current:
+            return None  # (a study named by its short name, ID or words is that study: "can he be in the ABP study?")
         pointer = content_terms(country_of_demonyms(m.group(1))) - NOT_POINTERS
         if not pointer or pointer & (naming_terms(sheet) | site_place_terms(sheet) | self._naming[1].get(current, set())):
             return None  # the study the conversation is about fits it ("the US one" on MiSLE's page)

@@ -440,14 +440,16 @@ class Composer:
     def _treatment(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
             w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
-        real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
         named, arms = named_treatments(q, s)  # "how much of the chamomile drops?": that treatment, its group
-        real = named or real
+        # (a placebo asked about is described once, as the placebo: "the study tests Placebo" says nothing more)
+        real = [i for i in named if not PLACEBO_Q.search(i.name)] if PLACEBO_Q.search(q) and named else named
+        real = real or [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
         if ORIGIN_Q.search(q):  # "where do the cells come from?": the record's sentence that says, first
             for path, sent in self._origin_sentences(s)[:1]:
                 w.say("treatment.origin", [(path, sent)], quote=sent.rstrip(" .;"))
         if PLACEBO_Q.search(q):  # "what was in the fake shot?": the placebo as the record describes it, first
-            for i in [i for i in s.interventions if i not in real and i.description][:1]:
+            for i in [i for i in s.interventions if PLACEBO_Q.search(f"{i.name} {i.type} {i.other_names}")
+                      and i.description][:1]:
                 cites, words = _described(i)
                 w.say("treatment.placebo", cites, name=i.name, description=words)
         if real:

@@ -65,7 +65,7 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "doesnt doesn't without either neither both them those these just only track tracks "
                               "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
                               "watching observing observational experimental just nothing want wants risk getting "
-                              "get gets got")
+                              "get gets got am too")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from assistant.compose import CHANCE_Q, ORIGIN_Q, PLACEBO_Q
-from assistant.compose_results import GENERIC_TERMS
+from assistant.compose_results import GENERIC_TERMS, USED_Q
 from assistant.router import Route
 from assistant.textutil import content_terms
 from assistant.treatment_names import asks_dose_of_named, names_a_treatment
@@ -37,6 +37,8 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "dose")
     if (route.intent == "term" or not route.confident) and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
         return Route("treatment", route.score, "named")
+    if route.intent in ("size", "treatment", "other") and s.results and USED_Q.search(text):
+        return Route("results", route.score, "used")  # "how many people actually used the patch?": the flow
     if not route.confident and CHANCE_Q.search(text) and PLACEBO_Q.search(text) and s.arms:
         return Route("randomization", route.score, "chance")  # "whats the chance i end up on the sugar pill??"
     if not route.confident and ORIGIN_Q.search(text) and s.interventions:

@@ -954,3 +954,14 @@ def test_follow_ups_on_cells_time_chance_and_why_it_ended(service):
                HistoryTurn(role="assistant", content="The C213 patch study (NCT04066023), but it is completed.")]
     why = ask(service, "why?", None, history)
     assert "COVID-19" in why.text
+
+
+def test_a_group_is_no_pointer_and_the_placebo_is_described_as_itself(service):
+    masked = ask(service, "in the cluster headache patch trial, did the doctors know who had the real patch and who "
+                          "had the dummy one?", "NCT04066023")
+    assert masked.study_id == "NCT04066023" and "blind" in masked.text
+    history = [HistoryTurn(role="user", content="which trials use a placebo?"),
+               HistoryTurn(role="assistant", content="SELECT-SLE, C-axSpAnd, the cluster headache patch and MiSLE.")]
+    placebo = ask(service, "for the headache one, what was the placebo made of?", None, history)
+    assert placebo.study_id == "NCT04066023" and "contains no active ingredients" in placebo.text
+    assert "placebo (“C213" not in placebo.text  # the real patch is never described as the placebo
