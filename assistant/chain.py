@@ -20,7 +20,7 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import ENDED_EARLY, Composer
-from assistant.compose_overview import REMOTE_Q, remote_sentences
+from assistant.compose_overview import HOURS, PER_PERIOD_Q, REMOTE_Q, remote_sentences
 from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
 from assistant.extractive import GENERIC, extractive_answer, relevance, scored_answer
@@ -543,8 +543,8 @@ class AnswerChain:
                 composed = self._short_form(question, sheet)
         else:
             composed = self.p.composer.compose(intent, question, sheet, also, earlier) if sheet else None
-        if not composed or (not composed.none and not gives_the_amount(question, composed.text)):
-            return None  # "dose A in mg?" answered with "dose A once daily" would not answer it (unless it says so)
+        if not composed or not gives_the_amount(question, composed.text):
+            return None  # "dose A in mg?" answered with "dose A once daily" would not answer it
         if ALTERNATIVE_RE.search(question):  # "does everyone get it, or is there a placebo?": no yes or no answers both
             composed.text = re.sub(r"^(?:Yes|No)\. ", "", composed.text)
         prefix = self._about_prefix(scope)
@@ -995,7 +995,8 @@ class AnswerChain:
             if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
         quotes = [c.quote for c in cites]
         if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)) \
-                or not quotes_give_the_measure(question, quotes) or self._only_names_shared(question, quotes, scope):
+                or not quotes_give_the_measure(question, quotes) or self._only_names_shared(question, quotes, scope) \
+                or (PER_PERIOD_Q.search(question) and not any(HOURS.search(x) for x in quotes)):  # ("… each week?")
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         text = self._about_prefix(scope) + text

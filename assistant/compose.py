@@ -66,6 +66,7 @@ MAX_TREATMENTS = 2  # interventions described in a treatment answer
 MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
+GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?)\b", re.IGNORECASE)
 MASKING_WORDS = re.compile(r"\b(single|double|triple|quadruple|open)[- ](?:blind(?:ed)?|label)\b", re.IGNORECASE)
 # kinds of study a question may name, with the glossary entry that says what each is
 KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug, words in (
@@ -219,8 +220,10 @@ class Composer:
     def _status(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.status:
             return
-        if WHY_Q.search(q) and not s.why_stopped and s.status.value in LOOKS_AHEAD:
-            return  # "why would they stop it early?" of a study still going: not its status; the record's sentences
+        if WHY_Q.search(q) and ENDED_EARLY.search(q) and not s.why_stopped and s.status.value in LOOKS_AHEAD:
+            # "why would they stop it early?" of a study still going: not its status, the record's sentences ("why
+            # isn't it recruiting yet?" is its status)
+            return
         self._site_statuses(w, q, s)  # "is the San Diego site still taking people?": that site's own status first
         self._status_sentence(w, s)
         self._why_it_ended(w, q, s)
@@ -424,7 +427,8 @@ class Composer:
             self._placebo_groups(w, s, placebo)
         if asks_placebo and not placebo and s.masking and _is_open_label(s):
             w.say("design.open_label", s.masking)  # no placebo, and everyone knows what they get
-        for a in s.arms[:0 if asks_placebo else 4]:  # (the groups' long descriptions answer no placebo question)
+        # (the groups' long descriptions answer a placebo question only when it asks about the groups too)
+        for a in s.arms[:0 if asks_placebo and not GROUPS_Q.search(q) else 4]:
             if a.description:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
 
