@@ -20,7 +20,7 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import ENDED_EARLY, Composer
-from assistant.compose_overview import HOURS, PER_PERIOD_Q, REMOTE_Q, remote_sentences
+from assistant.compose_overview import AFTER_Q, HOURS, PER_PERIOD_Q, REMOTE_Q, remote_sentences
 from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
 from assistant.extractive import GENERIC, extractive_answer, relevance, scored_answer
@@ -407,6 +407,10 @@ class AnswerChain:
                 and re.match(r"^\W*how long\b", routed, re.IGNORECASE):
             # "how long would my mum be on the sugemalimab and chemo?": her time on it, not whether she can join
             route = Route("time_in_study", route.score, "person")
+        if route is not None and AFTER_Q.search(routed) and (route.intent == "dates" or not route.confident
+                                                             or route.by == "facts"):
+            # "what happens after the first year?", "if I was on placebo do I ever get upadacitinib?": what follows
+            route = Route("time_in_study", route.score, "after")
         if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
             # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
             route = Route("time_in_study", route.score, "person")

@@ -228,6 +228,34 @@ PER_PERIOD_Q = re.compile(r"\bhow (?:much time|many hours|many minutes|long)\b[^
 HOURS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:-\s*\d+\s*)?(?:minutes?|mins?|hours?|hrs?)\b", re.IGNORECASE)
 
 
+# "what happens after the first year?", "do I ever get the real drug?": what comes after a study's first part
+AFTER_Q = re.compile(r"\bafter (?:the |that |this )?(?:first |1st |initial )?(?:year|\d+ (?:weeks|months|years)|"
+                     r"(?:study|trial|treatment) (?:period|part|ends|is over)|it(?:'s| is) over|it ends|that)\b|"
+                     r"\bwhat happens (?:next|afterwards?|at the end)\b|\b(?:ever|later|eventually) (?:get|be given|receive)\b",
+                     re.IGNORECASE)
+# a sentence about what follows the first part: moving on into a later part, an extension, open-label treatment
+LATER_PART = re.compile(r"\b(?:enter|move|moving|continue|roll)\w*\b.{0,40}\b(?:study \d|period|phase|extension|part)\b|"
+                        r"\b(?:from|of) (?:study|period|part) \d\b|\bextension\b|\bafter (?:week|completing|completion)\b",
+                        re.IGNORECASE)
+MAX_LATER = 2
+
+
+def _after_the_first_part(composer: Any, w: AnswerWriter, q: str, s: FactSheet, most: int = MAX_LATER) -> bool:
+    """The record's sentences on what follows the first part of a study (a later sub-study, an extension), those
+    about placebo first when the question asks about placebo; False when it has none."""
+    fields = [(a.path, a.description, f"the group “{a.label}”") for a in s.arms if a.description]
+    fields += [(path, body, SUMMARY) for path, body in field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)]
+    later = [(path, sent, about) for path, text, about in fields for sent in split_sentences(text)
+             if LATER_PART.search(sent) and len(sent) <= QUOTE_CHARS]
+    placebo = bool(re.search(r"\bplacebo|dummy|sugar pill|real (?:drug|thing|one)\b", q, re.IGNORECASE))
+    later.sort(key=lambda c: (not (placebo and "placebo" in c[1].lower()), c[2] != SUMMARY))
+    said = 0
+    for path, sent, about in later:
+        if said < most and w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
+            said += 1
+    return bool(said)
+
+
 def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[tuple[str, str, str]]) -> bool:
     """"How long does the infusion take?", "how often do they give it, every 3 weeks?": what the record gives on
     that one thing, or that it does not give it (an abstention, with what it does say). False when the question
@@ -300,6 +328,8 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         value += 2.5 * (visits and bool(VISIT.search(sent)))
         return value + overlap(q_terms, content_terms(sent))
 
+    if AFTER_Q.search(q) and _after_the_first_part(composer, w, q, s):
+        return
     if _one_thing_not_measured(w, q, s, sorted(_time_candidates(composer, s), key=score, reverse=True)):
         return
     last = _longest_time_frame(s.outcomes)
@@ -327,6 +357,8 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
             continue  # the same sentence for a sibling group ("dose A" / "dose B"): said once
         if w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
             said.append(terms)
+    if lead:  # "how long would I be in it?": a later part people may go on to (SELECT-SLE's Study 3) belongs to it
+        _after_the_first_part(composer, w, q, s, most=1)
     primary = [o for o in s.outcomes if o.primary and o.time_frame]
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],

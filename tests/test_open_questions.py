@@ -965,3 +965,12 @@ def test_a_group_is_no_pointer_and_the_placebo_is_described_as_itself(service):
     placebo = ask(service, "for the headache one, what was the placebo made of?", None, history)
     assert placebo.study_id == "NCT04066023" and "contains no active ingredients" in placebo.text
     assert "placebo (“C213" not in placebo.text  # the real patch is never described as the placebo
+
+
+def test_what_happens_after_the_first_part_of_a_study(service):
+    after = ask(service, "what happens after the first year?", SELECT_SLE)
+    assert "enter Study 3 at week 52" in after.text
+    placebo = ask(service, "if I was on placebo the whole year would I ever get upadacitinib", SELECT_SLE)
+    assert placebo.text.startswith("About the group “Study 3") and "placebo arms of Study 1 or Study 2" in placebo.text
+    how_long = ask(service, "How long would I be in the study?", SELECT_SLE)
+    assert "52 weeks" in how_long.text and "Study 3" in how_long.text
