@@ -20,11 +20,11 @@ from langchain_core.messages import HumanMessage
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, Composed, contact_line, contact_of, join_words, team_to_ask
 from assistant.compose import ENDED_EARLY, Composer
-from assistant.compose_overview import AFTER_Q, HOURS, PER_PERIOD_Q, REMOTE_Q, remote_sentences
+from assistant.compose_overview import HOURS, PER_PERIOD_Q, remote_sentences
 from assistant.compose_where import THERE_RE, place_in, place_said_before
 from assistant.eligibility_check import assess
 from assistant.extractive import GENERIC, extractive_answer, relevance, scored_answer
-from assistant.guard import Verdict, check_question, decline_message
+from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.named_facts import route_by_named_fact
@@ -36,6 +36,15 @@ from assistant.prompting import render_prompt
 from assistant.question_focus import answers_the_measure, quotes_give_the_measure
 from assistant.rerank import CrossEncoder
 from assistant.retrieval import HybridRetriever
+from assistant.route_rules import (
+    ADVICE_CONFIDENCE,
+    ASKS_SOMETHING_RE,
+    DECLINED_INTENTS,
+    PART_OF_ALL,
+    SHOULD_RE,
+    Asked,
+    fix_route,
+)
 from assistant.router import IntentRouter, Route
 from assistant.scoping import (
     CORPUS_RE,
@@ -69,8 +78,6 @@ REFERS_BACK_RE = re.compile(r"\b(it|its|this|that|these|those|there|they|them|th
                             r"\bthe [\w-]+(?:\s+[\w-]+)? one\b", re.IGNORECASE)
 # intents about one study: without a study they have no answer but "which one?"
 STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
-ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
-                               r"any|is it|are they|is there|are there)\b", re.IGNORECASE)
 # words around a study's name that ask for nothing more than the study itself
 OVERVIEW_FILLER = content_terms("tell me about more info information on what is the this study trial research explain "
                                 "describe summary summarize overview of know want to please can you it give i a an "
@@ -99,23 +106,12 @@ MAX_NAMING_CONDITIONS = 6
 MAX_NAMING_COUNTRIES = 2
 MAX_NAMING_SITES = 3
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
-# a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
-# "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
-ADVICE_CONFIDENCE = 0.6
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
 WHY_ALONE_RE = re.compile(r"\W*(?:but |and |so )?(?:why|why not|how come|what for|why is that)\W*", re.IGNORECASE)
 REASONS_SAID = frozenset({"status", "size", "results"})  # "why?" the record answers: why it ended, why results came so
-PERSON_TIME_RE = re.compile(r"\bhow long\b(?=.*\b(?:i|me|my|each|every|someone|a person|people|participants?|"
-                            r"patients?|you|he|she|him|her|they|whole thing)\b)", re.IGNORECASE)
-# asking to get in, in any words ("could i get in?", "am i good to sign up?"): with the person's facts, can I join
-JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|eligible|enrol+|take part|be in it|"
-                         r"good to go|allowed in)\b", re.IGNORECASE)
-# asking what to do ("should i switch from humira?"): advice, though the person names their medicines
-SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
-                       re.IGNORECASE)
 NAME_WORDS = content_terms("other names name also known called brand code")  # a line that only names
 NAME_LINE_WORDS = 8
 YES_NO_RE = re.compile(r"^\W*(?:can|could|may|might|is|are|was|were|do|does|did|will|would|should|has|have|had)\b",
@@ -124,17 +120,6 @@ NAMES_ASKED_RE = re.compile(r"\b(?:names?|called|brand|code)\b", re.IGNORECASE)
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
-DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
-# asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
-# person's facts said, an unsure route is an eligibility question
-ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
-                        r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
-                        r"\bsign (?:me |him |her )?up\b|\benrol|\bparticipat|\btake part\b|\bbe (?:in|part of) (?:it|this|the)\b|"
-                        r"\bdo (?:it|this|the (?:study|trial))\b|\b(?:right|good|suitable|fit) for (?:me|him|her|us)\b|\bapply\b|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
-                        r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
-TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
-# "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
-OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
@@ -153,7 +138,6 @@ NOT_POINTERS = content_terms("other same new old next previous last first second
                              "placebo sham actual active")
 LIKE_THIS_RE = re.compile(r"\b(?:like (?:this|it|that|this one)|similar|same (?:condition|disease|illness))\b",
                           re.IGNORECASE)
-PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
 HISTORY_TURNS_READ = 4  # the turns a follow-up's study is looked for in, newest first
 LIST_TURNS_READ = 10  # the turns a list the question points into ("the chinese one", "which of those") is looked for in
 MIN_RELEVANCE = 0.2  # question content covered by the best source, below which we abstain up front
@@ -366,60 +350,13 @@ class AnswerChain:
                 and not ASKS_SOMETHING_RE.search(routed[goes_on.end():]):  # ("what about X, who do I call?" asks)
             joined = self.p.router.route(f"{last_user} {routed}")
             route = joined if joined.confident and joined.score > route.score else route
-        # an advice route not sure enough to decline is as unsure as any: "I take hydroxychloroquine 400 mg, is
-        # that ok?" asks about the rules, with the person's facts
-        unsure = route is not None and (not route.confident or (route.intent in DECLINED_INTENTS
-                                                                 and route.score < ADVICE_CONFIDENCE))
-        # "I've only tried one NSAID so far": the person tells a fact of their own and asks nothing; on a study's
-        # page (or about a named one) that is told to be checked against its rules, whatever the words look like
-        facts = patient_facts(routed)  # the person's facts, read once for the route fix-ups below
-        told_before = patient_facts(routed, tuple(t.content for t in history if t.role == "user"))  # … and earlier
-        # (a fact told is no request for advice either: "my MRI shows the disc bulging at two levels")
-        told = bool(scope.study_id and "?" not in routed and TELLS_RE.search(routed)
-                    and not ASKS_SOMETHING_RE.search(routed)
-                    and (facts.said_anything() or (route is not None and route.intent == "advice")))
-        if told:
-            route = Route("can_i_join", route.score if route else 0.0, "facts")
-        elif route is not None and unsure and not SHOULD_RE.search(routed) \
-                and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(routed)) \
-                and (facts.said_anything(where=True)
-                     or (ASKS_IN_RE.search(routed) and OWN_THING_RE.search(routed))):
-            # an unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")
-            route = Route("can_i_join", route.score, "facts")
-        elif route is not None and unsure and JOIN_ASK_RE.search(routed) and not SHOULD_RE.search(routed) \
-                and told_before.said_anything():
-            # "could i get in?", "cool so im good to sign up?" after the person told their facts in an earlier turn
-            route = Route("can_i_join", route.score, "facts")
-        elif route is not None and route.intent == "corpus" and scope.reason == "pinned" \
-                and route.score < PART_OF_ALL and not asks_across_studies(text) and facts.said_anything():
-            # "is lupus on the list?" on a registry's page: a condition of the person's, checked against this study
-            route = Route("can_i_join", route.score, "facts")
-        elif route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
-                and not told_before.said_anything(where=True, sex=False):
-            # "can I drive home after the infusion?": "can I …" about something other than joining, with nothing of
-            # the person to check, here or earlier in the conversation ("what if it was two years ago?" after
-            # "… rituximab 8 months ago?" is): not an eligibility question
-            route = Route("other", route.score, "not_joining")
-        elif route and unsure and asked_place(routed):
-            # an unsure question that names a place ("cluster headache patch trial in texas??"): where, there
-            route = Route("where", route.score, "place")
-        if route is not None and route.intent == "can_i_join" and not ASKS_IN_RE.search(routed) \
-                and re.match(r"^\W*how long\b", routed, re.IGNORECASE):
-            # "how long would my mum be on the sugemalimab and chemo?": her time on it, not whether she can join
-            route = Route("time_in_study", route.score, "person")
-        if route is not None and AFTER_Q.search(routed) and (route.intent == "dates" or not route.confident
-                                                             or route.by == "facts"):
-            # "what happens after the first year?", "if I was on placebo do I ever get upadacitinib?": what follows
-            route = Route("time_in_study", route.score, "after")
-        if route is not None and route.intent == "dates" and PERSON_TIME_RE.search(routed):
-            # "how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar
-            route = Route("time_in_study", route.score, "person")
-        if route is not None and scope.study_id and REMOTE_Q.search(routed) and route.intent in ("other", "where") \
-                and self.p.composer and (sheet := self.p.facts(scope.study_id)) \
-                and remote_sentences(self.p.composer.chunks, sheet):
-            # "do i have to go somewhere for visits?" of a study people take part in from home: the record's words
-            # first ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)
-            route = Route("where", route.score, "remote")
+        facts = patient_facts(routed)  # the person's facts, read once for the route rules and the scope below
+        earlier = tuple(t.content for t in history if t.role == "user")
+        sheet_of = self.p.facts(scope.study_id) if scope.study_id else None
+        route = fix_route(route, Asked(routed=routed, text=text, scope=scope, facts=facts,
+                                       told_before=patient_facts(routed, earlier),
+                                       takes_part_remotely=lambda: bool(self.p.composer and sheet_of and remote_sentences(
+                                           self.p.composer.chunks, sheet_of))))
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
         if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \

@@ -1,0 +1,161 @@
+"""What the question asks, when the router's label alone would get it wrong: ordered, named rules read after the
+router, each with the question's words and the person's facts in front of it.
+
+The router labels a question by its words; these rules know what the words leave out. A fact the person tells is
+checked against the rules ("I've only tried one NSAID so far"), "can I …" about something else is not joining
+("can I drive home after the infusion?"), "how long would my mum be on it?" is her time in it, not whether she can
+join. First the rules about who is asked about (the first that applies wins), then those about what is measured
+(each applies in turn).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.compose_overview import AFTER_Q, REMOTE_Q
+from assistant.guard import Verdict
+from assistant.nearby import asked_place
+from assistant.patient_facts import PatientFacts
+from assistant.router import Route
+from assistant.scoping import Scope, asks_across_studies
+
+# a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
+# "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
+ADVICE_CONFIDENCE = 0.6
+DECLINED_INTENTS: dict[str, Verdict] = {"advice": "medical_advice", "off_topic": "off_topic"}
+PART_OF_ALL = 0.6  # a sure "across studies" route on a study's page asks about all of them
+ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|could|will|would|should|does|did|do|"
+                               r"any|is it|are they|is there|are there)\b", re.IGNORECASE)
+# asking what to do ("should i switch from humira?"): advice, though the person names their medicines
+SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
+                       re.IGNORECASE)
+PERSON_TIME_RE = re.compile(r"\bhow long\b(?=.*\b(?:i|me|my|each|every|someone|a person|people|participants?|"
+                            r"patients?|you|he|she|him|her|they|whole thing)\b)", re.IGNORECASE)
+# asking to get in, in any words ("could i get in?", "am i good to sign up?"): with the person's facts, can I join
+JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|eligible|enrol+|take part|be in it|"
+                         r"good to go|allowed in)\b", re.IGNORECASE)
+# asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
+# person's facts said, an unsure route is an eligibility question
+ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
+                        r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
+                        r"\bsign (?:me |him |her )?up\b|\benrol|\bparticipat|\btake part\b|\bbe (?:in|part of) (?:it|this|the)\b|"
+                        r"\bdo (?:it|this|the (?:study|trial))\b|\b(?:right|good|suitable|fit) for (?:me|him|her|us)\b|\bapply\b|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
+                        r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
+TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
+# "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
+OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
+HOW_LONG_START_RE = re.compile(r"^\W*how long\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question as the rules read it."""
+
+    routed: str  # as routed: the study's names said as "the study"
+    text: str  # as asked (spelling fixed)
+    scope: Scope
+    facts: PatientFacts  # the person's facts in this question
+    told_before: PatientFacts  # … with their earlier turns
+    takes_part_remotely: Callable[[], bool]  # whether the study's record says people take part from home
+
+    def unsure(self, route: Route) -> bool:
+        """Not routed surely; an advice route not sure enough to decline is as unsure as any ("I take
+        hydroxychloroquine 400 mg, is that ok?" asks about the rules, with the person's facts)."""
+        return not route.confident or (route.intent in DECLINED_INTENTS and route.score < ADVICE_CONFIDENCE)
+
+
+Rule = Callable[[Route, Asked], "Route | None"]
+
+
+def _tells_a_fact(route: Route, q: Asked) -> Route | None:
+    """"I've only tried one NSAID so far": a fact of the person's own, asking nothing, on a study's page: checked
+    against its rules, whatever the words look like (a fact told is no request for advice either)."""
+    told = bool(q.scope.study_id and "?" not in q.routed and TELLS_RE.search(q.routed)
+                and not ASKS_SOMETHING_RE.search(q.routed) and (q.facts.said_anything() or route.intent == "advice"))
+    return Route("can_i_join", route.score, "facts") if told else None
+
+
+def _unsure_with_facts(route: Route, q: Asked) -> Route | None:
+    """An unsure "can I join?" that names the person's facts ("take people who got rituximab 8 months ago")."""
+    if q.unsure(route) and not SHOULD_RE.search(q.routed) \
+            and (route.intent in ("can_i_join", "who_can_join", "advice") or ASKS_IN_RE.search(q.routed)) \
+            and (q.facts.said_anything(where=True) or (ASKS_IN_RE.search(q.routed) and OWN_THING_RE.search(q.routed))):
+        return Route("can_i_join", route.score, "facts")
+    return None
+
+
+def _join_after_facts(route: Route, q: Asked) -> Route | None:
+    """"could i get in?", "cool so im good to sign up?" after the person told their facts in an earlier turn."""
+    if q.unsure(route) and JOIN_ASK_RE.search(q.routed) and not SHOULD_RE.search(q.routed) \
+            and q.told_before.said_anything():
+        return Route("can_i_join", route.score, "facts")
+    return None
+
+
+def _own_condition_on_a_page(route: Route, q: Asked) -> Route | None:
+    """"is lupus on the list?" on a registry's page: a condition of the person's, checked against this study."""
+    if route.intent == "corpus" and q.scope.reason == "pinned" and route.score < PART_OF_ALL \
+            and not asks_across_studies(q.text) and q.facts.said_anything():
+        return Route("can_i_join", route.score, "facts")
+    return None
+
+
+def _not_joining(route: Route, q: Asked) -> Route | None:
+    """"can I drive home after the infusion?": "can I …" about something other than joining, with nothing of the
+    person to check, here or earlier ("what if it was two years ago?" after "… rituximab 8 months ago?" is; "my
+    husband" alone tells nothing to check)."""
+    if route.intent == "can_i_join" and not ASKS_IN_RE.search(q.routed) \
+            and not q.told_before.said_anything(where=True, sex=False):
+        return Route("other", route.score, "not_joining")
+    return None
+
+
+def _a_place(route: Route, q: Asked) -> Route | None:
+    """An unsure question that names a place ("cluster headache patch trial in texas??"): where, there."""
+    return Route("where", route.score, "place") if q.unsure(route) and asked_place(q.routed) else None
+
+
+def _how_long_for_someone(route: Route, q: Asked) -> Route | None:
+    """"how long would my mum be on the sugemalimab and chemo?": her time on it, not whether she can join."""
+    if route.intent == "can_i_join" and not ASKS_IN_RE.search(q.routed) and HOW_LONG_START_RE.match(q.routed):
+        return Route("time_in_study", route.score, "person")
+    return None
+
+
+def _after_the_first_part(route: Route, q: Asked) -> Route | None:
+    """"what happens after the first year?", "if I was on placebo do I ever get upadacitinib?": what follows."""
+    if AFTER_Q.search(q.routed) and (route.intent == "dates" or not route.confident or route.by == "facts"):
+        return Route("time_in_study", route.score, "after")
+    return None
+
+
+def _a_persons_time(route: Route, q: Asked) -> Route | None:
+    """"how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar."""
+    return Route("time_in_study", route.score, "person") \
+        if route.intent == "dates" and PERSON_TIME_RE.search(q.routed) else None
+
+
+def _from_home(route: Route, q: Asked) -> Route | None:
+    """"do i have to go somewhere for visits?" of a study people take part in from home: the record's words first
+    ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)."""
+    if q.scope.study_id and REMOTE_Q.search(q.routed) and route.intent in ("other", "where") \
+            and q.takes_part_remotely():
+        return Route("where", route.score, "remote")
+    return None
+
+
+# who is asked about, and whether it is joining: the first rule that applies decides
+WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _join_after_facts, _own_condition_on_a_page, _not_joining, _a_place)
+# what is measured or asked after that: each rule in turn
+WHAT_RULES: tuple[Rule, ...] = (_how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home)
+
+
+def fix_route(route: Route | None, q: Asked) -> Route | None:
+    """The route the rules give the question (``route`` itself when none applies)."""
+    if route is None:  # no router: a fact told on a study's page is still checked against its rules
+        return _tells_a_fact(Route("other", 0.0, "none"), q)
+    route = _tells_a_fact(route, q) or next((r for rule in WHO_RULES if (r := rule(route, q)) is not None), route)
+    for rule in WHAT_RULES:
+        route = rule(route, q) or route
+    return route
