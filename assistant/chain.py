@@ -566,6 +566,9 @@ class AnswerChain:
             if named and ONE_OF_THEM_RE.search(question):
                 # "how old can you be for that one?" after a list of three: ask which, never guess
                 return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
+            if named and REFERS_BACK_RE.search(question) and turn.role == "assistant":
+                # "who do I call there?" after a list of several: ask which, never guess
+                return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
             if named:
                 listed_several = True
                 break  # several, and the question does not say which
@@ -860,7 +863,9 @@ class AnswerChain:
         among = req.scope.among
         every = self.p.all_facts()
         sure_term = req.intent == "term" and req.route is not None and req.route.confident
-        if not among and (sure_term or not (req.intent in ("corpus", "where") or CORPUS_RE.search(req.text)
+        unsure_corpus = bool(req.route and req.route.intent == "corpus" and not req.pinned)  # ("I get cluster
+        # headaches, is there anything?": no study named, routed across studies, if unsurely)
+        if not among and (sure_term or not (req.intent in ("corpus", "where") or unsure_corpus or CORPUS_RE.search(req.text)
                                             or asks_across_studies(req.text)
                                             or self.p.composer.sets_list_filters(req.text, every))):
             return None  # "anything in Australia?" with no study: where, across all of them

@@ -974,3 +974,13 @@ def test_what_happens_after_the_first_part_of_a_study(service):
     assert placebo.text.startswith("About the group “Study 3") and "placebo arms of Study 1 or Study 2" in placebo.text
     how_long = ask(service, "How long would I be in the study?", SELECT_SLE)
     assert "52 weeks" in how_long.text and "Study 3" in how_long.text
+
+
+def test_a_condition_told_and_a_place_pointed_after_a_list(service):
+    told = ask(service, "I get cluster headaches, is there anything?")
+    assert told.status == "answered" and "NCT04066023" in told.text
+    history = [HistoryTurn(role="user", content="lung cancer studies?"),
+               HistoryTurn(role="assistant", content="NCT07247227 in Beijing is recruiting, and ABP (NCT04318938) in "
+                                                     "Germany is active, not recruiting.")]
+    there = ask(service, "who do I call there?", None, history)
+    assert there.step == "which_study" and "NCT07247227" in there.text and "NCT02552212" not in there.text
