@@ -60,7 +60,17 @@ from assistant.short_forms import asked_short_forms, explaining_sentence, find_l
 from assistant.small_talk import small_talk
 from assistant.spelling import Speller
 from assistant.textutil import content_terms
-from assistant.types import Answer, AnswerEvent, FinalEvent, HistoryTurn, Source, SourcesEvent, TokenEvent, final_answer
+from assistant.types import (
+    Answer,
+    AnswerEvent,
+    Citation,
+    FinalEvent,
+    HistoryTurn,
+    Source,
+    SourcesEvent,
+    TokenEvent,
+    final_answer,
+)
 from assistant.vocab import vocabulary
 from trialchat.facts import RECRUITING_STATUSES, FactSheet, age_in_years
 from trialchat.schema import GLOSSARY_ID
@@ -925,7 +935,6 @@ class AnswerChain:
         scope, question = req.scope, (req.unnamed or req.text) if req.scope.study_id else req.text
         hints = list(dict.fromkeys(INTENT_FIELDS.get(req.intent or "", ()) + tuple(field_hints(question))))
         sources = self._retrieve(scope, question, hints)
-        yield SourcesEvent(sources=sources, study_id=scope.study_id)
         answer = Answer(text="", status="answered", sources=sources, study_id=scope.study_id, intent=req.intent,
                         step="record_sentences",
                         standalone_question=scope.standalone_question if scope.reason == "history" else None)
@@ -933,12 +942,21 @@ class AnswerChain:
         best_dense = max((s.dense_score or 0.0 for s in sources), default=0.0)
         on_topic = any(path_within(s.field_path, hints) for s in sources)
         if not sources or (best < MIN_RELEVANCE and best_dense < 0.35 and not on_topic):
+            yield SourcesEvent(sources=sources, study_id=scope.study_id)
             yield FinalEvent(answer=self._abstain(answer, scope))
             return
         list_question = scope.study_id is None and bool(CORPUS_RE.search(question))
         most = len(sources) if list_question else 2
-        text, cites = scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints) \
-            if self.p.reranker else extractive_answer(question, sources, hints=hints, max_sentences=most)
+        text, cites = self._best_sentences(question, sources, most, hints)
+        if scope.study_id and question != req.text and cites and all(c.study_id == GLOSSARY_ID for c in cites):
+            # only the glossary in general, without the study's names: read with them too ("are the cells in the
+            # nephritis trial from umbilical cord or bone marrow?" — "nephritis" picks the sentence that says)
+            named = self._retrieve(scope, req.text, hints)
+            retry = self._best_sentences(req.text, named, most, hints) if named else ("", [])
+            if retry[1]:
+                (text, cites), sources = retry, named
+                answer.sources = sources
+        yield SourcesEvent(sources=sources, study_id=scope.study_id)
         quotes = [c.quote for c in cites]
         if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)) \
                 or not quotes_give_the_measure(question, quotes) or self._only_names_shared(question, quotes, scope) \
@@ -955,6 +973,13 @@ class AnswerChain:
                 text += more
         answer.text, answer.citations = text, cites
         yield FinalEvent(answer=answer)
+
+    def _best_sentences(self, question: str, sources: list[Source], most: int,
+                        hints: list[str]) -> tuple[str, list[Citation]]:
+        """The sources' best sentences for the question, by the reranker (or shared words without one)."""
+        if self.p.reranker:
+            return scored_answer(question, sources, self.p.reranker.scores, self.p.min_score, most, hints)
+        return extractive_answer(question, sources, hints=hints, max_sentences=most)
 
     def _only_names_shared(self, question: str, quotes: list[str], scope: Scope) -> bool:
         """The best quote is only the study's names ("could people drink alcohol on the cimzia shots?" → "Other
