@@ -119,7 +119,9 @@ class StudyCatalog:
     def all_in_text(self, text: str) -> list[StudyRef]:
         """Every known study a text names by ID or short name, in the order it names them."""
         found: list[tuple[int, StudyRef]] = [(m.start(), ref) for m in ID_RE.finditer(text) if (ref := self.get(m.group(1)))]
-        taken: set[str] = set()  # a short name two records share (the MiSLE trial and its grant page): the first's
+        # a short name two records share (the MiSLE trial and its grant page): the one the text names by ID, else
+        # the first's
+        taken: set[str] = {name for _, ref in found for name in ref.names}
         for ref in self._ordered:
             for name in ref.names:
                 pattern = _name_pattern(name)
