@@ -342,7 +342,11 @@ def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
     for text in [*history, question]:
         alone = PatientFacts()
         _read(text, alone)
-        if alone.said_anything(sex=False) and facts.said_anything(sex=False) and alone.whose != facts.whose:
+        # (someone named anew: "my sister …" after the asker's own facts, or "can I …" after a relative's; "she" or
+        # "her" goes on with the person before)
+        someone_else = (alone.whose and alone.whose != facts.whose) or (
+            not alone.whose and facts.whose and _ASKS_FOR_SELF.search(text))
+        if someone_else and alone.said_anything(sex=False) and facts.said_anything(sex=False):
             facts = PatientFacts()
         said_before = [*facts.treatments, *facts.conditions]
         _read(text, facts)
