@@ -255,15 +255,17 @@ def country_terms(sheet: FactSheet) -> set[str]:
 
 
 def site_place_terms(sheet: FactSheet) -> set[str]:
-    """Every city, state and country of the study's sites: "the spain one" fits a study with a site in Spain."""
-    return content_terms(" ".join(f"{x.city} {x.state} {x.country}" for x in sheet.sites))
+    """Every city, state and country of the study's sites: "the spain one" fits a study with a site in Spain; and
+    the hospitals of a study with a few sites ("the saint louis study" is the one at Saint-Louis Hospital)."""
+    few = len(sheet.sites) <= MAX_NAMING_SITES
+    return content_terms(" ".join(f"{x.city} {x.state} {x.country} {x.facility if few else ''}" for x in sheet.sites))
 
 
 # "the one that's still taking people", "the finished one": a study pointed at by whether it takes people now
 CLOSED_POINTER_RE = re.compile(r"\b(?:not (?:taking|recruiting|enrolling|open)|no longer|closed|finished|done|completed|"
                                r"ended|stopped|over)\b", re.IGNORECASE)
 OPEN_POINTER_RE = re.compile(r"\b(?:taking|recruiting|enrolling|accepting|open(?![- ]label)|signing up|looking for "
-                             r"(?:people|patients|participants|volunteers))\b", re.IGNORECASE)
+                             r"(?:people|ppl|patients|participants|volunteers))\b", re.IGNORECASE)
 
 
 def _fits_status(question: str, sheet: FactSheet) -> int:
@@ -577,7 +579,12 @@ class AnswerChain:
                 # "how old can you be for that one?" after a list of three: ask which, never guess
                 return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
             if named and REFERS_BACK_RE.search(question) and turn.role == "assistant":
-                # "who do I call there?" after a list of several: ask which, never guess
+                # "how many are they looking for?" after "anything recruiting?" answered with one that is and one
+                # that is not: the one the asked status fits; else ask which, never guess
+                asked = next((t.content for t in reversed(recent) if t.role == "user"), "")
+                fits = [r for r in named if (sheet := self.p.facts(r.study_id)) and _fits_status(asked, sheet)]
+                if len(fits) == 1:
+                    return Scope(fits[0].study_id, standalone(question, fits[0]), "history")
                 return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
             if named:
                 listed_several = True
