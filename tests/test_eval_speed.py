@@ -158,7 +158,7 @@ def test_rerun_with_the_real_model_costs_retrieval_only(sample_settings, sample_
     # questions no composer answers: the record's sentence first, then the model's plain rewrite of it
     questions = [Question(id="speed-1", question="Do I need to be able to tell my cluster headaches apart from "
                           "my migraines?", study_id="NCT04066023", expect="answered", kind="lookup"),
-                 Question(id="speed-2", question="Is the patch made of titanium microneedles?",
+                 Question(id="speed-2", question="Do subjects answer questions in the eDiary after using the patch?",
                           study_id="NCT04066023", expect="answered", kind="lookup")]
     local = sample_settings.model_copy(update={"llm": "local", "llm_max_tokens": 48})
     configs = parse_configs(["default"], local, k=5)
