@@ -508,8 +508,7 @@ class AnswerChain:
                         sources=composed.sources, study_id=scope.study_id, intent=intent, step=step,
                         standalone_question=scope.standalone_question if scope.reason == "history" else None,
                         eligibility=composed.eligibility)
-        return [SourcesEvent(sources=composed.sources, study_id=scope.study_id), TokenEvent(text=composed.text),
-                FinalEvent(answer=answer)]
+        return _events(answer)
 
     def _short_form(self, question: str, sheet: FactSheet) -> Composed | None:
         """What a short form the question names stands for, in the study's own words (None: it does not say)."""
@@ -764,10 +763,8 @@ class AnswerChain:
         kind = small_talk(req.text)
         if kind is None:
             return None
-        answer = Answer(text=sentence(f"record.{kind}"), status="answered", study_id=req.scope.study_id,
-                        intent="other", step="small_talk")
-        return [SourcesEvent(sources=[], study_id=req.scope.study_id), TokenEvent(text=answer.text),
-                FinalEvent(answer=answer)]
+        return _events(Answer(text=sentence(f"record.{kind}"), status="answered", study_id=req.scope.study_id,
+                              intent="other", step="small_talk"))
 
     def _unknown_study(self, req: Request) -> list[AnswerEvent] | None:
         """An ID this collection does not hold: say so, never answer about another study."""
@@ -801,12 +798,11 @@ class AnswerChain:
         glossary entry or a sentence that happens to hold the name is no answer)."""
         ref = self.p.catalog_loader().get(req.scope.study_id) if req.scope.study_id else None
         sheet = self.p.facts(req.scope.study_id) if req.scope.study_id else None
-        if ref is None or sheet is None or sheet.title_fact is None or not self.p.composer \
-                or not NAME_MEANING_RE.search(req.text):
+        meaning = NAME_MEANING_RE.search(req.text)
+        if ref is None or sheet is None or sheet.title_fact is None or not self.p.composer or meaning is None:
             return None
         name = StudyCatalog.short_name_in(ref, req.text)
-        m = NAME_MEANING_RE.search(req.text)
-        asked = (m.group("x") or m.group("y") or "") if m else ""
+        asked = (meaning.group("x") or meaning.group("y") or "")
         if name is None or (asked and asked.lower() != name.lower()):  # "what does randomized mean for C-AXSPAND?"
             return None
         w = AnswerWriter(sheet.study_id, self.p.composer.chunks)
@@ -904,7 +900,7 @@ class AnswerChain:
             text = f"{sentence('record.across', n=len(sheets))} {text}"
         answer = Answer(text=text, status="abstained" if listed.none else "answered", citations=listed.citations,
                         sources=listed.sources, study_id=None, intent="corpus", step="across_studies")
-        return [SourcesEvent(sources=listed.sources, study_id=None), TokenEvent(text=text), FinalEvent(answer=answer)]
+        return _events(answer)
 
     def _advice(self, req: Request) -> list[AnswerEvent] | None:
         """Personal medical advice the guard's patterns did not catch ("what treatment should he get?", "do you
@@ -915,10 +911,8 @@ class AnswerChain:
         if verdict is None or not req.route or (req.route.score < ADVICE_CONFIDENCE
                                                 and not (req.route.intent == "advice" and SHOULD_RE.search(req.text))):
             return None
-        answer = Answer(text=decline_message(verdict, self.p.max_question_chars), status="declined",
-                        study_id=req.scope.study_id, intent=req.intent, step="declined")
-        return [SourcesEvent(sources=[], study_id=req.scope.study_id), TokenEvent(text=answer.text),
-                FinalEvent(answer=answer)]
+        return _events(Answer(text=decline_message(verdict, self.p.max_question_chars), status="declined",
+                              study_id=req.scope.study_id, intent=req.intent, step="declined"))
 
     def _which_study(self, req: Request) -> list[AnswerEvent] | None:
         """"Where is it?" with no study pinned, named or in the conversation: ask which, don't guess; after a list,
@@ -931,8 +925,7 @@ class AnswerChain:
         text = sentence("record.which_of", names=join_words([f"{(r.names or [r.title])[0]} ({r.study_id})"
                                                               for r in refs], "or")) if refs \
             else sentence("record.which_study")
-        answer = Answer(text=text, status="abstained", study_id=None, intent=req.intent, step="which_study")
-        return [SourcesEvent(sources=[], study_id=None), TokenEvent(text=answer.text), FinalEvent(answer=answer)]
+        return _events(Answer(text=text, status="abstained", study_id=None, intent=req.intent, step="which_study"))
 
     def _record_sentences(self, req: Request) -> Iterator[AnswerEvent]:
         """Everything else: the record's best sentences for the question, quoted in a plain frame and shown at

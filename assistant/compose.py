@@ -33,6 +33,7 @@ from assistant.compose_overview import (  # noqa: F401  (registers their compose
     field_bodies,
     last_check,
     overview,
+    placebo_arms,
     taking_part_remotely,
     time_in_study,
 )
@@ -324,7 +325,7 @@ class Composer:
                 w.say("design.open_label", s.masking)
                 w.gloss("glossary.means", "open_label")
             else:
-                level = (s.masking_level.value if s.masking_level else s.masking.value).split(" (")[0]
+                level = _masking_level(s)
                 roles = re.search(r"\(([^)]*)\)", s.masking.value)
                 who = join_words([ROLE_WORDS.get(r.strip().lower(), r.strip().lower())
                                   for r in roles.group(1).split(",")]) if roles else ""
@@ -337,11 +338,11 @@ class Composer:
     def _masking_in_words(self, w: AnswerWriter, s: FactSheet) -> None:
         """The description's sentence that says who knows which treatment people get, for a record with no masking
         field (a plain-language page)."""
-        for path in DESCRIPTION_FIELDS:
-            for _c, text, _m in self.chunks(s.study_id, path):
-                sent = next((x for x in split_sentences(text) if MASKING_WORDS.search(x)), None)
-                if sent and w.say("design.masking_quote", [(path, sent)], quote=sent.rstrip(" .")):
-                    level = MASKING_WORDS.search(sent).group(1).lower()  # type: ignore[union-attr]
+        for path, text in field_bodies(self.chunks, s.study_id, DESCRIPTION_FIELDS):
+            for sent in split_sentences(text):
+                said = MASKING_WORDS.search(sent)
+                if said and w.say("design.masking_quote", [(path, sent)], quote=sent.rstrip(" .")):
+                    level = said.group(1).lower()
                     w.gloss("glossary.means", f"{level}_blind" if level != "open" else "open_label")
                     return
 
@@ -352,8 +353,7 @@ class Composer:
                 w.say("randomization.single_group", s.arms[0])
             return
         a = s.allocation.value.lower()
-        no_placebo = bool(PLACEBO_Q.search(q) and CHANCE_Q.search(q) and s.arms) and not any(
-            "placebo" in (x.type + " " + x.label).lower() for x in s.arms)
+        no_placebo = bool(PLACEBO_Q.search(q) and CHANCE_Q.search(q) and s.arms) and not placebo_arms(s)
         if no_placebo and a != "randomized":  # "what's the chance of a placebo?" where no group gets one: that first
             self._placebo_groups(w, s, [])
             w.say("randomization.non_randomized_also", s.allocation, allocation=s.allocation.value)
@@ -374,7 +374,7 @@ class Composer:
         record's own ratio sentence when it gives one (never a computed percentage it does not state)."""
         if not CHANCE_Q.search(q):
             return
-        placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
+        placebo = placebo_arms(s)
         if placebo and len(s.arms) > 1:
             w.say("randomization.placebo_groups", list(s.arms), n=len(s.arms), placebo=len(placebo))
         for path in (*(a.path for a in s.arms), "protocolSection.descriptionModule.briefSummary",
@@ -410,7 +410,7 @@ class Composer:
         if not s.arms:
             return
         cites: list = list(s.arms)
-        placebo = [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
+        placebo = placebo_arms(s)
         asks_placebo = bool(PLACEBO_Q.search(q))
         if asks_placebo:  # "is there a placebo?": its answer first, and what it is, then the groups
             self._placebo_groups(w, s, placebo)
@@ -624,7 +624,11 @@ ROLE_WORDS = {"participant": "the people taking part (participants)",
               "outcomes assessor": "the people who check the results (outcomes assessors)"}
 
 
+def _masking_level(s: FactSheet) -> str:
+    """The record's masking level without its roles ("Double (Participant, Investigator)" → "Double")."""
+    return (s.masking_level.value if s.masking_level else s.masking.value if s.masking else "").split(" (")[0]
+
+
 def _is_open_label(s: FactSheet) -> bool:
     """Whether nobody is masked (the record's masking says none or open label)."""
-    level = (s.masking_level.value if s.masking_level else s.masking.value if s.masking else "").split(" (")[0]
-    return level.lower() in ("none", "open label")
+    return _masking_level(s).lower() in ("none", "open label")

@@ -17,7 +17,7 @@ from assistant.composers import composes
 from assistant.question_focus import LENGTH, question_focus
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.vocab import spelled_out
-from trialchat.facts import FactSheet, age_in_years
+from trialchat.facts import Arm, FactSheet, age_in_years
 
 MAX_CONDITIONS = 2
 MAX_TIME_QUOTES = 3
@@ -58,13 +58,18 @@ AIM = re.compile(r"(?:the |our |this )?(?:goal|purpose|aim|objective|hypothesis)
 MAX_DOING_QUOTES = 3
 
 
+def placebo_arms(s: FactSheet) -> list[Arm]:
+    """The study's groups that get a placebo, by their type or their label."""
+    return [a for a in s.arms if "placebo" in (a.type + " " + a.label).lower()]
+
+
 @composes("overview")
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
     observational = bool(s.study_type and s.study_type.value.lower().startswith("observational"))
     conditions = [spelled_out(c.value) for c in s.conditions[:MAX_CONDITIONS]]  # "lung cancer (NSCLC)"
     real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
-    placebo = any("placebo" in (a.type + " " + a.label).lower() for a in s.arms) or len(real) < len(s.interventions)
+    placebo = bool(placebo_arms(s)) or len(real) < len(s.interventions)
     if observational and s.study_type:
         w.say("overview.watches", [s.study_type, *s.conditions[:MAX_CONDITIONS]],
               conditions=join_words(conditions) or "a health condition")

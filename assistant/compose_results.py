@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from assistant.answer_writer import AnswerWriter, join_words
+from assistant.compose_overview import field_bodies
 from assistant.compose_side_effects import (
     MAX_GROUPS,
     asked_events,
@@ -419,9 +420,9 @@ def _treated_note(w: AnswerWriter, r: StudyResults) -> bool:
     the Treatment Period"), quoted; False when its notes say no such thing."""
     if r.flow is None:
         return False
-    for _cid, text, _meta in w.chunks(w.study_id, r.flow.path):
+    for path, text in field_bodies(w.chunks, w.study_id, (r.flow.path,)):
         note = next((x for x in split_sentences(text) if TREATED_NOTE.search(x)), None)
-        if note and w.say("results_flow.treated_note", [(r.flow.path, note)], quote=note.rstrip(" .")):
+        if note and w.say("results_flow.treated_note", [(path, note)], quote=note.rstrip(" .")):
             return True
     return False
 

@@ -406,8 +406,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     """The cited list of studies matching the question, those taking people first; ``among``: ``sheets`` are the
     studies an earlier answer listed ("which of those …"), not the whole collection."""
     q = parse_query(question, places)
-    if q.remote:
-        q = replace(q, remote_ids=frozenset(s.study_id for s in sheets if remote_sentences(chunks, s)))
+    # the record's own words on taking part from home, read once for the filter and for what each study says
+    remote = {s.study_id: quotes for s in sheets if (quotes := remote_sentences(chunks, s))} if q.remote else {}
+    q = replace(q, remote_ids=frozenset(remote)) if q.remote else q
     near = near_question(question)  # "lupus trials recruiting near Chicago": ranked by their nearest site
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
@@ -474,11 +475,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         if sites and place and sites_in_continent(place, []) is None and 0 < len(cities) <= MAX_CITIES_SAID \
                 and not any(c.lower() == place.lower() for c in cities):  # "1 site in France (Paris)"
             # its one site by name too: "1 site in France (Hôpital Saint-Louis, Paris)"
-            where += f" ({', '.join(x for x in (sites[0].facility, sites[0].city) if x)})" \
-                if len(sites) == 1 and sites[0].facility else f" ({join_words(cities)})"
+            where += f" ({site_words(sites[0])})" if len(sites) == 1 and sites[0].facility else f" ({join_words(cities)})"
         if sites and place and sites_in_continent(place, []) is not None:  # "1 site in Europe (Spain)"
             countries = list(dict.fromkeys(x.country for x in sites))
-            where += f" ({', '.join(x for x in (sites[0].facility, sites[0].city, sites[0].country) if x)})" \
+            where += f" ({', '.join(x for x in (site_words(sites[0]), sites[0].country) if x)})" \
                 if len(sites) == 1 else f" ({join_words(countries)})" if len(countries) <= 4 else \
                 f" ({len(countries)} countries, among them {join_words(countries[:3])})"
         phase = s.given_phase
@@ -506,8 +506,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             arms = [a for a in s.arms if "placebo" in a.type.lower()]
             w.say("corpus.placebo" if arms else "corpus.no_placebo",
                   [(a.path, a.quote) for a in arms[:1]] or [x for x in [s.study_type] if x])
-        if said and q.remote and (remote := remote_sentences(w.chunks, s)):
-            w.say("where.remote", remote[:1], quote=remote[0][1].rstrip(" .;"))  # how people take part from home
+        if said and s.study_id in remote:  # how people take part from home
+            w.say("where.remote", remote[s.study_id][:1], quote=remote[s.study_id][0][1].rstrip(" .;"))
         if said and q.no_treatment and s.study_type:
             w.say("corpus.observational", s.study_type)
         if said and q.blinded is not None and s.masking:

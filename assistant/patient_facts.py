@@ -229,10 +229,15 @@ def _months_ago(m: re.Match[str]) -> tuple[float, str]:
     return months_, m.group(0)
 
 
+def _clause_before(text: str, start: int) -> str:
+    """The words of the clause before ``start`` ("I don't have diabetes but I smoke": "I smoke" is not negated)."""
+    return re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
+
+
 def _negated(text: str, start: int, whose: str = "") -> bool:
     """Said as absent, or as someone else's (not of ``whose``, the relative the question is about: "my father had a
     heart attack …, could he join?" is his own)."""
-    clause = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
+    clause = _clause_before(text, start)
     relative = _RELATIVE_BEFORE.search(clause)
     return bool(_NEGATED.search(clause) or (relative and not (whose and whose in relative.group(0).lower())))
 
@@ -285,7 +290,7 @@ def _read(text: str, facts: PatientFacts) -> None:
             if _negated(text, hit.start, facts.whose):
                 if key == "pregnancy":
                     facts.pregnant = False
-                elif _NEGATED.search(re.split(r"[.;!?]|\bbut\b", text[:hit.start])[-1]) \
+                elif _NEGATED.search(_clause_before(text, hit.start)) \
                         and all(x.concept != key for x in facts.lacks):
                     facts.lacks.append(Mention(text[hit.start:hit.end], c.says, key, c.kind))
                 continue
@@ -340,14 +345,15 @@ def patient_facts(question: str, history: Sequence[str] = ()) -> PatientFacts:
     than the turns before it ("I have lupus …" then "my sister is pregnant but healthy, can she join?") starts over."""
     facts = PatientFacts()
     for text in [*history, question]:
-        alone = PatientFacts()
-        _read(text, alone)
-        # (someone named anew: "my sister …" after the asker's own facts, or "can I …" after a relative's; "she" or
-        # "her" goes on with the person before)
-        someone_else = (alone.whose and alone.whose != facts.whose) or (
-            not alone.whose and facts.whose and _ASKS_FOR_SELF.search(text))
-        if someone_else and alone.said_anything(sex=False) and facts.said_anything(sex=False):
-            facts = PatientFacts()
+        if facts.said_anything(sex=False):  # (nothing said before: nothing to start over from)
+            alone = PatientFacts()
+            _read(text, alone)
+            # (someone named anew: "my sister …" after the asker's own facts, or "can I …" after a relative's; "she"
+            # or "her" goes on with the person before)
+            someone_else = (alone.whose and alone.whose != facts.whose) or (
+                not alone.whose and facts.whose and _ASKS_FOR_SELF.search(text))
+            if someone_else and alone.said_anything(sex=False):
+                facts = PatientFacts()
         said_before = [*facts.treatments, *facts.conditions]
         _read(text, facts)
         ago = _AGO.search(text)
