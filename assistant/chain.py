@@ -117,6 +117,9 @@ MAX_NAMING_COUNTRIES = 2
 MAX_NAMING_SITES = 3
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
+BARE_POINTER_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then|what about|how about)\W+)*(?:the|that) [\w-]+(?:\s+[\w-]+)? "
+                             r"(?:one|study|trial)\W*$", re.IGNORECASE)
+ANY_THERE_RE = re.compile(r"\b(?:is there|are there|anything|any (?:studies|trials|research))\b", re.IGNORECASE)
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
@@ -345,6 +348,13 @@ class AnswerChain:
             asked_before = next((t.content for t in reversed(history) if t.role == "user"), "")
             route = self.p.router.route(asked_before) if asked_before else route
             routed = f"{asked_before} ({routed})" if asked_before else routed
+        # "and the abbvie one?" after a list: the person's last question, about the one pointed at
+        last_asked = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if route and self.p.router and last_asked and BARE_POINTER_RE.match(routed):
+            route, routed = self.p.router.route(last_asked), f"{last_asked} ({routed})"
+            if route.intent == "corpus":  # ("I'm 62 … any trials?" of one study: can I join it, or what it is)
+                told = patient_facts(last_asked).said_anything(where=True)
+                route = Route("can_i_join" if told else "overview", route.score, "pointer")
         # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
         # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
         # and the last sentence that asks ("I live in Toronto. Is it only for Americans?"): the context before it
@@ -381,7 +391,8 @@ class AnswerChain:
             named = self._study_named_by_words(
                 reduce(lambda t, w: re.sub(re.escape(w), " ", t, flags=re.IGNORECASE), own, text),
                 results=bool(route and route.intent == "results"))
-            if named and (about_a_study or self._name_alone_of(named, text)):
+            # ("is there anything for babies?" asks whether any study is, though one study's words are "babies")
+            if named and (about_a_study or (self._name_alone_of(named, text) and not ANY_THERE_RE.search(text))):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
@@ -432,8 +443,11 @@ class AnswerChain:
                 continue  # "… counted as active disease for this study": "this study" names none but the pinned one
             study = self._study_named_by_words(" ".join(words[last + 1:] if last is not None else words), places=True)
             if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
-                words = phrase.group(0).split()
-                first = next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
+                # (never from before its determiner: "the dummy [patch in the zolmitriptan cluster study]" names
+                # the study from "zolmitriptan" on, the patch is what is asked about)
+                words, start = phrase.group(0).split(), 0 if last is None else last + 1
+                first = next((i for i, w in enumerate(words) if i >= start and content_terms(w) & self._naming[1][study]),
+                             start)
                 if first and words[first - 1].lower() in INDEFINITE:
                     continue  # "is there a pregnancy registry?" asks whether there is one, it names none
                 return study, " ".join(words[first:])
@@ -604,20 +618,25 @@ class AnswerChain:
         ref = catalog.get(hits[0].study_id) if hits else None
         return Scope(ref.study_id, standalone(question, ref), "history") if ref else None
 
-    @staticmethod
-    def _the_other_one(question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
+    def _the_other_one(self, question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
         """"what about the other one?" after a list and an answer about one of it: the one left, or (several left)
         which of them is asked back; None when the question says no such thing or no list came before."""
         if not OTHER_ONE_RE.search(question):
             return None
         current: str | None = None
+        later: list[str] = []  # the person's turns after the list, newest first ("what's involved in the duke one?")
         for turn in reversed(turns):
             named = list(dict.fromkeys(r.study_id for r in catalog.all_in_text(turn.content)))
+            if turn.role == "user":
+                later.append(turn.content)
             if turn.role != "assistant" or not named:
                 continue
             if len(named) == 1:
                 current = current or named[0]  # the study the conversation went on with after the list
                 continue
+            refs = [r for r in (catalog.get(sid) for sid in named) if r]
+            # (or the one of the list a later question pointed at)
+            current = current or next((p.study_id for text in later if (p := self._pointed_at(text, refs))), None)
             rest = [sid for sid in named if sid != current]
             if len(rest) == 1:
                 ref = catalog.get(rest[0])
@@ -705,7 +724,9 @@ class AnswerChain:
             # Paris, more than one of 258 sites with a site in Paris among them
             there = [x for x in sheet.sites if asked & content_terms(f"{x.city} {x.country}")]
             about = {k for c in sheet.conditions for h in vocabulary().find(c.value) for k in h.concepts}
-            scores.append((len(asked & naming_terms(sheet)) + len(there) / max(1, len(sheet.sites))
+            # (who runs it too: "and the abbvie one?")
+            sponsor = content_terms(sheet.sponsor.value) - GENERIC if sheet.sponsor else set()
+            scores.append((len(asked & (naming_terms(sheet) | sponsor)) + len(there) / max(1, len(sheet.sites))
                            + 2 * len(concepts & about) + _fits_status(question, sheet), ref))
         scores.sort(key=lambda t: -t[0])
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
@@ -879,6 +900,7 @@ class AnswerChain:
         unsure_corpus = bool(req.route and req.route.intent == "corpus" and not req.pinned)  # ("I get cluster
         # headaches, is there anything?": no study named, routed across studies, if unsurely)
         if not among and (sure_term or not (req.intent in ("corpus", "where") or unsure_corpus or CORPUS_RE.search(req.text)
+                                            or ANY_THERE_RE.search(req.text)  # ("… is there anything I can join?")
                                             or asks_across_studies(req.text)
                                             or self.p.composer.sets_list_filters(req.text, every))):
             return None  # "anything in Australia?" with no study: where, across all of them

@@ -84,6 +84,7 @@ ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested fr
 ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription",
                  "protocolSection.identificationModule")
 HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+CHANCE_WORDS = re.compile(r"\b(?:chance|likely|likelihood|odds|probab\w*)\b", re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
@@ -121,6 +122,13 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
 SITES_Q = re.compile(r"\b(?:sites?|hospitals?|centers?|centres?|clinics?|locations?)\b", re.IGNORECASE)
 MAX_SITE_STATUSES = 3
 # asking to choose one's own group ("can I pick which one I get?"): a randomized study answers no
+# "just once or several times?": how many times the treatment is given, and the record's words for one dose
+TIMES_Q = re.compile(r"\bonce\b|\bhow many (?:times|doses|shots|injections|infusions)\b|\bseveral times\b|\bmore than "
+                     r"one\b|\brepeat", re.IGNORECASE)
+ONE_DOSE = re.compile(r"\bsingle[- ](?:\w+ )?(?:dose|injection|infusion|administration)\b|\bone[- ]time (?:dose|injection|"
+                      r"infusion)\b|\b(?:given|injected|infused|administered) (?:only )?once\b", re.IGNORECASE)
+ONE_DOSE_FIELDS = ("protocolSection.designModule.designInfo.interventionModel",
+                   "protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription")
 CHOOSE_Q = re.compile(r"\b(?:choose|chose|pick|select|decide|get to say|request)\b", re.IGNORECASE)
 
 
@@ -456,6 +464,13 @@ class Composer:
                       and i.description][:1]:
                 cites, words = _described(i)
                 w.say("treatment.placebo", cites, name=i.name, description=words)
+        if TIMES_Q.search(q):  # "just once or several times?": the record's word for a single dose, first
+            texts = [(i.path, i.description) for i in real if i.description]
+            texts += field_bodies(self.chunks, s.study_id, ONE_DOSE_FIELDS)
+            said = [(path, sent, one) for path, text in texts for sent in split_sentences(text)
+                    if (one := ONE_DOSE.search(sent))]
+            for path, sent, one in said[:1]:
+                w.say("treatment.once", [(path, sent)], words=one.group(0))
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
         for i in [i for i in real if i.other_names][:MAX_TREATMENTS]:  # brand names and codes people know it by

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
 from assistant.compose_overview import remote_sentences
+from assistant.eligibility_check import assess
 from assistant.nearby import COUNTRY_SHORT, Place, gazetteer, near_question, nearest, resolve, sites_in_continent
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import patient_facts
-from assistant.textutil import content_terms, overlap
+from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
 from trialchat.facts import RECRUITING_STATUSES, Fact, FactSheet, Site, age_in_years
@@ -28,6 +29,7 @@ Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across stud
 NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
+MAX_RULED_OUT_SAID = 3  # studies left out of a list by a rule against what the person said, named after it
 MAX_CITIES_SAID = 5  # a study's sites in the place asked about are named by city up to this many
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)
@@ -65,7 +67,7 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "doesnt doesn't without either neither both them those these just only track tracks "
                               "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
                               "watching observing observational experimental just nothing want wants risk getting "
-                              "get gets got am too")
+                              "get gets got am too hate hates scared afraid fear mind")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
@@ -89,6 +91,15 @@ NO_TREATMENT_Q = re.compile(r"\b(?:without|no|not) (?:a |any )?(?:drugs?|medicin
 BLINDED_Q = re.compile(r"\b(?:blind(?:ed)?|double[- ]blind|masked|open[- ]label|unblinded)\b", re.IGNORECASE)
 OPEN_Q = re.compile(r"\bopen[- ]label\b|\bunblinded\b|\b(?:not|no|isn'?t|aren'?t|without)\s+(?:\w+\s+)?(?:blind|masked)",
                     re.IGNORECASE)
+# how the study treatment is taken: by mouth ("which trials test a pill? I hate needles") or by a needle
+ORAL_Q = re.compile(r"\b(?:pills?|tablets?|capsules?|by mouth|oral(?:ly)?|swallow\w*)\b", re.IGNORECASE)
+INJECTED_Q = re.compile(r"\b(?:injections?|injected|shots?|infusions?|needles?|jabs?|drips?)\b", re.IGNORECASE)
+# the record's words for a treatment swallowed, in its treatments and groups, or in a rule about the study drug
+# ("… could affect oral absorption of the study drug": a drug taken by mouth)
+ORAL_WORDS = re.compile(r"\b(?:oral(?:ly)?|tablets?|capsules?|pills?|by mouth|swallow\w*)\b", re.IGNORECASE)
+ORAL_DRUG_RULE = re.compile(r"\boral (?:absorption|intake|administration) of (?:the )?study (?:drug|medication|treatment)\b|"
+                            r"\b(?:unable|inability) to swallow\b", re.IGNORECASE)
+INJECTED_WORDS = re.compile(r"\b(?:inject\w*|syringes?|subcutaneous\w*|intravenous\w*|infus\w*|IV)\b")
 # "studies for kids": studies whose age rules let children in (no minimum age, or one under 18)
 CHILDREN_Q = re.compile(r"\b(kids?|children|child|pediatric|paediatric|teen(ager)?s?|bab(y|ies)|infants?|minors?|"
                         r"my (son|daughter))\b", re.I)
@@ -115,6 +126,7 @@ class CorpusQuery:
     blinded: bool | None = None  # "which of those are blinded?" True, "open-label ones?" False (the masking field)
     remote: bool = False  # "which of those can I do from home?": studies whose record says people take part by app
     remote_ids: frozenset[str] = frozenset()  # …the studies whose descriptions say so (read from their chunks)
+    form: str = ""  # "oral" ("a pill, I hate needles") or "injected" ("shots"): how its treatment is taken
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
@@ -126,7 +138,7 @@ class CorpusQuery:
         """Whether it sets a filter the fact sheets check (anything but a topic)."""
         return bool(self.statuses or self.phase or self.place or self.results or self.children or self.healthy
                     or self.age is not None or self.by_size or self.placebo is not None or self.no_treatment
-                    or self.blinded is not None or self.remote)
+                    or self.blinded is not None or self.remote or bool(self.form))
 
 
 def _short_name(place: str, question: str) -> re.Match | None:
@@ -181,6 +193,9 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.blinded = (not OPEN_Q.search(question)) if blinded else None
     remote = REMOTE_LIST_Q.search(question)
     q.remote = bool(remote)
+    form = ORAL_Q.search(question) or INJECTED_Q.search(question)  # (a pill first: "a pill? I hate needles")
+    q.form = ("oral" if ORAL_Q.search(question) else "injected") if form else ""
+    forms = [m.group(0) for rx in (ORAL_Q, INJECTED_Q) for m in rx.finditer(question)]
     size = SIZE_ORDER_Q.search(question)
     q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
         if size else ""
@@ -190,7 +205,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.healthy = bool(healthy)
     named = content_terms(" ".join([*(p for _, p in found_places), *written, q.phase or "",
                                     *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded, remote)
-                                      if m)]))
+                                      if m), *forms]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
@@ -267,6 +282,7 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += ["has a placebo group" if q.placebo else "has no placebo group"] if q.placebo is not None else []
     parts += ["gives no study treatment"] if q.no_treatment else []
     parts += ["can be done from home"] if q.remote else []
+    parts += ["gives its treatment by mouth" if q.form == "oral" else "gives its treatment by injection"] if q.form else []
     parts += [f"has a site near {near}"] if near else []
     if topic and len(parts) > 1:  # "none of the studies here about “lupus” has sites in Sweden": none is both
         return f"about “{' '.join(topic)}” {join_words(parts[1:])}"
@@ -310,7 +326,21 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False
     if q.remote and s.study_id not in q.remote_ids:
         return False
+    if q.form and given_as(s, q.form) is None:
+        return False
     return not (q.place and not any(_sites_in(s, p) for p in (q.place, *q.also_places)))
+
+
+def given_as(s: FactSheet, form: str) -> tuple[str, str] | None:
+    """(field path, the record's words) saying its treatment is taken by mouth ("oral") or by a needle
+    ("injected"): a treatment or group description, or for a pill a rule about swallowing the study drug."""
+    said = [(i.path, i.description) for i in s.interventions if "placebo" not in i.name.lower() and i.description]
+    said += [(a.path, a.description) for a in s.arms if "placebo" not in a.type.lower() and a.description]
+    words, rule = (ORAL_WORDS, ORAL_DRUG_RULE) if form == "oral" else (INJECTED_WORDS, None)
+    found = [(path, sent) for path, text in said for sent in split_sentences(text) if words.search(sent)]
+    if rule is not None:
+        found += [(f.path, f.value) for f in (*s.inclusion, *s.exclusion, *s.criteria) if rule.search(f.value)]
+    return found[0] if found else None
 
 
 def _has_placebo(s: FactSheet) -> bool:
@@ -418,6 +448,16 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
+    # "I'm pregnant and have lupus, anything I can join?": a study whose rules keep out what the person said is not
+    # one they can join; it is named after the list with the rule that keeps them out
+    facts = patient_facts(question)
+    ruled_out: list[tuple[FactSheet, tuple[str, str]]] = []
+    if facts.said_anything(sex=False):
+        for s in list(found):
+            out = assess(s, facts).said("rules_out")
+            if out and out[0].cites:
+                found.remove(s)
+                ruled_out.append((s, out[0].cites[-1]))
     closest = {s.study_id: c for s in found if origin and (c := _closest(origin, s))}
     distance_km = {sid: c[1] for sid, c in closest.items()}
     if origin and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X": near ones
@@ -506,6 +546,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             arms = [a for a in s.arms if "placebo" in a.type.lower()]
             w.say("corpus.placebo" if arms else "corpus.no_placebo",
                   [(a.path, a.quote) for a in arms[:1]] or [x for x in [s.study_type] if x])
+        if said and q.form and (given := given_as(s, q.form)):  # "a pill?": the record's words for how it is taken
+            rule = given[0].startswith("protocolSection.eligibilityModule")  # (what its rules say of the study drug)
+            w.say("corpus.form_rule" if rule else "corpus.form", [given], quote=given[1].rstrip(" .;"))
         if said and s.study_id in remote:  # how people take part from home
             w.say("where.remote", remote[s.study_id][:1], quote=remote[s.study_id][0][1].rstrip(" .;"))
         if said and q.no_treatment and s.study_type:
@@ -526,4 +569,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
         if said and stale:
             w.say("corpus.stale" if stale[0] != s.start else "corpus.stale_start", stale[0], stale=stale[1])
+    for s, rule in ruled_out[:MAX_RULED_OUT_SAID]:
+        w.study_id = s.study_id
+        w.say("corpus.ruled_out", [rule], name=(s.acronym or s.title), study_id=s.study_id, quote=rule[1].rstrip(" .;"))
     return w.result()

@@ -10,6 +10,8 @@ from typing import Protocol
 from assistant.answer_writer import AnswerWriter, Cite
 from assistant.closest_rule import CLEAR_SCORE, RuleMatch, Scorer, closest_rule
 from assistant.eligibility_check import Assessment, Finding, assess, tree_of
+from assistant.nearby import nearest, resolve, study_countries
+from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.textutil import content_terms
 from assistant.types import Eligibility, EligibilityCheck
@@ -59,10 +61,21 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
         and all(f.group in ("not_mentioned", "none") for f in a.findings)
     c._not_open_note(w, s)
     write_findings(w, a, match)
+    _nearest_site(w, facts, s)
     c._stale_caveat(w, s)
     if not c.team_sentence(w, s):
         w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f] or
               [(i.path, i.quote) for i in a.unchecked[:1]])
+
+
+def _nearest_site(w: AnswerWriter, facts: PatientFacts, s: FactSheet) -> None:
+    """"I live in Chicago, can I join?": where the person would go, the study's site nearest to them."""
+    origin = resolve(facts.location, study_countries(s.sites)) if facts.location and s.sites else None
+    ranked = nearest(origin, s.sites)[0] if origin else []
+    if origin and ranked:
+        site, km = ranked[0]
+        w.say("can_i_join.nearest", site, place=place_words(origin), site=site_words(site),
+              distance=distance_words(km, origin))
 
 
 def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = None) -> None:

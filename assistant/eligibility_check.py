@@ -315,6 +315,8 @@ class _Checker:
         for item, parents in self.tree.walk():
             if item.section != "inclusion" or _find_lacked(m, item.text, self.s.abbreviations) is None:
                 continue
+            if parents and parents[-1].combine in ("any", ""):
+                continue  # one of several ("… disease, including: › Lupus › Antiphospholipid …"): the others may fit
             top = parents[0] if parents else item
             self.add("rules_out", "lacks_needed", [(p.path, p.quote) for p in (*parents, item)], top, "not_met",
                      f"no {m.words}", fact=m.words, item=_quoted(_label(item, parents)))  # (as they said it)

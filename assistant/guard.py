@@ -36,6 +36,8 @@ _MEDICAL = [
     # changing a dose: "should I up my prednisone?", "can I double my dose?"
     r"\b(should|can|could|do) i\b.*\b(up|raise|lower|double|halve|cut|reduce|add|drop|go off|wean|taper)\b.{0,20}"
     r"\b(my|the)\b.*\b(dose|doses|medication|medicine|meds|pills?|prednisone|steroids?|insulin|treatment)\b",
+    # "can i give him double the drops?": more or less of a medicine than given, for the person or their child
+    r"\b(can|could|should|may) (i|we)\b.{0,20}\b(give|take|use)\b.{0,20}\b(double|twice as much|half|a (?:higher|bigger|lower) dose)\b",
     # someone else's medicine, or what to do now
     r"\b(can|could|may|should) i\b.*\b(take|use|try)\b.*\b(\w+'s (pills?|patch(es)?|meds|medicine|medication|inhaler)|"
     r"someone else's)",

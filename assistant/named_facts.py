@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.compose import CHANCE_Q, ORIGIN_Q, PLACEBO_Q
+from assistant.compose import CHANCE_Q, CHANCE_WORDS, ORIGIN_Q, PLACEBO_Q
 from assistant.compose_results import GENERIC_TERMS, USED_Q
 from assistant.router import Route
 from assistant.textutil import content_terms
@@ -39,7 +39,9 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "named")
     if route.intent in ("size", "treatment", "other") and s.results and USED_Q.search(text):
         return Route("results", route.score, "used")  # "how many people actually used the patch?": the flow
-    if not route.confident and CHANCE_Q.search(text) and PLACEBO_Q.search(text) and s.arms:
+    # ("chance of getting the dummy patch?" however sure another route is; "how many ended up on placebo …" if unsure)
+    by_chance = CHANCE_WORDS.search(text) or not route.confident
+    if by_chance and CHANCE_Q.search(text) and PLACEBO_Q.search(text) and s.arms and route.intent != "randomization":
         return Route("randomization", route.score, "chance")  # "whats the chance i end up on the sugar pill??"
     if not route.confident and ORIGIN_Q.search(text) and s.interventions:
         return Route("treatment", route.score, "origin")  # "are those cells from umbilical cord too?"

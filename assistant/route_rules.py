@@ -46,6 +46,16 @@ TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", 
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
 OWN_THING_RE = re.compile(r"\b(?:my|his|her|our)\s+[a-z]{4,}", re.IGNORECASE)
 HOW_LONG_START_RE = re.compile(r"^\W*how long\b", re.IGNORECASE)
+# how many times the treatment is given ("how many rounds of chemo?", "just once or several times?", "what was the
+# injection schedule?"): the treatment as each group gets it, not the study's results or calendar
+DOSES_Q = re.compile(r"\bhow many (?:rounds|cycles|doses|shots|injections|infusions|courses|pills|tablets|patches|times)\b"
+                     r"(?!.{0,30}\bvisit)|\bonce or (?:several|more|multiple|many|twice)\b|\bjust once\b|"
+                     r"\b(?:injection|dosing|dose|infusion|treatment|chemo) schedule\b", re.IGNORECASE)
+# "would the parents have known which drops their baby got?": who knows who gets what (the masking)
+KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told|tell)\b.{0,30}\bwhich\b.{0,40}"
+                            r"\b(?:got|get|gets|getting|given|received|receiving|on|taking|took)\b", re.IGNORECASE)
+# "did cimzia actually work … or is it hype": what the study found, however unsure the router is
+DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -125,9 +135,29 @@ def _how_long_for_someone(route: Route, q: Asked) -> Route | None:
 
 def _after_the_first_part(route: Route, q: Asked) -> Route | None:
     """"what happens after the first year?", "if I was on placebo do I ever get upadacitinib?": what follows."""
-    if AFTER_Q.search(q.routed) and (route.intent == "dates" or not route.confident or route.by == "facts"):
+    # ("and after the first year, do the placebo people get the real drug?" reads as a question about the groups)
+    if AFTER_Q.search(q.routed) and (route.intent in ("dates", "arms", "randomization", "treatment")
+                                     or not route.confident or route.by == "facts"):
         return Route("time_in_study", route.score, "after")
     return None
+
+
+def _how_many_doses(route: Route, q: Asked) -> Route | None:
+    """"How many rounds of chemo?", "just once or several times?": how the treatment is given, group by group."""
+    if DOSES_Q.search(q.routed) and not (route.confident and route.intent in ("treatment", "arms", "can_i_join")):
+        return Route("treatment", route.score, "doses")
+    return None
+
+
+def _did_it_work(route: Route, q: Asked) -> Route | None:
+    """"did cimzia actually work for axspa or is it hype": an unsure results route asks what the study found."""
+    return Route("results", route.score, "worked") \
+        if route.intent == "results" and not route.confident and DID_IT_WORK_RE.search(q.routed) else None
+
+
+def _knows_which(route: Route, q: Asked) -> Route | None:
+    """"would I find out which one I was given?", "would the parents have known which drops their baby got?"."""
+    return Route("design", route.score, "knows") if KNOWS_WHICH_RE.search(q.routed) else None
 
 
 def _a_persons_time(route: Route, q: Asked) -> Route | None:
@@ -148,7 +178,8 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 # who is asked about, and whether it is joining: the first rule that applies decides
 WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _join_after_facts, _own_condition_on_a_page, _not_joining, _a_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home)
+WHAT_RULES: tuple[Rule, ...] = (_how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+                                _how_many_doses, _did_it_work, _knows_which)
 
 
 def fix_route(route: Route | None, q: Asked) -> Route | None:

@@ -102,7 +102,9 @@ def vocabulary_texts(sheets: list[FactSheet], store: StoreReader) -> Iterator[st
     for s in sheets:
         yield from (s.title, s.acronym or "", *(c.value for c in s.conditions), *(i.name for i in s.interventions),
                     *(a.label for a in s.arms), *(f.value for f in s.inclusion + s.exclusion + s.criteria),
-                    *(f"{x.city} {x.state} {x.country}" for x in s.sites))
+                    *(f"{x.city} {x.state} {x.country} {x.facility}" for x in s.sites),
+                    # who runs it and the treatments' other names: "the abbvie one", "cimzia" are no typos
+                    *(f.value for f in (s.sponsor, *s.collaborators) if f), *(i.other_names for i in s.interventions))
     # the glossary's whole entries: the words people ask about ("placebo", "recruiting", "eligible");
     # not the router's examples, which hold misspellings on purpose
     yield from (c.text for c in store.chunks_of_studies([GLOSSARY_ID]))

@@ -14,6 +14,10 @@ def _own_terms(texts: list[str]) -> list[set[str]]:
     return [t - set().union(*(o for j, o in enumerate(terms) if j != i)) for i, t in enumerate(terms)]
 
 
+# how a treatment is given names no treatment of a study in a question ("how many infusions in MiSLE?" asks of the
+# stem cell infusion, not of the one named "Placebo Infusion")
+FORM_WORDS = content_terms("infusion infusions injection injections shot shots tablet tablets pill pills capsule "
+                           "capsules patch patches drops")
 STEM = 6  # "chamomile" names "Chamomilla": a shared start this long is the same word in another spelling
 
 
@@ -25,7 +29,7 @@ def _said(asked: set[str], words: set[str]) -> set[str]:
 def named_treatments(question: str, s: FactSheet) -> tuple[list[Intervention], list[Arm]]:
     """The treatments the question names, and the groups that get them; ([], []) when it names none, or
     names every one (then all are asked about)."""
-    asked = content_terms(question)
+    asked = content_terms(question) - FORM_WORDS
     own = _own_terms([f"{i.name} {i.other_names}" for i in s.interventions])
     said = [_said(asked, words) for words in own]
     named = [i for i, words in zip(s.interventions, said, strict=True) if words]
