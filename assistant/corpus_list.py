@@ -569,7 +569,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         stale = stale_date(s)  # "recruiting" in a record whose own expected end date has passed
         if said and stale:
             w.say("corpus.stale" if stale[0] != s.start else "corpus.stale_start", stale[0], stale=stale[1])
-    for s, rule in ruled_out[:MAX_RULED_OUT_SAID]:
+    for s, keeps_out in ruled_out[:MAX_RULED_OUT_SAID]:
         w.study_id = s.study_id
-        w.say("corpus.ruled_out", [rule], name=(s.acronym or s.title), study_id=s.study_id, quote=rule[1].rstrip(" .;"))
+        w.say("corpus.ruled_out", [keeps_out], name=(s.acronym or s.title), study_id=s.study_id, quote=keeps_out[1].rstrip(" .;"))
     return w.result()
