@@ -75,7 +75,9 @@ class AnswerWriter:
         if not marks:
             return False
         text = sentence(key, **variables).rstrip(" .")
-        self.sentences.append(f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(marks))}.")
+        said = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(marks))}."
+        if said not in self.sentences:  # (a second intent's part says the status again: said once)
+            self.sentences.append(said)
         return True
 
     def gloss(self, key: str, term_slug: str) -> bool:

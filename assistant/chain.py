@@ -119,6 +119,7 @@ PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP8
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
 BARE_POINTER_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then|what about|how about)\W+)*(?:the|that) [\w-]+(?:\s+[\w-]+)? "
                              r"(?:one|study|trial)\W*$", re.IGNORECASE)
+OTHER_STUDIES_RE = re.compile(r"\b(?:any|other|another|else|more)\b.{0,12}\b(?:trials|studies|options)\b", re.IGNORECASE)
 ANY_THERE_RE = re.compile(r"\b(?:is there|are there|anything|any (?:studies|trials|research))\b", re.IGNORECASE)
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
                         r"which of)\b", re.IGNORECASE)
@@ -413,7 +414,7 @@ class AnswerChain:
             # "anything for multiple sclerosis?" on a study's page: across all studies (the answer says so first)
             scope = Scope(None, text, "corpus")
         if scope.reason == "history" and route and route.confident and route.intent == "corpus" \
-                and not REFERS_BACK_RE.search(text) and not POINTER_RE.search(text):
+                and ((not REFERS_BACK_RE.search(text) and not POINTER_RE.search(text)) or OTHER_STUDIES_RE.search(text)):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
         if scope.study_id and not scope.unknown_id and scope.reason != "question":
@@ -445,9 +446,10 @@ class AnswerChain:
             if study:  # the name runs from its first word the study is named by ("is the [brigatinib … trial]")
                 # (never from before its determiner: "the dummy [patch in the zolmitriptan cluster study]" names
                 # the study from "zolmitriptan" on, the patch is what is asked about)
-                words, start = phrase.group(0).split(), 0 if last is None else last + 1
-                first = next((i for i, w in enumerate(words) if i >= start and content_terms(w) & self._naming[1][study]),
-                             start)
+                # ("the [french lupus stem cell study]": all of it after the determiner, its places too)
+                words = phrase.group(0).split()
+                first = last + 1 if last is not None else \
+                    next((i for i, w in enumerate(words) if content_terms(w) & self._naming[1][study]), 0)
                 if first and words[first - 1].lower() in INDEFINITE:
                     continue  # "is there a pregnancy registry?" asks whether there is one, it names none
                 return study, " ".join(words[first:])
@@ -879,7 +881,7 @@ class AnswerChain:
             return None  # a page with no rules to check ("is this research for me?"): its own words answer
         # the record's other names for a treatment ("Cimzia") are its brand names: they answer "what brand?"
         brands = [f"brand names: {i.other_names}" for i in (sheet.interventions if sheet else []) if i.other_names]
-        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.text, brands):
+        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.unnamed or req.text, brands):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
         if not answers_the_measure(req.text, intent):
             return None  # "how long does each visit take?": the study's span does not say it

@@ -61,7 +61,11 @@ from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
 MAX_LISTED = 6  # names in one sentence before "and N more"
-MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
+MAX_TERM_STUDY_SENTENCES = 2
+# where a record explains its own words, and the words that say it explains ("who have not responded …")
+EXPLAINING_FIELDS = (*DESCRIPTION_FIELDS, "page.who_could_benefit_from_this_research")
+EXPLAINS = re.compile(r"\b(?:who|which|meaning|means|that is|i\.e\.|have not|has not|did not|do not)\b", re.IGNORECASE)
+QUOTE_LIMIT = 300  # after a definition, how this study uses the term, briefly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions described in a treatment answer
 MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
@@ -171,7 +175,19 @@ class Composer:
             before = len(w.sentences)
             COMPOSERS[related](self, w, question, sheet)
             del w.sentences[before + MAX_TERM_STUDY_SENTENCES:]
+        elif sheet:  # "what does 'refractory lupus' mean on this page?": the record's own sentence that explains it
+            term = glossary_path.rsplit(".", 1)[-1].replace("_", " ")
+            for path, sent in self._explaining_sentences(sheet, term)[:1]:
+                w.say("term.used", [(path, sent)], quote=sent.rstrip(" .;"))
         return w.result(question)
+
+    def _explaining_sentences(self, s: FactSheet, term: str) -> list[tuple[str, str]]:
+        """The record's sentences that use a term and say more of it ("… refractory lupus who have not responded
+        adequately to standard treatments")."""
+        named = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
+        return [(path, sent) for path, text in field_bodies(self.chunks, s.study_id, EXPLAINING_FIELDS)
+                for sent in split_sentences(text) if named.search(sent) and EXPLAINS.search(sent)
+                and len(sent) <= QUOTE_LIMIT]
 
     def short_form(self, short: str, found: tuple[str, str], sheet: FactSheet,
                    explained: tuple[str, str] | None = None) -> Composed | None:

@@ -67,7 +67,7 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "doesnt doesn't without either neither both them those these just only track tracks "
                               "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
                               "watching observing observational experimental just nothing want wants risk getting "
-                              "get gets got am too hate hates scared afraid fear mind")
+                              "get gets got am too hate hates scared afraid fear mind ok okay then")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
@@ -501,7 +501,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         # (the one sharing most of the asked words: "multiple sclerosis" is "Multiple Sclerosis", not "Amyotrophic
         # Lateral Sclerosis")
         shares = sorted(((overlap(q.topic, content_terms(c.value)), i) for i, c in enumerate(s.conditions)
-                         if overlap(q.topic, content_terms(c.value)) > 0 or asked_concepts & _named_concepts(c.value)),
+                         if overlap(q.topic, content_terms(c.value)) > 0
+                         or asked_concepts & _named_concepts(c.value, wider=True)),  # (axial SpA is back pain)
                         key=lambda t: (-t[0], t[1]))
         matched = s.conditions[shares[0][1]] if q.topic and shares else None
         condition = matched or (s.conditions[0] if s.conditions else None)

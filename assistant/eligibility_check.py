@@ -312,7 +312,8 @@ class _Checker:
 
     def lacked(self, m: Mention) -> None:
         """"I don't have French social security": a rule to join that needs it (an exclusion naming it is no matter)."""
-        for item, parents in self.tree.walk():
+        # (a rule naming the thing itself first: "no back pain" is not "no axial SpA", a disease with back pain)
+        for item, parents in sorted(self.tree.walk(), key=lambda ip: not _names_itself(m, ip[0].text)):
             if item.section != "inclusion" or _find_lacked(m, item.text, self.s.abbreviations) is None:
                 continue
             if parents and parents[-1].combine in ("any", ""):

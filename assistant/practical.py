@@ -19,7 +19,7 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
     # ("in plain English" asks for simple words, not a language)
     # (not a study pointed at by its country: "the Spanish one", "the french trial")
     (r"\b(spanish|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpreters?|"
-     r"bilingual)\b(?!\s+(?:one|study|trial|site|sites|hospital|centers?|centres?)\b)",
+     r"bilingual)\b(?!(?:\s+[\w-]+){0,4}?\s+(?:one|study|trial|site|sites|hospital|centers?|centres?)\b)",
      r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
      r"bilingual)\b"),
     # "what colour are the pills?": a look or taste only a quote naming it answers

@@ -984,3 +984,75 @@ def test_a_condition_told_and_a_place_pointed_after_a_list(service):
                                                      "Germany is active, not recruiting.")]
     there = ask(service, "who do I call there?", None, history)
     assert there.step == "which_study" and "NCT07247227" in there.text and "NCT02552212" not in there.text
+
+
+def test_how_many_times_a_treatment_is_given(service, sample_store):
+    once = ask(service, "how many infusions in MiSLE, is it like monthly?", MISLE)
+    assert once.intent == "treatment" and once.text.startswith("It is given one time")
+    assert "single IV infusion" in once.text and "Placebo Infusion" not in once.text.split(".")[1]
+    assert_cited_verbatim(once, sample_store)
+    rounds = ask(service, "How many rounds of chemo in the sugemalimab trial?", "NCT07247227")
+    assert rounds.status == "answered" and "4-6 cycles" in rounds.text
+
+
+def test_did_it_work_who_knows_which_and_the_chance_of_a_dummy(service):
+    worked = ask(service, "did cimzia actually work for non radiographic axspa or is it hype", C_AXSPAND)
+    assert worked.intent == "results" and "47.2%" in worked.text
+    knew = ask(service, "would the parents have known which drops their baby got in the colic trial?", "NCT02708238")
+    assert knew.intent == "design" and "open-label" in knew.text
+    dummy = ask(service, "chance of getting the dummy patch in the zolmitriptan cluster study?", "NCT04066023")
+    assert dummy.intent == "randomization" and "1:1:1" in dummy.text
+    switched = ask(service, "how many people on placebo ended up getting the real drug in the cimzia trial?", C_AXSPAND)
+    assert switched.intent == "results" and "96" in switched.text  # a count of what happened, not a chance
+
+
+def test_lists_by_how_a_treatment_is_taken_and_by_what_the_person_said(service):
+    pills = ask(service, "which trials test a pill? I hate needles")
+    assert pills.intent == "corpus" and SELECT_SLE in pills.text and ABP in pills.text and C_AXSPAND not in pills.text
+    assert "Oral Tablets" in pills.text
+    pregnant = ask(service, "I'm pregnant and have lupus. Is there anything I'm allowed to join?")
+    assert pregnant.intent == "corpus" and "NCT00513591" in pregnant.text
+    listed, _, left_out = pregnant.text.partition("Not listed:")
+    assert MISLE not in listed and MISLE in left_out and "Pregnant" in left_out  # its rules keep pregnant women out
+    babies = ask(service, "is there anything for babies?")
+    assert babies.intent == "corpus" and "NCT02708238" in babies.text
+
+
+def test_pointing_by_sponsor_and_at_the_other_one_after_a_question_about_one(service):
+    history = [HistoryTurn(role="user", content="I'm 62 and have lupus, I live in Chicago. any trials?"),
+               HistoryTurn(role="assistant", content=f"MiSLE ({MISLE}) takes ages 18-65 and has a Chicago site. "
+                                                     f"There's also AbbVie's SELECT-SLE ({SELECT_SLE}).")]
+    abbvie = ask(service, "and the abbvie one?", None, history)
+    assert abbvie.study_id == SELECT_SLE and abbvie.intent == "can_i_join"
+    assert "at 62, you are inside its age range" in abbvie.text and "nearest to Chicago" in abbvie.text
+    history = [HistoryTurn(role="user", content="what lupus-related registries are there?"),
+               HistoryTurn(role="assistant", content="Two: the Duke Autoimmunity in Pregnancy (DAP) Registry "
+                                                     "(NCT00513591) and PatientSpot (NCT03840928)."),
+               HistoryTurn(role="user", content="what's involved in the duke one?"),
+               HistoryTurn(role="assistant", content="Visits every 4-6 weeks at Duke during pregnancy.")]
+    other = ask(service, "and the other one? do i have to go anywhere for it", None, history)
+    assert other.study_id == "NCT03840928" and "smartphones" in other.text
+
+
+def test_one_of_several_sub_items_and_a_pregnancy_planned(service):
+    aps = ask(service, "8 weeks pregnant. I don't have lupus but my blood tests show antiphospholipid antibodies. "
+                       "does that count for the DAP registry?", "NCT00513591")
+    assert "you said you do not have lupus" not in aps.text and "Antiphospholipid Syndrome" in aps.text
+    baby = ask(service, "I'm 34F with episodic cluster headache and my husband and I are trying for a baby this year. "
+                        "Could I have joined the C213 study?", "NCT04066023")
+    assert "plan a pregnancy during this study" in baby.text
+
+
+def test_a_doubled_dose_for_ones_child_is_declined_and_a_study_named_by_its_country_is_answered(service):
+    assert ask(service, "simethicone isn't working for my 6 week old, can i give him double the drops?",
+               "NCT02708238").status == "declined"
+    assert ask(service, "can I use more than one patch in the study?", "NCT04066023").status != "declined"
+    where = ask(service, "where is the french lupus stem cell study and is the site open?", "NCT03562065")
+    assert where.intent == "where" and "Saint-Louis Hospital" in where.text
+    assert len(re.findall(r"status: Recruiting", where.text)) == 1  # the status said once, not by each intent
+
+
+def test_a_term_on_a_page_is_defined_and_quoted_as_the_page_uses_it(service, sample_store):
+    answer = ask(service, "what does 'refractory lupus' mean on this page?", "NIH-11159694")
+    assert answer.text.startswith("Refractory means") and "standard treatments" in answer.text
+    assert_cited_verbatim(answer, sample_store)
