@@ -21,6 +21,22 @@ YES_NO_QUESTION = re.compile(r"^\W*(?:(?:and|so|but|ok|okay|hi|hello)\W+)?(?:is|
                              r"was|were|did|should|am|may|might|must|any|anything)\b", re.IGNORECASE)
 OPENING_YES_NO = re.compile(r"^(?:Yes|No)\. ")
 LIST_ITEM = "\n• "  # starts a line of a list in an answer's text
+TEMPLATE_SENTENCES = re.compile(r"(?<=[a-z0-9)])\. (?=[A-Z])")  # "… has passed. So this may …" (not "Dr. X", "2.5")
+
+
+def _own_sentences(text: str) -> list[str]:
+    """The sentences of a rendered template, split only outside quotes (a quote stays as the record has it)."""
+    parts, start = [], 0
+    for m in TEMPLATE_SENTENCES.finditer(text):
+        before = text[start:m.start()]
+        # (not after an opening "Yes." or "No.": it belongs with the sentence that says why)
+        if text[:m.start()].count("“") == text[:m.start()].count("”") and len(before.split()) >= MIN_SENTENCE_WORDS:
+            parts.append(text[start:m.start() + 1])
+            start = m.end()
+    return [*parts, text[start:]]
+
+
+MIN_SENTENCE_WORDS = 3
 ChunkLookup = Callable[[str, str], list[StoredChunk]]  # (study_id, field_path) → chunks
 Cite = Quoted | tuple[str, str]  # a fact, or (field path, verbatim words of that field)
 
@@ -75,7 +91,9 @@ class AnswerWriter:
         if not marks:
             return False
         text = sentence(key, **variables).rstrip(" .")
-        said = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(marks))}."
+        cite = "".join(f"[{n}]" for n in dict.fromkeys(marks))
+        # a sentence of the file may be a few short ones (easier to read): each carries the citation
+        said = " ".join(f"{part.rstrip(' .')} {cite}." for part in _own_sentences(text))
         if said not in self.sentences:  # (a second intent's part says the status again: said once)
             self.sentences.append(said)
         return True

@@ -340,7 +340,9 @@ class AnswerChain:
             if by_topic and by_topic != scope.study_id:
                 scope = Scope(by_topic, text, "question")
             # "is the brigatinib lung cancer trial in Hamburg?" is routed as "is the study in Hamburg?"
-            routed = re.sub(r"\b(?:the|this|that)\s+the study\b", "the study", routed.replace(phrase, "the study"),
+            # ("how big is the Paris [umbilical cord stem cell lupus trial]": the place before the name is part of it)
+            routed = re.sub(r"\b(?:the|this|that)\s+(?:(?!(?:in|of|at|for|on|from|with|to|and|or)\b)[\w-]+\s+){0,2}the study\b",
+                            "the study", routed.replace(phrase, "the study"),
                             flags=re.IGNORECASE) if by_topic and phrase else routed
         route = self.p.router.route(routed) if self.p.router else None
         # "the paris one" after we asked which of several was meant: the question asked before it, about that one
@@ -881,9 +883,13 @@ class AnswerChain:
             return None  # a page with no rules to check ("is this research for me?"): its own words answer
         # the record's other names for a treatment ("Cimzia") are its brand names: they answer "what brand?"
         brands = [f"brand names: {i.other_names}" for i in (sheet.interventions if sheet else []) if i.other_names]
-        if intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.unnamed or req.text, brands):
+        # (nor does whether the person can join, unless its rules name it: "can my neurologist prescribe it?" is no
+        # rule; "she only speaks Spanish" is, "Unable to speak English")
+        rules = [f.value for f in (*sheet.inclusion, *sheet.exclusion, *sheet.criteria)] if sheet else []
+        if (intent in ABOUT_THE_TREATMENT and not names_what_is_asked(req.unnamed or req.text, brands)) or \
+                (intent in ("can_i_join", "who_can_join") and not names_what_is_asked(req.unnamed or req.text, rules)):
             return None  # "what brand is it, where can I buy it?": not what the fact sheet's treatment answer says
-        if not answers_the_measure(req.text, intent):
+        if not answers_the_measure(req.unnamed or req.text, intent):
             return None  # "how long does each visit take?": the study's span does not say it
         # "what does the Duke pregnancy registry need from me?": the name's words are not the person's facts
         earlier = tuple(t.content for t in req.history if t.role == "user")  # the person's own earlier words

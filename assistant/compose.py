@@ -123,6 +123,11 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
     return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
+# whether a person must live near a site or travel to it, and the rules that say
+LIVE_NEAR_Q = re.compile(r"\b(?:have to|need to|must|do i|does one|should i)\b.{0,15}\b(?:live|stay|be)\b.{0,15}\b(?:near|in|close)\b|"
+                         r"\b(?:travel|commute|drive|fly)\b|\bonly (?:at|in)\b", re.IGNORECASE)
+TRAVEL_RULE = re.compile(r"\btravel\w*\b|\bresid(?:e|ent|ents|ence|ing)\b|\b(?:live|lives|living) (?:in|near|within)\b|"
+                         r"\bdistance\b|\bcommut\w*", re.IGNORECASE)
 SITES_Q = re.compile(r"\b(?:sites?|hospitals?|centers?|centres?|clinics?|locations?)\b", re.IGNORECASE)
 MAX_SITE_STATUSES = 3
 # asking to choose one's own group ("can I pick which one I get?"): a randomized study answers no
@@ -628,6 +633,10 @@ class Composer:
     def _where(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if REMOTE_Q.search(q):  # "do i have to go somewhere, or is it all on my phone?": the record's own words first
             taking_part_remotely(self, w, q, s)
+        if LIVE_NEAR_Q.search(q):  # "do i need to live near durham?": the rules on travel or where people live, first
+            for rule in [f for f in (*s.inclusion, *s.exclusion, *s.criteria) if TRAVEL_RULE.search(f.value)][:2]:
+                w.say("where.rule", rule, quote=rule.value.rstrip(" .;"),
+                      excluded=any(rule is f for f in s.exclusion))
         if s.sites:
             if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py
                 where_sentences(w, q, s, self.places)

@@ -111,9 +111,11 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     # (an outcome the question names comes first: "were there fewer eye flares?" is the outcome counting uveitis)
     about_getting = bool(SIDE_Q.search(question) or GOT_Q.search(question) or names_a_side_effect(question)) \
         and not WORKED_Q.search(question)
-    events = asked_events(question, r.adverse) if not asked else []
-    # …and the study's own condition is no side effect asked about ("side effects with the patch for cluster headache")
+    # …and the study's own condition is no side effect asked about ("side effects with the patch for cluster headache",
+    # "did cimzia actually work for nr-axSpA?")
     own = content_terms(" ".join(c.value for c in sheet.conditions))
+    events = [e for e in asked_events(question, r.adverse) if about_getting or not content_terms(e.term) <= own] \
+        if not asked else []
     missing = [m for m in asked_missing(question, r.adverse) if not content_terms(m) <= own] \
         if about_getting and not asked else []
     if events:  # "did anybody get TB from the cimzia?": that side effect, group by group

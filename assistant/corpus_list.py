@@ -407,6 +407,10 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
     # "migraine or headache studies": either word is enough
     matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)]
+    if named:  # "back problems": also a study about it in other words ("Lumbar Disc Degeneration" is back pain)
+        by_id = {s.study_id: s for s in sheets}
+        matching += [sid for sid in dict.fromkeys(order) if sid not in matching
+                     and named & _named_concepts(_topic_text(by_id[sid]), within=True, wider=True)]
     return {sid: i for i, sid in enumerate(matching)}
 
 

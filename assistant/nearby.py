@@ -212,7 +212,9 @@ def _typed_near_place(q: str) -> str:
 _IN_WORDS = re.compile(r"\b(?:in|at|live in|living in|from)\s+(?P<place>[A-Za-z][\w.'-]+(?:\s+[A-Za-z][\w.'-]+){0,2})")
 IN_CITY_MIN_POPULATION = 100_000  # a town this size or more: "in person", "in time" name no city that large
 _NOT_PLACES = frozenset({"the", "a", "an", "it", "this", "that", "my", "our", "your", "his", "her", "their", "person",
-                         "time", "total", "general", "order", "case", "fact", "addition", "part", "study", "trial"})
+                         "time", "total", "general", "order", "case", "fact", "addition", "part", "study", "trial",
+                         # "is she allowed in?": a person, not a place ("She" is also a county in China)
+                         "he", "she", "they", "we", "you", "i", "him", "them", "us", "allowed", "able", "eligible"})
 
 
 def _in_runs(q: str) -> Iterator[str]:

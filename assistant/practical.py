@@ -13,7 +13,8 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"expens\w*|price|financial)\b"),
     (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
      r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
-    (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b",
+    (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b|\b(?:is it|is the \w+(?: \w+){0,3}|been|get|got|"
+     r"it) approved\b|\bapproved (?:now|yet)\b|\bfda approval\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
     # "is the app in Spanish?", "do they have interpreters?": only a quote naming a language or interpreting answers it
     # ("in plain English" asks for simple words, not a language)
@@ -22,6 +23,9 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"bilingual)\b(?!(?:\s+[\w-]+){0,4}?\s+(?:one|study|trial|site|sites|hospital|centers?|centres?)\b)",
      r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
      r"bilingual)\b"),
+    # "does the patch hurt?": how it feels, only a quote naming pain or discomfort answers
+    (r"\b(hurts?|hurting|painful|sting|stings|uncomfortable)\b",
+     r"\b(pain\w*|hurt\w*|discomfort|sting\w*|irritat\w*|erythema|tolerab\w*|reactions?)\b"),
     # "what colour are the pills?": a look or taste only a quote naming it answers
     (r"\b(colou?rs?|shapes?|tastes?|flavou?rs?|smells?)\b", r"\b(colou?r\w*|shape\w*|tast\w*|flavou?r\w*|smell\w*)\b"),
     # "what brand did they use? mylicon?": only a brand or maker named answers it, not the drug's own name

@@ -54,6 +54,10 @@ DOSES_Q = re.compile(r"\bhow many (?:rounds|cycles|doses|shots|injections|infusi
 # "would the parents have known which drops their baby got?": who knows who gets what (the masking)
 KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told|tell)\b.{0,30}\bwhich\b.{0,40}"
                             r"\b(?:got|get|gets|getting|given|received|receiving|on|taking|took)\b", re.IGNORECASE)
+# "which SELECT-SLE sites are recruiting right now?": one study's sites and whether each takes people
+SITES_OPEN_RE = re.compile(r"\b(?:sites?|locations?|hospitals?|centers?|centres?|clinics?)\b.{0,40}\b(?:recruiting|open|"
+                           r"enrolling|taking|accepting|active)\b", re.IGNORECASE)
+WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
 
@@ -121,6 +125,16 @@ def _not_joining(route: Route, q: Asked) -> Route | None:
     return None
 
 
+def _sites_open(route: Route, q: Asked) -> Route | None:
+    """"which SELECT-SLE sites are recruiting right now?" of one study: its sites' own statuses, not a list of
+    studies (nor a place: "is the Boston site open?" is that site's status, said first)."""
+    if q.scope.study_id and (route.intent == "corpus" or (route.intent == "where" and not WHERE_RE.search(q.routed))) \
+            and SITES_OPEN_RE.search(q.routed) \
+            and not asks_across_studies(q.text) and not asked_place(q.routed):
+        return Route("status", route.score, "sites")
+    return None
+
+
 def _a_place(route: Route, q: Asked) -> Route | None:
     """An unsure question that names a place ("cluster headache patch trial in texas??"): where, there."""
     return Route("where", route.score, "place") if q.unsure(route) and asked_place(q.routed) else None
@@ -176,7 +190,8 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 
 
 # who is asked about, and whether it is joining: the first rule that applies decides
-WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _join_after_facts, _own_condition_on_a_page, _not_joining, _a_place)
+WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
+                               _a_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)

@@ -71,9 +71,19 @@ class Route:
 
 
 # where a question asks a second thing: after a "?" or at ", and …" / "and who …"
-_PART_BREAK = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus)\s+(?=(?:who|whos|who's|what|whats|what's|where|when|how|is|was|"
+_PART_BREAK = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus|&)\s+(?=(?:who|whos|who's|what|whats|what's|where|when|how|is|was|"
                          r"are|were|does|do|did|can|will|would|any)\b)", re.IGNORECASE)
 MIN_PART_WORDS = 2
+# "stem cell injection for the disc in shanghai - what phase is it": a heading that names the study, then the ask
+HEADING_RE = re.compile(r"^(?P<head>[^?]{3,80}?)\s+[-–—:]\s+(?P<ask>\S.*)$")
+ASKS_RE = re.compile(r"\b(?:where|when|who|whom|whose|why|how|which|what|can|could|will|would|should|does|did|do|is|are|"
+                     r"any)\b", re.IGNORECASE)
+
+
+def after_heading(question: str) -> str:
+    """What is asked after a heading that asks nothing itself (the question unchanged when there is none)."""
+    m = HEADING_RE.match(question.strip())
+    return m.group("ask") if m and not ASKS_RE.search(m.group("head")) else question
 
 
 def asked_parts(question: str) -> list[str]:
@@ -151,6 +161,7 @@ class IntentRouter:
         rule = rule_intent(question)
         if rule:
             return Route(rule, 1.0, "rule")
+        question = after_heading(question)
         whole = self._classified(question)
         parts = asked_parts(question)
         if len(parts) < 2:
@@ -160,6 +171,11 @@ class IntentRouter:
         routes = [rule_intent(p) or ("where" if asked_place(p) else self._classified(p)) for p in parts]
         intents = [r if isinstance(r, str) else r.intent for r in routes
                    if isinstance(r, str) or r.score >= PART_CONFIDENCE]
+        # ("how big is the Paris … trial, and do some people get a placebo?": read whole it is unsure; its parts are
+        # sure of what each asks; a place alone makes no part sure: "who do I contact … in Paris?" asks who)
+        sure = [r for r in routes if isinstance(r, Route) and r.score >= PART_CONFIDENCE]
+        if whole.score < PART_CONFIDENCE and sure:
+            whole = Route(sure[0].intent, sure[0].score, "parts")
         also = tuple(dict.fromkeys(i for i in [*whole.also, *intents] if i != whole.intent))
         return replace(whole, also=also[:2])
 

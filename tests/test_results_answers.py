@@ -155,7 +155,7 @@ def test_who_finished_and_why_people_left(ask):
 
 def test_a_study_without_results_says_so_with_its_status_and_end_date(ask):
     a = ask(NOT_YET, WORKED)
-    assert a.text.startswith("The study record has no posted results yet. The study's status is: Not yet recruiting")
+    assert re.match(r"The study record has no posted results yet \[\d+\]\. The study's status is: Not yet recruiting", a.text)
     assert "expected to end on October 31, 2027" in a.text
     assert_cited_and_checkable(a)
 
