@@ -61,6 +61,7 @@ class AnswerWriter:
     eligibility: Eligibility | None = None  # set by the eligibility answer, carried on the result
     stops_short: bool = False  # the answer says the record has nothing on it yet (no posted results)
     earlier: tuple[str, ...] = ()  # the person's earlier messages in this chat: what they said of themselves counts
+    line_break: bool = False  # the next sentence starts a line of its own (each study of a list)
     _fields: dict[tuple[str, str], list[StoredChunk]] = field(default_factory=dict)
 
     def _chunks_of(self, study_id: str, path: str) -> list[StoredChunk]:
@@ -95,8 +96,13 @@ class AnswerWriter:
         # a sentence of the file may be a few short ones (easier to read): each carries the citation
         said = " ".join(f"{part.rstrip(' .')} {cite}." for part in _own_sentences(text))
         if said not in self.sentences:  # (a second intent's part says the status again: said once)
-            self.sentences.append(said)
+            self.sentences.append(("\n" if self.line_break else "") + said)
+        self.line_break = False
         return True
+
+    def new_line(self) -> None:
+        """The next sentence starts a line of its own ("“Title” (NCT…): Recruiting." for each study of a list)."""
+        self.line_break = True
 
     def gloss(self, key: str, term_slug: str) -> bool:
         """The glossary's definition of a term (its first sentence, verbatim), unless the answer has one."""
@@ -135,7 +141,8 @@ class AnswerWriter:
         text = ""
         for i, s in enumerate(self.sentences):  # list lines on their own lines, and what follows a list too
             after_list = i > 0 and self.sentences[i - 1].startswith(LIST_ITEM)
-            text += s if s.startswith(LIST_ITEM) else ("\n" if after_list else " " if i else "") + s
+            starts = s.startswith(LIST_ITEM) or s.startswith("\n")  # (a new study in a list of studies)
+            text += s if starts and i else s.lstrip("\n") if starts else ("\n" if after_list else " " if i else "") + s
         return Composed(text, self.citations, self.sources, none=self.stops_short, eligibility=self.eligibility)
 
 

@@ -123,6 +123,7 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
     return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
+CONTACT_WORDS = re.compile(r"\b(?:phone|number|call|e-?mail|contact)\b", re.IGNORECASE)
 # whether a person must live near a site or travel to it, and the rules that say
 LIVE_NEAR_Q = re.compile(r"\b(?:have to|need to|must|do i|does one|should i)\b.{0,15}\b(?:live|stay|be)\b.{0,15}\b(?:near|in|close)\b|"
                          r"\b(?:travel|commute|drive|fly)\b|\bonly (?:at|in)\b", re.IGNORECASE)
@@ -487,6 +488,7 @@ class Composer:
                 w.say("treatment.placebo", cites, name=i.name, description=words)
         if TIMES_Q.search(q):  # "just once or several times?": the record's word for a single dose, first
             texts = [(i.path, i.description) for i in real if i.description]
+            texts += [(a.path, a.description) for a in s.arms if a.description and not PLACEBO_Q.search(a.label)]
             texts += field_bodies(self.chunks, s.study_id, ONE_DOSE_FIELDS)
             said = [(path, sent, one) for path, text in texts for sent in split_sentences(text)
                     if (one := ONE_DOSE.search(sent))]
@@ -640,6 +642,8 @@ class Composer:
         if s.sites:
             if not near_sentences(w, q, s):  # "near Boston?", "in the Pacific Northwest?": assistant/nearby_answer.py
                 where_sentences(w, q, s, self.places)
+            if CONTACT_WORDS.search(q):  # "anything in Orlando, with a phone number?": who to call there
+                self._contact(w, q, s)
             self._not_open_note(w, s)  # after the answer: where it is, then that it is not taking people
             self._stale_caveat(w, s)
         else:  # no site list: the description may still say where ("… by 3 Pediatric Gastroenterology units: …")

@@ -245,13 +245,18 @@ LATER_PART = re.compile(r"\b(?:enter|move|moving|continue|roll)\w*\b.{0,40}\b(?:
 MAX_LATER = 2
 
 
+def _later_part_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str, str]]:
+    """(path, sentence, what it is about) of the record's sentences on a later part (a sub-study, an extension)."""
+    fields = [(a.path, a.description, f"the group “{a.label}”") for a in s.arms if a.description]
+    fields += [(path, body, SUMMARY) for path, body in field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)]
+    return [(path, sent, about) for path, text, about in fields for sent in split_sentences(text)
+            if LATER_PART.search(sent) and len(sent) <= QUOTE_CHARS]
+
+
 def _after_the_first_part(composer: Any, w: AnswerWriter, q: str, s: FactSheet, most: int = MAX_LATER) -> bool:
     """The record's sentences on what follows the first part of a study (a later sub-study, an extension), those
     about placebo first when the question asks about placebo; False when it has none."""
-    fields = [(a.path, a.description, f"the group “{a.label}”") for a in s.arms if a.description]
-    fields += [(path, body, SUMMARY) for path, body in field_bodies(composer.chunks, s.study_id, DESCRIPTION_FIELDS)]
-    later = [(path, sent, about) for path, text, about in fields for sent in split_sentences(text)
-             if LATER_PART.search(sent) and len(sent) <= QUOTE_CHARS]
+    later = _later_part_sentences(composer, s)
     placebo = bool(re.search(r"\bplacebo|dummy|sugar pill|real (?:drug|thing|one)\b", q, re.IGNORECASE))
     later.sort(key=lambda c: (not (placebo and "placebo" in c[1].lower()), c[2] != SUMMARY))
     said = 0
@@ -341,8 +346,10 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     lead = bool(HOW_LONG_Q.search(q) and not s.target_duration and last)
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one
         w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
-    elif lead:  # "how long would I be in it?": the span in plain words first, from the record's last check
-        w.say("time.span", [(last.path, last.time_frame)], span=span_words(_days(last.time_frame)),
+    elif lead:  # "how long would I be in it?": the span in plain words first, from the record's last check (of its
+        # first part, when people may go on to a later one: SELECT-SLE's Study 3 adds another year)
+        w.say("time.span_first" if _later_part_sentences(composer, s) else "time.span", [(last.path, last.time_frame)],
+              span=span_words(_days(last.time_frame)),
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
     visit_sents = [(path, sent) for path, sent, _ in ranked if VISIT.search(sent)] if visits else []

@@ -29,7 +29,8 @@ Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across stud
 NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
-MAX_RULED_OUT_SAID = 3  # studies left out of a list by a rule against what the person said, named after it
+MAX_RULED_OUT_SAID = 3
+FITTING_KEYS = frozenset({"fits", "allowed", "plan_inside", "some_of_all_needed"})  # a rule to join that names it  # studies left out of a list by a rule against what the person said, named after it
 MAX_CITIES_SAID = 5  # a study's sites in the place asked about are named by city up to this many
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)
@@ -447,6 +448,14 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
+    # "I live in Chicago, any trials?": where the person lives ranks the studies by their nearest site (none is left
+    # out for being far: they did not ask for near ones only)
+    home = patient_facts(question).location if not origin else ""
+    at_home = resolve(home, frozenset()) if home else None
+    if at_home:
+        origin = at_home
+        q = replace(q, topic=q.topic - content_terms(home), place=None if q.place and q.place.lower() in home.lower()
+                    else q.place)
     if not (q.filters() or q.topic or origin):
         return None
     evidence: dict[str, Source] = {}
@@ -456,17 +465,20 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     # one they can join; it is named after the list with the rule that keeps them out
     facts = patient_facts(question)
     ruled_out: list[tuple[FactSheet, tuple[str, str]]] = []
+    fitting: dict[str, int] = {}  # how many of the person's facts a study's rules to join ask for: those first
     if facts.said_anything(sex=False):
         for s in list(found):
-            out = assess(s, facts).said("rules_out")
+            assessed = assess(s, facts)
+            out = assessed.said("rules_out")
+            fitting[s.study_id] = sum(f.key in FITTING_KEYS for f in assessed.findings)
             if out and out[0].cites:
                 found.remove(s)
                 ruled_out.append((s, out[0].cites[-1]))
     closest = {s.study_id: c for s in found if origin and (c := _closest(origin, s))}
     distance_km = {sid: c[1] for sid, c in closest.items()}
-    if origin and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X": near ones
+    if origin and not at_home and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X"
         found = [s for s in found if distance_km.get(s.study_id, float("inf")) <= NEAR_KM]
-    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
+    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), -fitting.get(s.study_id, 0),
                               distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
     if q.by_size:  # "which is the biggest?": by the number of people, largest (or smallest) first
         found.sort(key=lambda s: _enrolled(s) * (-1 if q.by_size == "largest" else 1))
@@ -527,6 +539,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                 if len(sites) == 1 else f" ({join_words(countries)})" if len(countries) <= 4 else \
                 f" ({len(countries)} countries, among them {join_words(countries[:3])})"
         phase = s.given_phase
+        if w.sentences:  # each study on a line of its own
+            w.new_line()
         said = w.say("corpus.study", [f for f in (s.title_fact, s.status, phase) if f], title=s.title,
                      study_id=s.study_id, details=", ".join(f.value for f in (s.status, phase) if f))
         countries = list(dict.fromkeys(x.country for x in s.sites if x.country))
@@ -576,5 +590,6 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             w.say("corpus.stale" if stale[0] != s.start else "corpus.stale_start", stale[0], stale=stale[1])
     for s, keeps_out in ruled_out[:MAX_RULED_OUT_SAID]:
         w.study_id = s.study_id
+        w.new_line()
         w.say("corpus.ruled_out", [keeps_out], name=(s.acronym or s.title), study_id=s.study_id, quote=keeps_out[1].rstrip(" .;"))
     return w.result()

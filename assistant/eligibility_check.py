@@ -38,6 +38,9 @@ _SCORE_NAME = re.compile(r"\s*(?:disease activity\s+|functional\s+|quality of li
 PERMITS = re.compile(r"\b(?:could|can|may|will)\s+(?:also\s+)?be\s+(?:enrolled|included|eligible|allowed|accepted)\b|"
                      r"\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|eligible)\b", re.IGNORECASE)
 RESIDENCE = re.compile(r"\bresid(?:ent|ents|ence|ing)\b|\b(?:live|living|lives) in\b|\bcitizens?\b", re.IGNORECASE)
+PREGNANCIES = frozenset({"pregnancy", "planning_pregnancy"})
+NOT_PREGNANT_RULE = re.compile(r"\bnegative\b.{0,30}\bpregnancy test|\bcontracepti\w*|\bbirth control\b|\bavoid\w* "
+                               r"(?:becoming )?pregnan\w*|\bnot (?:be )?pregnant\b|\bsurgically sterile\b", re.IGNORECASE)
 _RANK_IN = {"not_stated": 0, "met": 1, "not_met": 2}
 _RANK_OUT = {"not_stated": 0, "not_met": 1, "met": 2}
 
@@ -241,6 +244,9 @@ class _Checker:
             # rule the person out
             own_form = item.section == "exclusion" and own
             neg = "far" if narrow or family or own_form else negation(item.text, start)
+            # "Negative pregnancy test", "must use … contraception": a rule to join that a pregnancy does not fit
+            if m.concept in PREGNANCIES and item.section == "inclusion" and NOT_PREGNANT_RULE.search(item.text):
+                neg = "near"
             group_parent = next((p for p in reversed(parents) if p.combine in ("at_least", "all")), None)
             found = True
             cites = [(p.path, p.quote) for p in (*parents, item)]

@@ -10,6 +10,7 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
     (r"\b(paid|pay|pays|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
      r"price|expens\w*)\b",
      r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
+     r"social security|health (?:coverage|plan)|medicaid|medicare|"
      r"expens\w*|price|financial)\b"),
     (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
      r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
@@ -18,9 +19,12 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
     # "is the app in Spanish?", "do they have interpreters?": only a quote naming a language or interpreting answers it
     # ("in plain English" asks for simple words, not a language)
-    # (not a study pointed at by its country: "the Spanish one", "the french trial")
-    (r"\b(spanish|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpreters?|"
-     r"bilingual)\b(?!(?:\s+[\w-]+){0,4}?\s+(?:one|study|trial|site|sites|hospital|centers?|centres?)\b)",
+    # (a language spoken, read or written in; not a study pointed at by its country, "the Spanish one", nor a thing of
+    # the country, "French social security")
+    (r"\b(?:in|speaks?|speaking|spoke|reads?|understands?|only|into)\s+(?:spanish|french|chinese|mandarin|arabic|"
+     r"portuguese)\b|\b(?:spanish|french|chinese|mandarin|arabic|portuguese)[\s-]+(?:version|forms?|materials?|speak\w*|"
+     r"interpret\w*|translat\w*|questionnaires?|surveys?|app|paperwork|documents?|consent)\b|"
+     r"\b(?:languages?|translat\w*|interpreters?|bilingual)\b|\b(?:spanish|french|chinese|mandarin|arabic|portuguese)\W*$",
      r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
      r"bilingual)\b"),
     # "does the patch hurt?": how it feels, only a quote naming pain or discomfort answers

@@ -159,7 +159,9 @@ def _after_the_first_part(route: Route, q: Asked) -> Route | None:
 def _how_many_doses(route: Route, q: Asked) -> Route | None:
     """"How many rounds of chemo?", "just once or several times?": how the treatment is given, group by group."""
     if DOSES_Q.search(q.routed) and not (route.confident and route.intent in ("treatment", "arms", "can_i_join")):
-        return Route("treatment", route.score, "doses")
+        # ("how many infusions would i get and how long do they watch you after": the time asked too)
+        also = (route.intent,) if route.confident and route.intent == "time_in_study" else ()
+        return Route("treatment", route.score, "doses", (*also, *route.also))
     return None
 
 

@@ -1084,3 +1084,24 @@ def test_a_study_about_a_condition_in_other_words_is_listed(service):
 def test_a_long_template_sentence_is_said_as_short_cited_ones(service):
     answer = ask(service, "where is it?", "NCT03562065")
     assert re.search(r"end by June 1, 2024 \[\d+\]\. That date has passed", answer.text)
+
+
+def test_a_pregnancy_does_not_fit_a_rule_asking_for_a_negative_test_or_contraception(service):
+    answer = ask(service, "I'm pregnant and have lupus. Is there anything I'm allowed to join?")
+    listed, _, left_out = answer.text.partition("Not listed:")
+    assert listed.startswith("“Duke Autoimmunity in Pregnancy Registry”")  # the one whose rules ask for it, first
+    for study in (MISLE, "NCT03562065", "NCT03673748"):  # a negative test, contraception, "Pregnant" excluded
+        assert study not in listed and study in left_out
+    assert "\n" in listed  # each study on a line of its own
+
+
+def test_where_the_person_lives_ranks_a_list_and_a_later_part_lengthens_the_time(service):
+    chicago = ask(service, "I'm 62 and have lupus, I live in Chicago. any trials?")
+    first = chicago.text.split("\n")[0]
+    assert MISLE in first and "Northwestern University, Chicago" in first
+    time = ask(service, "How long would I be in the study?", SELECT_SLE)
+    assert time.text.startswith("By the record's plan, the first part lasts up to about 1 year")
+    orlando = ask(service, "the lupus one - anything in Orlando, with a phone number?", None,
+                  [HistoryTurn(role="user", content="any studies in Florida?"),
+                   HistoryTurn(role="assistant", content=f"SELECT-SLE ({SELECT_SLE}) has many Florida sites.")])
+    assert "HMD Research LLC" in orlando.text and "844-663-3742" in orlando.text
