@@ -123,6 +123,11 @@ def _described(i: Intervention) -> tuple[list[tuple[str, str]], str]:
     return [(i.path, ln) for ln in lines], "; ".join(BULLET.sub("", ln) for ln in lines)
 
 
+PHASE_IN_TITLE = re.compile(r"\bPhase\s+(?:I{1,3}V?|IV|[1-4])(?:\s*/\s*(?:I{1,3}|[1-4]))?[ab]?\b", re.IGNORECASE)
+TITLE_FIELDS = ("page.official_title", "protocolSection.identificationModule.officialTitle",
+                "protocolSection.identificationModule")
+TOLD_AFTER_Q = re.compile(r"\b(?:find out|found out|be told|get told|tell (?:me|us|him|her)|learn|ever know|know (?:later|"
+                          r"after|at the end))\b", re.IGNORECASE)
 CONTACT_WORDS = re.compile(r"\b(?:phone|number|call|e-?mail|contact)\b", re.IGNORECASE)
 # whether a person must live near a site or travel to it, and the rules that say
 LIVE_NEAR_Q = re.compile(r"\b(?:have to|need to|must|do i|does one|should i)\b.{0,15}\b(?:live|stay|be)\b.{0,15}\b(?:near|in|close)\b|"
@@ -306,6 +311,13 @@ class Composer:
         if not s.phase:
             if s.study_type and s.study_type.value.lower().startswith("observational"):
                 w.say("phase.observational", s.study_type)  # phases are steps of testing a treatment
+                return
+            # a page with no phase field (the NIH page's holds a funding code): its title may name the phase
+            titled = [(path, text) for path, text in field_bodies(self.chunks, s.study_id, TITLE_FIELDS)
+                      if PHASE_IN_TITLE.search(text)]
+            for path, text in titled[:1]:
+                w.say("phase.in_title", [(path, text)], quote=text.rstrip(" ."),
+                      phase=PHASE_IN_TITLE.search(text).group(0))  # type: ignore[union-attr]
             return
         if s.phase.value.lower() in NOT_APPLICABLE:
             w.say("phase.not_applicable", s.phase)
@@ -362,6 +374,10 @@ class Composer:
                 label = f"{level.lower()}-blind"
                 w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who)
                 w.gloss("glossary.means", f"{level.lower()}_blind")
+                # "would I find out which one I was given?": not during it (when those taking part are kept from knowing);
+                # afterwards, the record is silent
+                if TOLD_AFTER_Q.search(q) and (not roles or "participant" in roles.group(1).lower()):
+                    w.say("design.told_after_not_stated", s.masking)
         else:  # a page with no masking field ("… a double-blind, placebo-controlled study, meaning that …"): its words
             self._masking_in_words(w, s)
 
@@ -416,6 +432,11 @@ class Composer:
                 if m:
                     sent = next((x for x in split_sentences(text) if m.group(0) in x), m.group(0))
                     if w.say("randomization.ratio", [(path, sent)], quote=sent.rstrip(" .")):
+                        # an even split ("1:1:1") over as many groups: the chance in plain words, worked out
+                        parts = re.findall(r"\d+", m.group(0)) if ":" in m.group(0) else []
+                        if placebo and len(parts) == len(s.arms) and len(set(parts)) == 1:
+                            w.say("randomization.even_chance", [(path, sent)], k=len(placebo), n=len(parts),
+                                  ratio=m.group(0))
                         return
         self._placebo_share(w, s)
 

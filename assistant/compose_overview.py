@@ -45,6 +45,7 @@ ASKS_COUNT = re.compile(r"\bhow many\b.*\b(shots?|injections?|infusions?|doses?|
                         r"treatments?|patch)", re.I)
 
 
+EACH_VISIT = re.compile(r"\b(?:each|every|per) visit\b", re.IGNORECASE)
 ASKS_DOING = re.compile(r"\bwhat (?:would|will|do|does|did) (?:i|we|you|they|he|she|my \w+)\b.{0,30}\b(?:do|have to|"
                         r"go through|happen)|\bwhat happens\b|\bdo to (?:me|you|him|her|us)\b|\bat (?:each|the) visits?\b|"
                         r"\bwhat is involved\b|\bwhat'?s involved\b", re.IGNORECASE)
@@ -88,6 +89,8 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
         for i, (path, sent) in enumerate(doing):
             w.say("overview.doing" if i == 0 else "record.also", [(path, sent)], quote=sent.rstrip(" .;"))
+        if EACH_VISIT.search(q):  # "what happens at each visit?": what the record does not give, said so
+            w.say("overview.no_visit_plan", doing[:1])
         return
     low, high = age_in_years(s.min_age.value if s.min_age else None), \
         age_in_years(s.max_age.value if s.max_age else None)

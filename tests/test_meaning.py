@@ -219,7 +219,7 @@ def test_can_i_join_reads_hyphenated_ages_and_spelled_out_short_forms(service):
     older = service.ask("Can a 68-year-old with lupus nephritis join?", "NCT03673748")
     assert "at 68, you would be outside" in older.text
     spelled = service.ask("I've been diagnosed with ankylosing spondylitis. Could I have joined?", "NCT02552212")
-    assert "keeps people out" in spelled.text and "Diagnosis of AS" in spelled.text
+    assert "cannot join" in spelled.text and "Diagnosis of AS" in spelled.text
 
 
 def test_a_question_in_two_parts_gets_both_answers(service):

@@ -1105,3 +1105,12 @@ def test_where_the_person_lives_ranks_a_list_and_a_later_part_lengthens_the_time
                   [HistoryTurn(role="user", content="any studies in Florida?"),
                    HistoryTurn(role="assistant", content=f"SELECT-SLE ({SELECT_SLE}) has many Florida sites.")])
     assert "HMD Research LLC" in orlando.text and "844-663-3742" in orlando.text
+
+
+def test_a_phase_in_the_title_the_chance_of_an_even_split_and_being_told_afterwards(service):
+    phase = ask(service, "What phase is this study?", "NIH-11159694")
+    assert "Phase II" in phase.text and "Phase 1/2" not in phase.text
+    chance = ask(service, "how likely am I to end up on the dummy treatment?", "NCT04066023")
+    assert "about 1 in 3" in chance.text
+    told = ask(service, "would I find out which one I was given?", C_AXSPAND)
+    assert "does not say if people are told afterwards" in told.text
