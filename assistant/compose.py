@@ -515,6 +515,9 @@ class Composer:
                     if (one := ONE_DOSE.search(sent))]
             for path, sent, one in said[:1]:
                 w.say("treatment.once", [(path, sent)], words=one.group(0))
+                if real:  # what it is, and no more: each group's dose description says the same again
+                    w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
+                    return
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
         for i in [i for i in real if i.other_names][:MAX_TREATMENTS]:  # brand names and codes people know it by

@@ -478,7 +478,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     distance_km = {sid: c[1] for sid, c in closest.items()}
     if origin and not at_home and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X"
         found = [s for s in found if distance_km.get(s.study_id, float("inf")) <= NEAR_KM]
-    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST), -fitting.get(s.study_id, 0),
+    # (taking people first; then, for a person who said where they live, the nearest; else those whose rules ask for
+    # what they said; then search order)
+    found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
+                              distance_km.get(s.study_id, float("inf")) if at_home else -fitting.get(s.study_id, 0),
                               distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
     if q.by_size:  # "which is the biggest?": by the number of people, largest (or smallest) first
         found.sort(key=lambda s: _enrolled(s) * (-1 if q.by_size == "largest" else 1))
