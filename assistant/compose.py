@@ -142,6 +142,8 @@ TIMES_Q = re.compile(r"\bonce\b|\bhow many (?:times|doses|shots|injections|infus
                      r"one\b|\brepeat", re.IGNORECASE)
 ONE_DOSE = re.compile(r"\bsingle[- ](?:\w+ )?(?:dose|injection|infusion|administration)\b|\bone[- ]time (?:dose|injection|"
                       r"infusion)\b|\b(?:given|injected|infused|administered) (?:only )?once\b", re.IGNORECASE)
+AMOUNT_TOO = re.compile(r"\bhow much\b|\bdos(?:e|es|age|ing)\b|\bmg\b|\bhow many (?!times|infusions|injections|doses|"
+                        r"shots|rounds|cycles)\w+", re.IGNORECASE)
 ONE_DOSE_FIELDS = ("protocolSection.designModule.designInfo.interventionModel",
                    "protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription")
 CHOOSE_Q = re.compile(r"\b(?:choose|chose|pick|select|decide|get to say|request)\b", re.IGNORECASE)
@@ -515,7 +517,9 @@ class Composer:
                     if (one := ONE_DOSE.search(sent))]
             for path, sent, one in said[:1]:
                 w.say("treatment.once", [(path, sent)], words=one.group(0))
-                if real:  # what it is, and no more: each group's dose description says the same again
+                if real and not AMOUNT_TOO.search(q):  # what it is, and no more, unless an amount is asked too
+                    # ("how many cells do they give, and is it more than one infusion?"); each group's dose
+                    # description says the same again
                     w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
                     return
         if real:
