@@ -61,11 +61,11 @@ from trialchat.schema import GLOSSARY_ID
 
 COMPOSED_INTENTS = COMPOSED  # assistant/intent_registry.py; each has a composer in COMPOSERS
 MAX_LISTED = 6  # names in one sentence before "and N more"
-MAX_TERM_STUDY_SENTENCES = 2
+MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 # where a record explains its own words, and the words that say it explains ("who have not responded …")
 EXPLAINING_FIELDS = (*DESCRIPTION_FIELDS, "page.who_could_benefit_from_this_research")
 EXPLAINS = re.compile(r"\b(?:who|which|meaning|means|that is|i\.e\.|have not|has not|did not|do not)\b", re.IGNORECASE)
-QUOTE_LIMIT = 300  # after a definition, how this study uses the term, briefly
+QUOTE_LIMIT = 300  # a record's sentence longer than this explains nothing plainly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions described in a treatment answer
 MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
@@ -315,11 +315,10 @@ class Composer:
                 w.say("phase.observational", s.study_type)  # phases are steps of testing a treatment
                 return
             # a page with no phase field (the NIH page's holds a funding code): its title may name the phase
-            titled = [(path, text) for path, text in field_bodies(self.chunks, s.study_id, TITLE_FIELDS)
-                      if PHASE_IN_TITLE.search(text)]
-            for path, text in titled[:1]:
-                w.say("phase.in_title", [(path, text)], quote=text.rstrip(" ."),
-                      phase=PHASE_IN_TITLE.search(text).group(0))  # type: ignore[union-attr]
+            titled = [(path, text, named) for path, text in field_bodies(self.chunks, s.study_id, TITLE_FIELDS)
+                      if (named := PHASE_IN_TITLE.search(text))]
+            for path, text, named in titled[:1]:
+                w.say("phase.in_title", [(path, text)], quote=text.rstrip(" ."), phase=named.group(0))
             return
         if s.phase.value.lower() in NOT_APPLICABLE:
             w.say("phase.not_applicable", s.phase)

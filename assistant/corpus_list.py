@@ -29,8 +29,8 @@ Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across stud
 NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
-MAX_RULED_OUT_SAID = 3
-FITTING_KEYS = frozenset({"fits", "allowed", "plan_inside", "some_of_all_needed"})  # a rule to join that names it  # studies left out of a list by a rule against what the person said, named after it
+MAX_RULED_OUT_SAID = 3  # studies left out of a list by a rule against what the person said, named after it
+FITTING_KEYS = frozenset({"fits", "allowed", "plan_inside", "some_of_all_needed"})  # a rule to join that names it
 MAX_CITIES_SAID = 5  # a study's sites in the place asked about are named by city up to this many
 LISTED_FIRST = (*RECRUITING_STATUSES, "Not yet recruiting")  # studies taking people now or soon
 # status words → the record statuses they mean (the first pattern that matches wins)

@@ -52,7 +52,8 @@ DOSES_Q = re.compile(r"\bhow many (?:rounds|cycles|doses|shots|injections|infusi
                      r"(?!.{0,30}\bvisit)|\bonce or (?:several|more|multiple|many|twice)\b|\bjust once\b|"
                      r"\b(?:injection|dosing|dose|infusion|treatment|chemo) schedule\b", re.IGNORECASE)
 # "would the parents have known which drops their baby got?": who knows who gets what (the masking)
-KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told|tell)\b.{0,30}\bwhich\b.{0,40}"
+KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told|tell)\b.{0,30}\bwhich (?:one|treatment|"
+                            r"drug|drops|group|arm|pill|patch|shot|injection|infusion|medicine|dose|kind)s?\b.{0,40}"
                             r"\b(?:got|get|gets|getting|given|received|receiving|on|taking|took)\b", re.IGNORECASE)
 # "which SELECT-SLE sites are recruiting right now?": one study's sites and whether each takes people
 SITES_OPEN_RE = re.compile(r"\b(?:sites?|locations?|hospitals?|centers?|centres?|clinics?)\b.{0,40}\b(?:recruiting|open|"
