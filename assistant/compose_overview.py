@@ -256,10 +256,12 @@ def _later_part_sentences(composer: Any, s: FactSheet) -> list[tuple[str, str, s
             if LATER_PART.search(sent) and len(sent) <= QUOTE_CHARS]
 
 
-def _after_the_first_part(composer: Any, w: AnswerWriter, q: str, s: FactSheet, most: int = MAX_LATER) -> bool:
+def _after_the_first_part(composer: Any, w: AnswerWriter, q: str, s: FactSheet, most: int = MAX_LATER,
+                          later: list[tuple[str, str, str]] | None = None) -> bool:
     """The record's sentences on what follows the first part of a study (a later sub-study, an extension), those
-    about placebo first when the question asks about placebo; False when it has none."""
-    later = _later_part_sentences(composer, s)
+    about placebo first when the question asks about placebo; False when it has none. ``later``: those sentences,
+    when the caller read them already."""
+    later = list(later) if later is not None else _later_part_sentences(composer, s)
     placebo = bool(re.search(r"\bplacebo|dummy|sugar pill|real (?:drug|thing|one)\b", q, re.IGNORECASE))
     later.sort(key=lambda c: (not (placebo and "placebo" in c[1].lower()), c[2] != SUMMARY))
     said = 0
@@ -347,11 +349,12 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         return
     last = _longest_time_frame(s.outcomes)
     lead = bool(HOW_LONG_Q.search(q) and not s.target_duration and last)
+    later = _later_part_sentences(composer, s) if lead else []  # read once: the span's words and the quote after it
     if s.target_duration:  # an observational study's follow-up time per person, when the record gives one
         w.say("time.target", s.target_duration, duration=s.target_duration.value.lower())
     elif lead:  # "how long would I be in it?": the span in plain words first, from the record's last check (of its
         # first part, when people may go on to a later one: SELECT-SLE's Study 3 adds another year)
-        w.say("time.span_first" if _later_part_sentences(composer, s) else "time.span", [(last.path, last.time_frame)],
+        w.say("time.span_first" if later else "time.span", [(last.path, last.time_frame)],
               span=span_words(_days(last.time_frame)),
               time_frame=re.sub(r"^(?:at|on)\s+", "", last.time_frame.rstrip(". "), flags=re.I))
     ranked = sorted(_time_candidates(composer, s), key=score, reverse=True)
@@ -373,7 +376,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if w.say("time.quote", [(path, sent)], about=about, quote=sent.rstrip(" .;")):
             said.append(terms)
     if lead:  # "how long would I be in it?": a later part people may go on to (SELECT-SLE's Study 3) belongs to it
-        _after_the_first_part(composer, w, q, s, most=1)
+        _after_the_first_part(composer, w, q, s, most=1, later=later)
     primary = [o for o in s.outcomes if o.primary and o.time_frame]
     if primary:
         w.say("time.checked", [(primary[0].path, primary[0].time_frame)],

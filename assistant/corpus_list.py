@@ -450,7 +450,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
     # "I live in Chicago, any trials?": where the person lives ranks the studies by their nearest site (none is left
     # out for being far: they did not ask for near ones only)
-    home = patient_facts(question).location if not origin else ""
+    facts = patient_facts(question)  # (read once: where they live ranks the list, the rest filters it)
+    home = facts.location if not origin else ""
     at_home = resolve(home, frozenset()) if home else None
     if at_home:
         origin = at_home
@@ -463,7 +464,6 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
     # "I'm pregnant and have lupus, anything I can join?": a study whose rules keep out what the person said is not
     # one they can join; it is named after the list with the rule that keeps them out
-    facts = patient_facts(question)
     ruled_out: list[tuple[FactSheet, tuple[str, str]]] = []
     fitting: dict[str, int] = {}  # how many of the person's facts a study's rules to join ask for: those first
     if facts.said_anything(sex=False):
