@@ -117,8 +117,9 @@ MAX_NAMING_COUNTRIES = 2
 MAX_NAMING_SITES = 3
 PRODUCT_CODE = re.compile(r"[a-z]+\d+[a-z0-9]*", re.IGNORECASE)  # "C213", "CDP870": a product's code names its study
 # how a follow-up goes on from the last question: "and after that?", "why so few?", "what about the other group?"
-BARE_POINTER_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then|what about|how about)\W+)*(?:the|that) [\w-]+(?:\s+[\w-]+)? "
-                             r"(?:one|study|trial)\W*$", re.IGNORECASE)
+BARE_POINTER_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then|what about|how about)\W+)*(?:the|that) (?:[\w-]+(?:\s+[\w-]+)? "
+                             r"(?:one|study|trial)|(?:one|study|trial) (?:that|which|with|using|where) (?:[\w-]+\s*){1,6})\W*$",
+                             re.IGNORECASE)
 OTHER_STUDIES_RE = re.compile(r"\b(?:any|other|another|else|more)\b.{0,12}\b(?:trials|studies|options)\b", re.IGNORECASE)
 ANY_THERE_RE = re.compile(r"\b(?:is there|are there|anything|any (?:studies|trials|research))\b", re.IGNORECASE)
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
@@ -135,6 +136,9 @@ BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question bef
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
 # one study of several the conversation named, not said which: "that one", "this study", "it"
+# "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
+ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (.{3,80})", re.IGNORECASE)
+SURELY_ABOUT = 0.5  # a study found by a description's words when its best chunk holds this share of them
 ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
 AMONG_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then)\W+)?which\b(?!\s+(?:drug|dose|group|arm|site|hospital|doctor)s?\b)|"
@@ -356,7 +360,8 @@ class AnswerChain:
         if route and self.p.router and last_asked and BARE_POINTER_RE.match(routed):
             route, routed = self.p.router.route(last_asked), f"{last_asked} ({routed})"
             if route.intent == "corpus":  # ("I'm 62 … any trials?" of one study: can I join it, or what it is)
-                told = patient_facts(last_asked).said_anything(where=True)
+                # ("which studies use stem cells?" names a treatment, not the person's own)
+                told = speaks_of_someone(last_asked) and patient_facts(last_asked).said_anything(where=True)
                 route = Route("can_i_join" if told else "overview", route.score, "pointer")
         # unsure: the name's own words may say what is asked ("… registry need"), or a name we could not place
         # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
@@ -592,6 +597,10 @@ class AnswerChain:
                 or self._pointed_at(question, named) if named else None
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
+            described = ONE_THAT_RE.search(question) if named else None
+            if described and (elsewhere := self._described(described.group(1), {r.study_id for r in named}, catalog)):
+                # "and the one that uses bone marrow instead?" after a list of three that don't: the one that does
+                return Scope(elsewhere.study_id, standalone(question, elsewhere), "history")
             if named and ONE_OF_THEM_RE.search(question):
                 # "how old can you be for that one?" after a list of three: ask which, never guess
                 return Scope(None, question, "choose", among=tuple(dict.fromkeys(r.study_id for r in named)))
@@ -712,6 +721,15 @@ class AnswerChain:
         # the pointer's own words first ("the Spanish one, are those cells from umbilical cord too?" is the one in
         # Spain, whatever the rest names); then the whole question ("the stem cell one from south carolina")
         return self._pointed_at(m.group(0), others) or self._pointed_at(question, others)
+
+    def _described(self, words: str, listed: set[str], catalog: StudyCatalog) -> StudyRef | None:
+        """The one study outside ``listed`` that a description ("uses bone marrow instead") is about: by its own
+        words, else by the best search hit when that covers most of the description."""
+        named = self._study_named_by_words(words, places=True)
+        if named is None:
+            hits = [h for h in self.p.retriever.search(words, k=3, per_study=1) if h.study_id != GLOSSARY_ID]
+            named = hits[0].study_id if hits and relevance(words, hits[0]) >= SURELY_ABOUT else None
+        return catalog.get(named) if named and named not in listed else None
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",

@@ -64,7 +64,9 @@ MAX_LISTED = 6  # names in one sentence before "and N more"
 MAX_TERM_STUDY_SENTENCES = 2  # after a definition, how this study uses the term, briefly
 # where a record explains its own words, and the words that say it explains ("who have not responded …")
 EXPLAINING_FIELDS = (*DESCRIPTION_FIELDS, "page.who_could_benefit_from_this_research")
-EXPLAINS = re.compile(r"\b(?:who|which|meaning|means|that is|i\.e\.|have not|has not|did not|do not)\b", re.IGNORECASE)
+# (what a thing is made of or where it comes from explains it too: "allogeneic MSCs derived from umbilical cord")
+EXPLAINS = re.compile(r"\b(?:who|which|meaning|means|that is|i\.e\.|have not|has not|did not|do not|derived|"
+                      r"obtained from|made from|taken from|comes? from|defined as|consists? of)\b", re.IGNORECASE)
 QUOTE_LIMIT = 300  # a record's sentence longer than this explains nothing plainly
 LOOKS_AHEAD = (*RECRUITING_STATUSES, "Not yet recruiting", "Active, not recruiting")
 MAX_TREATMENTS = 2  # interventions described in a treatment answer

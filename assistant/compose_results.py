@@ -43,7 +43,8 @@ SERIOUS_Q = re.compile(r"\b(serious|severe|hospital\w*|deaths?|die|died|dying|de
 SIDE_Q = re.compile(r"\b(side.?ef+ects?|adverse|reactions?|safe|safety|harm\w*|sick|complications?|tolerat\w*|"
                     r"problems?)\b", re.IGNORECASE)
 FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|left|leave|leaving|withdr\w*|"
-                    r"stay(ed)? (in|on|until|to)|gave up|stop(ped|ping)? (being|taking|early|going)|"
+                    r"stay(ed)? (in|on|until|to)|gave up|ma(de|ke) it (to|through|till|until)|see it through|saw it through|"
+                    r"(stuck|stick|lasted|last) (it out|with it|(to|till|until) the (very )?end)|stop(ped|ping)? (being|taking|early|going)|"
                     r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
 # "how many people actually used the patch?": who got as far as the treatment, which the flow's notes may say

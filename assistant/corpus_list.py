@@ -14,9 +14,17 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer_templates import sentence
 from assistant.answer_writer import AnswerWriter, ChunkLookup, Composed, join_words
-from assistant.compose_overview import remote_sentences
+from assistant.compose_overview import placebo_arms, remote_sentences
 from assistant.eligibility_check import assess
-from assistant.nearby import COUNTRY_SHORT, Place, gazetteer, near_question, nearest, resolve, sites_in_continent
+from assistant.nearby import (
+    COUNTRY_SHORT,
+    closest_site,
+    gazetteer,
+    in_city_question,
+    near_question,
+    resolve,
+    sites_in_continent,
+)
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import patient_facts
 from assistant.textutil import content_terms, overlap, split_sentences
@@ -68,7 +76,12 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "doesnt doesn't without either neither both them those these just only track tracks "
                               "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
                               "watching observing observational experimental just nothing want wants risk getting "
-                              "get gets got am too hate hates scared afraid fear mind ok okay then")
+                              "get gets got am too hate hates scared afraid fear mind ok okay then number numbers size "
+                              "by biggest largest want help helping contribute")
+# words that say the person is asking about health in general, not naming a topic: a topic only beside another word
+# ("kidney disease"), nothing on their own ("i don't have a disease but want to help")
+GENERIC_HEALTH = content_terms("disease diseases illness illnesses condition conditions disorder disorders problem "
+                               "problems health issue issues sickness")
 # healthy people, not a study's topic ("Global Healthy Living Foundation" is a name)
 HEALTHY_Q = re.compile(r"\bhealthy\s+(?:people|persons?|volunteers?|adults|individuals|controls?|women|men|kids|"
                        r"children|subjects|participants|folks|ones?)\b|\bhealthy volunteers?\b|\bwithout (?:any|a) "
@@ -156,7 +169,9 @@ def filters_asked(question: str, places: Iterable[str]) -> bool:
 
 
 # "which of those can I do from home?", "any I can do online?": taking part without going to a site
-REMOTE_LIST_Q = re.compile(r"\b(?:from|at) home\b|\bremote(?:ly)?\b|\bonline\b|\bwithout (?:any )?(?:travel\w*|going (?:in|"
+REMOTE_LIST_Q = re.compile(r"\b(?:from|at) home\b|\bremote(?:ly)?\b|\bonline\b|\b(?:from|on|by|using|with|through|via) "
+                           r"(?:my|a|your|the|their) (?:phone|smartphone|cell ?phone|computer|laptop|tablet|ipad)\b|"
+                           r"\b(?:an|the|via|through) app\b|\bwithout (?:any )?(?:travel\w*|going (?:in|"
                            r"anywhere))\b|\bno travel\w*\b", re.IGNORECASE)
 
 
@@ -208,6 +223,8 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
                                     *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded, remote)
                                       if m), *forms]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
+    if q.topic <= GENERIC_HEALTH:
+        q.topic = set()
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
@@ -254,14 +271,6 @@ def _sentence_with(text: str, topic: set[str]) -> str:
 def _topic_words(question: str, topic: set[str]) -> list[str]:
     return list(dict.fromkeys(w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", question)
                               if content_terms(w) and content_terms(w) <= topic))
-
-
-def _closest(origin: Place, s: FactSheet) -> tuple[Site, float] | None:
-    """The study's site nearest to ``origin``, an open one before a closed one (None: no site on the map)."""
-    ranked, _ = nearest(origin, s.sites)
-    open_ = [t for t in ranked if not t[0].status or t[0].status.lower() in ("recruiting", "not yet recruiting")]
-    picks = open_ or ranked
-    return picks[0] if picks else None
 
 
 # the record statuses a question asked for → what a study in them is doing, in plain words
@@ -336,7 +345,8 @@ def given_as(s: FactSheet, form: str) -> tuple[str, str] | None:
     """(field path, the record's words) saying its treatment is taken by mouth ("oral") or by a needle
     ("injected"): a treatment or group description, or for a pill a rule about swallowing the study drug."""
     said = [(i.path, i.description) for i in s.interventions if "placebo" not in i.name.lower() and i.description]
-    said += [(a.path, a.description) for a in s.arms if "placebo" not in a.type.lower() and a.description]
+    placebo = placebo_arms(s)
+    said += [(a.path, a.description) for a in s.arms if a not in placebo and a.description]
     words, rule = (ORAL_WORDS, ORAL_DRUG_RULE) if form == "oral" else (INJECTED_WORDS, None)
     found = [(path, sent) for path, text in said for sent in split_sentences(text) if words.search(sent)]
     if rule is not None:
@@ -444,7 +454,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     # the record's own words on taking part from home, read once for the filter and for what each study says
     remote = {s.study_id: quotes for s in sheets if (quotes := remote_sentences(chunks, s))} if q.remote else {}
     q = replace(q, remote_ids=frozenset(remote)) if q.remote else q
-    near = near_question(question)  # "lupus trials recruiting near Chicago": ranked by their nearest site
+    # "lupus trials recruiting near Chicago", "whats going on in charleston SC": ranked by their nearest site
+    near = near_question(question) or in_city_question(question, frozenset())
     origin = resolve(near.words, frozenset()) if near else None
     if near and origin:
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
@@ -474,7 +485,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             if out and out[0].cites:
                 found.remove(s)
                 ruled_out.append((s, out[0].cites[-1]))
-    closest = {s.study_id: c for s in found if origin and (c := _closest(origin, s))}
+    closest = {s.study_id: c for s in found if origin and (c := closest_site(origin, s.sites))}
     distance_km = {sid: c[1] for sid, c in closest.items()}
     if origin and not at_home and not (q.statuses or q.phase or q.results or q.children or q.topic):  # only "near X"
         found = [s for s in found if distance_km.get(s.study_id, float("inf")) <= NEAR_KM]

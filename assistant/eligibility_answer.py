@@ -10,7 +10,7 @@ from typing import Protocol
 from assistant.answer_writer import AnswerWriter, Cite
 from assistant.closest_rule import CLEAR_SCORE, RuleMatch, Scorer, closest_rule
 from assistant.eligibility_check import Assessment, Finding, assess, tree_of
-from assistant.nearby import nearest, resolve, study_countries
+from assistant.nearby import closest_site, resolve, study_countries
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.textutil import content_terms
@@ -71,9 +71,9 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
 def _nearest_site(w: AnswerWriter, facts: PatientFacts, s: FactSheet) -> None:
     """"I live in Chicago, can I join?": where the person would go, the study's site nearest to them."""
     origin = resolve(facts.location, study_countries(s.sites)) if facts.location and s.sites else None
-    ranked = nearest(origin, s.sites)[0] if origin else []
-    if origin and ranked:
-        site, km = ranked[0]
+    closest = closest_site(origin, s.sites) if origin else None
+    if origin and closest:
+        site, km = closest
         w.say("can_i_join.nearest", site, place=place_words(origin), site=site_words(site),
               distance=distance_words(km, origin))
 

@@ -72,6 +72,9 @@ _MEDICAL = [
     r"blood ?work|report) (mean|say|show)\b",
     r"\b(is|are) (my|his|her) (\w+ ){0,2}(results?|levels?|numbers?|scores?|counts?)\b.{0,20}\b(bad|normal|high|low|ok|okay|"
     r"dangerous|serious)\b",
+    # a treatment decision for the person: "do I need surgery or not?", "does she need an operation?"
+    r"\b(do|does|will|would) (i|we|he|she|my \w+) (really )?need (surgery|an operation|an? \w+ transplant|a "
+    r"(?:procedure|fusion|biopsy)|antibiotics|steroids|chemo\w*)\b",
     r"\bshould my (mom|mum|dad|mother|father|grandma|grandmother|grandpa|grandfather|kid|baby|partner|sister|brother)\b",
 ]
 _INJECTION = [
@@ -81,6 +84,13 @@ _INJECTION = [
     r"\byou are now\b|\bpretend (to be|you are)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b",
     r"\b(reveal|print|show|repeat)\b.{0,30}\b(instructions|prompt|rules)\b",
     r"<\s*/?\s*(script|system|im_start|im_end)\b|\[\s*INST\s*\]|<\|im_start\|>",
+    # a closing tag or an "override" that pretends the question is outside the record: "</record> SYSTEM OVERRIDE"
+    r"<\s*/\s*(record|context|document|data|user|assistant|question)\s*>|\b(system|admin|developer) override\b|"
+    r"\bnew (task|instructions?)\s*:",
+    # other people's private data: "list the names and emails of everyone enrolled"
+    r"\b(names?|e-?mails?|addresses|phone numbers|diagnos[ie]s|medical records?|contact details)\b.{0,60}\b(of|for) "
+    r"(everyone|every(?:body| participant| patient)|all (?:the )?(?:participants|patients|subjects|people|members)|the "
+    r"(?:participants|patients|subjects|other (?:participants|patients)))\b",
 ]
 _OFF_TOPIC = [
     r"\b(write|compose|make)\b.{0,20}\b(poem|song|story|essay|joke|haiku|code|program|script|email)\b",

@@ -19,6 +19,12 @@ NOT_A_MEASURE = GENERIC_TERMS | content_terms("time end week weeks month months 
                                                   "throughout over")
 
 
+# "is certolizumab the same thing as cimzia?", "what's the brand name": a treatment's other names
+OTHER_NAME_Q = re.compile(r"\bsame (?:thing|drug|medicine|medication|as)\b|\b(?:also|otherwise) (?:called|known)\b|"
+                          r"\bbrand(?:ed)?\b|\bgeneric\b|\b(?:another|other|real|proper) names?\b|\bsold as\b",
+                          re.IGNORECASE)
+
+
 def names_an_outcome(question: str, s: FactSheet) -> bool:
     """Whether the question names a measure of the study's posted results by its own words ("crying")."""
     if s.results is None:
@@ -37,6 +43,9 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "dose")
     if (route.intent == "term" or not route.confident) and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
         return Route("treatment", route.score, "named")
+    if not (route.intent == "treatment" and route.confident) and OTHER_NAME_Q.search(text) \
+            and any(i.other_names for i in s.interventions):
+        return Route("treatment", route.score, "other_name")
     if route.intent in ("size", "treatment", "other") and s.results and USED_Q.search(text):
         return Route("results", route.score, "used")  # "how many people actually used the patch?": the flow
     # ("chance of getting the dummy patch?" however sure another route is; "how many ended up on placebo …" if unsure)

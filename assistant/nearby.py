@@ -358,6 +358,14 @@ def nearest(origin: Place, sites: list[Site]) -> tuple[list[tuple[Site, float]],
     return sorted(placed, key=lambda t: t[1]), unplaced
 
 
+def closest_site(origin: Place, sites: list[Site]) -> tuple[Site, float] | None:
+    """The site nearest to ``origin``, an open one before a closed one (None: no site on the map)."""
+    ranked, _ = nearest(origin, sites)
+    open_ = [t for t in ranked if not t[0].status or t[0].status.lower() in ("recruiting", "not yet recruiting")]
+    picks = open_ or ranked
+    return picks[0] if picks else None
+
+
 def region_states(q: str) -> tuple[str, tuple[str, ...]] | None:
     """A region the question names ("the Pacific Northwest") as its US states."""
     low = q.lower()

@@ -76,6 +76,14 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                r"\bsince\b|\bfor\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b|"
                                # ("diagnosed with fibromyalgia by my GP": the illness ends where who, where or when begins)
                                r"\bby\b|\bin\b|\bat\b|\bfrom\b|\bwhen\b|\babout\b|\bmy\b|\bwhich\b|\bthat\b|\bwho\b|\bso\b))", re.IGNORECASE)
+# a medicine the vocabulary does not list, in the person's words: "i take verapamil every day", "she's on tacrolimus"
+_TREATMENT_PHRASE = re.compile(r"\b(?:i|he|she|we|they)\s*(?:'m|'s|am|is|are)?\s*(?:take|takes|taking|took|on|using|use|"
+                               r"uses|used)\s+([a-z][a-z0-9\-]{4,30})\b(?!\s+(?:of|to|a|the|my|part|in|at)\b)", re.IGNORECASE)
+# …not a medicine: "I'm on holiday", "she takes part", "I'm using the app"
+_NOT_TREATMENTS = frozenset("part holiday holidays vacation leave break board call calls phone computer trains buses "
+                            "about there these those their things something everything anything nothing medicine "
+                            "medicines medication medications drugs pills tablets treatment treatments meds often "
+                            "daily every twice three several both other another again still right first".split())
 _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\d+)?)\s*"
                           r"(%|mg/dl|mmol/mol|mmol/l|ml/min(?:/1\.73\s*m2|/1\.73\s*m²)?|kg/m2|kg/m²|g/dl|u/l|kg|lbs?)?",
                           re.IGNORECASE)
@@ -318,6 +326,12 @@ def _read(text: str, facts: PatientFacts) -> None:
             continue
         if all(x.words.lower() != words.lower() for x in facts.conditions):
             facts.conditions.append(Mention(words, words))
+    for m in _TREATMENT_PHRASE.finditer(text):
+        words = m.group(1)
+        if words.lower() in _NOT_TREATMENTS or any(s < m.end(1) and m.start(1) < e for s, e in covered) \
+                or _negated(text, m.start(), facts.whose) or any(x.words.lower() == words.lower() for x in facts.treatments):
+            continue
+        facts.treatments.append(Mention(words, words, kind="treatment"))
     for m in _LACKS.finditer(text):  # "I don't have French social security": in the person's words
         words = m.group(1).strip(" '-")
         if not any(s < m.end(1) and m.start(1) < e for s, e in covered) and content_terms(words) \

@@ -58,6 +58,19 @@ KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told
 # "which SELECT-SLE sites are recruiting right now?": one study's sites and whether each takes people
 SITES_OPEN_RE = re.compile(r"\b(?:sites?|locations?|hospitals?|centers?|centres?|clinics?)\b.{0,40}\b(?:recruiting|open|"
                            r"enrolling|taking|accepting|active)\b", re.IGNORECASE)
+# "i take verapamil, does that matter?", "is that a problem for this study?": whether a fact told counts against joining
+MATTERS_RE = re.compile(r"\b(?:does|would|will|could|might) (?:that|this|it) (?:matter|count|change anything|affect|stop|"
+                        r"be a problem|be an issue|rule)\b|\b(?:is|are) (?:that|this|it|those|these) (?:a |an )?"
+                        r"(?:problem|issue|deal ?breaker|ok|okay|fine|allowed)\b|\bmatter for\b", re.IGNORECASE)
+# "what stage of lung cancer is this for?": how far the illness has gone, which the rules say (not the study's phase;
+# "what stage is the study at?" asks the phase)
+DISEASE_STAGE_RE = re.compile(r"\bstages?\s+(?:of\s+)?(?:(?:my|his|her|the|their)\s+)?(?:\w+\s+){0,2}(?:cancer|disease|"
+                              r"illness|tumou?rs?|lupus|nephritis|ckd|kidney|nsclc|condition)\b|\b(?:cancer|disease|"
+                              r"tumou?r|nsclc|ckd)\s+stages?\b|\bstage\s+(?:[1-4]|i{1,3}v?|iv)\b", re.IGNORECASE)
+# "where does my data go?", "where are the blood samples sent?": where a thing goes, not where the sites are
+THING_GOES_RE = re.compile(r"\bwhere (?:does|do|will|would|is|are|did)\s+(?:all\s+)?(?:my|the|our|your|his|her|their|"
+                           r"this|that)?\s*(?:personal\s+|health\s+)?(?:data|information|info|answers|records?|samples?|"
+                           r"blood|results?|details|stuff|cells?|tissue|scans?)\b", re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -100,6 +113,14 @@ def _unsure_with_facts(route: Route, q: Asked) -> Route | None:
     return None
 
 
+def _does_it_matter(route: Route, q: Asked) -> Route | None:
+    """"my clusters didn't start till I was 52, does that matter?": a fact of the person's, asked against the rules."""
+    if q.scope.study_id and MATTERS_RE.search(q.routed) and not SHOULD_RE.search(q.routed) \
+            and (route.intent == "other" or q.unsure(route)) and q.facts.said_anything():
+        return Route("can_i_join", route.score, "facts")
+    return None
+
+
 def _join_after_facts(route: Route, q: Asked) -> Route | None:
     """"could i get in?", "cool so im good to sign up?" after the person told their facts in an earlier turn."""
     if q.unsure(route) and JOIN_ASK_RE.search(q.routed) and not SHOULD_RE.search(q.routed) \
@@ -134,6 +155,12 @@ def _sites_open(route: Route, q: Asked) -> Route | None:
             and not asks_across_studies(q.text) and not asked_place(q.routed):
         return Route("status", route.score, "sites")
     return None
+
+
+def _where_it_goes(route: Route, q: Asked) -> Route | None:
+    """"where does my data go, is it kept on my phone?": the record's own words on it, not the study's sites."""
+    return Route("other", route.score, "thing") \
+        if route.intent in ("where", "contact") and THING_GOES_RE.search(q.routed) else None
 
 
 def _a_place(route: Route, q: Asked) -> Route | None:
@@ -183,20 +210,26 @@ def _a_persons_time(route: Route, q: Asked) -> Route | None:
         if route.intent == "dates" and PERSON_TIME_RE.search(q.routed) else None
 
 
+def _disease_stage(route: Route, q: Asked) -> Route | None:
+    """"what stage of lung cancer is this for?": who the rules let in, not the study's phase."""
+    return Route("can_i_join", route.score, "stage") \
+        if route.intent == "phase" and DISEASE_STAGE_RE.search(q.routed) else None
+
+
 def _from_home(route: Route, q: Asked) -> Route | None:
     """"do i have to go somewhere for visits?" of a study people take part in from home: the record's words first
     ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)."""
     if q.scope.study_id and REMOTE_Q.search(q.routed) and route.intent in ("other", "where") \
-            and q.takes_part_remotely():
+            and not THING_GOES_RE.search(q.routed) and q.takes_part_remotely():
         return Route("where", route.score, "remote")
     return None
 
 
 # who is asked about, and whether it is joining: the first rule that applies decides
-WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
-                               _a_place)
+WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
+                               _where_it_goes, _a_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 INTENTS = INTENT_NAMES  # one home: assistant/intent_registry.py
 BANK = "intent_examples.jsonl"
 MIN_CONFIDENCE = 0.3  # below this probability the intent is a guess: the question is read whole instead
-PART_CONFIDENCE = 0.6  # a part of a question read alone has less to go on: its intent counts only when this sure
+PART_CONFIDENCE = 0.6  # a part of a question read alone has less to go on: it decides the route only when this sure
+ALSO_CONFIDENCE = 0.5  # …and is answered too, beside the whole question's intent, when this sure
 # (0.3 with 20 intents: on router_heldout.jsonl 96% of questions routed, 97.7% of those right; 0.4: 91%, 98.5%)
 SECOND_INTENT = 0.2  # a runner-up this likely, in a question joined by "and", is asked about too
 JOINED_RE = re.compile(r"\b(and|also|plus)\b|&", re.IGNORECASE)
@@ -74,6 +75,7 @@ class Route:
 _PART_BREAK = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus|&)\s+(?=(?:who|whos|who's|what|whats|what's|where|when|how|is|was|"
                          r"are|were|does|do|did|can|will|would|any)\b)", re.IGNORECASE)
 MIN_PART_WORDS = 2
+LEADING_JOIN = re.compile(r"^(?:and|also|plus|&)\s+", re.IGNORECASE)
 # "stem cell injection for the disc in shanghai - what phase is it": a heading that names the study, then the ask
 HEADING_RE = re.compile(r"^(?P<head>[^?]{3,80}?)\s+[-–—:]\s+(?P<ask>\S.*)$")
 ASKS_RE = re.compile(r"\b(?:where|when|who|whom|whose|why|how|which|what|can|could|will|would|should|does|did|do|is|are|"
@@ -88,7 +90,8 @@ def after_heading(question: str) -> str:
 
 def asked_parts(question: str) -> list[str]:
     """The separate things a question asks ("how many sites did it have, and was any in canada" → two)."""
-    parts = [p.strip(" ,") for p in _PART_BREAK.split(question) if p and p.strip(" ,")]
+    # (a part read alone without its joining word: "and what was the final enrollment" reads as a new question)
+    parts = [LEADING_JOIN.sub("", p.strip(" ,")) for p in _PART_BREAK.split(question) if p and p.strip(" ,")]
     return [p for p in parts if len(p.split()) >= MIN_PART_WORDS] or [question]
 
 
@@ -170,7 +173,7 @@ class IntentRouter:
         # a part that names a place ("and was any in canada") asks where, whatever its other words recall
         routes = [rule_intent(p) or ("where" if asked_place(p) else self._classified(p)) for p in parts]
         intents = [r if isinstance(r, str) else r.intent for r in routes
-                   if isinstance(r, str) or r.score >= PART_CONFIDENCE]
+                   if isinstance(r, str) or r.score >= ALSO_CONFIDENCE]
         # ("how big is the Paris … trial, and do some people get a placebo?": read whole it is unsure; its parts are
         # sure of what each asks; a place alone makes no part sure: "who do I contact … in Paris?" asks who)
         sure = [r for r in routes if isinstance(r, Route) and r.score >= PART_CONFIDENCE]
