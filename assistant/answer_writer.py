@@ -128,7 +128,9 @@ class AnswerWriter:
         n = self.cite(path, quote)
         if n is None:
             return False
-        self.sentences.append(f"{LIST_ITEM}{sentence(key, **variables).rstrip(' .')} [{n}]")
+        line = f"{LIST_ITEM}{sentence(key, **variables).rstrip(' .')} [{n}]"
+        if line not in self.sentences:  # (listed once, when two parts of the answer list the same people)
+            self.sentences.append(line)
         return True
 
     def result(self, question: str | None = None) -> Composed | None:

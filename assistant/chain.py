@@ -123,7 +123,7 @@ BARE_POINTER_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then|what about|how 
 OTHER_STUDIES_RE = re.compile(r"\b(?:any|other|another|else|more)\b.{0,12}\b(?:trials|studies|options)\b", re.IGNORECASE)
 ANY_THERE_RE = re.compile(r"\b(?:is there|are there|anything|any (?:studies|trials|research))\b", re.IGNORECASE)
 GOES_ON_RE = re.compile(r"^\W*(?:and|or|but|so|then|also|plus|why|what about|how about|after that|and then|which one|"
-                        r"which of)\b", re.IGNORECASE)
+                        r"which of|like what|such as|what kind|which kind|wait|huh|really)\b", re.IGNORECASE)
 FOLLOW_UP_SURE, FOLLOW_UP_WORDS = 0.5, 10  # a follow-up this short, routed less surely, is read with the last question
 WHY_ALONE_RE = re.compile(r"\W*(?:but |and |so )?(?:why|why not|how come|what for|why is that)\W*", re.IGNORECASE)
 REASONS_SAID = frozenset({"status", "size", "results"})  # "why?" the record answers: why it ended, why results came so
@@ -137,7 +137,8 @@ BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which 
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 # "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
-ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (.{3,80})", re.IGNORECASE)
+ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (?!(?:is|does|has)?\s*(?:n'?t|not|no)\b)"
+                         r"(?!(?:isn|doesn|hasn|aren|wasn)'?t\b)([^,;?!-]{3,80})", re.IGNORECASE)
 SURELY_ABOUT = 0.5  # a study found by a description's words when its best chunk holds this share of them
 ONE_OF_THEM_RE = re.compile(r"\b(?:that|this|the) (?:one|study|trial)\b|\bit\b", re.IGNORECASE)
 # picking among the studies an answer listed: "which of those", "any of them", "which ones"
@@ -284,6 +285,17 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+# "the one that isn't a drug": a study that gives no treatment (a registry, a study that only watches)
+NO_DRUG_POINTER_RE = re.compile(r"\b(?:isn'?t|is not|not|no|without|doesn'?t (?:give|use|test))\s+(?:a |an |any )?(?:drugs?|"
+                                r"medicines?|medications?|meds|pills?|treatments?)\b", re.IGNORECASE)
+
+
+def _fits_no_drug(question: str, sheet: FactSheet) -> int:
+    """1 when the question points at a study that tests no treatment and this one is such a study, else 0."""
+    watches = bool(sheet.study_type and sheet.study_type.value.lower().startswith("observational"))
+    return int(watches) if NO_DRUG_POINTER_RE.search(question) else 0
+
+
 # an answer that said the study ended: "why?" after it asks why it ended
 ENDED_SAID_RE = re.compile(r"\b(?:completed|ended|stopped|terminated|finished|closed|withdrawn|no longer)\b", re.IGNORECASE)
 CLOSER_RE = re.compile(r"\b(?:closer|closest|nearer|nearest)\b(?!\s+(?:to|near)\s+(?-i:[A-Z]))", re.IGNORECASE)
@@ -379,7 +391,10 @@ class AnswerChain:
                 and words <= FOLLOW_UP_WORDS and (goes_on := GOES_ON_RE.search(routed)) \
                 and not ASKS_SOMETHING_RE.search(routed[goes_on.end():]):  # ("what about X, who do I call?" asks)
             joined = self.p.router.route(f"{last_user} {routed}")
-            route = joined if joined.confident and joined.score > route.score else route
+            if joined.confident and joined.score > route.score:
+                # (composed with it too: "like what tho, on the actual drug" after "were there side effects" asks
+                # which side effects)
+                route, routed = joined, f"{last_user} ({routed})"
         facts = patient_facts(routed)  # the person's facts, read once for the route rules and the scope below
         earlier = tuple(t.content for t in history if t.role == "user")
         sheet_of = self.p.facts(scope.study_id) if scope.study_id else None
@@ -432,6 +447,13 @@ class AnswerChain:
                 and not place_in(routed, sheet, frozenset())[0] and (there := place_said_before(
                     [t.content for t in history[-HISTORY_TURNS_READ:]], sheet)):
             routed = f"{routed} (in {there})"  # "who's the contact there?" after "… Cedars-Sinai in Los Angeles …"
+        elif history and scope.study_id and scope.reason in ("history", "question") and route and route.intent == "where" \
+                and (sheet := self.p.facts(scope.study_id)) and not place_in(routed, sheet, frozenset())[0]:
+            # "the pill one, which cities?" after "lupus trials in spain?": its sites in the place the person asked about
+            asked = [t.content for t in history[-HISTORY_TURNS_READ:] if t.role == "user"]
+            place = next((p for turn in reversed(asked) for p, here in [place_in(turn, sheet, frozenset())]
+                          if p and 0 < len(here) < len(sheet.sites)), "")
+            routed = f"{routed} (in {place})" if place else routed
         # "how much of the chamomile drops did they get?": a fact of the study named says what is asked
         route = route_by_named_fact(text, self.p.facts(scope.study_id) if scope.study_id else None, route)
         why_alone = bool(history and WHY_ALONE_RE.fullmatch(routed.strip()))
@@ -749,7 +771,8 @@ class AnswerChain:
             # (who runs it too: "and the abbvie one?")
             sponsor = content_terms(sheet.sponsor.value) - GENERIC if sheet.sponsor else set()
             scores.append((len(asked & (naming_terms(sheet) | sponsor)) + len(there) / max(1, len(sheet.sites))
-                           + 2 * len(concepts & about) + _fits_status(question, sheet), ref))
+                           + 2 * len(concepts & about) + _fits_status(question, sheet) + 2 * _fits_no_drug(question, sheet),
+                           ref))
         scores.sort(key=lambda t: -t[0])
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
             return scores[0][1]

@@ -266,6 +266,9 @@ class Composer:
             return
         self._site_statuses(w, q, s)  # "is the San Diego site still taking people?": that site's own status first
         self._status_sentence(w, s)
+        ended = _when(s.completion) if s.status.value in ("Completed", "Terminated") else None
+        if ended and ended[1] and s.completion:  # "did that ever finish?": yes, and when
+            w.say("status.ended_on", s.completion, date=ended[0])
         self._why_it_ended(w, q, s)
         when = _when(s.last_update)
         if when and s.last_update:
@@ -578,8 +581,10 @@ class Composer:
                       contact=", ".join(x for x in person.split(", ") if x not in SITE_ROLE_WORDS))
         if place and not any(x.contacts for x in here):
             w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
-        if s.contacts:  # the people to ask as a list: name, role, phone, e-mail on one line each
-            w.sentences.append(sentence("contact.list_intro"))
+        intro = sentence("contact.list_intro")
+        if s.contacts and intro not in w.sentences:  # the people to ask as a list: name, role, phone, e-mail on one
+            # line each (once: "which cities and who do i call" asks where, and who, each of which lists them)
+            w.sentences.append(intro)
             listed = [w.item("contact.line", p, **contact_words(contact_of(p, s.study_id)))
                       for p in s.contacts[:MAX_CONTACTS]]
             if not any(listed):

@@ -326,9 +326,30 @@ SAME_THING = {t: frozenset(content_terms(words)) for t, words in (
 )}
 
 
+# "can people keep getting it after?", "can I get it outside the trial?": the treatment after or outside the study
+KEEP_GETTING_Q = re.compile(r"\b(?:keep|continue|stay on|still)\s+(?:getting|taking|get|take|on|receiving|receive|using|use)\b|"
+                            r"\bexpanded access\b|\bcompassionate use\b|\b(?:get|take|have|buy|use)\s+(?:[\w-]+\s+){0,2}"
+                            r"(?:outside|without being in|after) (?:of )?(?:the|this|a) (?:study|trial)\b", re.IGNORECASE)
+EXPANDED_ACCESS = re.compile(r"^Expanded access: Yes(?:; listed as (?P<listing>NCT\d{8}))?(?:; status: (?P<status>.+))?$")
+
+
+def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
+    """Whether the treatment can be had outside the study, as the record's expanded access field says."""
+    if s.expanded_access is None:
+        return False
+    m = EXPANDED_ACCESS.match(s.expanded_access.value)
+    if m:
+        return w.say("time.access_yes", s.expanded_access, listing=m.group("listing") or "a separate listing",
+                     status=(m.group("status") or "not given").lower())
+    return w.say("time.access_no", s.expanded_access)
+
+
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
+    if KEEP_GETTING_Q.search(q) and expanded_access(w, s):  # then what the record says of a later part, if any
+        _after_the_first_part(composer, w, q, s)
+        return
     often, count = bool(ASKS_OFTEN.search(q)), bool(ASKS_COUNT.search(q))
     visits = bool(ASKS_VISITS.search(q))  # "how often are the visits?" is not "how often do I take it?"
     q_terms = content_terms(q)

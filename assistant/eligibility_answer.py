@@ -47,8 +47,11 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
     # a rule that only stands out from the others (not one clearly about the question) says less than the rules
     # that name what the person said: with those, it is left out ("not pregnant yet but trying" is the pregnancy
     # rule, not "Unable to travel to Duke")
+    # (what this question says, not what earlier turns told: "she mostly speaks spanish, is that a problem?" after
+    # "my wife has lupus and is pregnant" is about the language rule)
+    own = a.findings if not (history or w.earlier) else assess(s, patient_facts(q)).findings
     if match is not None and match.score < CLEAR_SCORE \
-            and any(f.group not in ("not_mentioned", "none") and f.key not in AGE_SEX_KEYS for f in a.findings):
+            and any(f.group not in ("not_mentioned", "none") and f.key not in AGE_SEX_KEYS for f in own):
         match = None
     # nothing personal to compare (or only a place no rule names): the general rules
     if not facts.said_anything() and match is None and not a.findings:

@@ -72,9 +72,10 @@ _MEDICAL = [
     r"blood ?work|report) (mean|say|show)\b",
     r"\b(is|are) (my|his|her) (\w+ ){0,2}(results?|levels?|numbers?|scores?|counts?)\b.{0,20}\b(bad|normal|high|low|ok|okay|"
     r"dangerous|serious)\b",
-    # a treatment decision for the person: "do I need surgery or not?", "does she need an operation?"
-    r"\b(do|does|will|would) (i|we|he|she|my \w+) (really )?need (surgery|an operation|an? \w+ transplant|a "
-    r"(?:procedure|fusion|biopsy)|antibiotics|steroids|chemo\w*)\b",
+    # a treatment decision read from the person's own scans, or asked as yes-or-no: "my MRI says … do I need surgery?",
+    # "does she need an operation or not?" (not what a study asks of people: "do I need surgery first?")
+    r"\b(my|his|her) (mri|scan|x-?ray|ct|results?|report|tests?|doctor|surgeon)\b.*\b(do|does|will|would) (i|we|he|she) "
+    r"(really )?need (surgery|an operation)\b|\bneed (surgery|an operation) or not\b",
     r"\bshould my (mom|mum|dad|mother|father|grandma|grandmother|grandpa|grandfather|kid|baby|partner|sister|brother)\b",
 ]
 _INJECTION = [

@@ -33,6 +33,15 @@ def names_an_outcome(question: str, s: FactSheet) -> bool:
     return any(asked & (content_terms(o.title) - NOT_A_MEASURE) for o in s.results.outcomes if o.posted)
 
 
+def names_an_event(question: str, s: FactSheet) -> bool:
+    """Whether the question names a side effect the posted results list ("a heart block?? who got that")."""
+    events = s.results.adverse if s.results else None
+    if events is None:
+        return False
+    asked = content_terms(question) - NOT_A_MEASURE
+    return any(len(asked & content_terms(e.term)) >= min(2, len(content_terms(e.term))) for e in events.events)
+
+
 def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> Route | None:
     """The route the question's named fact gives, or ``route`` unchanged."""
     if s is None or route is None:
@@ -54,6 +63,6 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("randomization", route.score, "chance")  # "whats the chance i end up on the sugar pill??"
     if not route.confident and ORIGIN_Q.search(text) and s.interventions:
         return Route("treatment", route.score, "origin")  # "are those cells from umbilical cord too?"
-    if not route.confident and names_an_outcome(text, s):
+    if not route.confident and (names_an_outcome(text, s) or names_an_event(text, s)):
         return Route("results", route.score, "outcome")
     return route

@@ -77,8 +77,8 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                # ("diagnosed with fibromyalgia by my GP": the illness ends where who, where or when begins)
                                r"\bby\b|\bin\b|\bat\b|\bfrom\b|\bwhen\b|\babout\b|\bmy\b|\bwhich\b|\bthat\b|\bwho\b|\bso\b))", re.IGNORECASE)
 # a medicine the vocabulary does not list, in the person's words: "i take verapamil every day", "she's on tacrolimus"
-_TREATMENT_PHRASE = re.compile(r"\b(?:i|he|she|we|they)\s*(?:'m|'s|am|is|are)?\s*(?:take|takes|taking|took|on|using|use|"
-                               r"uses|used)\s+([a-z][a-z0-9\-]{4,30})\b(?!\s+(?:of|to|a|the|my|part|in|at)\b)", re.IGNORECASE)
+_TREATMENT_PHRASE = re.compile(r"\b(?:i|he|she|we|they)\s*(?:'m|'s|am|is|are|'ve been|ve been|have been|has been)?\s*"
+                               r"(?:take|takes|taking|took|on|using|use|uses|used)\s+([a-z][a-z0-9\-]{4,30})\b(?!\s+(?:of|to|a|the|my|part|in|at)\b)", re.IGNORECASE)
 # …not a medicine: "I'm on holiday", "she takes part", "I'm using the app"
 _NOT_TREATMENTS = frozenset("part holiday holidays vacation leave break board call calls phone computer trains buses "
                             "about there these those their things something everything anything nothing medicine "

@@ -13,7 +13,7 @@ from assistant.textutil import content_terms
 
 # "how long does each visit take", "how big are the needles", "how long is the infusion"
 HOW_MEASURE = re.compile(r"\bhow (big|large|long|heavy|small|thick|wide|deep)\s+(?:(?:is|are|was|were|does|do|did|will|would|"
-                         r"can|could)\s+)?(?:(?:the|each|a|an|one|my|this|that|these|those|every)\s+)?"
+                         r"can|could)\s+)?(?:(?P<det>the|each|a|an|one|my|this|that|these|those|every)\s+)?"
                          r"([a-z][\w'-]*(?:\s+(?!(?:take|takes|last|lasts|go|for|of|in|be|is|are|take)\b)[a-z][\w'-]*){0,3})",
                          re.IGNORECASE)
 # "what size needle do they use?", "what gauge are the needles": a size asked another way
@@ -43,6 +43,7 @@ LENGTH = re.compile(r"\d+(?:\.\d+)?\s*(?:(?:-|to)\s*\d+(?:\.\d+)?\s*)?(?:minutes
 class Focus:
     measure: str  # "long", "big"
     thing: str  # "visit", "needles"
+    each: bool = False  # "how long does each one take?": one of several things, not a person
 
     @property
     def words(self) -> set[str]:
@@ -52,13 +53,13 @@ class Focus:
     def about_the_study(self) -> bool:
         """"how long is the MiSLE study", "how long would I be in it": a word of the phrase names the study or a
         person in it."""
-        return bool(self.words & THE_STUDY)
+        return bool(self.words & THE_STUDY) and not (self.each and self.words == {"one"})
 
 
 def question_focus(question: str) -> Focus | None:
     m = HOW_MEASURE.search(question)
     if m:
-        return Focus(m.group(1).lower(), m.group(2).lower())
+        return Focus(m.group(1).lower(), m.group(3).lower(), (m.group("det") or "").lower() in ("each", "every"))
     size = WHAT_SIZE.search(question)
     return Focus("big", size.group(1).lower()) if size else None
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.compose_overview import AFTER_Q, REMOTE_Q
+from assistant.compose_overview import AFTER_Q, KEEP_GETTING_Q, REMOTE_Q
 from assistant.guard import Verdict
 from assistant.nearby import asked_place
 from assistant.patient_facts import PatientFacts
@@ -38,7 +38,10 @@ JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|el
 # asks whether someone is let in ("does it take people who…", "would they accept…", "am I allowed"): with the
 # person's facts said, an unsure route is an eligibility question
 ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,20}\b(?:people|patients|someone|anyone|"
-                        r"me|him|her|them|us|kids?|children|babies|adults)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
+                        r"me|him|her|them|us|kids?|children|babies|adults)\b|"
+                        # "do they even take psoriatic arthritis or just lupus?": an illness they let in
+                        r"\b(?:do|does|will|would) (?:they|it|the (?:study|trial|registry)|this (?:study|trial|registry))\s+"
+                        r"(?:even\s+|also\s+|still\s+|only\s+)?(?:take|accept|allow|include|cover|want)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
                         r"\bsign (?:me |him |her )?up\b|\benrol|\bparticipat|\btake part\b|\bbe (?:in|part of) (?:it|this|the)\b|"
                         r"\bdo (?:it|this|the (?:study|trial))\b|\b(?:right|good|suitable|fit) for (?:me|him|her|us)\b|\bapply\b|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
                         r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
@@ -71,6 +74,11 @@ DISEASE_STAGE_RE = re.compile(r"\bstages?\s+(?:of\s+)?(?:(?:my|his|her|the|their
 THING_GOES_RE = re.compile(r"\bwhere (?:does|do|will|would|is|are|did)\s+(?:all\s+)?(?:my|the|our|your|his|her|their|"
                            r"this|that)?\s*(?:personal\s+|health\s+)?(?:data|information|info|answers|records?|samples?|"
                            r"blood|results?|details|stuff|cells?|tissue|scans?)\b", re.IGNORECASE)
+# "did that ever finish?", "is the study over yet?": the study's own status, not who finished it
+STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|the|that|they)\s*(?:\w+\s+){0,4}?(?:study|trial|"
+                            r"registry|one|it|that|they)?\s*(?:ever |already |even |actually |finally )?(?:finish(?:ed)?|end(?:ed)?|"
+                            r"done|over|complete[d]?|wrap(?:ped)? up|close[d]?)\b(?!\s+(?:the|it|treatment|their|his|her))",
+                            re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -216,6 +224,20 @@ def _disease_stage(route: Route, q: Asked) -> Route | None:
         if route.intent == "phase" and DISEASE_STAGE_RE.search(q.routed) else None
 
 
+def _study_ended(route: Route, q: Asked) -> Route | None:
+    """"did that cluster headache study ever finish?": whether the study ended (its status), not its participant flow."""
+    return Route("status", route.score, "ended") \
+        if route.intent in ("results", "other") and STUDY_ENDED_RE.search(q.routed) \
+        and not re.search(r"\b(?:people|patients|babies|participants|most|many|everyone|who|when)\b", q.routed, re.IGNORECASE) \
+        else None
+
+
+def _keeps_getting(route: Route, q: Asked) -> Route | None:
+    """"can ppl keep getting it after?": the treatment after or outside the study (its expanded access)."""
+    return Route("time_in_study", route.score, "access") \
+        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("can_i_join", "results", "time_in_study") else None
+
+
 def _from_home(route: Route, q: Asked) -> Route | None:
     """"do i have to go somewhere for visits?" of a study people take part in from home: the record's words first
     ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)."""
@@ -229,7 +251,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)
 
 

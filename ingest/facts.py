@@ -26,6 +26,7 @@ _DEFINED_SHORT = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,6})\(([A-Za-z][A-Za-z0-9
 SCALARS = {  # field path → parts that are single facts on the sheet
     P + "statusModule.overallStatus": ("status", "why_stopped"),
     P + "statusModule": ("start", "primary_completion", "completion", "last_update"),
+    P + "statusModule.expandedAccessInfo": ("expanded_access",),
     P + "designModule.phases": ("phase",),
     P + "designModule.studyType": ("study_type",),
     P + "designModule.designInfo.allocation": ("allocation",),

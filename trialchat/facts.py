@@ -92,6 +92,8 @@ class FactSheet(BaseModel):
     start: Fact | None = None
     primary_completion: Fact | None = None
     completion: Fact | None = None
+    # "Expanded access: Yes; listed as NCT03559686; status: Available": the treatment outside the study, or "No"
+    expanded_access: Fact | None = None
     phase: Fact | None = None
     study_type: Fact | None = None
     enrollment: Fact | None = None

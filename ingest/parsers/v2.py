@@ -86,6 +86,14 @@ def _status(f: _Fields, m: dict) -> None:
         parts={"status": enum_text(text_at(m, "overallStatus")),
                "last_known_status": enum_text(text_at(m, "lastKnownStatus")),
                "why_stopped": text_at(m, "whyStopped")})
+    access = sub_dict(m, "expandedAccessInfo")  # a way to get the treatment outside the study, listed on its own
+    if "hasExpandedAccess" in access:
+        has = access.get("hasExpandedAccess") is True
+        words = join_nonempty([f"Expanded access: {'Yes' if has else 'No'}",
+                               f"listed as {text_at(access, 'nctId')}" if has and text_at(access, "nctId") else "",
+                               f"status: {enum_text(text_at(access, 'statusForNctId'))}"
+                               if has and text_at(access, "statusForNctId") else ""], "; ")
+        f.add(f"{base}.expandedAccessInfo", "Status › Expanded access", words, parts={"expanded_access": words})
     dates = {key: _date_line(name, m.get(src)) for key, name, src in (
         ("start", "Start", "startDateStruct"),
         ("primary_completion", "Primary completion", "primaryCompletionDateStruct"),
