@@ -81,6 +81,8 @@ KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug
     ("interventional_study", r"interventional\b"), ("prospective_study", r"prospective\b"),
     ("retrospective_study", r"retrospective\b")))
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
+# statuses that call for a reason the record may not give ("why isn't it open yet?", "why was it stopped?")
+NO_REASON_GIVEN = frozenset({"Not yet recruiting", "Suspended", "Terminated", "Withdrawn"})
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 SITE_ROLE_WORDS = {"Contact", "Backup", "Principal Investigator", "Sub-Investigator"}  # the record's role words
 ORIGIN_Q = re.compile(r"\b(?:come|comes|coming|came) from\b|\bsource of\b|\bmade (?:of|from)\b|\bwhere do they get\b|"
@@ -265,6 +267,10 @@ class Composer:
             # isn't it recruiting yet?" is its status)
             return
         self._site_statuses(w, q, s)  # "is the San Diego site still taking people?": that site's own status first
+        if WHY_Q.search(q) and s.status.value in NO_REASON_GIVEN and not s.why_stopped and not s.limitations:
+            # "why isnt it open yet?? it was registered years ago": the record gives no reason; what it does say
+            w.say("status.no_reason", s.status)
+            w.stops_short = True
         self._status_sentence(w, s)
         ended = _when(s.completion) if s.status.value in ("Completed", "Terminated") else None
         if ended and ended[1] and s.completion:  # "did that ever finish?": yes, and when

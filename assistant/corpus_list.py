@@ -26,7 +26,7 @@ from assistant.nearby import (
     sites_in_continent,
 )
 from assistant.nearby_answer import distance_words, place_words, site_words
-from assistant.patient_facts import patient_facts
+from assistant.patient_facts import named_illnesses, patient_facts, speaks_of_someone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
@@ -36,6 +36,12 @@ Search = Callable[[str, int], list[Source]]  # (query, k) → chunks across stud
 
 NEAR_KM = 300.0  # "studies near Berlin" with nothing else asked: those with a site this close
 SAME_MEANING = 0.5  # cosine of the question's topic to a study's title/conditions chunk that counts as about it
+DIAGNOSED = content_terms("diagnosed diagnosis diagnose")
+# "we would travel anywhere": where they are is no place asked for
+ANYWHERE_Q = re.compile(r"\b(?:travel|go|move|fly|drive)\s+(?:\w+\s+)?anywhere\b|\banywhere in the world\b", re.IGNORECASE)
+# what the person took or tried before ("pills didnt help", "tried injections"): no form of treatment asked for
+TRIED_Q = re.compile(r"\b(?:didn'?t|did not|tried|took|been on|used to|helped|help(?:ed)?|stopped|failed)\b", re.IGNORECASE)
+PERSONAL_TOPIC_WORDS = 3  # a question telling the person's story in more topic words than this: its illnesses are the topic
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
 MAX_RULED_OUT_SAID = 3  # studies left out of a list by a rule against what the person said, named after it
 FITTING_KEYS = frozenset({"fits", "allowed", "plan_inside", "some_of_all_needed"})  # a rule to join that names it
@@ -197,7 +203,7 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
             found_places.append((m.start(), place))
             written.append(m.group(0))
     found_places.sort()
-    if found_places:
+    if found_places and not ANYWHERE_Q.search(question):  # ("we are in europe but would travel anywhere": no place)
         q.place, q.also_places = found_places[0][1], tuple(p for _, p in found_places[1:])
     age = patient_facts(question).age if AGE_ASKED_Q.search(question) else None
     q.age = age
@@ -209,8 +215,10 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.blinded = (not OPEN_Q.search(question)) if blinded else None
     remote = REMOTE_LIST_Q.search(question)
     q.remote = bool(remote)
-    form = ORAL_Q.search(question) or INJECTED_Q.search(question)  # (a pill first: "a pill? I hate needles")
-    q.form = ("oral" if ORAL_Q.search(question) else "injected") if form else ""
+    # (what the person took before is no form asked for: "physio and pills for 4 months didnt help")
+    form_words = " ".join(c for c in re.split(r"[.?!;,]", question) if not TRIED_Q.search(c))
+    form = ORAL_Q.search(form_words) or INJECTED_Q.search(form_words)  # (a pill first: "a pill? I hate needles")
+    q.form = ("oral" if ORAL_Q.search(form_words) else "injected") if form else ""
     forms = [m.group(0) for rx in (ORAL_Q, INJECTED_Q) for m in rx.finditer(question)]
     size = SIZE_ORDER_Q.search(question)
     q.by_size = ("smallest" if size.group(0).lower().startswith(("small", "fewest", "least")) else "largest") \
@@ -225,6 +233,10 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     if q.topic <= GENERIC_HEALTH:
         q.topic = set()
+    if len(q.topic) > PERSONAL_TOPIC_WORDS and speaks_of_someone(question) and (own := named_illnesses(question) & q.topic):
+        # "my partner was diagnosed with non small cell lung cancer three weeks ago … any of the lung cancer studies
+        # still taking patients?": the illness they name is the topic, not the rest of their story
+        q.topic = own - GENERIC_HEALTH - DIAGNOSED
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
@@ -288,7 +300,7 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     parts += ["has posted results"] if q.results else []
     parts += ["takes children"] if q.children else []
     parts += ["accepts healthy volunteers"] if q.healthy else []
-    parts += [f"takes people aged {q.age:g}"] if q.age is not None else []
+    parts += [f"takes people aged {years_words(q.age)}"] if q.age is not None else []
     parts += ["has a placebo group" if q.placebo else "has no placebo group"] if q.placebo is not None else []
     parts += ["gives no study treatment"] if q.no_treatment else []
     parts += ["can be done from home"] if q.remote else []
@@ -304,13 +316,24 @@ def _topic_text(s: FactSheet) -> str:
                      *(a.label for a in s.arms)])
 
 
+def years_words(years: float) -> str:
+    """An age in words: "65", or for a baby "6 weeks", "4 months" (not "0.333333")."""
+    if years >= 2:
+        return f"{round(years, 1):g}"
+    if years * 12 >= 1.5:
+        return f"{round(years * 12):g} months"
+    weeks = round(years * 52.18)
+    return f"{weeks:g} week{'s' if weeks != 1 else ''}"
+
+
 def age_range_words(s: FactSheet) -> str:
     """"aged 18 to 65", "aged 18 or older", "up to 63": the study's age fields in words."""
     low = age_in_years(s.min_age.value) if s.min_age else None
     high = age_in_years(s.max_age.value) if s.max_age else None
     if low is not None and high is not None:
-        return f"aged {low:g} to {high:g}"
-    return f"aged {low:g} or older" if low is not None else f"up to age {high:g}" if high is not None else ""
+        return f"aged {years_words(low)} to {years_words(high)}"
+    return f"aged {years_words(low)} or older" if low is not None else f"up to age {years_words(high)}" \
+        if high is not None else ""
 
 
 def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
@@ -328,6 +351,8 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False  # a record that says nothing of who can join (a grant's page) does not say it takes children
     if q.age is not None and not _takes_age(s, q.age):
         return False
+    if q.age is not None and s.min_age is None and s.max_age is None and not (s.inclusion or s.exclusion or s.criteria):
+        return False  # (nor does it say it takes a 17-year-old)
     if q.placebo is not None and _has_placebo(s) != q.placebo:
         return False
     if q.no_treatment and not (s.study_type and s.study_type.value.lower().startswith("observational")):
@@ -510,11 +535,13 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             w.sentences.append(f"{none} {sentence('corpus_none.other_status')}:")
             q = replace(q, statuses=())
             found = not_open
-        elif q.children and (q.topic or q.place) and (adults := [x for x in sheets if x.study_id in rank
-                                                                 and passes_filters(x, replace(q, children=False))]):
+        elif (q.children or q.age is not None) and (q.topic or q.place) and (
+                adults := [x for x in sheets if x.study_id in rank
+                           and passes_filters(x, replace(q, children=False, age=None))
+                           and (x.min_age or x.max_age)]):
             # "any lupus studies for teens?": no, and the ones there are, with the ages they take (the records say it)
             w.sentences.append(f"{none} {sentence('corpus_none.adults')}:")
-            q = replace(q, children=False)
+            q = replace(q, children=False, age=None)
             found, show_ages = adults, True
         elif q.place and q.topic and elsewhere:  # none in the place asked about, but some on the topic elsewhere
             w.sentences.append(f"{none} {sentence('corpus_none.elsewhere')}:")
@@ -522,9 +549,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             found = elsewhere
             w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
         else:
-            # only a place asked ("any studies in Norway?"): every study's sites say no, an answer; a topic no study
-            # is about is the records not saying
-            return Composed(none, [], [], none=not (q.place and not q.topic and not replace(q, place=None, also_places=()).filters()))
+            # "any studies in Norway?", "sickle cell trials?": every study's sites, or what each is about, say no (an
+            # answer, not the records keeping silent)
+            return Composed(none, [], [])
     asked_concepts = _named_concepts(q.topic_words) if q.topic else set()
     for s in found[:MAX_STUDIES]:
         # the condition the question asked about, by its words or as the same thing ("lung cancer" is "NSCLC")

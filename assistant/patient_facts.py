@@ -345,6 +345,19 @@ def _read(text: str, facts: PatientFacts) -> None:
         facts.location = home_place(text) or facts.location
 
 
+_NUMBER_WORDS = content_terms("one two three four five six seven eight nine ten twelve few several couple")
+
+
+def named_illnesses(text: str) -> set[str]:
+    """The stems of the illnesses and medicines the person names in their own words ("my partner was diagnosed with
+    non small cell lung cancer three weeks ago" → non, small, cell, lung, cancer), vocabulary terms or not: what a
+    long personal question is about, among all its other words."""
+    words = [hit.phrase for hit in vocabulary().find(text)
+             if any(vocabulary().concepts[k].kind in ("condition", "treatment") for k in hit.concepts)]
+    words += [m.group(1) for m in _CONDITION_PHRASE.finditer(text)]
+    return {t for t in content_terms(" ".join(words)) - _TIME_WORDS - _NUMBER_WORDS if not t.isdigit()}
+
+
 _SPEAKS_OF_SOMEONE = re.compile(r"\b(?:i|i'?m|im|i'?ve|my|me|we|our|us|he|she|his|her|him)\b", re.IGNORECASE)
 
 

@@ -79,6 +79,11 @@ STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|the|th
                             r"registry|one|it|that|they)?\s*(?:ever |already |even |actually |finally )?(?:finish(?:ed)?|end(?:ed)?|"
                             r"done|over|complete[d]?|wrap(?:ped)? up|close[d]?)\b(?!\s+(?:the|it|treatment|their|his|her))",
                             re.IGNORECASE)
+# "do they take blood?", "will I need an MRI?": a test or procedure done on people, which the record's own sentences
+# say (not what the study's treatment is)
+PROCEDURE_Q = re.compile(r"\b(?:take|taking|draw|drawing|need|needs|have|get|do|does|doing|any)\s+(?:my\s+|your\s+|some\s+|a\s+|an\s+)?"
+                         r"(?:blood|bloods|blood tests?|biopsy|biopsies|mri|scans?|x-?rays?|urine|samples?|ecg|ekg|"
+                         r"spinal tap|lumbar puncture|swabs?)\b", re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -238,6 +243,13 @@ def _keeps_getting(route: Route, q: Asked) -> Route | None:
         if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("can_i_join", "results", "time_in_study") else None
 
 
+def _a_procedure(route: Route, q: Asked) -> Route | None:
+    """"do they take blood?": the record's sentences on it, not the study's treatment or groups."""
+    return Route("other", route.score, "procedure") \
+        if PROCEDURE_Q.search(q.routed) and (route.intent in ("treatment", "arms", "overview") or (
+            route.intent == "can_i_join" and route.by == "facts" and not JOIN_ASK_RE.search(q.routed))) else None
+
+
 def _from_home(route: Route, q: Asked) -> Route | None:
     """"do i have to go somewhere for visits?" of a study people take part in from home: the record's words first
     ("would I have to travel to Duke for visits?" of a study at a site is left to its rules)."""
@@ -251,7 +263,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)
 
 

@@ -44,7 +44,9 @@ REGULARIZATION_C = 4.0
 TERM_RE = re.compile(r"\b(what does .{1,40} mean|what do .{1,40} mean|meaning of|definition|define|what is meant by)\b|"
                      # "what's a placebo?", not "whats a good seafood place near the hospital": the term ends the
                      # question within a few words
-                     r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+(?=(?:\W+\w+){0,3}\W*$)", re.IGNORECASE)
+                     r"\bwhat(?:'s| is| are) (?:a|an) (?!study\b|trial\b)\w+(?=(?:\W+\w+){0,3}\W*$)|"
+                     # "whats PFS? progression free surviavl?": a short form in capitals, asked what it is
+                     r"^\W*what(?:'s|s| is| are| does)?\s+(?:the\s+)?(?-i:[A-Z][A-Z0-9+]{1,6})\s*(?:\?|$|stand|mean)", re.IGNORECASE)
 JOIN_RE = re.compile(r"\b(join|take part|participate|enrol+|sign up|qualif|eligible|elegible)\w*", re.IGNORECASE)
 
 
