@@ -137,6 +137,7 @@ BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which 
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 # "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
+STUDY_WORD = content_terms("the study")
 ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (?!(?:is|does|has)?\s*(?:n'?t|not|no)\b)"
                          r"(?!(?:isn|doesn|hasn|aren|wasn)'?t\b)([^,;?!-]{3,80})", re.IGNORECASE)
 SURELY_ABOUT = 0.5  # a study found by a description's words when its best chunk holds this share of them
@@ -393,8 +394,9 @@ class AnswerChain:
             joined = self.p.router.route(f"{last_user} {routed}")
             if joined.confident and joined.score > route.score:
                 # (composed with it too: "like what tho, on the actual drug" after "were there side effects" asks
-                # which side effects)
-                route, routed = joined, f"{last_user} ({routed})"
+                # which side effects; a bare "why?" keeps its own words: it asks why of the answer before)
+                route = joined
+                routed = routed if WHY_ALONE_RE.fullmatch(routed.strip()) else f"{last_user} ({routed})"
         facts = patient_facts(routed)  # the person's facts, read once for the route rules and the scope below
         earlier = tuple(t.content for t in history if t.role == "user")
         sheet_of = self.p.facts(scope.study_id) if scope.study_id else None
@@ -907,6 +909,10 @@ class AnswerChain:
                  *(c.value for c in (sheet.conditions if sheet else [])),
                  *sorted(country_terms(sheet) if sheet else ())]  # ("the paris stem cell trial")
         asked = content_terms(re.sub(r"'s\b", "", req.text))
+        # "arthritis power": the study's short name as typed, nothing else
+        only_the_name = not content_terms(self.p.catalog_loader().without_names(req.text)) - STUDY_WORD - OVERVIEW_FILLER
+        if only_the_name and not ASKS_SOMETHING_RE.search(req.text):
+            return self._composed("overview", req.text, req.scope, step="overview")
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
         if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) - GENERIC_TITLE_TERMS \
                 or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:

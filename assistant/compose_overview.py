@@ -327,8 +327,11 @@ SAME_THING = {t: frozenset(content_terms(words)) for t, words in (
 
 
 # "can people keep getting it after?", "can I get it outside the trial?": the treatment after or outside the study
-KEEP_GETTING_Q = re.compile(r"\b(?:keep|continue|stay on|still)\s+(?:getting|taking|get|take|on|receiving|receive|using|use)\b|"
-                            r"\bexpanded access\b|\bcompassionate use\b|\b(?:get|take|have|buy|use)\s+(?:[\w-]+\s+){0,2}"
+KEEP_GETTING_Q = re.compile(r"\b(?:keep|continue|stay on)\s+(?:getting|taking|get|take|on|receiving|receive|using|use)\b"
+                            r"(?!\s+(?:people|patients|part|new))|\bstill\s+(?:get|getting|take|taking|receive|have|use|using)\s+"
+                            r"(?:it|the drug|the medicine|the treatment|this drug|them|the shots?|the pills?)\b(?!\s+(?:people|part))|"
+                            r"\bcontinue\s+(?:with\s+)?(?:the|this|my)\s+(?:treatment|drug|medicine|medication)\b|"
+                            r"\bexpanded access\b|\bcompassionate use\b|\baccess (?:program|programme|scheme)\b|\b(?:get|take|have|buy|use)\s+(?:[\w-]+\s+){0,2}"
                             r"(?:outside|without being in|after) (?:of )?(?:the|this|a) (?:study|trial)\b", re.IGNORECASE)
 EXPANDED_ACCESS = re.compile(r"^Expanded access: Yes(?:; listed as (?P<listing>NCT\d{8}))?(?:; status: (?P<status>.+))?$")
 

@@ -87,7 +87,9 @@ _NOT_TREATMENTS = frozenset("part holiday holidays vacation leave break board ca
 _NUMBER_UNIT = re.compile(r"\s*(?:is|was|of|=|:|at|around|about|~)?\s*(\d+(?:\.\d+)?)\s*"
                           r"(%|mg/dl|mmol/mol|mmol/l|ml/min(?:/1\.73\s*m2|/1\.73\s*m²)?|kg/m2|kg/m²|g/dl|u/l|kg|lbs?)?",
                           re.IGNORECASE)
-_LOCATION = re.compile(r"\b(?:near|around|close to|lives? in|living in|based in|resident of|i'?m in|i am in|from)\s+(?:the\s+)?"
+_LOCATION = re.compile(r"\b(?:near|around|close to|lives? in|living in|based in|resident of|i'?m in|i am in|from|"
+                       # "is it open to ppl in the UK?": asked for people where the person is
+                       r"open to (?:people|ppl|patients|someone|anyone|residents|folks) (?:in|from|living in))\s+(?:the\s+)?"
                        r"([A-Z][\w.'-]+(?:[ ,]+[A-Z][\w.'-]+){0,3}|\d{5})")
 PLANNED = frozenset({"planning_pregnancy"})  # what a person plans for later: when, against a rule's "within 6 months"
 _LACKS = re.compile(r"\b(?:i|he|she|they|we)\s+(?:do not|don'?t|does not|doesn'?t|did not|didn'?t|have no|has no|"

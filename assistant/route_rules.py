@@ -84,6 +84,10 @@ STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|the|th
 PROCEDURE_Q = re.compile(r"\b(?:take|taking|draw|drawing|need|needs|have|get|do|does|doing|any)\s+(?:my\s+|your\s+|some\s+|a\s+|an\s+)?"
                          r"(?:blood|bloods|blood tests?|biopsy|biopsies|mri|scans?|x-?rays?|urine|samples?|ecg|ekg|"
                          r"spinal tap|lumbar puncture|swabs?)\b", re.IGNORECASE)
+# "is it open to ppl in the UK?", "open to kids?": who may join, not whether it is recruiting
+OPEN_TO_RE = re.compile(r"\bopen to (?!new\b|the public\b)(?:(?:\w+\s+){0,2}?(?:in|from|with|who|living|outside|over|under|aged)\b|"
+                        r"(?:kids|children|teens|women|men|adults|foreigners|non-?\w+|people like me|me|him|her|us)\b)",
+                        re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -132,6 +136,12 @@ def _does_it_matter(route: Route, q: Asked) -> Route | None:
             and (route.intent == "other" or q.unsure(route)) and q.facts.said_anything():
         return Route("can_i_join", route.score, "facts")
     return None
+
+
+def _open_to(route: Route, q: Asked) -> Route | None:
+    """"is arthritispower open to ppl in the UK? I've got psoriatic arthritis": its rules, with what they said."""
+    return Route("can_i_join", route.score, "facts") \
+        if q.scope.study_id and route.intent in ("status", "where", "other") and OPEN_TO_RE.search(q.routed) else None
 
 
 def _join_after_facts(route: Route, q: Asked) -> Route | None:
@@ -260,7 +270,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 
 
 # who is asked about, and whether it is joining: the first rule that applies decides
-WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
+WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,

@@ -26,6 +26,10 @@ def _name_pattern(name: str) -> tuple[str, int] | None:
     Case-sensitive ("MiSLE", not "missle"), except long or marked names people type in lower case."""
     if len(name) < 3:
         return None
+    if len(name) >= CAMEL_NAME_CHARS and re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", name):
+        # "ArthritisPower": a name made of words, typed "arthritispower" or "arthritis power"
+        joined = r"[\s-]?".join(map(re.escape, re.findall(r"[A-Z][a-z]+", name)))
+        return rf"(?<![\w-]){joined}(?![\w-])", re.IGNORECASE
     flags = re.IGNORECASE if len(name) >= 5 and re.search(r"[-_0-9]", name) else 0
     return rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags
 
@@ -46,6 +50,10 @@ THIS_STUDY_RE = re.compile(r"\b(this|that|the)\s+(?:[\w-]+\s+){0,3}(study|trial)
 
 # "… in Systemic Lupus Erythematosus (MiSLE)": a short name in parentheses at the end of a title
 TITLE_ACRONYM_RE = re.compile(r"\(([A-Za-z][A-Za-z0-9_\-]{2,19})\)\s*$")
+# "PatientSpot Formerly Known as ArthritisPower": a title that is the study's name now and before
+TITLE_FORMERLY_RE = re.compile(r"^(?P<now>[A-Za-z][\w-]{2,24})\s+\(?(?:formerly|previously|also)\s+(?:known as|called)\s+"
+                               r"(?P<was>[A-Za-z][\w-]{2,24})\)?$", re.IGNORECASE)
+CAMEL_NAME_CHARS = 8  # a name of joined words this long is looked for in any case, with or without a space
 
 
 @dataclass
@@ -57,9 +65,12 @@ class StudyRef:
 
     @cached_property  # read for every study on every question (names, IDs, follow-ups): worked out once
     def names(self) -> list[str]:
-        """Short names people use for the study: its acronym field and a trailing "(ACRONYM)" in its title."""
+        """Short names people use for the study: its acronym field, a trailing "(ACRONYM)" in its title, and the names
+        a title gives as now and before ("PatientSpot Formerly Known as ArthritisPower")."""
         m = TITLE_ACRONYM_RE.search(self.title)
-        return list(dict.fromkeys(n for n in (self.acronym, m.group(1) if m else None, self.initials) if n))
+        formerly = TITLE_FORMERLY_RE.match(self.title)
+        return list(dict.fromkeys(n for n in (self.acronym, m.group(1) if m else None, self.initials,
+                                              *(formerly.group("now", "was") if formerly else ())) if n))
 
     @property
     def initials(self) -> str | None:

@@ -194,7 +194,7 @@ def test_a_name_of_two_words_is_not_matched_by_one_of_them(service):
     # no study here is about kidney cancer or multiple myeloma: one shared word ("cancer", "multiple") is not a match
     for question in ("any studies for kidney cancer?", "are there any multiple myeloma trials?"):
         answer = service.ask(question)
-        assert answer.status == "abstained" and not re.findall(r"NCT\d{8}", answer.text), answer.text
+        assert answer.status == "answered" and not re.findall(r"NCT\d{8}", answer.text), answer.text
     # of a registry's many conditions, the one asked about is the one said
     sclerosis = service.ask("anything for multiple sclerosis")
     assert "NCT03840928" in sclerosis.text and "Multiple Sclerosis" in sclerosis.text
