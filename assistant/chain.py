@@ -138,6 +138,7 @@ ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of t
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 # "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
 STUDY_WORD = content_terms("the study")
+PREFIX_TITLE_WORDS = 8  # "About <title> (NCT…):" says this many words of a title with no short name
 ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (?!(?:is|does|has)?\s*(?:n'?t|not|no)\b)"
                          r"(?!(?:isn|doesn|hasn|aren|wasn)'?t\b)([^,;?!-]{3,80})", re.IGNORECASE)
 SURELY_ABOUT = 0.5  # a study found by a description's words when its best chunk holds this share of them
@@ -449,7 +450,8 @@ class AnswerChain:
                 and not place_in(routed, sheet, frozenset())[0] and (there := place_said_before(
                     [t.content for t in history[-HISTORY_TURNS_READ:]], sheet)):
             routed = f"{routed} (in {there})"  # "who's the contact there?" after "… Cedars-Sinai in Los Angeles …"
-        elif history and scope.study_id and scope.reason in ("history", "question") and route and route.intent == "where" \
+        elif history and scope.study_id and scope.reason in ("history", "question") and route \
+                and route.intent in ("where", "contact") \
                 and (sheet := self.p.facts(scope.study_id)) and not place_in(routed, sheet, frozenset())[0]:
             # "the pill one, which cities?" after "lupus trials in spain?": its sites in the place the person asked about
             asked = [t.content for t in history[-HISTORY_TURNS_READ:] if t.role == "user"]
@@ -1070,5 +1072,9 @@ class AnswerChain:
     def _about_prefix(self, scope: Scope) -> str:
         """"About MiSLE (NCT02633163): " when the reader named the study (or the conversation did)."""
         ref = self.p.catalog_loader().get(scope.study_id) if scope.study_id and scope.reason != "pinned" else None
-        return f"{sentence('record.other_study', name=(ref.names or [ref.title])[0], study_id=ref.study_id)} " \
-            if ref else ""
+        if ref is None:
+            return ""
+        words = ref.title.split()  # a title with no short name, cut to its first words ("Efficacy of Matricariae …")
+        name = ref.names[0] if ref.names else " ".join(words[:PREFIX_TITLE_WORDS]) + (" …" if len(words) > PREFIX_TITLE_WORDS
+                                                                                       else "")
+        return f"{sentence('record.other_study', name=name, study_id=ref.study_id)} "

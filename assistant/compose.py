@@ -82,6 +82,8 @@ KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug
     ("retrospective_study", r"retrospective\b")))
 WHY_Q = re.compile(r"\bwhy\b|\breason\b|\bwhat (?:made|happened)\b", re.IGNORECASE)
 # statuses that call for a reason the record may not give ("why isn't it open yet?", "why was it stopped?")
+CONTROL_Q = re.compile(r"\bcontrol(?:led)? (?:group|arm)\b|\bcomparison group\b|\b(?:does )?every(?:one|body) get\b|"
+                       r"\ball (?:of them |the patients |the participants |people )?get (?:the|it)\b", re.IGNORECASE)
 NO_REASON_GIVEN = frozenset({"Not yet recruiting", "Suspended", "Terminated", "Withdrawn"})
 ENDED_EARLY = re.compile(r"\b(end(?:ed)?|stop(?:ped)?|terminat\w*|halt\w*|early|hampered|suspend\w*)\b", re.IGNORECASE)
 SITE_ROLE_WORDS = {"Contact", "Backup", "Principal Investigator", "Sub-Investigator"}  # the record's role words
@@ -191,7 +193,8 @@ class Composer:
         if sheet and related:
             before = len(w.sentences)
             COMPOSERS[related](self, w, question, sheet)
-            del w.sentences[before + MAX_TERM_STUDY_SENTENCES:]
+            # ("randomized 1:1:1 - what does that mean??": the record's ratio and the chance it gives too)
+            del w.sentences[before + MAX_TERM_STUDY_SENTENCES + 2 * bool(RATIO.search(question)):]
         elif sheet:  # "what does 'refractory lupus' mean on this page?": the record's own sentence that explains it
             term = glossary_path.rsplit(".", 1)[-1].replace("_", " ")
             for path, sent in self._explaining_sentences(sheet, term)[:1]:
@@ -430,7 +433,7 @@ class Composer:
     def _placebo_chance(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         """"How likely am I to get the placebo?": how many groups there are and which gets placebo, and the
         record's own ratio sentence when it gives one (never a computed percentage it does not state)."""
-        if not CHANCE_Q.search(q):
+        if not (CHANCE_Q.search(q) or RATIO.search(q)):  # ("it says randomized 1:1:1 - what does that mean??")
             return
         placebo = placebo_arms(s)
         if placebo and len(s.arms) > 1:
@@ -474,7 +477,8 @@ class Composer:
             return
         cites: list = list(s.arms)
         placebo = placebo_arms(s)
-        asks_placebo = bool(PLACEBO_Q.search(q))
+        # "is there a placebo?", "is there a control group or does everyone get the drug?"
+        asks_placebo = bool(PLACEBO_Q.search(q) or CONTROL_Q.search(q))
         if asks_placebo:  # "is there a placebo?": its answer first, and what it is, then the groups
             self._placebo_groups(w, s, placebo)
             for i in [i for i in s.interventions if "placebo" in i.name.lower() and i.description][:1]:

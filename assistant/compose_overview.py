@@ -385,11 +385,15 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     visit_sents = [(path, sent) for path, sent, _ in ranked if VISIT.search(sent)] if visits else []
     # (a frequency in any sentence about seeing people counts: "seen every 4-6 weeks", "visits on days 7, 14, 21 and
     # 28"; a pill "once daily" is no visit)
-    if visit_sents and not any((HOW_OFTEN.search(sent) or DAY_LIST.search(sent)) and SEEN.search(sent)
-                               for _, sent, _ in ranked):
+    # (a rule that asks people to keep to the visits names them, without how often: "comply with scheduled visit")
+    visit_rules = [(f.path, f.quote) for f in (*s.inclusion, *s.exclusion, *s.criteria) if VISIT.search(f.value)]
+    if visits and (visit_sents or visit_rules) and not any((HOW_OFTEN.search(sent) or DAY_LIST.search(sent))
+                                                           and SEEN.search(sent) for _, sent, _ in ranked):
         # "Participants will attend regular visits": visits, but not how often (what was asked is not there)
-        w.say("time.visits_not_stated", visit_sents[:1])
+        w.say("time.visits_not_stated", (visit_sents or visit_rules)[:1])
         w.stops_short = True
+        if not visit_sents:  # nothing else in the record is about visits: the treatment's schedule is not theirs
+            return
     said: list[set[str]] = []
     for path, sent, about in ranked:
         if len(said) >= (MAX_TIME_QUOTES - 1 if lead else MAX_TIME_QUOTES):

@@ -150,6 +150,7 @@ class CorpusQuery:
     topic: set[str] = field(default_factory=set)  # stems, for matching
     topic_words: str = ""  # the same words as asked, for the meaning search
     either: bool = False  # topic words joined by "or" ("migraine or headache"): a study holding one of them matches
+    own_topic: set[str] = field(default_factory=set)  # of a long personal question, the illnesses it names
     # topic words side by side in the question ("kidney cancer", "multiple myeloma"): one name, so a study holding
     # only one of its words ("Lung Cancer", "Multiple Sclerosis") is not about it
     phrases: list[set[str]] = field(default_factory=list)
@@ -233,10 +234,10 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
     if q.topic <= GENERIC_HEALTH:
         q.topic = set()
-    if len(q.topic) > PERSONAL_TOPIC_WORDS and speaks_of_someone(question) and (own := named_illnesses(question) & q.topic):
+    if len(q.topic) > PERSONAL_TOPIC_WORDS and speaks_of_someone(question):
         # "my partner was diagnosed with non small cell lung cancer three weeks ago … any of the lung cancer studies
-        # still taking patients?": the illness they name is the topic, not the rest of their story
-        q.topic = own - GENERIC_HEALTH - DIAGNOSED
+        # still taking patients?": the illness they name, when all the words of their story match no study
+        q.own_topic = (named_illnesses(question) & q.topic) - GENERIC_HEALTH - DIAGNOSED
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
@@ -497,6 +498,10 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         return None
     evidence: dict[str, Source] = {}
     rank = on_topic(q, sheets, search, evidence)
+    if not rank and q.own_topic and q.own_topic != q.topic:
+        q = replace(q, topic=q.own_topic, topic_words=" ".join(_topic_words(question, q.own_topic)),
+                    phrases=_phrases(question, q.own_topic))
+        rank = on_topic(q, sheets, search, evidence)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
     # "I'm pregnant and have lupus, anything I can join?": a study whose rules keep out what the person said is not
     # one they can join; it is named after the list with the rule that keeps them out

@@ -65,7 +65,7 @@ _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t
 _RELATIVE_BEFORE = re.compile(r"\b(?:family history|(?:his|her|my|their) (?:mother|father|mom|mum|dad|sister|brother|aunt|uncle|"
                               r"grandmother|grandfather|parents?|siblings?))\b[^.;]*$", re.IGNORECASE)
 _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotten|done|tried|taken|me|him|her|us|them|you|"
-                               r"no|not|never|any|nothing)\b)|got|diagnosed with|"
+                               r"no|not|never|any|nothing)\b)|got|diagnosed (?:me |him |her |them |us )?with|"
                                # "do they take people with Raynaud's?": the illness asked about, checked as the person's
                                r"(?:people|someone|somebody|anyone|anybody|patients?|kids|children|folks|those) with|"
                                # "I'm 31 with Sjogren's", "a 45 yo woman with lupus": an age, then the illness
@@ -73,7 +73,7 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                r"suffer(?:s|ing)? from|living with|history of)\s+"
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
-                               r"\bsince\b|\bfor\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b|"
+                               r"\bsince\b|\bfor\b|\blast\b|\brecently\b|\byears?\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b|"
                                # ("diagnosed with fibromyalgia by my GP": the illness ends where who, where or when begins)
                                r"\bby\b|\bin\b|\bat\b|\bfrom\b|\bwhen\b|\babout\b|\bmy\b|\bwhich\b|\bthat\b|\bwho\b|\bso\b))", re.IGNORECASE)
 # a medicine the vocabulary does not list, in the person's words: "i take verapamil every day", "she's on tacrolimus"

@@ -75,9 +75,9 @@ THING_GOES_RE = re.compile(r"\bwhere (?:does|do|will|would|is|are|did)\s+(?:all\
                            r"this|that)?\s*(?:personal\s+|health\s+)?(?:data|information|info|answers|records?|samples?|"
                            r"blood|results?|details|stuff|cells?|tissue|scans?)\b", re.IGNORECASE)
 # "did that ever finish?", "is the study over yet?": the study's own status, not who finished it
-STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|the|that|they)\s*(?:\w+\s+){0,4}?(?:study|trial|"
-                            r"registry|one|it|that|they)?\s*(?:ever |already |even |actually |finally )?(?:finish(?:ed)?|end(?:ed)?|"
-                            r"done|over|complete[d]?|wrap(?:ped)? up|close[d]?)\b(?!\s+(?:the|it|treatment|their|his|her))",
+STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|they|(?:the|that|this)\s+(?:[\w-]+\s+){0,4}?(?:study|"
+                            r"trial|registry|one))\s+(?:ever |already |even |actually |finally )?(?:finish(?:ed)?|end(?:ed)?|done|"
+                            r"over|complete[d]?|wrap(?:ped)? up|close[d]?)\b(?!\s+(?:the|it|treatment|their|his|her))",
                             re.IGNORECASE)
 # "do they take blood?", "will I need an MRI?": a test or procedure done on people, which the record's own sentences
 # say (not what the study's treatment is)
@@ -186,6 +186,28 @@ def _where_it_goes(route: Route, q: Asked) -> Route | None:
         if route.intent in ("where", "contact") and THING_GOES_RE.search(q.routed) else None
 
 
+# words that ask where: without one of them (or a place), a weak where route guessed from a word like "local"
+WHERE_WORDS_RE = re.compile(r"\b(?:where|wheres|sites?|locations?|located|hospitals?|clinics?|centers?|centres?|cit(?:y|ies)|"
+                            r"countr(?:y|ies)|states?|near|nearby|close|far|travel|drive|miles?|km|address|map|in person)\b",
+                            re.IGNORECASE)
+WEAK_WHERE = 0.5
+
+
+def _where_with_no_place(route: Route, q: Asked) -> Route | None:
+    """"is the procedure done under general anaesthetic or local?": a weak where route with no place or where-word
+    in the question is no question about the sites."""
+    return Route("other", route.score, "not_where") \
+        if route.intent == "where" and route.by == "classifier" and route.score < WEAK_WHERE \
+        and not WHERE_WORDS_RE.search(q.routed) and not asked_place(q.routed) else None
+
+
+def _a_place_of_the_named_study(route: Route, q: Asked) -> Route | None:
+    """"the MiSLE stem cell lupus trial, is there a site in chicago": one study named, its sites there (not a list)."""
+    return Route("where", route.score, "place") \
+        if route.intent == "corpus" and q.scope.reason == "question" and q.scope.study_id and asked_place(q.routed) \
+        and not asks_across_studies(q.routed) else None
+
+
 def _a_place(route: Route, q: Asked) -> Route | None:
     """An unsure question that names a place ("cluster headache patch trial in texas??"): where, there."""
     return Route("where", route.score, "place") if q.unsure(route) and asked_place(q.routed) else None
@@ -250,7 +272,8 @@ def _study_ended(route: Route, q: Asked) -> Route | None:
 def _keeps_getting(route: Route, q: Asked) -> Route | None:
     """"can ppl keep getting it after?": the treatment after or outside the study (its expanded access)."""
     return Route("time_in_study", route.score, "access") \
-        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("can_i_join", "results", "time_in_study") else None
+        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("can_i_join", "results", "time_in_study", *DECLINED_INTENTS) \
+        else None
 
 
 def _a_procedure(route: Route, q: Asked) -> Route | None:
@@ -271,7 +294,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 
 # who is asked about, and whether it is joining: the first rule that applies decides
 WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
-                               _where_it_goes, _a_place)
+                               _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)
