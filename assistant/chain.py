@@ -138,6 +138,8 @@ ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of t
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 # "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
 STUDY_WORD = content_terms("the study")
+# "the newest one", "the biggest of those": a study picked from a list by its start date or its size
+SUPERLATIVE_RE = re.compile(r"\b(?:newest|latest|most recent|oldest|earliest|biggest|largest|smallest)\b", re.IGNORECASE)
 PREFIX_TITLE_WORDS = 8  # "About <title> (NCT…):" says this many words of a title with no short name
 ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (?!(?:is|does|has)?\s*(?:n'?t|not|no)\b)"
                          r"(?!(?:isn|doesn|hasn|aren|wasn)'?t\b)([^,;?!-]{3,80})", re.IGNORECASE)
@@ -620,7 +622,7 @@ class AnswerChain:
                 by_words = self._study_named_by_words(turn.content, places=True)  # "the paris stem cell trial"
                 named = [ref for ref in [catalog.get(by_words)] if ref] if by_words else []
             pick = named[0] if len(named) == 1 else _by_ordinal(question, named, turn.content) \
-                or self._pointed_at(question, named) if named else None
+                or self._pointed_at(question, named) or self._by_superlative(question, named) if named else None
             if pick:
                 return Scope(pick.study_id, standalone(question, pick), "history")
             described = ONE_THAT_RE.search(question) if named else None
@@ -756,6 +758,29 @@ class AnswerChain:
             hits = [h for h in self.p.retriever.search(words, k=3, per_study=1) if h.study_id != GLOSSARY_ID]
             named = hits[0].study_id if hits and relevance(words, hits[0]) >= SURELY_ABOUT else None
         return catalog.get(named) if named and named not in listed else None
+
+    def _by_superlative(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
+        """"the newest one", "the biggest of those": of several studies named, the one its start date or size
+        puts first; None when the question says no such thing or the records do not give it for all of them."""
+        m = SUPERLATIVE_RE.search(question)
+        sheets = [(ref, self.p.facts(ref.study_id)) for ref in refs] if m and len(refs) > 1 else []
+        word = m.group(0).lower() if m else ""
+        by_date = word in ("newest", "latest", "most recent", "oldest", "earliest")
+
+        def key(sheet: FactSheet) -> float | None:
+            if by_date:
+                when = re.search(r"(\d{4})(?:-(\d{2}))?", sheet.start.value) if sheet.start else None
+                return int(when.group(1)) + int(when.group(2) or 6) / 12 if when else None
+            try:
+                return float(sheet.enrollment.value) if sheet.enrollment else None
+            except ValueError:
+                return None
+        keyed = [(key(s), ref) for ref, s in sheets if s is not None]
+        if not keyed or any(k is None for k, _ in keyed):
+            return None
+        first = word in ("newest", "latest", "most recent", "biggest", "largest")
+        keyed.sort(key=lambda t: t[0] or 0.0, reverse=first)
+        return keyed[0][1] if keyed[0][0] != keyed[1][0] else None
 
     def _pointed_at(self, question: str, refs: list[StudyRef]) -> StudyRef | None:
         """Of several studies a conversation named, the one the question's words point at ("the one in Spain",

@@ -372,7 +372,7 @@ class Composer:
             t = s.study_type.value.lower()
             key = "design.interventional" if t.startswith("interventional") else \
                 "design.observational" if t.startswith("observational") else "design.other_type"
-            w.say(key, s.study_type, study_type=s.study_type.value)
+            w.say(key, s.study_type, study_type=s.study_type.value, registry="registry" in t)
             # "what's a registry? is it a drug trial?": the kind of study the question names, as the glossary says it
             for slug, named in KINDS_OF_STUDY:
                 if named.search(q) and w.gloss("glossary.means", slug):
@@ -510,7 +510,8 @@ class Composer:
     @composes("treatment")
     def _treatment(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if s.study_type and s.study_type.value.lower().startswith("observational"):
-            w.say("design.observational", s.study_type)  # a registry gives no study treatment: say so first
+            # a registry gives no study treatment: say so first
+            w.say("design.observational", s.study_type, registry="registry" in s.study_type.value.lower())
         named, arms = named_treatments(q, s)  # "how much of the chamomile drops?": that treatment, its group
         # (a placebo asked about is described once, as the placebo: "the study tests Placebo" says nothing more)
         real = [i for i in named if not PLACEBO_Q.search(i.name)] if PLACEBO_Q.search(q) and named else named

@@ -37,7 +37,9 @@ DOSES = re.compile(r"\b(?:\d+|one|two|three|four|five|six|single)\s+(?:\w+\s+)?(
 ASKS_OFTEN = re.compile(r"\bhow often\b|\bvisits?\b|\bfrequen|\bevery\b|\bhow many times\b|\bschedule\b", re.I)
 ASKS_VISITS = re.compile(r"\bvisits?\b|\bclinic\b|\b(?:go|come) (?:in|back)\b|\bhospital\b|\bappointments?\b", re.I)
 HOW_OFTEN = re.compile(r"\bevery\b|\b(?:once|twice|\d+ times)\b|\b(?:daily|weekly|monthly)\b|\bper (?:day|week|month)\b|"
-                       r"\b\d+\s+visits?\b|\bweeks? \d+|\bmonths? \d+", re.I)
+                       r"\b\d+\s+visits?\b|\bweeks? \d+|\bmonths? \d+|"
+                       # "followed up 3, 6 and 12 months after injection": a list of times is a schedule
+                       r"\b\d+(?:\s*,\s*\d+)*\s*(?:,\s*)?(?:and|&)\s*\d+\s*(?:days?|weeks?|months?)\b", re.I)
 SEEN = re.compile(r"\b(?:visits?|appointments?|clinic|seen|follow(?:ed)?[- ]?up|check[- ]?ups?|assess\w*)\b", re.I)
 DAY_LIST = re.compile(r"\b(?:days?|weeks?|months?)\s+\d+(?:\s*,\s*\d+)+", re.I)
 VISIT = re.compile(r"\bvisits?\b|\bappointments?\b|\bclinic\b", re.I)
@@ -297,7 +299,7 @@ def _one_thing_not_measured(w: AnswerWriter, q: str, s: FactSheet, ranked: list[
               or [(f.path, f.quote) for f in (s.target_duration, s.study_type) if f][:1], period=per.group(1).lower())
         w.stops_short = True
         return True
-    if GIVEN_OFTEN_Q.search(q) and ranked and not any(FREQUENCY.search(c[1]) for c in ranked):
+    if GIVEN_OFTEN_Q.search(q) and not ASKS_VISITS.search(q) and ranked and not any(FREQUENCY.search(c[1]) for c in ranked):
         # "how often do they give the sugemalimab?": the record names cycles, never how far apart
         w.say("time.often_not_stated", [(c[0], c[1]) for c in ranked[:1]])
         for path, sent, about in ranked[:MAX_GIVEN_QUOTES]:
@@ -344,6 +346,8 @@ def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
     if m:
         return w.say("time.access_yes", s.expanded_access, listing=m.group("listing") or "a separate listing",
                      status=(m.group("status") or "not given").lower())
+    # (no expanded access says nothing of what a person in it gets after it ends: the record does not answer that)
+    w.stops_short = True
     return w.say("time.access_no", s.expanded_access)
 
 

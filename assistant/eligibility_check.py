@@ -175,6 +175,7 @@ class _Checker:
         if not where:
             return
         names = places_within(where)
+        said = where.title() if where.islower() else where  # typed "toronto": said "Toronto"
         residence: tuple[CriterionItem, tuple[CriterionItem, ...]] | None = None
         for item, parents in self.tree.walk():
             if residence is None and RESIDENCE.search(item.text):
@@ -198,7 +199,7 @@ class _Checker:
                          place=named, item=label)
             else:
                 self.add("mentions", "place_named" if named == where else "place_within", cites, top, "not_stated",
-                         where, place=named, where=where, item=label)
+                         where, place=named, where=said, item=label)
             return
         if residence is not None:  # "residents of the United States … and Canada", and the person is in the UK
             item, parents = residence

@@ -272,7 +272,7 @@ def in_city_question(q: str, study_countries: frozenset[str]) -> NearQuestion | 
 
 # ("45 yo in Toronto": an age said with where the person is)
 _LIVES_IN = re.compile(r"\b(?:i|we|he|she|they|who)?\s*(?:live|lives|living|am|'m|m|are|'re|is|'s|based|located|from|"
-                       r"(?:yo|y/o|old)(?=\s+(?:in|from)\b))\s+"
+                       r"(?:yo|y/o|old)(?=\s+(?:in|from)\b)|(?:'m|m|am)\s+\d{1,3},?(?=\s+(?:in|from)\b))\s+"
                        r"(?:in|from|near)?\s*(?P<place>[a-z][\w.'-]+(?:,?\s+[a-z][\w.'-]+){0,2})", re.IGNORECASE)
 
 

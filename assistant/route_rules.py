@@ -76,7 +76,8 @@ THING_GOES_RE = re.compile(r"\bwhere (?:does|do|will|would|is|are|did)\s+(?:all\
                            r"blood|results?|details|stuff|cells?|tissue|scans?)\b", re.IGNORECASE)
 # "did that ever finish?", "is the study over yet?": the study's own status, not who finished it
 STUDY_ENDED_RE = re.compile(r"\b(?:did|has|is|was|have)\s+(?:that|it|this|they|(?:the|that|this)\s+(?:[\w-]+\s+){0,4}?(?:study|"
-                            r"trial|registry|one))\s+(?:ever |already |even |actually |finally )?(?:finish(?:ed)?|end(?:ed)?|done|"
+                            r"trial|registry|one)(?:\s+(?:from|by|in|of|at)\s+[\w-]+)?)\s+(?:ever |already |even |actually |finally )?"
+                            r"(?:finish(?:ed)?|end(?:ed)?|done|"
                             r"over|complete[d]?|wrap(?:ped)? up|close[d]?)\b(?!\s+(?:the|it|treatment|their|his|her))",
                             re.IGNORECASE)
 # "do they take blood?", "will I need an MRI?": a test or procedure done on people, which the record's own sentences
@@ -88,6 +89,9 @@ PROCEDURE_Q = re.compile(r"\b(?:take|taking|draw|drawing|need|needs|have|get|do|
 OPEN_TO_RE = re.compile(r"\bopen to (?!new\b|the public\b)(?:(?:\w+\s+){0,2}?(?:in|from|with|who|living|outside|over|under|aged)\b|"
                         r"(?:kids|children|teens|women|men|adults|foreigners|non-?\w+|people like me|me|him|her|us)\b)",
                         re.IGNORECASE)
+# "who led it?", "which doctor headed the study": who runs it (the router reads "led" as an outcome's word)
+LED_Q = re.compile(r"\bwho\s+(?:\w+\s+)?(?:led|leads|headed|heads|is leading|was leading|was in charge of|is in charge of)\b|"
+                   r"\b(?:which|what) doctor (?:led|leads|headed|heads|ran|runs)\b", re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -188,7 +192,8 @@ def _where_it_goes(route: Route, q: Asked) -> Route | None:
 
 # words that ask where: without one of them (or a place), a weak where route guessed from a word like "local"
 WHERE_WORDS_RE = re.compile(r"\b(?:where|wheres|sites?|locations?|located|hospitals?|clinics?|centers?|centres?|cit(?:y|ies)|"
-                            r"countr(?:y|ies)|states?|near|nearby|close|far|travel|drive|miles?|km|address|map|in person)\b",
+                            r"countr(?:y|ies)|states?|near|nearby|close|far|travel|drive|miles?|km|address|map|in person|"
+                            r"anywhere|somewhere|go to|come to|go in|come in)\b",
                             re.IGNORECASE)
 WEAK_WHERE = 0.5
 
@@ -272,7 +277,8 @@ def _study_ended(route: Route, q: Asked) -> Route | None:
 def _keeps_getting(route: Route, q: Asked) -> Route | None:
     """"can ppl keep getting it after?": the treatment after or outside the study (its expanded access)."""
     return Route("time_in_study", route.score, "access") \
-        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("can_i_join", "results", "time_in_study", *DECLINED_INTENTS) \
+        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("results", "time_in_study", *DECLINED_INTENTS) \
+        and not (route.intent == "can_i_join" and (route.by == "facts" or route.confident and route.score >= WEAK_WHERE)) \
         else None
 
 
@@ -281,6 +287,12 @@ def _a_procedure(route: Route, q: Asked) -> Route | None:
     return Route("other", route.score, "procedure") \
         if PROCEDURE_Q.search(q.routed) and (route.intent in ("treatment", "arms", "overview") or (
             route.intent == "can_i_join" and route.by == "facts" and not JOIN_ASK_RE.search(q.routed))) else None
+
+
+def _who_led(route: Route, q: Asked) -> Route | None:
+    """"that italian colic study with the chamomile drops, who led it?": the sponsor and its lead researcher."""
+    return Route("sponsor", route.score, "led") \
+        if LED_Q.search(q.routed) and route.intent not in ("sponsor", "contact", *DECLINED_INTENTS) else None
 
 
 def _from_home(route: Route, q: Asked) -> Route | None:
@@ -296,7 +308,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which)
 
 
