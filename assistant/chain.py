@@ -300,6 +300,10 @@ def _fits_no_drug(question: str, sheet: FactSheet) -> int:
     return int(watches) if NO_DRUG_POINTER_RE.search(question) else 0
 
 
+# an answer that said the person would not get in: "why?" after it asks which rules keep them out
+NOT_QUALIFY_SAID_RE = re.compile(r"\b(?:would(?:n'?t| not)|could(?:n'?t| not)|can(?:'?t|not)|don'?t|doesn'?t|do not|does not|"
+                                 r"probably (?:not|won'?t))\s+(?:\w+\s+)?(?:qualify|be eligible|join|fit|get in|be able to "
+                                 r"join)\b|\bnot eligible\b|\brules? (?:her|him|you|them) out\b", re.IGNORECASE)
 # an answer that said the study ended: "why?" after it asks why it ended
 ENDED_SAID_RE = re.compile(r"\b(?:completed|ended|stopped|terminated|finished|closed|withdrawn|no longer)\b", re.IGNORECASE)
 CLOSER_RE = re.compile(r"\b(?:closer|closest|nearer|nearest)\b(?!\s+(?:to|near)\s+(?-i:[A-Z]))", re.IGNORECASE)
@@ -881,6 +885,10 @@ class AnswerChain:
                 sheet.limitations and ENDED_EARLY.search(sheet.limitations.value))):
             # "why?" after "… but it's completed": why it ended, as the record says it
             return self._composed("status", "why did it end?", req.scope, step="composed")
+        told = tuple(t.content for t in req.history if t.role == "user")
+        if NOT_QUALIFY_SAID_RE.search(last) and told and patient_facts("", told).said_anything():
+            # "why?" after "she probably wouldn't qualify": the rules checked against what they told, which say why
+            return self._composed("can_i_join", told[-1], req.scope, step="composed", earlier=told)
         rule = self._rule_without_reason(req)
         if rule is not None:  # "why?" after "you would be outside its age range": the rule again, and no reason
             return _events(Answer(text=rule.text, status="abstained", citations=rule.citations, sources=rule.sources,

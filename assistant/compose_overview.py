@@ -338,6 +338,11 @@ KEEP_GETTING_Q = re.compile(r"\b(?:keep|continue|stay on)\s+(?:getting|taking|ge
 EXPANDED_ACCESS = re.compile(r"^Expanded access: Yes(?:; listed as (?P<listing>NCT\d{8}))?(?:; status: (?P<status>.+))?$")
 
 
+def asks_access(q: str) -> bool:
+    """"can ppl keep getting it after?", not "how long do you have to keep taking the pills?"."""
+    return bool(KEEP_GETTING_Q.search(q)) and not re.search(r"\bhow long\b", q, re.IGNORECASE)
+
+
 def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
     """Whether the treatment can be had outside the study, as the record's expanded access field says."""
     if s.expanded_access is None:
@@ -354,7 +359,7 @@ def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
-    if KEEP_GETTING_Q.search(q) and expanded_access(w, s):  # then what the record says of a later part, if any
+    if asks_access(q) and expanded_access(w, s):  # then what the record says of a later part, if any
         _after_the_first_part(composer, w, q, s)
         return
     often, count = bool(ASKS_OFTEN.search(q)), bool(ASKS_COUNT.search(q))

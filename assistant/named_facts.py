@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from assistant.compose import CHANCE_Q, CHANCE_WORDS, ORIGIN_Q, PLACEBO_Q
-from assistant.compose_results import GENERIC_TERMS, USED_Q
+from assistant.compose_results import FLOW_Q, GENERIC_TERMS, USED_Q
 from assistant.router import Route
 from assistant.textutil import content_terms
 from assistant.treatment_names import asks_dose_of_named, names_a_treatment
@@ -23,6 +23,9 @@ NOT_A_MEASURE = GENERIC_TERMS | content_terms("time end week weeks month months 
 OTHER_NAME_Q = re.compile(r"\bsame (?:thing|drug|medicine|medication|as)\b|\b(?:also|otherwise) (?:called|known)\b|"
                           r"\bbrand(?:ed)?\b|\bgeneric\b|\b(?:another|other|real|proper) names?\b|\bsold as\b",
                           re.IGNORECASE)
+
+
+FINISHED_Q = re.compile(r"\b(?:finish\w*|complet\w*|drop\w*\s?out|dropouts?|quit|ma(?:de|ke) it|stay(?:ed)?|left)\b", re.IGNORECASE)
 
 
 def names_an_outcome(question: str, s: FactSheet) -> bool:
@@ -57,6 +60,8 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "other_name")
     if route.intent in ("size", "treatment", "other") and s.results and USED_Q.search(text):
         return Route("results", route.score, "used")  # "how many people actually used the patch?": the flow
+    if route.intent == "size" and s.results and FLOW_Q.search(text) and FINISHED_Q.search(text):
+        return Route("results", route.score, "flow")  # "how many babies finished?": who finished, not the enrollment
     # ("chance of getting the dummy patch?" however sure another route is; "how many ended up on placebo …" if unsure)
     by_chance = CHANCE_WORDS.search(text) or not route.confident
     if by_chance and CHANCE_Q.search(text) and PLACEBO_Q.search(text) and s.arms and route.intent != "randomization":

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.compose_overview import AFTER_Q, KEEP_GETTING_Q, REMOTE_Q
+from assistant.compose_overview import AFTER_Q, REMOTE_Q, asks_access
 from assistant.guard import Verdict
 from assistant.nearby import asked_place
 from assistant.patient_facts import PatientFacts
@@ -92,6 +92,9 @@ OPEN_TO_RE = re.compile(r"\bopen to (?!new\b|the public\b)(?:(?:\w+\s+){0,2}?(?:
 # "who led it?", "which doctor headed the study": who runs it (the router reads "led" as an outcome's word)
 LED_Q = re.compile(r"\bwho\s+(?:\w+\s+)?(?:led|leads|headed|heads|is leading|was leading|was in charge of|is in charge of)\b|"
                    r"\b(?:which|what) doctor (?:led|leads|headed|heads|ran|runs)\b", re.IGNORECASE)
+# "would I have to stop my usual lupus meds for this?": what the study asks of the person, which its rules say (no advice)
+REQUIRED_STOP_RE = re.compile(r"\b(?:have to|need to|required to|must i|must we|asked to|make me)\s+(?:stop|quit|come off|go off|"
+                              r"pause|change|switch|give up|taper)\b", re.IGNORECASE)
 WHERE_RE = re.compile(r"\bwhere\b", re.IGNORECASE)  # ("where is it and is the site open?" asks where first)
 # "did cimzia actually work … or is it hype": what the study found, however unsure the router is
 DID_IT_WORK_RE = re.compile(r"\b(?:did|has|have)\b.{0,40}\b(?:work|help|beat|do anything)\b|\bhype\b", re.IGNORECASE)
@@ -146,6 +149,13 @@ def _open_to(route: Route, q: Asked) -> Route | None:
     """"is arthritispower open to ppl in the UK? I've got psoriatic arthritis": its rules, with what they said."""
     return Route("can_i_join", route.score, "facts") \
         if q.scope.study_id and route.intent in ("status", "where", "other") and OPEN_TO_RE.search(q.routed) else None
+
+
+def _what_the_study_asks(route: Route, q: Asked) -> Route | None:
+    """"would I have to stop my usual lupus meds for this?": the rules on it, however sure an advice route is."""
+    return Route("can_i_join", route.score, "facts") \
+        if q.scope.study_id and route.intent in ("advice", "other", "treatment") and REQUIRED_STOP_RE.search(q.routed) \
+        and not SHOULD_RE.search(q.routed) else None
 
 
 def _join_after_facts(route: Route, q: Asked) -> Route | None:
@@ -277,7 +287,7 @@ def _study_ended(route: Route, q: Asked) -> Route | None:
 def _keeps_getting(route: Route, q: Asked) -> Route | None:
     """"can ppl keep getting it after?": the treatment after or outside the study (its expanded access)."""
     return Route("time_in_study", route.score, "access") \
-        if KEEP_GETTING_Q.search(q.routed) and route.intent not in ("results", "time_in_study", *DECLINED_INTENTS) \
+        if asks_access(q.routed) and route.intent not in ("results", "time_in_study", *DECLINED_INTENTS) \
         and not (route.intent == "can_i_join" and (route.by == "facts" or route.confident and route.score >= WEAK_WHERE)) \
         else None
 
@@ -305,7 +315,7 @@ def _from_home(route: Route, q: Asked) -> Route | None:
 
 
 # who is asked about, and whether it is joining: the first rule that applies decides
-WHO_RULES: tuple[Rule, ...] = (_unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
+WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,

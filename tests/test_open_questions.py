@@ -1188,3 +1188,24 @@ def test_injected_overrides_and_a_surgery_decision_are_declined_but_a_studys_nee
                           "enrolled in this registry.").verdict == "injection"
     assert check_question("my MRI says L4-5 bulge. do I need surgery or not? just tell me").verdict == "medical_advice"
     assert check_question("do i need surgery first to join?").verdict == "ok"
+
+
+def test_the_newest_of_a_list_and_why_someone_would_not_qualify(service):
+    listed = [HistoryTurn(role="user", content="are there any lupus stem cell studies starting soon?"),
+              HistoryTurn(role="assistant", content=f"MiSLE ({MISLE}), MSC-SLE (NCT03562065) and MSV_LE (NCT03673748).")]
+    newest = ask(service, "the newest one - is it open yet?", None, listed)
+    assert newest.study_id == "NCT03673748" and "Not yet recruiting" in newest.text
+    told = [HistoryTurn(role="user", content="my mum has ALK+ lung cancer with brain mets that give her headaches, and "
+                                             "her steroid dose keeps going up"),
+            HistoryTurn(role="assistant", content="From what you describe, she probably wouldn't qualify for this study.")]
+    why = ask(service, "why?", ABP, told)
+    assert "increasing dose of corticosteroids" in why.text
+
+
+def test_a_name_typed_apart_a_control_group_and_visits_the_record_does_not_schedule(service):
+    name = ask(service, "arthritis power")
+    assert name.study_id == "NCT03840928" and name.intent == "overview"
+    control = ask(service, "is there a control group or does everyone get the drug", "NCT07247227")
+    assert "None of the groups in this record gets a placebo: everyone in it gets a study treatment" in control.text
+    visits = ask(service, "how often would I have to come in for visits and scans?", ABP)
+    assert visits.status == "abstained" and visits.text.startswith("The record does not say how often the visits are")
