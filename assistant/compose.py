@@ -147,7 +147,9 @@ MAX_SITE_STATUSES = 3
 TIMES_Q = re.compile(r"\bonce\b|\bhow many (?:times|doses|shots|injections|infusions)\b|\bseveral times\b|\bmore than "
                      r"one\b|\brepeat", re.IGNORECASE)
 ONE_DOSE = re.compile(r"\bsingle[- ](?:\w+ )?(?:dose|injection|infusion|administration)\b|\bone[- ]time (?:dose|injection|"
-                      r"infusion)\b|\b(?:given|injected|infused|administered) (?:only )?once\b", re.IGNORECASE)
+                      r"infusion)\b|\b(?:given|injected|infused|administered) (?:only )?once\b|"
+                      # "4.10^6 CSM / kg 1 injection during 30min to 1h": one giving, counted
+                      r"(?<![\d.^/])\b(?:1|one) (?:injection|infusion|dose|shot)\b(?! (?:per|a|each|every)\b)", re.IGNORECASE)
 AMOUNT_TOO = re.compile(r"\bhow much\b|\bdos(?:e|es|age|ing)\b|\bmg\b|\bhow many (?!times|infusions|injections|doses|"
                         r"shots|rounds|cycles)\w+", re.IGNORECASE)
 ONE_DOSE_FIELDS = ("protocolSection.designModule.designInfo.interventionModel",
