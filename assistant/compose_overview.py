@@ -345,8 +345,8 @@ def asks_access(q: str) -> bool:
 
 def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
     """Whether the treatment can be had outside the study, as the record's expanded access field says."""
-    if s.expanded_access is None:
-        return False
+    if s.expanded_access is None or (s.study_type and s.study_type.value.lower().startswith("observational")):
+        return False  # (a registry gives no treatment to go on with: "can i keep using the app after?")
     m = EXPANDED_ACCESS.match(s.expanded_access.value)
     if m:
         return w.say("time.access_yes", s.expanded_access, listing=m.group("listing") or "a separate listing",

@@ -26,7 +26,7 @@ from assistant.nearby import (
     sites_in_continent,
 )
 from assistant.nearby_answer import distance_words, place_words, site_words
-from assistant.patient_facts import named_illnesses, patient_facts, speaks_of_someone
+from assistant.patient_facts import PatientFacts, named_illnesses, patient_facts, speaks_of_someone
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
@@ -42,6 +42,7 @@ ANYWHERE_Q = re.compile(r"\b(?:travel|go|move|fly|drive)\s+(?:\w+\s+)?anywhere\b
 # what the person took or tried before ("pills didnt help", "tried injections"): no form of treatment asked for
 TRIED_Q = re.compile(r"\b(?:didn'?t|did not|tried|took|been on|used to|helped|help(?:ed)?|stopped|failed)\b", re.IGNORECASE)
 PERSONAL_TOPIC_WORDS = 3  # a question telling the person's story in more topic words than this: its illnesses are the topic
+BY_SIZE_SHOWN = 3  # "which study is the biggest?": the biggest, and the two after it for scale
 MAX_STUDIES = 10  # the list shows at most this many studies, those taking people first
 MAX_RULED_OUT_SAID = 3  # studies left out of a list by a rule against what the person said, named after it
 FITTING_KEYS = frozenset({"fits", "allowed", "plan_inside", "some_of_all_needed"})  # a rule to join that names it
@@ -444,7 +445,10 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
     # "migraine or headache studies": either word is enough
     matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)]
-    if named:  # "back problems": also a study about it in other words ("Lumbar Disc Degeneration" is back pain)
+    # "back problems": also a study about it in other words ("Lumbar Disc Degeneration" is back pain); not when the
+    # question names more than the concept ("umbilical cord stem cells" is narrower than any stem cell study)
+    covered = set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words)))
+    if named and not (wanted - covered):
         by_id = {s.study_id: s for s in sheets}
         matching += [sid for sid in dict.fromkeys(order) if sid not in matching
                      and named & _named_concepts(_topic_text(by_id[sid]), within=True, wider=True)]
@@ -487,7 +491,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         q = replace(q, topic=q.topic - content_terms(near.words), place=None)
     # "I live in Chicago, any trials?": where the person lives ranks the studies by their nearest site (none is left
     # out for being far: they did not ask for near ones only)
-    facts = patient_facts(question)  # (read once: where they live ranks the list, the rest filters it)
+    # (read once: where they live ranks the list, the rest filters it; "which studies use umbilical cord stem cells?"
+    # names a treatment, not one the person had)
+    facts = patient_facts(question) if speaks_of_someone(question) else PatientFacts()
     home = facts.location if not origin else ""
     at_home = resolve(home, frozenset()) if home else None
     if at_home:
@@ -524,8 +530,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     found.sort(key=lambda s: (not (s.status and s.status.value in LISTED_FIRST),
                               distance_km.get(s.study_id, float("inf")) if at_home else -fitting.get(s.study_id, 0),
                               distance_km.get(s.study_id, float("inf")), rank[s.study_id]))
-    if q.by_size:  # "which is the biggest?": by the number of people, largest (or smallest) first
+    if q.by_size:  # "which is the biggest?": by the number of people, largest (or smallest) first, the first few
         found.sort(key=lambda s: _enrolled(s) * (-1 if q.by_size == "largest" else 1))
+        found = found[:BY_SIZE_SHOWN]
     w = AnswerWriter("", chunks)
     show_ages = False  # each study's ages, when children were asked for and none takes them
     if not found:

@@ -1209,3 +1209,11 @@ def test_a_name_typed_apart_a_control_group_and_visits_the_record_does_not_sched
     assert "None of the groups in this record gets a placebo: everyone in it gets a study treatment" in control.text
     visits = ask(service, "how often would I have to come in for visits and scans?", ABP)
     assert visits.status == "abstained" and visits.text.startswith("The record does not say how often the visits are")
+
+
+def test_a_list_by_a_treatment_named_narrowly_and_no_access_answer_for_a_registry(service):
+    cord = ask(service, "which studies use umbilical cord stem cells?")
+    assert "NCT06589271" in cord.text and "NCT03562065" in cord.text and "NCT03673748" not in cord.text
+    assert "Not listed" not in cord.text  # a treatment named is no fact of the person's
+    app = ask(service, "can i keep using the app after the study ends?", "NCT03840928")
+    assert "expanded access" not in app.text

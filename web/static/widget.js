@@ -173,7 +173,9 @@
     var select = null;
     function showSub() {
       var s = studies.filter(function (x) { return x.study_id === current; })[0];
-      sub.textContent = s ? s.study_id + (s.acronym ? " \u00b7 " + s.acronym : "") + " \u00b7 " + s.title : "";
+      // (a short name the title already says is not said twice: "PatientSpot Formerly Known as ArthritisPower")
+      var shortName = s && s.acronym && s.title.indexOf(s.acronym) === -1 ? " \u00b7 " + s.acronym : "";
+      sub.textContent = s ? s.study_id + shortName + " \u00b7 " + s.title : "";
     }
     if (studies.length > 1) {
       select = el("select");
