@@ -362,6 +362,11 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if asks_access(q) and expanded_access(w, s):  # then what the record says of a later part, if any
         _after_the_first_part(composer, w, q, s)
         return
+    if asks_access(q) and s.study_type and s.study_type.value.lower().startswith("observational"):
+        # "can i keep using the app after the study ends?": a registry's record does not say
+        w.say("time.after_not_stated", [f for f in (s.target_duration, s.study_type) if f][:1])
+        w.stops_short = True
+        return
     often, count = bool(ASKS_OFTEN.search(q)), bool(ASKS_COUNT.search(q))
     visits = bool(ASKS_VISITS.search(q))  # "how often are the visits?" is not "how often do I take it?"
     q_terms = content_terms(q)

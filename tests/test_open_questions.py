@@ -1216,4 +1216,11 @@ def test_a_list_by_a_treatment_named_narrowly_and_no_access_answer_for_a_registr
     assert "NCT06589271" in cord.text and "NCT03562065" in cord.text and "NCT03673748" not in cord.text
     assert "Not listed" not in cord.text  # a treatment named is no fact of the person's
     app = ask(service, "can i keep using the app after the study ends?", "NCT03840928")
-    assert "expanded access" not in app.text
+    assert "expanded access" not in app.text and app.status == "abstained"
+    assert app.text.startswith("The record does not say what happens after the study ends")
+
+
+def test_after_a_registry_ends_the_record_does_not_say():
+    from assistant.compose_overview import asks_access
+    assert asks_access("can i keep using the app after the study ends?")
+    assert not asks_access("in SELECT-SLE how long do you have to keep taking the pills")
