@@ -138,6 +138,7 @@ ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of t
 # one study of several the conversation named, not said which: "that one", "this study", "it"
 # "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
 STUDY_WORD = content_terms("the study")
+WHAT_ABOUT_RE = re.compile(r"^\W*(?:and\s+|ok\s+|so\s+)?(?:what|how) about\b", re.IGNORECASE)
 # "the newest one", "the biggest of those": a study picked from a list by its start date or its size
 SUPERLATIVE_RE = re.compile(r"\b(?:newest|latest|most recent|oldest|earliest|biggest|largest|smallest)\b", re.IGNORECASE)
 PREFIX_TITLE_WORDS = 8  # "About <title> (NCT…):" says this many words of a title with no short name
@@ -403,7 +404,9 @@ class AnswerChain:
                 # (composed with it too: "like what tho, on the actual drug" after "were there side effects" asks
                 # which side effects; a bare "why?" keeps its own words: it asks why of the answer before)
                 route = joined
-                routed = routed if WHY_ALONE_RE.fullmatch(routed.strip()) else f"{last_user} ({routed})"
+                # (nor does "what about toronto or montreal?" after "were there sites in canada?": its own place)
+                own_place = asked_place(WHAT_ABOUT_RE.sub("in", routed))  # ("what about toronto" asks about Toronto)
+                routed = routed if WHY_ALONE_RE.fullmatch(routed.strip()) or own_place else f"{last_user} ({routed})"
         facts = patient_facts(routed)  # the person's facts, read once for the route rules and the scope below
         earlier = tuple(t.content for t in history if t.role == "user")
         sheet_of = self.p.facts(scope.study_id) if scope.study_id else None
