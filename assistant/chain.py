@@ -136,12 +136,12 @@ BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question bef
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
 # one study of several the conversation named, not said which: "that one", "this study", "it"
-# "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
 STUDY_WORD = content_terms("the study")
 WHAT_ABOUT_RE = re.compile(r"^\W*(?:and\s+|ok\s+|so\s+)?(?:what|how) about\b", re.IGNORECASE)
 # "the newest one", "the biggest of those": a study picked from a list by its start date or its size
 SUPERLATIVE_RE = re.compile(r"\b(?:newest|latest|most recent|oldest|earliest|biggest|largest|smallest)\b", re.IGNORECASE)
 PREFIX_TITLE_WORDS = 8  # "About <title> (NCT…):" says this many words of a title with no short name
+# "and the one that uses bone marrow instead?": a study pointed at by what it does, maybe not one of those listed
 ONE_THAT_RE = re.compile(r"\bthe (?:one|study|trial)s? (?:that|which|where|who|with|using) (?!(?:is|does|has)?\s*(?:n'?t|not|no)\b)"
                          r"(?!(?:isn|doesn|hasn|aren|wasn)'?t\b)([^,;?!-]{3,80})", re.IGNORECASE)
 SURELY_ABOUT = 0.5  # a study found by a description's words when its best chunk holds this share of them
@@ -948,7 +948,8 @@ class AnswerChain:
                  *sorted(country_terms(sheet) if sheet else ())]  # ("the paris stem cell trial")
         asked = content_terms(re.sub(r"'s\b", "", req.text))
         # "arthritis power": the study's short name as typed, nothing else
-        only_the_name = not content_terms(self.p.catalog_loader().without_names(req.text)) - STUDY_WORD - OVERVIEW_FILLER
+        unnamed = self.p.catalog_loader().without_names(req.text)
+        only_the_name = unnamed != req.text and not content_terms(unnamed) - STUDY_WORD - OVERVIEW_FILLER
         if only_the_name and not ASKS_SOMETHING_RE.search(req.text):
             return self._composed("overview", req.text, req.scope, step="overview")
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
