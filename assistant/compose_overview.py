@@ -345,15 +345,15 @@ def asks_access(q: str) -> bool:
 
 def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
     """Whether the treatment can be had outside the study, as the record's expanded access field says."""
-    if s.expanded_access is None or (s.study_type and s.study_type.value.lower().startswith("observational")):
+    if s.study_type and s.study_type.value.lower().startswith("observational"):
         return False  # (a registry gives no treatment to go on with: "can i keep using the app after?")
-    m = EXPANDED_ACCESS.match(s.expanded_access.value)
-    if m:
+    m = EXPANDED_ACCESS.match(s.expanded_access.value) if s.expanded_access else None
+    if m and s.expanded_access:
         return w.say("time.access_yes", s.expanded_access, listing=m.group("listing") or "a separate listing",
                      status=(m.group("status") or "not given").lower())
-    # (no expanded access says nothing of what a person in it gets after it ends: the record does not answer that)
+    # (no expanded access listed says nothing of what a person in it gets after it ends: the record does not answer)
     w.stops_short = True
-    return w.say("time.access_no", s.expanded_access)
+    return w.say("time.access_no", [f for f in (s.expanded_access, s.status) if f][:1])
 
 
 @composes("time_in_study")

@@ -87,8 +87,9 @@ def _status(f: _Fields, m: dict) -> None:
                "last_known_status": enum_text(text_at(m, "lastKnownStatus")),
                "why_stopped": text_at(m, "whyStopped")})
     access = sub_dict(m, "expandedAccessInfo")  # a way to get the treatment outside the study, listed on its own
-    if "hasExpandedAccess" in access:
-        has = access.get("hasExpandedAccess") is True
+    # (listed only when there is one: a "No" is the record keeping silent, and every format then renders alike)
+    if access.get("hasExpandedAccess") is True:
+        has = True
         words = join_nonempty([f"Expanded access: {'Yes' if has else 'No'}",
                                f"listed as {text_at(access, 'nctId')}" if has and text_at(access, "nctId") else "",
                                f"status: {enum_text(text_at(access, 'statusForNctId'))}"
