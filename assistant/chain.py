@@ -297,7 +297,7 @@ NO_DRUG_POINTER_RE = re.compile(r"\b(?:isn'?t|is not|not|no|without|doesn'?t (?:
 
 def _fits_no_drug(question: str, sheet: FactSheet) -> int:
     """1 when the question points at a study that tests no treatment and this one is such a study, else 0."""
-    watches = bool(sheet.study_type and sheet.study_type.value.lower().startswith("observational"))
+    watches = sheet.observational
     return int(watches) if NO_DRUG_POINTER_RE.search(question) else 0
 
 

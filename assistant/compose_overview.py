@@ -69,7 +69,7 @@ def placebo_arms(s: FactSheet) -> list[Arm]:
 @composes("overview")
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
-    observational = bool(s.study_type and s.study_type.value.lower().startswith("observational"))
+    observational = s.observational
     conditions = [spelled_out(c.value) for c in s.conditions[:MAX_CONDITIONS]]  # "lung cancer (NSCLC)"
     real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
     placebo = bool(placebo_arms(s)) or len(real) < len(s.interventions)
@@ -345,7 +345,7 @@ def asks_access(q: str) -> bool:
 
 def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
     """Whether the treatment can be had outside the study, as the record's expanded access field says."""
-    if s.study_type and s.study_type.value.lower().startswith("observational"):
+    if s.observational:
         return False  # (a registry gives no treatment to go on with: "can i keep using the app after?")
     m = EXPANDED_ACCESS.match(s.expanded_access.value) if s.expanded_access else None
     if m and s.expanded_access:
@@ -362,7 +362,7 @@ def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     if asks_access(q) and expanded_access(w, s):  # then what the record says of a later part, if any
         _after_the_first_part(composer, w, q, s)
         return
-    if asks_access(q) and s.study_type and s.study_type.value.lower().startswith("observational"):
+    if asks_access(q) and s.observational:
         # "can i keep using the app after the study ends?": a registry's record does not say
         w.say("time.after_not_stated", [f for f in (s.target_duration, s.study_type) if f][:1])
         w.stops_short = True

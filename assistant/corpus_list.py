@@ -357,7 +357,7 @@ def passes_filters(s: FactSheet, q: CorpusQuery) -> bool:
         return False  # (nor does it say it takes a 17-year-old)
     if q.placebo is not None and _has_placebo(s) != q.placebo:
         return False
-    if q.no_treatment and not (s.study_type and s.study_type.value.lower().startswith("observational")):
+    if q.no_treatment and not s.observational:
         return False
     if q.blinded is not None and (s.masking is None or _is_blinded(s) != q.blinded):
         return False

@@ -133,6 +133,11 @@ class FactSheet(BaseModel):
         """The phase when the record gives one ("Phase 2"), not "Not Applicable"."""
         return self.phase if self.phase and self.phase.value.lower() not in NOT_APPLICABLE else None
 
+    @property
+    def observational(self) -> bool:
+        """A study that watches and gives no study treatment (an observational study, a registry)."""
+        return bool(self.study_type and self.study_type.value.lower().startswith("observational"))
+
 
 def age_in_years(text: str | None) -> float | None:
     """'18 Years' → 18.0, '6 Months' → 0.5; None when there is no age in it."""
