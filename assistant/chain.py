@@ -260,6 +260,13 @@ def naming_terms(sheet: FactSheet) -> set[str]:
                                    *kids]))
 
 
+def short_names(sheet: FactSheet) -> set[str]:
+    """Short words that name a study though short: its acronym's, and the capital-letter abbreviations of its title
+    and treatments ("MSCs" in "Umbilical cord-derived MSCs")."""
+    caps = re.findall(r"\b[A-Z]{2,}s?\b", " ".join([sheet.title, *(i.name for i in sheet.interventions)]))
+    return content_terms(" ".join([sheet.acronym or "", *caps]))
+
+
 def country_terms(sheet: FactSheet) -> set[str]:
     """Where a study runs, when that is one or two countries (and its cities, when it has a few sites): "the german
     lung cancer study", "the paris stem cell trial" name it by them."""
@@ -510,8 +517,8 @@ class AnswerChain:
         words than any other; None when no study or several are named as well."""
         sheets = self.p.all_facts()
         if self._naming[0] is not sheets:  # the cache hands back the same list until an ingest changes it
-            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 4 or t in content_terms(
-                s.acronym or "") or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
+            self._naming = (sheets, {s.study_id: {t for t in naming_terms(s) if (len(t) >= 4 or t in short_names(s)
+                                                                                 or PRODUCT_CODE.fullmatch(t)) and not t.isdigit()} - GENERIC_TITLE_TERMS
                 for s in sheets})
         naming = self._naming[1]
         if places:  # "the german lung cancer study": where it runs names it too, in such a phrase

@@ -73,7 +73,10 @@ MAX_TREATMENTS = 2  # interventions described in a treatment answer
 MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies get?" with three groups: all three)
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
-GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?)\b", re.IGNORECASE)
+SHORT_MEASURE_WORDS = 3  # a measure named in this many words or fewer is said with the record's definition
+GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?|compar\w*|against|versus|vs)\b", re.IGNORECASE)
+# "Group A", "Arm 2": a label that says nothing of what the group gets (its description does)
+BARE_LABEL = re.compile(r"^(?:group|arm|cohort|part)\s*[A-Z0-9]{1,2}$", re.IGNORECASE)
 MASKING_WORDS = re.compile(r"\b(single|double|triple|quadruple|open)[- ](?:blind(?:ed)?|label)\b", re.IGNORECASE)
 # kinds of study a question may name, with the glossary entry that says what each is
 KINDS_OF_STUDY = tuple((slug, re.compile(rf"\b{words}", re.IGNORECASE)) for slug, words in (
@@ -238,6 +241,12 @@ class Composer:
         """Who-can-join answers open with it when the study is not taking people: that decides the question."""
         if s.status and s.status.value not in RECRUITING_STATUSES:
             self._status_sentence(w, s)
+            self._ended_on(w, s)  # "can my baby still join?" of a study that ended in 2015: when it ended
+
+    def _ended_on(self, w: AnswerWriter, s: FactSheet) -> None:
+        ended = _when(s.completion) if s.status and s.status.value in ("Completed", "Terminated") else None
+        if ended and ended[1] and s.completion:
+            w.say("status.ended_on", s.completion, date=ended[0])
 
     def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None:
         """After the answer: a status that may be out of date, said with the status it qualifies."""
@@ -277,9 +286,7 @@ class Composer:
             w.say("status.no_reason", s.status)
             w.stops_short = True
         self._status_sentence(w, s)
-        ended = _when(s.completion) if s.status.value in ("Completed", "Terminated") else None
-        if ended and ended[1] and s.completion:  # "did that ever finish?": yes, and when
-            w.say("status.ended_on", s.completion, date=ended[0])
+        self._ended_on(w, s)  # "did that ever finish?": yes, and when
         self._why_it_ended(w, q, s)
         when = _when(s.last_update)
         if when and s.last_update:
@@ -389,7 +396,12 @@ class Composer:
                 who = join_words([ROLE_WORDS.get(r.strip().lower(), r.strip().lower())
                                   for r in roles.group(1).split(",")]) if roles else ""
                 label = f"{level.lower()}-blind"
-                w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who)
+                real = [i for i in s.interventions if "placebo" not in i.name.lower()]
+                # (a study of one treatment against a placebo: who gets which, by name)
+                which = f"who gets {real[0].name} and who gets the placebo" \
+                    if placebo_arms(s) and len({i.name for i in real}) == 1 else "who gets which treatment"
+                w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who,
+                      which=which)
                 w.gloss("glossary.means", f"{level.lower()}_blind")
                 # "would I find out which one I was given?": not during it (when those taking part are kept from knowing);
                 # afterwards, the record is silent
@@ -497,7 +509,8 @@ class Composer:
         if asks_placebo and not placebo and s.masking and _is_open_label(s):
             w.say("design.open_label", s.masking)  # no placebo, and everyone knows what they get
         # (the groups' long descriptions answer a placebo question only when it asks about the groups too)
-        for a in s.arms[:0 if asks_placebo and not GROUPS_Q.search(q) else 4]:
+        bare = all(BARE_LABEL.match(a.label.strip()) for a in s.arms)
+        for a in s.arms[:0 if asks_placebo and not GROUPS_Q.search(q) and not bare else 4]:
             if a.description:
                 w.say("arms.group", [(a.path, a.description)], label=a.label, description=a.description)
 
@@ -566,6 +579,9 @@ class Composer:
         for o in primary[:3]:
             w.say("outcomes.primary" if len(primary) == 1 else "outcomes.primary_many", o,
                   measure=o.measure)
+            if o.description and len(o.measure.split()) <= SHORT_MEASURE_WORDS and len(o.description) <= 300:
+                # "rw-PFS": a measure named by its short form says little; the record's own definition does
+                w.say("outcomes.described", [(o.path, o.description)], description=o.description.rstrip(" ."))
             if o.time_frame:
                 w.say("outcomes.when", [(o.path, f"Time frame: {o.time_frame}")], time_frame=o.time_frame)
         if secondary:
@@ -592,7 +608,12 @@ class Composer:
                 w.say("contact.at_site", [(site.path, SITE_CONTACT + person)],
                       facility=SITE_CODE.sub("", site.facility) or site.city,
                       contact=", ".join(x for x in person.split(", ") if x not in SITE_ROLE_WORDS))
-        if place and not any(x.contacts for x in here):
+        reachable = any(x.contacts for x in here) or any(p.phone or p.email for p in s.contacts)
+        if not reachable and not any(x.contacts for x in s.sites):
+            # "whats the phone number for the trial in germany?" of a record that lists none: it does not say
+            w.say("contact.none_listed", s.officials[:1] or [s.status] if s.status else [], place=place or "")
+            w.stops_short = True
+        elif place and not any(x.contacts for x in here):
             w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
         intro = sentence("contact.list_intro")
         if s.contacts and intro not in w.sentences:  # the people to ask as a list: name, role, phone, e-mail on one

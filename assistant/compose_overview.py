@@ -71,14 +71,18 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
     observational = s.observational
     conditions = [spelled_out(c.value) for c in s.conditions[:MAX_CONDITIONS]]  # "lung cancer (NSCLC)"
+    # (a registry of 64 conditions is not one "for rheumatoid arthritis and ankylosing spondylitis")
+    condition_words = join_words(conditions) if len(s.conditions) <= MAX_CONDITIONS else \
+        f"one of {len(s.conditions)} conditions (for example, {' or '.join(conditions)})"
     real = [i for i in s.interventions if "placebo" not in i.name.lower()] or s.interventions
     placebo = bool(placebo_arms(s)) or len(real) < len(s.interventions)
     if observational and s.study_type:
         w.say("overview.watches", [s.study_type, *s.conditions[:MAX_CONDITIONS]],
-              conditions=join_words(conditions) or "a health condition")
+              conditions=condition_words or "a health condition",
+              registry="registry" in s.study_type.value.lower())
     elif real:
         w.say("overview.tests", [*real[:3], *s.conditions[:MAX_CONDITIONS]],
-              names=join_words([i.name for i in real[:3]]), conditions=join_words(conditions), placebo=placebo)
+              names=join_words([i.name for i in real[:3]]), conditions=condition_words, placebo=placebo)
     elif (plain := _summary_sentence(composer, s, PLAIN_SUMMARY)) or not s.conditions:
         # no treatment on the sheet: a plain-language summary (or, with no condition either, the record's summary)
         # says what the study is better than its condition headings ("Autoimmune Diseases")
@@ -86,7 +90,7 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if first:
             w.say("overview.summary", [(path, first)], quote=first.rstrip(" ."))
     else:
-        w.say("overview.about", list(s.conditions[:MAX_CONDITIONS]), conditions=join_words(conditions))
+        w.say("overview.about", list(s.conditions[:MAX_CONDITIONS]), conditions=condition_words)
     doing = _doing_sentences(composer, s, q)[:MAX_DOING_QUOTES] if ASKS_DOING.search(q) else []
     if doing:  # "what would I have to do?": what taking part means, in the record's words, after what it is
         for i, (path, sent) in enumerate(doing):
@@ -111,6 +115,8 @@ def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
               countries=f"{len(countries)} countries" if len(countries) > 1 else (countries or ["one country"])[0])
     elif s.sites:
         w.say("overview.one_site", s.sites[0], place=", ".join(x for x in (s.sites[0].city, s.sites[0].country) if x))
+    if observational:  # a registry people join from a phone or computer: how they take part, not only its site
+        taking_part_remotely(composer, w, q, s)
     if s.sponsor:
         w.say("overview.sponsor", s.sponsor, sponsor=s.sponsor.value)
 

@@ -79,7 +79,7 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "medicine medicines meds new good best actual actually real really success rate rates "
                               "work works worked most effective group groups arm arms like similar other others same "
                               "kind type sort join joining participate participating qualify eligible enrol "
-                              "enroll im i'm age aged old older year years yr yrs whats what's wheres us we dont don't "
+                              "enroll im i'm age aged old older year years yr yrs whats what's wheres us we dont don't cant can't cannot wont won't "
                               "doesnt doesn't without either neither both them those these just only track tracks "
                               "tracking watch watches observe monitor 2 3 4 two three four closer nearer nearest "
                               "watching observing observational experimental just nothing want wants risk getting "
@@ -177,6 +177,8 @@ def filters_asked(question: str, places: Iterable[str]) -> bool:
 
 
 # "which of those can I do from home?", "any I can do online?": taking part without going to a site
+WHY_REMOTE = content_terms("travel travelling traveling drive driving commute leave house home get around visits trips "
+                           "far away distance car")
 REMOTE_LIST_Q = re.compile(r"\b(?:from|at) home\b|\bremote(?:ly)?\b|\bonline\b|\b(?:from|on|by|using|with|through|via) "
                            r"(?:my|a|your|the|their) (?:phone|smartphone|cell ?phone|computer|laptop|tablet|ipad)\b|"
                            r"\b(?:an|the|via|through) app\b|\bwithout (?:any )?(?:travel\w*|going (?:in|"
@@ -233,6 +235,8 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
                                     *(m.group(0) for m in (healthy, size, placebo, no_treatment, blinded, remote)
                                       if m), *forms]))
     q.topic = {t for t in content_terms(question) - LISTING_WORDS - named if not (age is not None and t.isdigit())}
+    if q.remote:  # "anything I can do from home? I can't really travel": why they ask, not what the study is about
+        q.topic -= WHY_REMOTE
     if q.topic <= GENERIC_HEALTH:
         q.topic = set()
     if len(q.topic) > PERSONAL_TOPIC_WORDS and speaks_of_someone(question):
@@ -311,6 +315,20 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     if topic and len(parts) > 1:  # "none of the studies here about “lupus” has sites in Sweden": none is both
         return f"about “{' '.join(topic)}” {join_words(parts[1:])}"
     return join_words(parts)
+
+
+def _together(q: CorpusQuery, wanted: set[str], texts: list[str]) -> bool:
+    """Whether a study's texts say each two-word name of the question ("stem cell") as one, not "cell" of "Giant
+    Cell Arteritis" and "stem" elsewhere; a name the vocabulary knows ("back problems") may be said in other words."""
+    termed = [content_terms(h.phrase) for h in vocabulary().find(q.topic_words)]
+    together = [p for p in q.phrases if len(p) == 2 and p <= wanted and p not in termed]
+    return all(any(_adjacent(t, p) for t in texts) for p in together)
+
+
+def _adjacent(text: str, pair: set[str]) -> bool:
+    """Whether the text says the two stems one after the other ("stem cell", "Stem Cells", "stem-cell")."""
+    stems = [t for w in re.findall(r"[A-Za-z0-9]+", text) for t in content_terms(w)]
+    return any({a, b} == pair for a, b in zip(stems, stems[1:], strict=False))
 
 
 def _topic_text(s: FactSheet) -> str:
@@ -414,6 +432,7 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
     if not q.topic:
         return {s.study_id: i for i, s in enumerate(sheets)}
     held = {s.study_id: content_terms(_topic_text(s)) & q.topic for s in sheets}
+    texts = {s.study_id: [_topic_text(s)] for s in sheets}  # where a study's words were found: for the phrases
     order: list[str] = []
     close: list[str] = []  # studies whose about-fields mean what the question says, in other words
     for src in search(q.topic_words or " ".join(sorted(q.topic)), 3 * len(sheets)):
@@ -422,6 +441,7 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
             if extra and evidence is not None:
                 evidence.setdefault(src.study_id, src)
             held[src.study_id] |= extra
+            texts[src.study_id].append(src.text)
             order.append(src.study_id)
             if (src.dense_score or 0.0) >= SAME_MEANING:
                 close.append(src.study_id)
@@ -438,6 +458,9 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
         # …unless it is part of a condition or treatment the question names: "breast cancer" is not "cancer",
         # so a study must be about that very thing (its title, conditions or treatments name it)
         about = {s.study_id for s in sheets if named & _named_concepts(_topic_text(s), within=True, wider=True)}
+        # ("stem cell trials for back problems": about back problems, and holding "stem cell" too)
+        rest = wanted - set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words)))
+        about = {sid for sid in about if _together(q, rest, texts[sid])}
         if q.either:  # "headaches or migraine": about the one, or holding the other
             about |= {sid for sid, words in held.items() if words & wanted}
         return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
@@ -445,6 +468,10 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
         return {sid: i for i, sid in enumerate(dict.fromkeys(close))}
     # "migraine or headache studies": either word is enough
     matching = [sid for sid in dict.fromkeys(order) if (held[sid] & wanted if q.either else held[sid] >= wanted)]
+    # "stem cell": two words that name one thing together, found together (not "cell" of "Giant Cell Arteritis"
+    # and "stem" elsewhere); a name the vocabulary knows ("back problems") may be said in other words
+    if not q.either:
+        matching = [sid for sid in matching if _together(q, wanted, texts[sid])]
     # "back problems": also a study about it in other words ("Lumbar Disc Degeneration" is back pain); not when the
     # question names more than the concept ("umbilical cord stem cells" is narrower than any stem cell study)
     covered = set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words)))

@@ -133,8 +133,10 @@ class _Checker:
             outside = (lo is not None and age < lo) or (hi is not None and age > hi)
             verdict: CheckVerdict = ("not_met" if outside else "met") if item.section == "inclusion" else \
                 ("met" if outside else "not_met")
-            same = bool(fields) and lo == low and hi == high
-            if same:  # the written rule says what the fields say: checked, not said twice
+            # (a bound the fields leave out is not said differently: "up to 4 months" and "≥2 weeks to 4 months")
+            same = bool(fields) and _same_age(lo, low) and _same_age(hi, high)
+            field_outside = (low is not None and age < low) or (high is not None and age > high)
+            if same and outside == field_outside:  # the written rule says what the fields say: checked, not said twice
                 self.verdicts[id(item)] = (item, verdict, f"age {words}")
             elif outside:
                 self.add("rules_out", "age_rule_outside", [(item.path, item.quote)], item, verdict, f"age {words}",
@@ -142,6 +144,10 @@ class _Checker:
             else:
                 self.add("fits", "age_rule_inside" if not fields else "age_rule_differs", [(item.path, item.quote)],
                          item, verdict, f"age {words}", age=words, item=_quoted(item.text))
+        if any(f.key == "age_rule_outside" for f in self.findings):
+            # the fields leave out the bound the written rule puts the person outside ("≥2 weeks" for a 1-week-old):
+            # "inside its age range" would contradict it
+            self.findings = [f for f in self.findings if f.key != "age_inside"]
 
     def sex(self) -> None:
         sex, s = self.facts.sex, self.s
@@ -314,6 +320,10 @@ class _Checker:
                 needed = True
                 # "Patients with active brain metastases could be enrolled": allowed, not needed
                 key = "allowed" if PERMITS.search(item.text) else "fits"
+                wider = _wider_term(m, item.text)
+                if wider and key == "fits":  # "back pain" for ankylosing spondylitis: the rule names a wider group
+                    self.add("fits", "fits_wider", cites, top, "met", m.says, fact=m.says, wider=wider, item=label)
+                    continue
                 self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
         return found
 
@@ -433,6 +443,10 @@ class _Checker:
         return [(i.path, i.quote) for i in firsts[:2]]
 
 
+def _same_age(rule: float | None, field_: float | None) -> bool:
+    return rule is None or field_ is None or abs(rule - field_) < 0.01
+
+
 def _age_words(fact: Fact | None) -> str:
     years = age_in_years(fact.value if fact else None)
     if years is None or not fact:
@@ -447,6 +461,14 @@ def _names_itself(m: Mention, text: str) -> bool:
     concept = vocabulary().concepts[m.concept]
     return any(re.search(rf"(?<![\w-]){re.escape(t)}(?![\w])", text, re.IGNORECASE) for t in concept.terms) \
         or any(re.search(rf"(?<![\w-]){re.escape(t)}(?![\w])", text) for t in concept.short)
+
+
+def _wider_term(m: Mention, text: str) -> str:
+    """The words of a wider group the rule names for what the person said ("back pain" for ankylosing
+    spondylitis), when the rule does not name the thing itself; "" otherwise."""
+    if not m.concept or _names_itself(m, text):
+        return ""
+    return next((h.phrase for h in vocabulary().find(text) if m.concept in h.within), "")
 
 
 def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bool] | None:

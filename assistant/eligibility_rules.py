@@ -40,11 +40,21 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "less than": operator.lt, "below": operator.lt, "under": operator.lt}
 
 
+# "age ≥2 weeks to 4 months": a baby's ages, each with its own unit, in years
+_BABY_RANGE = re.compile(r"\bage[ds]?\s*(?:of\s*|from\s*|between\s*|≥|>=|:)?\s*(\d{1,2})\s*(days?|weeks?|wks?|months?)\s*"
+                         r"(?:-|–|to|and)\s*(\d{1,2})\s*(days?|weeks?|wks?|months?)", re.IGNORECASE)
+_IN_YEARS = {"d": 1 / 365.25, "w": 1 / 52.18, "m": 1 / 12}
+
+
 def age_bounds(text: str, section: str) -> tuple[float | None, float | None] | None:
     """The ages a criterion allows, as (lowest, highest): "Women or men 18 to 65 years of age" → (18, 65);
     in an exclusion, "Under 19 years old" → (19, None). None when it sets no age of the person."""
     def person(m: re.Match[str]) -> bool:
         return not _NOT_PERSON_AGE.search(text[:m.start()]) and not _NOT_PERSON_AGE.search(text[m.end():m.end() + 25])
+    baby = _BABY_RANGE.search(text)
+    if baby and section != "exclusion":
+        return (int(baby.group(1)) * _IN_YEARS[baby.group(2)[0].lower()],
+                int(baby.group(3)) * _IN_YEARS[baby.group(4)[0].lower()])
     r = _AGE_RANGE.search(text)
     if r and person(r) and int(r.group(1)) < int(r.group(2)):
         return (float(r.group(1)), float(r.group(2))) if section != "exclusion" else None

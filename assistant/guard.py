@@ -55,6 +55,8 @@ _MEDICAL = [
     # ("how many patches do I get to use?" asks what the study gives: not advice)
     r"\b(how (much|many)|what dose)\b.{0,40}\bshould (i|we)\b.{0,10}\b(take|use|give|have)\b",
     r"\bhow (much|many) (mg|milligrams?|pills|tablets|capsules|puffs)\b.{0,30}\b(can|could) (i|we)\b.{0,10}\b(take|have)\b",
+    # the person's own medicine: "how many of my zomig tablets can i take at once?"
+    r"\bhow (much|many)\b.{0,10}\b(of )?(my|his|her|our)\b.{0,30}\b(can|could|should|may) (i|we|he|she)\b.{0,10}\b(take|have|use|give)\b",
     # now, urgently: a doctor or an emergency number, not a study record
     r"\b(chest pain|can'?t breathe|cannot breathe|trouble breathing|short of breath|overdos\w*|suicid\w*|"
     r"kill myself|passing out|fainted)\b",

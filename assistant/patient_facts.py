@@ -44,6 +44,8 @@ _AGE_PATTERNS = (
                re.IGNORECASE),
     # "am I too old at 69?", "too young at 16 for it?"
     re.compile(r"\btoo (?:old|young)\b[^.?!\d]{0,12}\bat\s+(\d{1,3})\b" + _NOT_AGE_AFTER, re.IGNORECASE),
+    # "29M here", "F, 34": an age with a sex letter, as people write it in forums
+    re.compile(r"(?:^|(?<=[\s(,]))(\d{2})\s?[MF](?=[\s,.)!?/]|$)|(?:^|(?<=[\s(,]))[MF]\s?,?\s?(\d{2})(?=[\s,.)!?/]|$)"),
     # "is 68 too old for it?"
     re.compile(r"\b(\d{1,3})\s+(?:is\s+)?too (?:old|young)\b", re.IGNORECASE),
 )
@@ -54,9 +56,11 @@ _MY_AGED = re.compile(r"\b(?:my|our)\s+\d{1,2}\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*
 _SELF = re.compile(r"\b(?:i'?m|i am|i have|i've|i had|i take|can i|could i|am i|do i|me)\b", re.IGNORECASE)
 _ASKS_FOR_SELF = re.compile(r"\b(?:can|could|may|would|should|will) i\b|\bam i\b|\bdo i (?:qualify|fit|count)\b|"
                             r"\bmy \w+ and i\b|\bme and my\b", re.IGNORECASE)
-_SELF_FEMALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:woman|female|girl|lady|mother|mom|mum)\b|\bi'?m\s+female\b",
+_SELF_FEMALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:woman|female|girl|lady|mother|mom|mum)\b|\bi'?m\s+female\b"
+                          r"|(?-i:(?:^|(?<=[\s(,]))\d{2}\s?F(?=[\s,.)!?/]|$))",
                           re.IGNORECASE)
-_SELF_MALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:man|male|guy|boy|father|dad)\b|\bi'?m\s+male\b", re.IGNORECASE)
+_SELF_MALE = re.compile(r"\b(?:i'?m|i am|as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:man|male|guy|boy|father|dad)\b|\bi'?m\s+male\b"
+                        r"|(?-i:(?:^|(?<=[\s(,]))\d{2}\s?M(?=[\s,.)!?/]|$))", re.IGNORECASE)
 _PRONOUN_FEMALE = re.compile(r"\b(?:she|her)\b", re.IGNORECASE)
 _PRONOUN_MALE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:no|not|never|without|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|haven'?t|hasn'?t|free of|"
@@ -96,6 +100,9 @@ _LACKS = re.compile(r"\b(?:i|he|she|they|we)\s+(?:do not|don'?t|does not|doesn'?
                     r"haven'?t got|hasn'?t got)\s+(?:have\s+|got\s+)?(?:a |an |any |the )?([a-z][a-z '\-]{2,40}?)"
                     r"(?=\s*(?:[,.?!;—–]|$|\s-\s|\bthough\b|\bbut\b|\bso\b|\bcan\b|\bcould\b|\band\b|\bor\b|\byet\b))",
                     re.IGNORECASE)
+# "would I have qualified?", "I'd have joined": "have" before a past participle, not an illness the person has
+_MODAL_BEFORE = re.compile(r"\b(?:would|could|should|might|must|may|will|wo)(?:n'?t|\s+not)?(?:\s+(?:i|you|he|she|we|they))?\s*$|"
+                           r"\b(?:i|you|he|she|we|they)'d\s*$", re.IGNORECASE)
 _NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
                    "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}
 # when the person plans something ("in about 3 months", "next year", "sometime next year")
@@ -158,7 +165,11 @@ class PatientFacts:
 
 
 # "my baby is 6 months old", "a 3-week-old": a baby's age, in months or weeks
-_BABY_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(months?|weeks?|mos?|wks?)\s*-?\s*old\b", re.IGNORECASE)
+_BABY_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(months?|weeks?|mos?|wks?)\s*-?\s*old\b|"
+                       # "my baby's 3 months", "she is just 5 weeks": an age without "old" after a baby or a pronoun
+                       r"\b(?:baby|son|daughter|infant|newborn|she|he|kid|child)(?:'s|s| is)\s+(?:only\s+|just\s+|now\s+)?"
+                       r"(\d{1,2})\s*(months?|weeks?|mos?|wks?)\b(?!\s+(?:ago|pregnant|premature|early|late|along|in\b))",
+                       re.IGNORECASE)
 _UNIT_YEARS = {"m": 1 / 12, "w": 1 / 52.18}
 
 
@@ -170,7 +181,7 @@ def _baby_age(text: str) -> tuple[float, str] | None:
     m = _BABY_AGE.search(text)
     if not m:
         return None
-    n, unit = int(m.group(1)), m.group(2).lower()
+    n, unit = (int(m.group(1)), m.group(2).lower()) if m.group(1) else (int(m.group(3)), m.group(4).lower())
     word = "month" if unit.startswith("m") else "week"
     return n * _UNIT_YEARS[unit[0]], f"{n} {word}{'s' if n != 1 else ''}"
 
@@ -323,7 +334,7 @@ def _read(text: str, facts: PatientFacts) -> None:
     for m in _CONDITION_PHRASE.finditer(text):  # a condition the vocabulary does not list: the person's words
         words = m.group(1).strip()
         terms = content_terms(words) - _TIME_WORDS
-        if any(s < m.end(1) and m.start(1) < e for s, e in covered) or not terms or re.search(r"\d", words) \
+        if _MODAL_BEFORE.search(text[:m.start()]) or any(s < m.end(1) and m.start(1) < e for s, e in covered) or not terms or re.search(r"\d", words) \
                 or words.lower() in _NOT_CONDITIONS or _negated(text, m.start(), facts.whose) or words.split()[0].lower() in RELATIONS:
             continue
         if all(x.words.lower() != words.lower() for x in facts.conditions):

@@ -91,7 +91,10 @@ OPEN_TO_RE = re.compile(r"\bopen to (?!new\b|the public\b)(?:(?:\w+\s+){0,2}?(?:
                         re.IGNORECASE)
 # "who led it?", "which doctor headed the study": who runs it (the router reads "led" as an outcome's word)
 LED_Q = re.compile(r"\bwho\s+(?:\w+\s+)?(?:led|leads|headed|heads|is leading|was leading|was in charge of|is in charge of)\b|"
-                   r"\b(?:which|what) doctor (?:led|leads|headed|heads|ran|runs)\b", re.IGNORECASE)
+                   r"\b(?:which|what) doctor (?:led|leads|headed|heads|ran|runs)\b|"
+                   # "who makes the patch?": the company behind the study's product, its sponsor
+                   r"\bwho\s+(?:makes|made|manufactures|manufactured|produces|developed|develops|owns)\b|"
+                   r"\b(?:which|what) (?:company|companies|firm|drug ?maker|pharma\w*)\b", re.IGNORECASE)
 # "would I have to stop my usual lupus meds for this?": what the study asks of the person, which its rules say (no advice)
 REQUIRED_STOP_RE = re.compile(r"\b(?:have to|need to|required to|must i|must we|asked to|make me)\s+(?:stop|quit|come off|go off|"
                               r"pause|change|switch|give up|taper)\b", re.IGNORECASE)

@@ -26,9 +26,12 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_PLURAL_SHORT = re.compile(r"\b([A-Z]{2,})s\b")  # "MSCs", "NSAIDs": an abbreviation's plural, the same term
+
+
 def content_terms(text: str) -> set[str]:
     """Stemmed content words: what a claim and its source must share."""
-    toks = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    toks = [w for w in words(_PLURAL_SHORT.sub(r"\1", text)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return set(english_stemmer().stemWords(toks))
 
 

@@ -18,6 +18,10 @@ def _own_terms(texts: list[str]) -> list[set[str]]:
 # stem cell infusion, not of the one named "Placebo Infusion")
 FORM_WORDS = content_terms("infusion infusions injection injections shot shots tablet tablets pill pills capsule "
                            "capsules patch patches drops")
+# a treatment's kind in everyday words: "is it surgery?" names the study's procedure
+KIND_WORDS = {"procedure": "surgery surgical operation operate procedure", "device": "device gadget machine",
+              "behavioral": "behavior behaviour therapy counselling counseling",
+              "radiation": "radiation radiotherapy"}
 STEM = 6  # "chamomile" names "Chamomilla": a shared start this long is the same word in another spelling
 
 
@@ -30,7 +34,7 @@ def named_treatments(question: str, s: FactSheet) -> tuple[list[Intervention], l
     """The treatments the question names, and the groups that get them; ([], []) when it names none, or
     names every one (then all are asked about)."""
     asked = content_terms(question) - FORM_WORDS
-    own = _own_terms([f"{i.name} {i.other_names}" for i in s.interventions])
+    own = _own_terms([f"{i.name} {i.other_names} {KIND_WORDS.get(i.type.lower(), '')}" for i in s.interventions])
     said = [_said(asked, words) for words in own]
     named = [i for i, words in zip(s.interventions, said, strict=True) if words]
     if not named or len(named) == len(s.interventions):

@@ -87,8 +87,12 @@ def _add_list_item(sheet: FactSheet, field: StudyField) -> None:
                                                 type=p.get("type", ""), description=p.get("description", ""),
                                                 other_names=p.get("other_names", "")))
     elif bare.startswith(P + "outcomesModule.") and p.get("measure"):
+        # (the field's text is the measure, its description, then "Time frame: …": the description's first line,
+        # as it is quoted)
+        described = [ln.strip() for ln in field.text.split("\n")[1:] if ln.strip() and not ln.startswith("Time frame:")]
         sheet.outcomes.append(Outcome(path=field.path, quote=quote("measure"), measure=p["measure"],
-                                      time_frame=p.get("time_frame", ""), primary=bare.endswith("primaryOutcomes")))
+                                      time_frame=p.get("time_frame", ""), primary=bare.endswith("primaryOutcomes"),
+                                      description=described[0] if described else ""))
 
 
 def _add_criteria(sheet: FactSheet, field: StudyField) -> None:

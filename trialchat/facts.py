@@ -73,6 +73,7 @@ class Outcome(Quoted):
     measure: str
     time_frame: str = ""
     primary: bool = True
+    description: str = ""  # how the record defines the measure ("rw-PFS, defined as the time from …")
 
 
 NOT_APPLICABLE = frozenset({"not applicable", "na", "n/a"})  # how records say a field does not apply
