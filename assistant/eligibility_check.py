@@ -250,7 +250,7 @@ class _Checker:
             # complication of it ("psychosis related to SLE"): said as a rule that mentions it, not one that may
             # rule the person out
             own_form = item.section == "exclusion" and own
-            neg = "far" if narrow or family or own_form else negation(item.text, start)
+            neg = "far" if narrow or family or own_form else negation(item.text, start, treatment=m.kind == "treatment")
             # "Negative pregnancy test", "must use … contraception": a rule to join that a pregnancy does not fit
             if m.concept in PREGNANCIES and item.section == "inclusion" and NOT_PREGNANT_RULE.search(item.text):
                 neg = "near"
@@ -267,10 +267,20 @@ class _Checker:
                     self.add("rules_out", "needs_not", cites, top, "not_met", m.says, fact=m.says, item=label)
                 continue
             if family and item.section:  # "family history of atopy": may rule them out through their family
+                if not (self.facts.whose or self.facts.relatives):
+                    # (the asker's own illness is not their family's: "I had a heart attack" and "family history of
+                    # premature CAD"; a parent's asthma, asked for their baby, is): checked, not said
+                    self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
+                    continue
                 self.add("may_rule_out", "family_excluded" if exclusion else "family_needed", cites, top, "not_stated",
                          m.says, fact=m.says, item=label)
                 continue
             if neg == "far" or not item.section:
+                if needed and own:
+                    # the study's own illness, already met by a rule to join: other rules naming it ("hSLEDAI >= 6 …",
+                    # "psychosis related to SLE") are the team's to check, not one sentence each
+                    self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
+                    continue
                 self.add("mentions", "mentions", cites, top, "not_stated", m.says, fact=m.says, item=label)
                 continue
             limit = dose_limit(item.text, start) if item.section else None
@@ -511,6 +521,10 @@ def _merged(findings: list[Finding]) -> list[Finding]:
     """One sentence for one rule: two things the person named in the same rule ("CellCept and azathioprine")
     are said together, not the rule quoted twice."""
     out: list[Finding] = []
+    # (a rule another finding already says for one thing the person named is not said again as one that mentions
+    # another: "…including therapy with ALK inhibitors" is not also "a rule that names lung cancer")
+    said = {c for f in findings if f.group != "mentions" for c in f.cites}
+    findings = [f for f in findings if f.group != "mentions" or not set(f.cites) & said]
     for f in findings:
         same = next((o for o in out if o.group == f.group and o.key == f.key and o.cites == f.cites
                      and "fact" in o.variables and "fact" in f.variables), None)

@@ -19,6 +19,11 @@ _NOT_PERSON_AGE = re.compile(r"onset|diagnos|history|prior|before|since|duration
                              re.IGNORECASE)
 _NEAR_NEGATION = re.compile(r"\b(?:no|not|never|without|free of|absence of|negative for|other than|except|excluding|"
                             r"non)\b(?:\W+[\w/+-]+){0,3}\W*$", re.IGNORECASE)
+# a rule that opens with "No" negates the treatments of its whole first sentence: "No prior therapy for metastatic ALK+
+# NSCLC including therapy with ALK inhibitors" (not the illness the therapy was for; not "No more than 2 prior lines …",
+# a limit)
+_RULE_NEGATED = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:no|never|without)\b(?!\s+(?:more|less|fewer|longer|greater|later|earlier)\b)"
+                           r"[^.;:]*$", re.IGNORECASE)
 _FAR_NEGATION = re.compile(r"\b(?:no|not|never|without|other than|except|excluding)\b", re.IGNORECASE)
 _OTHER_THAN = re.compile(r"\((?:[^()]*\b(?:other than|except|excluding)\b[^()]*)$", re.IGNORECASE)
 QUALIFIED = re.compile(r"\b(?:clinically (?:significant|relevant)|significant|uncontrolled|unstable|severe|active|acute|"
@@ -67,14 +72,14 @@ def age_bounds(text: str, section: str) -> tuple[float | None, float | None] | N
     return (lo, hi) if section != "exclusion" else (hi, lo)  # excluded when younger than hi / older than lo
 
 
-def negation(text: str, start: int) -> str:
+def negation(text: str, start: int, treatment: bool = False) -> str:
     """"near" when a negation governs the term at ``start`` ("No sacroiliitis"), "except" when the term is in the
     rule's own exception ("(other than …)"), "far" when a negation comes earlier in the rule and may or may not
     govern it, "" when none does."""
     before = text[:start]
     if _OTHER_THAN.search(before):
         return "except"  # "previously untreated (excluding … palliative radiotherapy)": the rule exempts it
-    if _NEAR_NEGATION.search(before):
+    if _NEAR_NEGATION.search(before) or (treatment and _RULE_NEGATED.search(before)):
         return "near"
     return "far" if _FAR_NEGATION.search(before) else ""
 

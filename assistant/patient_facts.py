@@ -151,6 +151,9 @@ class PatientFacts:
     healthy: bool = False  # "she's totally healthy", "can healthy women join?": checked against healthy volunteers
     # what the person says they do not have ("I don't have French social security"): a rule to join that needs it
     lacks: list[Mention] = field(default_factory=list)
+    # a relative named anywhere ("me and my husband both have asthma … our baby"): a rule on family history may be
+    # about what they said
+    relatives: bool = False
 
     def said_anything(self, where: bool = False, sex: bool = True) -> bool:
         """Any fact a rule can be checked against (``where``: where they live counts too; ``sex=False``: the sex
@@ -294,6 +297,7 @@ def _read(text: str, facts: PatientFacts) -> None:
     elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):
         facts.whose = m.group("rel").lower()  # "can my husband join?", not "my husband and I … can I sign up?"
     facts.sex = _sex(text, facts.whose) or facts.sex
+    facts.relatives = facts.relatives or bool(_MY_REL.search(text))
     vocab = vocabulary()
     covered: list[tuple[int, int]] = []
     for hit in vocab.find(text):

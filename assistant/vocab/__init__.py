@@ -61,6 +61,10 @@ def spelled_out(name: str) -> str:
     return name
 
 
+LOWER_SHORT_CHARS = 4
+SHORT_WORDS = frozenset({"aids"})  # short forms that are also everyday words in lower case
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     raw = tomllib.loads(resources.files("assistant").joinpath("vocab", "terms.toml").read_text("utf-8"))
@@ -75,6 +79,16 @@ def vocabulary() -> Vocabulary:
             direct.setdefault(t, set()).add(c.key)
         for t in c.broader:
             within.setdefault(t.lower(), set()).add(c.key)
+    # a long short form typed in lower case ("squamous nsclc"): the same term, unless it is a word ("AIDS") or two
+    # short forms share it ("eGFR" and "EGFR")
+    lowered: dict[str, set[str]] = {}
+    for c in concepts.values():
+        for t in c.short:
+            if len(t) >= LOWER_SHORT_CHARS and t.lower() not in SHORT_WORDS:
+                lowered.setdefault(t.lower(), set()).add(t)
+    for low, forms in lowered.items():
+        if len(forms) == 1 and low not in direct:
+            direct[low] = direct[next(iter(forms))]
     phrases = sorted({p for p in (*direct, *within) if not _is_short(p, concepts)}, key=len, reverse=True)
     shorts = sorted({t for c in concepts.values() for t in c.short}, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w-])", re.IGNORECASE)
