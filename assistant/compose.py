@@ -74,6 +74,7 @@ MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies ge
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 SHORT_MEASURE_WORDS = 3  # a measure named in this many words or fewer is said with the record's definition
+HOW_TO_REACH = re.compile(r"\b(?:phone|number|call|ring|e-?mail|address|reach|text|website)\b", re.IGNORECASE)
 GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?|compar\w*|against|versus|vs)\b", re.IGNORECASE)
 # "Group A", "Arm 2": a label that says nothing of what the group gets (its description does)
 BARE_LABEL = re.compile(r"^(?:group|arm|cohort|part)\s*[A-Z0-9]{1,2}$", re.IGNORECASE)
@@ -610,9 +611,10 @@ class Composer:
                       contact=", ".join(x for x in person.split(", ") if x not in SITE_ROLE_WORDS))
         reachable = any(x.contacts for x in here) or any(p.phone or p.email for p in s.contacts)
         if not reachable and not any(x.contacts for x in s.sites):
-            # "whats the phone number for the trial in germany?" of a record that lists none: it does not say
+            # "whats the phone number for the trial in germany?" of a record that lists none: it does not say (the
+            # people who lead it answer "who do i ask?")
             w.say("contact.none_listed", s.officials[:1] or [s.status] if s.status else [], place=place or "")
-            w.stops_short = True
+            w.stops_short = bool(HOW_TO_REACH.search(q)) or not s.officials
         elif place and not any(x.contacts for x in here):
             w.say("contact.no_site_contact", here[:1] or s.contacts[:1] or s.officials[:1], place=place)
         intro = sentence("contact.list_intro")

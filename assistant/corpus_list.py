@@ -317,11 +317,16 @@ def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     return join_words(parts)
 
 
+# who a study is for ("pregnant women", "older adults"): said apart in a record ("Pregnancy", "women with lupus")
+PERSON_WORDS = content_terms("women woman men man girls girl boys boy adults adult people persons patients kids "
+                             "children babies infants mothers moms seniors elderly teens veterans")
+
+
 def _together(q: CorpusQuery, wanted: set[str], texts: list[str]) -> bool:
     """Whether a study's texts say each two-word name of the question ("stem cell") as one, not "cell" of "Giant
     Cell Arteritis" and "stem" elsewhere; a name the vocabulary knows ("back problems") may be said in other words."""
     termed = [content_terms(h.phrase) for h in vocabulary().find(q.topic_words)]
-    together = [p for p in q.phrases if len(p) == 2 and p <= wanted and p not in termed]
+    together = [p for p in q.phrases if len(p) == 2 and p <= wanted and p not in termed and not p & PERSON_WORDS]
     return all(any(_adjacent(t, p) for t in texts) for p in together)
 
 
