@@ -420,7 +420,10 @@ class AnswerChain:
         route = fix_route(route, Asked(routed=routed, text=text, scope=scope, facts=facts,
                                        told_before=patient_facts(routed, earlier),
                                        takes_part_remotely=lambda: bool(self.p.composer and sheet_of and remote_sentences(
-                                           self.p.composer.chunks, sheet_of))))
+                                           self.p.composer.chunks, sheet_of)),
+                                       measured_words=lambda: set().union(set(), *(
+                                           content_terms(f"{o.measure} {o.description}")
+                                           for o in (sheet_of.outcomes if sheet_of else [])))))
         about_a_study = bool(route and route.confident and route.intent in STUDY_INTENTS)
         # (in a conversation too: "and what about the PatientSpot one?" names the study it is about now)
         if scope.reason in ("corpus", "history") and not scope.unknown_id and not pinned \

@@ -44,9 +44,10 @@ from assistant.corpus_list import Search, compose_list, filters_asked
 from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
+from assistant.outcome_words import DEFINES_Q, NOT_DEFINED
 from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.results_words import about, is_placebo
-from assistant.textutil import split_sentences
+from assistant.textutil import content_terms, split_sentences
 from assistant.treatment_names import named_treatments
 from trialchat.facts import (
     NOT_APPLICABLE,
@@ -575,6 +576,8 @@ class Composer:
     # ---- outcomes, sponsor, contact ----
     @composes("outcomes")
     def _outcomes(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
+        if DEFINES_Q.search(q) and self._defined(w, q, s):
+            return
         primary = [o for o in s.outcomes if o.primary]
         secondary = [o for o in s.outcomes if not o.primary]
         for o in primary[:3]:
@@ -588,6 +591,20 @@ class Composer:
         if secondary:
             w.say("outcomes.secondary", secondary[0], n=len(secondary),
                   measure=secondary[0].measure)
+
+    def _defined(self, w: AnswerWriter, q: str, s: FactSheet) -> bool:
+        """"what counts as a response?": the measure the question's words name, as the record defines it."""
+        asked = content_terms(q) - NOT_DEFINED
+        scored = sorted(((len(asked & content_terms(f"{o.measure} {o.description}")), not o.primary, i)
+                         for i, o in enumerate(s.outcomes) if o.description), key=lambda t: (-t[0], t[1], t[2]))
+        if not scored or not scored[0][0]:
+            return False
+        o = s.outcomes[scored[0][2]]
+        w.say("outcomes.defined", [o, (o.path, o.description)], measure=o.measure.rstrip(" :"),
+              description=o.description.rstrip(" ."))
+        if o.time_frame:
+            w.say("outcomes.when", [(o.path, f"Time frame: {o.time_frame}")], time_frame=o.time_frame)
+        return True
 
     @composes("sponsor")
     def _sponsor(self, w: AnswerWriter, q: str, s: FactSheet) -> None:

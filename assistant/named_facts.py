@@ -8,6 +8,7 @@ import re
 
 from assistant.compose import CHANCE_Q, CHANCE_WORDS, ORIGIN_Q, PLACEBO_Q
 from assistant.compose_results import FLOW_Q, GENERIC_TERMS, USED_Q
+from assistant.compose_side_effects import asked_events
 from assistant.router import Route
 from assistant.textutil import content_terms
 from assistant.treatment_names import asks_dose_of_named, names_a_treatment
@@ -42,7 +43,9 @@ def names_an_event(question: str, s: FactSheet) -> bool:
     if events is None:
         return False
     asked = content_terms(question) - NOT_A_MEASURE
-    return any(len(asked & content_terms(e.term)) >= min(2, len(content_terms(e.term))) for e in events.events)
+    # (by most of its words, or as the same thing in other words: "heart block" is "Atrioventricular block first degree")
+    return any(len(asked & content_terms(e.term)) >= min(2, len(content_terms(e.term))) for e in events.events) \
+        or bool(asked_events(question, events))
 
 
 def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> Route | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.textutil import content_terms
+
 MAX_QUOTED_WORDS = 8  # a title this short (no short name in brackets, not a count of people) is quoted as it is
 MIN_LONG_NAME = 5  # words of a name that its short name stands in for; shorter names stay ("Overall Survival (OS)")
 STOP = {"with", "who", "of", "in", "for", "and", "or", "to", "at", "by", "on", "the", "a", "an", "from", "after",
@@ -113,3 +115,11 @@ def measure_words(title: str, has_time_frame: bool) -> str | None:
     else:
         words = _lower(t)
     return " ".join(words.split()) or None
+
+
+# "what counts as a response tho?", "how do they define relief?": what the study measures, as the record defines it
+DEFINES_Q = re.compile(r"\bwhat (?:counts|counted|would count|qualifies) as\b|\bhow (?:do|did|does|will|would) (?:they|you|the study|it) "
+                       r"(?:define|decide|judge|tell|know|work out)\b|\b(?:defin(?:e|ed|ition) of|what do they mean by|"
+                       r"what is meant by)\b", re.IGNORECASE)
+NOT_DEFINED = content_terms("counts count counted qualifies define defined definition mean meant decide judge tell know "
+                            "work out tho though exactly actually")

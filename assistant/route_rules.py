@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from assistant.compose_overview import AFTER_Q, REMOTE_Q, asks_access
 from assistant.guard import Verdict
 from assistant.nearby import asked_place
+from assistant.outcome_words import DEFINES_Q, NOT_DEFINED
 from assistant.patient_facts import PatientFacts
 from assistant.router import Route
 from assistant.scoping import Scope, asks_across_studies
+from assistant.textutil import content_terms
 
 # a decline is only as good as its certainty: "my MRI shows the disc bulging …" (0.57) tells facts for the rules,
 # "is my back pain bad enough for surgery?" (0.84) asks for advice; below this, the question is read as any other
@@ -113,6 +115,7 @@ class Asked:
     facts: PatientFacts  # the person's facts in this question
     told_before: PatientFacts  # … with their earlier turns
     takes_part_remotely: Callable[[], bool]  # whether the study's record says people take part from home
+    measured_words: Callable[[], set[str]] = set  # the words of what the study measures and how it defines them
 
     def unsure(self, route: Route) -> bool:
         """Not routed surely; an advice route not sure enough to decline is as unsure as any ("I take
@@ -317,12 +320,23 @@ def _from_home(route: Route, q: Asked) -> Route | None:
     return None
 
 
+DEFINES_SCORE = 0.6
+
+
+def _what_counts(route: Route, q: Asked) -> Route | None:
+    """"what counts as a response tho" after what the study measures: its outcome, as the record defines it."""
+    if q.scope.study_id and DEFINES_Q.search(q.routed) and route.intent not in DECLINED_INTENTS \
+            and content_terms(q.routed) - NOT_DEFINED & q.measured_words():
+        return Route("outcomes", max(route.score, DEFINES_SCORE), "defines")
+    return None
+
+
 # who is asked about, and whether it is joining: the first rule that applies decides
 WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
-                                _how_many_doses, _did_it_work, _knows_which)
+                                _how_many_doses, _did_it_work, _knows_which, _what_counts)
 
 
 def fix_route(route: Route | None, q: Asked) -> Route | None:
