@@ -27,6 +27,7 @@ from assistant.nearby import (
 )
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import PatientFacts, named_illnesses, patient_facts, speaks_of_someone
+from assistant.practical import PRACTICAL
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
@@ -592,6 +593,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             q = replace(q, place=None)
             found = elsewhere
             w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
+        elif any(asked.search(question) for asked, _ in PRACTICAL) and not q.place and not q.filters():
+            # "are there any studies paying people?": the records keep silent on it, which is no "none"
+            return Composed(sentence("corpus_none.practical", n=len(sheets)) + ".", [], [], none=True)
         else:
             # "any studies in Norway?", "sickle cell trials?": every study's sites, or what each is about, say no (an
             # answer, not the records keeping silent)
@@ -677,4 +681,8 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         w.study_id = s.study_id
         w.new_line()
         w.say("corpus.ruled_out", [keeps_out], name=(s.acronym or s.title), study_id=s.study_id, quote=keeps_out[1].rstrip(" .;"))
+    if any(asked.search(question) for asked, _ in PRACTICAL):
+        # "lupus studies that pay?": the studies on the topic, and that their records do not say the rest
+        w.sentences.append("\n" + sentence("corpus.practical_silent") + ".")
+        w.stops_short = True
     return w.result()

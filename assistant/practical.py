@@ -7,7 +7,7 @@ import re
 
 # (what the question asks, what an answer to it must name)
 PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, re.I), re.compile(says, re.I)) for asked, says in (
-    (r"\b(paid|pay|pays|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
+    (r"\b(paid|pay|pays|paying|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
      r"price|expens\w*)\b",
      r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
      r"social security|health (?:coverage|plan)|medicaid|medicare|"
@@ -15,7 +15,7 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
     (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
      r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
     (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b|\b(?:is it|is the \w+(?: \w+){0,3}|been|get|got|"
-     r"it) approved\b|\bapproved (?:now|yet)\b|\bfda approval\b",
+     r"it) approved\b|\bapproved (?:now|yet|by the fda|by fda|in the)\b|\bfda\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),
     # "is the app in Spanish?", "do they have interpreters?": only a quote naming a language or interpreting answers it
     # ("in plain English" asks for simple words, not a language)
