@@ -75,6 +75,7 @@ MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies ge
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 SHORT_MEASURE_WORDS = 3  # a measure named in this many words or fewer is said with the record's definition
+PHONE_IN = re.compile(r"\d{3}[\s.-]?\d{4}\b|@")
 HOW_TO_REACH = re.compile(r"\b(?:phone|number|call|ring|e-?mail|address|reach|text|website)\b", re.IGNORECASE)
 GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?|compar\w*|against|versus|vs)\b", re.IGNORECASE)
 # "Group A", "Arm 2": a label that says nothing of what the group gets (its description does)
@@ -626,7 +627,9 @@ class Composer:
                 w.say("contact.at_site", [(site.path, SITE_CONTACT + person)],
                       facility=SITE_CODE.sub("", site.facility) or site.city,
                       contact=", ".join(x for x in person.split(", ") if x not in SITE_ROLE_WORDS))
-        reachable = any(x.contacts for x in here) or any(p.phone or p.email for p in s.contacts)
+        # (a number may sit in an official's affiliation: "UCB Cares", "1-844-599-2273 (UCB)")
+        reachable = any(x.contacts for x in here) or any(p.phone or p.email for p in s.contacts) \
+            or any(PHONE_IN.search(p.affiliation) for p in s.officials)
         if not reachable and not any(x.contacts for x in s.sites):
             # "whats the phone number for the trial in germany?" of a record that lists none: it does not say (the
             # people who lead it answer "who do i ask?")

@@ -49,6 +49,9 @@ _AGE_PATTERNS = (
     # "is 68 too old for it?"
     re.compile(r"\b(\d{1,3})\s+(?:is\s+)?too (?:old|young)\b", re.IGNORECASE),
 )
+# a relative named, with any word before it ("could a baby who … be in it? I have asthma myself")
+_FAMILY_WORD = re.compile(r"\b(?:" + "|".join(sorted(RELATIONS - {"patient", "friend", "relative"}, key=len, reverse=True))
+                          + r")s?\b", re.IGNORECASE)
 _MY_REL = re.compile(r"\b(?:my|our)\s+(?:\d{1,3}\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\s+)?(?P<rel>" + _REL + r")\b",
                      re.IGNORECASE)
 # "can my 15 year old join?": a child named by age alone
@@ -297,7 +300,7 @@ def _read(text: str, facts: PatientFacts) -> None:
     elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):
         facts.whose = m.group("rel").lower()  # "can my husband join?", not "my husband and I … can I sign up?"
     facts.sex = _sex(text, facts.whose) or facts.sex
-    facts.relatives = facts.relatives or bool(_MY_REL.search(text))
+    facts.relatives = facts.relatives or bool(_FAMILY_WORD.search(text))
     vocab = vocabulary()
     covered: list[tuple[int, int]] = []
     for hit in vocab.find(text):
