@@ -60,7 +60,10 @@ GENERIC_GROUP = re.compile(r"^\s*(group|arm|cohort|part|treatment|regimen)\s*[\w
 WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|best|worse|worst|won|winner|came out|on top|effective\w*|benefit\w*|results?|find|found|findings?|"
                       r"outcomes?|improv\w*|success\w*|placebo|compar\w*|differen\w*|significan\w*|respon\w*|"
                       r"cure\w*|conclu\w*|end ?points?|heal\w*|relief|effects?|beat\w*|outperform\w*|superior|happened|alive|live longer|surviv\w*|"
-                      r"longer (?:did|do|would|will) (?:\w+ ){0,2}live)\b", re.IGNORECASE)
+                      r"longer (?:did|do|would|will) (?:\w+ ){0,2}live|"
+                      # "how did it go?", "how'd the trial turn out?"
+                      r"how(?: did|'d|d) (?:it|that|this|the study|the trial|things) (?:go|turn out|end up|pan out)|"
+                      r"turn(?:ed)? out|pan(?:ned)? out)\b", re.IGNORECASE)
 # moving from one group to another: "did the placebo people ever get the real drug?", "could they switch over?"
 SWITCH_Q = re.compile(r"\b(?:switch\w*|swap\w*|cross(?:ed)?[- ]?over|moved? (?:over|on) to|went on to|"
                       r"(?:ever|later|eventually|afterwards?|at the end|ended up|end up) (?:get|got|getting|receive[ds]?|receiving|on)|open[- ]label extension|"
