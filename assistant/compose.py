@@ -75,6 +75,8 @@ MAX_GROUPS = 3  # groups described in a treatment answer ("what do the babies ge
 BULLET = re.compile(r"^[*•-]\s*")
 PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)\b", re.IGNORECASE)
 SHORT_MEASURE_WORDS = 3  # a measure named in this many words or fewer is said with the record's definition
+NO_NAME_WORDS = content_terms("study treatment drug product investigational medicinal medication experimental "
+                              "intervention therapy arm")
 PHONE_IN = re.compile(r"\d{3}[\s.-]?\d{4}\b|@")
 HOW_TO_REACH = re.compile(r"\b(?:phone|number|call|ring|e-?mail|address|reach|text|website)\b", re.IGNORECASE)
 GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?|compar\w*|against|versus|vs)\b", re.IGNORECASE)
@@ -558,8 +560,11 @@ class Composer:
         if real:
             w.say("treatment.tests", list(real), names=join_words([i.name for i in real]))
         for i in [i for i in real if i.other_names][:MAX_TREATMENTS]:  # brand names and codes people know it by
-            w.say("treatment.other_names", [(i.path, f"Other names: {i.other_names}")], name=i.name,
-                  names=join_words(i.other_names.split("; ")))
+            # ("Study treatment" is no name: it says nothing a person could look for)
+            names = [n for n in i.other_names.split("; ") if content_terms(n) - NO_NAME_WORDS]
+            if names:
+                w.say("treatment.other_names", [(i.path, f"Other names: {i.other_names}")], name=i.name,
+                      names=join_words(names))
         for i in [i for i in real if i.description][:MAX_TREATMENTS]:  # how it is given: form, dose, route
             cites, words = _described(i)
             w.say("treatment.given", cites, name=i.name, description=words)

@@ -21,6 +21,9 @@ NOT_A_MEASURE = GENERIC_TERMS | content_terms("time end week weeks month months 
 
 
 # "is certolizumab the same thing as cimzia?", "what's the brand name": a treatment's other names
+# "is this cimzia?", "isn't it the humira one?": a short question naming what the study may test
+IS_THIS_RE = re.compile(r"^\W*(?:is|isn'?t|is n't)\s+(?:this|it|that)\b", re.IGNORECASE)
+IS_THIS_WORDS = 7
 OTHER_NAME_Q = re.compile(r"\bsame (?:thing|drug|medicine|medication|as)\b|\b(?:also|otherwise) (?:called|known)\b|"
                           r"\bbrand(?:ed)?\b|\bgeneric\b|\b(?:another|other|real|proper) names?\b|\bsold as\b",
                           re.IGNORECASE)
@@ -58,6 +61,9 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "dose")
     if (route.intent == "term" or not route.confident) and WHAT_IS_RE.search(text) and names_a_treatment(text, s):
         return Route("treatment", route.score, "named")
+    if route.intent in ("design", "other", "overview", "term") and IS_THIS_RE.search(text) \
+            and len(text.split()) <= IS_THIS_WORDS and names_a_treatment(text, s):
+        return Route("treatment", route.score, "is_this")  # "is this cimzia?": the treatment, by its other names
     if not (route.intent == "treatment" and route.confident) and OTHER_NAME_Q.search(text) \
             and any(i.other_names for i in s.interventions):
         return Route("treatment", route.score, "other_name")
