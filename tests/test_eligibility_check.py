@@ -275,3 +275,17 @@ def test_a_rule_to_join_that_needs_what_the_person_lacks(sheets):
     a = assess(sheets["NCT02552212"], patient_facts("I don't have back pain anymore, could I join?"))
     lacked = [f for f in a.findings if f.key == "lacks_needed"]
     assert lacked and "back pain" in str(lacked[0].variables["item"]) and a.eligibility.verdict == "excluded"
+
+
+def test_a_rule_opened_by_no_negates_its_treatments_not_its_illness_nor_a_limit():
+    rule = "No prior therapy for metastatic ALK+ NSCLC including therapy with ALK inhibitors"
+    assert negation(rule, rule.index("ALK inhibitors"), treatment=True) == "near"
+    assert negation(rule, rule.index("NSCLC")) != "near"
+    limit = "No more than 2 prior lines of therapy including chemotherapy"
+    assert negation(limit, limit.index("chemotherapy"), treatment=True) != "near"
+
+
+def test_a_long_short_form_typed_in_lower_case_is_the_term():
+    found = {k for h in vocabulary().find("im 60 with squamous nsclc") for k in h.concepts}
+    assert found == {"lung_cancer"}
+    assert not vocabulary().find("my egfr is 45")  # eGFR and EGFR share it: neither

@@ -1224,3 +1224,119 @@ def test_after_a_registry_ends_the_record_does_not_say():
     from assistant.compose_overview import asks_access
     assert asks_access("can i keep using the app after the study ends?")
     assert not asks_access("in SELECT-SLE how long do you have to keep taking the pills")
+
+
+# ---- twelfth session: failure kinds read from blind13 and probes in patients' words ----
+SCLIFE, SUGEMALIMAB, PATIENTSPOT = "NCT06589271", "NCT07247227", "NCT03840928"
+
+
+def test_past_hopes_and_forum_ages_are_read_as_people_write_them():
+    from assistant.patient_facts import patient_facts
+    facts = patient_facts("29M here. I have ankylosing spondylitis. would I have qualified for this one?")
+    assert (facts.age, facts.sex) == (29.0, "male") and [c.words for c in facts.conditions] == ["ankylosing spondylitis"]
+    baby = patient_facts("my baby's 3 months, can she still join?")
+    assert baby.age_said == "3 months" and baby.whose == "baby"
+
+
+def test_a_finished_study_says_when_it_ended_and_a_baby_rule_in_weeks_is_checked(service):
+    late = ask(service, "my baby is 3 months, can she still join?", COLIC)
+    assert "ended in July 2015" in late.text and "inside its age range" in late.text
+    early = ask(service, "my son is 1 week old, can he join?", COLIC)
+    assert "would not fit at 1 week" in early.text and "inside its age range" not in early.text
+
+
+def test_a_rule_opened_by_no_rules_out_the_treatments_it_names(service):
+    answer = ask(service, "my wife has ALK+ lung cancer and has been on alectinib for a year, can she join", ABP)
+    assert "which an ALK inhibitor does not fit" in answer.text
+    assert answer.text.count("No prior therapy for metastatic ALK+ NSCLC") == 1
+
+
+def test_the_studys_own_illness_is_said_once_not_for_every_rule_naming_it(service):
+    answer = ask(service, "im 45 with lupus and i had shingles last year, can i still do this one?", SELECT_SLE)
+    assert "Clinical diagnosis of systemic lupus" in answer.text and "hSLEDAI" not in answer.text
+    assert "do not mention shingles" in answer.text
+
+
+def test_a_family_history_rule_needs_a_relative_named(service):
+    own = ask(service, "I'm 70, had a heart attack 2 years ago, is that ok for the patch study?", C213)
+    assert "coronary artery disease" in own.text and "family" not in own.text
+    parent = ask(service, "in the chamomile colic trial could a baby who had antibiotics be in it? "
+                          "also I have asthma and eczema myself if that matters")
+    assert "family history of atopy" in parent.text
+
+
+def test_dosing_ones_own_medicine_is_declined():
+    assert check_question("having an attack right now, how many of my zomig tablets can i take at once??").verdict \
+        == "medical_advice"
+    assert check_question("how many patches do i get to use?").verdict == "ok"
+
+
+def test_a_record_with_no_way_to_reach_anyone_says_so(service):
+    phone = ask(service, "whats the phone number for the brigatinib trial in germany")
+    assert phone.status == "abstained" and "no phone number or e-mail" in phone.text
+    who = ask(service, "ok who do i ask about it then", ABP)
+    assert who.status == "answered" and "Al-Batran" in who.text
+    in_affiliation = ask(service, "Is there a phone number I can call about this study?", C_AXSPAND)
+    assert in_affiliation.status == "answered" and "599-2273" in in_affiliation.text
+
+
+def test_a_description_both_studies_fit_keeps_the_pin(service):
+    answer = ask(service, "I'm 28 with SLE, on CellCept. am I a good fit for the MSC infusion study or not??", MISLE)
+    assert answer.study_id == MISLE
+
+
+def test_generic_group_labels_say_what_each_group_gets(service):
+    answer = ask(service, "what are they comparing the herbal drops against? is there a placebo", COLIC)
+    assert "simethicone" in answer.text and "reuteri" in answer.text
+
+
+def test_short_outcome_names_and_what_counts_as_a_response_are_defined(service):
+    assert "progression or death" in ask(service, "what are they mainly measuring in this study", SUGEMALIMAB).text
+    history = [HistoryTurn(role="user", content="what are they measuring"),
+               HistoryTurn(role="assistant", content="Clinical response at week 24 by the SLE Responder Index.")]
+    answer = ask(service, "what counts as a response tho", MISLE, history)
+    assert answer.status == "answered" and "4 point reduction" in answer.text
+
+
+def test_who_makes_it_is_the_sponsor_and_is_this_x_the_treatment(service):
+    assert "Zosano" in ask(service, "who makes the zolmatriptan microneedle patch from that cluster headache study?").text
+    cimzia = ask(service, "is this cimzia", C_AXSPAND)
+    assert cimzia.status == "answered" and "Cimzia" in cimzia.text
+
+
+def test_from_home_lists_and_a_registry_overview(service):
+    home = ask(service, "anything I can do from home? I cant really travel")
+    assert PATIENTSPOT in home.text
+    overview = ask(service, "arthritispower?")
+    assert "patient registry" in overview.text and "one of 64 conditions" in overview.text
+    assert "smartphones" in overview.text
+
+
+def test_masking_names_the_placebo_and_surgery_names_the_procedure(service):
+    assert "who gets the placebo" in ask(service, "it says quadruple masking. what does that mean", SELECT_SLE).text
+    answer = ask(service, "how do the cells actually get into my back? is it surgery?", SCLIFE)
+    assert "minimally invasive surgical site" in answer.text
+
+
+def test_two_word_names_are_found_together_in_lists(service):
+    answer = ask(service, "any stem cell trials for back problems?")
+    assert SCLIFE in answer.text and PATIENTSPOT not in answer.text and C_AXSPAND not in answer.text
+
+
+def test_everyday_side_effect_words_in_a_follow_up(service):
+    history = [HistoryTurn(role="user", content="what side effects did people get"),
+               HistoryTurn(role="assistant", content="Redness, swelling, sunburn and one first-degree heart block.")]
+    answer = ask(service, "wait a heart block?? who got that", C213, history)
+    assert "3.8mg" in answer.text and "1 of 7" in answer.text
+
+
+def test_practical_questions_across_studies_are_not_answered_none(service):
+    paying = ask(service, "are there any studies paying people")
+    assert paying.status == "abstained" and "do not say" in paying.text
+    topic = ask(service, "lupus studies that pay?")
+    assert topic.status == "abstained" and MISLE in topic.text
+
+
+def test_how_did_it_go_asks_whether_it_worked(service):
+    answer = ask(service, "how did it go", C_AXSPAND)
+    assert answer.status == "answered" and "47.2%" in answer.text
