@@ -87,10 +87,10 @@ def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = Non
     findings = a.findings
     if match is not None:
         cited = {path_quote for f in findings for path_quote in f.cites}
-        # the rules may name what the person said in other words: "they do not mention it" would be wrong
-        findings = [f for f in findings if f.group != "not_mentioned"]
         # said unless a finding cites it or a check already read it (the age rule for "I'm 70")
         if (match.item.path, match.item.quote) not in cited and any(i is match.top for i in a.unchecked):
+            # the rule said may name what the person said in other words: "they do not mention it" would be wrong
+            findings = [f for f in findings if f.group != "not_mentioned"]
             at = sum(f.group == "rules_out" for f in findings)
             key = {"exclusion": "closest_excluded", "inclusion": "closest_needed"}.get(match.item.section, "closest")
             findings.insert(at, Finding("closest", key, match.cites, {"item": f"“{match.words.rstrip(' .;:')}”"}))

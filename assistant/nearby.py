@@ -305,6 +305,8 @@ def resolve(words: str, study_countries: frozenset[str]) -> Place | None:
     if _ZIP.fullmatch(words):
         return zip_place(words)
     g = gazetteer()
+    if g.country_code(words.strip()):
+        return None  # "I live in Mexico": a country is no point to measure a distance from (not Mexico, Missouri)
     parts = [p.strip() for p in re.split(r",|\bin\b", words) if p.strip()]
     if len(parts) >= 2:  # "Portland, Maine", "Portland in Oregon", "Frankfurt, Germany"
         state, country = g.state_code(parts[-1]), g.country_code(parts[-1])

@@ -1340,3 +1340,12 @@ def test_practical_questions_across_studies_are_not_answered_none(service):
 def test_how_did_it_go_asks_whether_it_worked(service):
     answer = ask(service, "how did it go", C_AXSPAND)
     assert answer.status == "answered" and "47.2%" in answer.text
+
+
+def test_a_babys_age_a_country_and_an_unmentioned_illness_beside_a_fitting_rule(service):
+    feeding = ask(service, "im breastfeeding my 4 month old, can i still join?", SELECT_SLE)
+    assert "4 months" not in feeding.text and "do not mention breastfeeding" in feeding.text
+    crohns = ask(service, "I have crohns disease and axspa, ok?", C_AXSPAND)
+    assert "axial SpondyloArthritis" in crohns.text and "do not mention Crohn's disease" in crohns.text
+    abroad = ask(service, "i live in mexico and have RA, can i sign up", PATIENTSPOT)
+    assert "Missouri" not in abroad.text and "residents of the United States" in abroad.text

@@ -87,7 +87,7 @@ def vocabulary() -> Vocabulary:
             if len(t) >= LOWER_SHORT_CHARS and t.lower() not in SHORT_WORDS:
                 lowered.setdefault(t.lower(), set()).add(t)
     for low, forms in lowered.items():
-        if len(forms) == 1 and low not in direct:
+        if len({direct[f] and frozenset(direct[f]) for f in forms}) == 1 and low not in direct:  # one meaning
             direct[low] = direct[next(iter(forms))]
     phrases = sorted({p for p in (*direct, *within) if not _is_short(p, concepts)}, key=len, reverse=True)
     shorts = sorted({t for c in concepts.values() for t in c.short}, key=len, reverse=True)
