@@ -77,6 +77,7 @@ PLACEBO_Q = re.compile(r"\b(placebo|plasebo|fake|dummy|sugar pill|sham|inactive)
 SHORT_MEASURE_WORDS = 3  # a measure named in this many words or fewer is said with the record's definition
 NO_NAME_WORDS = content_terms("study treatment drug product investigational medicinal medication experimental "
                               "intervention therapy arm")
+OPEN_ARM = re.compile(r"\bopen[- ]label\b", re.IGNORECASE)
 PHONE_IN = re.compile(r"\d{3}[\s.-]?\d{4}\b|@")
 HOW_TO_REACH = re.compile(r"\b(?:phone|number|call|ring|e-?mail|address|reach|text|website)\b", re.IGNORECASE)
 GROUPS_Q = re.compile(r"\b(?:groups?|arms?|each|cohorts?|compar\w*|against|versus|vs)\b", re.IGNORECASE)
@@ -405,8 +406,14 @@ class Composer:
                 # (a study of one treatment against a placebo: who gets which, by name)
                 which = f"who gets {real[0].name} and who gets the placebo" \
                     if placebo_arms(s) and len({i.name for i in real}) == 1 else "who gets which treatment"
+                open_arms = [a for a in s.arms if OPEN_ARM.search(a.label)][:MAX_LISTED]
+                if open_arms and OPEN_ARM.search(q):
+                    # "what does open label mean for study 3?": a blinded study with groups that are not, first
+                    w.say("design.open_arm", open_arms, n=len(open_arms), labels=join_words([f"“{a.label}”" for a in open_arms]))
                 w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who,
                       which=which)
+                if open_arms and not OPEN_ARM.search(q):
+                    w.say("design.open_arm", open_arms, n=len(open_arms), labels=join_words([f"“{a.label}”" for a in open_arms]))
                 w.gloss("glossary.means", f"{level.lower()}_blind")
                 # "would I find out which one I was given?": not during it (when those taking part are kept from knowing);
                 # afterwards, the record is silent

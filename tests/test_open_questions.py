@@ -1349,3 +1349,8 @@ def test_a_babys_age_a_country_and_an_unmentioned_illness_beside_a_fitting_rule(
     assert "axial SpondyloArthritis" in crohns.text and "do not mention Crohn's disease" in crohns.text
     abroad = ask(service, "i live in mexico and have RA, can i sign up", PATIENTSPOT)
     assert "Missouri" not in abroad.text and "residents of the United States" in abroad.text
+
+
+def test_open_label_groups_of_a_blinded_study_are_named(service):
+    answer = ask(service, 'what does "open label" mean for study 3', SELECT_SLE)
+    assert "Some groups are open-label" in answer.text and "Study 3- Open Label Upadacitinib Dose B" in answer.text
