@@ -103,8 +103,11 @@ ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested fr
 ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription",
                  "protocolSection.identificationModule")
 HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
-CHANCE_WORDS = re.compile(r"\b(?:chance|likely|likelihood|odds|probab\w*)\b", re.IGNORECASE)
-CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting))", re.I)
+# "will i get the real drug or not?": whether they would get it, which only chance decides
+CHANCE_WORDS = re.compile(r"\b(?:chance|likely|likelihood|odds|probab\w*|(?:will|would|do|could) i (?:get|be on|receive) "
+                          r"the real (?:drug|thing|one|medicine|treatment|pill|tablet|shot)s?)\b", re.IGNORECASE)
+CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting)|"
+                      r"(?:will|would|do|could) i (?:get|be on|receive) the real)", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
                    r"\b(?:\d|one|two|three)\s+in\s+(?:\d|two|three|four|five)\s+chance\b", re.IGNORECASE)

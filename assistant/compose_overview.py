@@ -15,6 +15,7 @@ from typing import Any
 from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
 from assistant.composers import composes
 from assistant.question_focus import LENGTH, question_focus
+from assistant.scoping import TITLE_FORMERLY_RE
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.vocab import spelled_out
 from trialchat.facts import Arm, FactSheet, age_in_years
@@ -70,6 +71,9 @@ def placebo_arms(s: FactSheet) -> list[Arm]:
 def overview(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """What the study is, in five short sentences from the fact sheet."""
     observational = s.observational
+    renamed = TITLE_FORMERLY_RE.match(s.title)
+    if renamed and s.title_fact:  # "arthritis power?": the name it has now, which people may not know
+        w.say("overview.renamed", s.title_fact, now=renamed.group("now"), was=renamed.group("was"))
     conditions = [spelled_out(c.value) for c in s.conditions[:MAX_CONDITIONS]]  # "lung cancer (NSCLC)"
     # (a registry of 64 conditions is not one "for rheumatoid arthritis and ankylosing spondylitis")
     condition_words = join_words(conditions) if len(s.conditions) <= MAX_CONDITIONS else \

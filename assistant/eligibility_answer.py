@@ -5,6 +5,8 @@ Called from ``Composer._can_i_join``; the sentences are ``[eligibility_check]`` 
 """
 from __future__ import annotations
 
+import re
+
 from typing import Protocol
 
 from assistant.answer_writer import AnswerWriter, Cite
@@ -65,10 +67,27 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
     c._not_open_note(w, s)
     write_findings(w, a, match)
     _nearest_site(w, facts, s)
+    _age_during_study(w, q, s)
     c._stale_caveat(w, s)
     if not c.team_sentence(w, s):
         w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f] or
               [(i.path, i.quote) for i in a.unchecked[:1]])
+
+
+# "what happens if she turns 65 while she's still in it?": an age reached during the study
+TURNS_DURING = re.compile(r"\b(?:turns?|turning|reach(?:es)?|gets? to|hits?)\s+(\d{2})\b[^.?!]{0,40}\b(?:while|during|still|in the middle)\b",
+                          re.IGNORECASE)
+
+
+def _age_during_study(w: AnswerWriter, q: str, s: FactSheet) -> None:
+    """What the record's groups say of people who reach the age the question names during the study."""
+    m = TURNS_DURING.search(q)
+    if not m:
+        return
+    said = re.compile(rf"(?:>=|≥|at least|reach\w*|turn\w*|age[ds]?)\s*{m.group(1)}\b", re.IGNORECASE)
+    for a in [a for a in s.arms if a.description and said.search(a.description)][:1]:
+        w.say("time.quote", [(a.path, a.description)], about=f"the group “{a.label}”",
+              quote=a.description.rstrip(" ."))
 
 
 def _nearest_site(w: AnswerWriter, facts: PatientFacts, s: FactSheet) -> None:

@@ -1354,3 +1354,14 @@ def test_a_babys_age_a_country_and_an_unmentioned_illness_beside_a_fitting_rule(
 def test_open_label_groups_of_a_blinded_study_are_named(service):
     answer = ask(service, 'what does "open label" mean for study 3', SELECT_SLE)
     assert "Some groups are open-label" in answer.text and "Study 3- Open Label Upadacitinib Dose B" in answer.text
+
+
+def test_a_former_name_an_age_reached_during_the_study_and_the_real_drug(service):
+    assert "used to be called ArthritisPower" in ask(service, "arthritis power", PATIENTSPOT).text
+    history = [HistoryTurn(role="user", content="what's the oldest you can be to start this?"),
+               HistoryTurn(role="assistant", content="You have to be between 18 and 63 years old to enroll.")]
+    sister = ask(service, "ok my sister is 62 so she'd just scrape in. what happens if she turns 65 while she's still in it",
+                 SELECT_SLE, history)
+    assert "Dose B" in sister.text
+    real = ask(service, "wat is a placebo? will i get the real drug or not", SELECT_SLE)
+    assert "1 in 2 chance" in real.text
