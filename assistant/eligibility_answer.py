@@ -6,7 +6,6 @@ Called from ``Composer._can_i_join``; the sentences are ``[eligibility_check]`` 
 from __future__ import annotations
 
 import re
-
 from typing import Protocol
 
 from assistant.answer_writer import AnswerWriter, Cite
