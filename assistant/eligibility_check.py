@@ -490,14 +490,18 @@ def _find(m: Mention, text: str, abbreviations: dict[str, str]) -> tuple[int, bo
                                  if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text))
         vocab = vocabulary()
         own = {t.lower() for t in vocab.concepts[m.concept].terms}
-        narrower = None
+        narrower = wider = None
         for h in vocab.find(spelled):
             if _SCORE_NAME.match(spelled, h.end):
                 continue
-            if m.concept in h.concepts or m.concept in h.within:
-                return min(h.start, len(text)), False
+            if m.concept in h.concepts:  # the thing itself first ("… (except cured basal cell carcinoma)"), then
+                return min(h.start, len(text)), False  # a wider group it is in ("Any tumor history …")
+            if m.concept in h.within and wider is None:
+                wider = min(h.start, len(text))
             if narrower is None and any(own & {b.lower() for b in vocab.concepts[k].broader} for k in h.concepts):
                 narrower = min(h.start, len(text))  # "hemiplegic migraine" for "migraine": a kind of it
+        if wider is not None:
+            return wider, False
         return (narrower, True) if narrower is not None else None
     terms = content_terms(m.words) - _GENERIC
     if not terms or not terms <= content_terms(text):

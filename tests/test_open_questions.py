@@ -1365,3 +1365,9 @@ def test_a_former_name_an_age_reached_during_the_study_and_the_real_drug(service
     assert "Dose B" in sister.text
     real = ask(service, "wat is a placebo? will i get the real drug or not", SELECT_SLE)
     assert "1 in 2 chance" in real.text
+
+
+def test_a_rules_exception_for_the_very_thing_comes_before_its_wider_group(service):
+    answer = ask(service, "Had a basal cell skin cancer cut out 2 years ago, all clear since. Does that stop me joining "
+                          "the sugemalimab lung cancer study?", SUGEMALIMAB)
+    assert "exception for basal cell skin cancer" in answer.text and "keep you out for now" not in answer.text
