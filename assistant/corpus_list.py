@@ -331,6 +331,13 @@ def _together(q: CorpusQuery, wanted: set[str], texts: list[str]) -> bool:
     return all(any(_adjacent(t, p) for t in texts) for p in together)
 
 
+def _taken(question: str, words: str) -> bool:
+    """Whether the question says the person (or someone they know) takes or took the medicine named ``words``."""
+    return bool(re.search(r"\b(?:i|i'?m|im|i'?ve|ive|he|she|we|they|my \w+)\b[^.?!]{0,40}\b(?:take|takes|taking|took|on|"
+                          r"tried|try|had|has|have|used|use|using|stopped|failed|given|started)\b[^.?!]{0,30}"
+                          + re.escape(words), question, re.IGNORECASE))
+
+
 def _adjacent(text: str, pair: set[str]) -> bool:
     """Whether the text says the two stems one after the other ("stem cell", "Stem Cells", "stem-cell")."""
     stems = [t for w in re.findall(r"[A-Za-z0-9]+", text) for t in content_terms(w)]
@@ -527,6 +534,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
     # (read once: where they live ranks the list, the rest filters it; "which studies use umbilical cord stem cells?"
     # names a treatment, not one the person had)
     facts = patient_facts(question) if speaks_of_someone(question) else PatientFacts()
+    # (a medicine named as what a study tests is not one the person takes: "I'm in Munich, is there a brigatinib
+    # study nearby?")
+    facts.treatments = [t for t in facts.treatments if _taken(question, t.words)]
     home = facts.location if not origin else ""
     at_home = resolve(home, frozenset()) if home else None
     if at_home:

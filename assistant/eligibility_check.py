@@ -527,8 +527,9 @@ def _merged(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     # (a rule another finding already says for one thing the person named is not said again as one that mentions
     # another: "…including therapy with ALK inhibitors" is not also "a rule that names lung cancer")
-    said = {c for f in findings if f.group != "mentions" for c in f.cites}
-    findings = [f for f in findings if f.group != "mentions" or not set(f.cites) & said]
+    # (by the rule itself, not a lead-in it shares with others: "On stable background treatment … with ›")
+    said = {f.cites[-1] for f in findings if f.group != "mentions" and f.cites}
+    findings = [f for f in findings if f.group != "mentions" or not f.cites or f.cites[-1] not in said]
     for f in findings:
         same = next((o for o in out if o.group == f.group and o.key == f.key and o.cites == f.cites
                      and "fact" in o.variables and "fact" in f.variables), None)

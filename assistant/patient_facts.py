@@ -180,7 +180,8 @@ _UNIT_YEARS = {"m": 1 / 12, "w": 1 / 52.18}
 
 
 # "prednisone 30 mg", "30mg of prednisone": a dose said beside a treatment
-_MG_NEAR = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:mg|milligrams?)\b", re.IGNORECASE)
+_MG_AFTER = re.compile(r"\s*(?:at|of|:|,|-|\()?\s*(\d+(?:\.\d+)?)\s*(?:mg|milligrams?)\b", re.IGNORECASE)
+_MG_BEFORE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:mg|milligrams?)\s*(?:of\s+|a day of\s+)?$", re.IGNORECASE)
 
 
 def _baby_age(text: str) -> tuple[float, str] | None:
@@ -337,7 +338,9 @@ def _read(text: str, facts: PatientFacts) -> None:
                 known.months_ago, known.when = again
             if known is None:
                 ago = _ago(text, hit.start, hit.end)
-                dose = _MG_NEAR.search(text[max(0, hit.start - 12):hit.end + 25]) if c.kind == "treatment" else None
+                # (the dose said after the name first: "plaquenil 200mg and prednisone 15mg" gives prednisone 15)
+                dose = (_MG_AFTER.match(text, hit.end) or _MG_BEFORE.search(text[max(0, hit.start - 16):hit.start])) \
+                    if c.kind == "treatment" else None
                 months_ago, when = ago or (None, "")
                 ahead = _ahead(text) if key in PLANNED else None
                 target.append(Mention(hit.phrase, c.says, key, c.kind, months_ago, when,

@@ -1371,3 +1371,14 @@ def test_a_rules_exception_for_the_very_thing_comes_before_its_wider_group(servi
     answer = ask(service, "Had a basal cell skin cancer cut out 2 years ago, all clear since. Does that stop me joining "
                           "the sugemalimab lung cancer study?", SUGEMALIMAB)
     assert "exception for basal cell skin cancer" in answer.text and "keep you out for now" not in answer.text
+
+
+def test_a_study_drug_named_in_a_list_question_is_not_the_persons_and_doses_go_with_their_drug(service):
+    munich = ask(service, "I'm in Munich, is there a brigatinib study hospital nearby?", ABP)
+    assert "LMU" in munich.text
+    from assistant.patient_facts import patient_facts
+    doses = {t.words: t.mg for t in patient_facts("on plaquenil 200mg and prednisone 15mg a day").treatments}
+    assert doses == {"plaquenil": 200.0, "prednisone": 15.0}
+    combo = ask(service, "I take hydroxychloroquine 400mg, mycophenolate 2g and azathioprine 100mg every day. "
+                         "does that rule me out of select-sle??", SELECT_SLE)
+    assert "no more than 1 of the following" in combo.text
