@@ -163,7 +163,10 @@ ONE_DOSE = re.compile(r"\bsingle[- ](?:\w+ )?(?:dose|injection|infusion|administ
                       # "4.10^6 CSM / kg 1 injection during 30min to 1h": one giving, counted
                       r"(?<![\d.^/])\b(?:1|one) (?:injection|infusion|dose|shot)\b(?! (?:per|a|each|every)\b)", re.IGNORECASE)
 AMOUNT_TOO = re.compile(r"\bhow much\b|\bdos(?:e|es|age|ing)\b|\bmg\b|\bhow many (?!times|infusions|injections|doses|"
-                        r"shots|rounds|cycles)\w+", re.IGNORECASE)
+                        r"shots|rounds|cycles)\w+|"
+                        # "how many injections and whats in it": what it is made of, as the record describes it
+                        r"\bwhat'?s in (?:it|them|the \w+)\b|\bwhat is in (?:it|them|the \w+)\b|\bmade of\b|\bcontains?\b",
+                        re.IGNORECASE)
 ONE_DOSE_FIELDS = ("protocolSection.designModule.designInfo.interventionModel",
                    "protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription")
 CHOOSE_Q = re.compile(r"\b(?:choose|chose|pick|select|decide|get to say|request)\b", re.IGNORECASE)

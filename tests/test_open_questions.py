@@ -1382,3 +1382,10 @@ def test_a_study_drug_named_in_a_list_question_is_not_the_persons_and_doses_go_w
     combo = ask(service, "I take hydroxychloroquine 400mg, mycophenolate 2g and azathioprine 100mg every day. "
                          "does that rule me out of select-sle??", SELECT_SLE)
     assert "no more than 1 of the following" in combo.text
+
+
+def test_whats_in_it_describes_the_treatment_and_record_escapes_are_removed(service):
+    history = [HistoryTurn(role="user", content="any stem cell trials for back problems?"),
+               HistoryTurn(role="assistant", content="Yes: NCT06589271 tests umbilical-cord stem cells for disc herniation.")]
+    answer = ask(service, "how many injections and whats in it", None, history)
+    assert "single-dose" in answer.text and "2 * 10^7 cells" in answer.text and "\\^" not in answer.text

@@ -6,7 +6,7 @@ import textwrap
 from datetime import datetime
 from typing import Any
 
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=])")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~=^])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _NEEDS_CLEANING = re.compile(r"[\t\r\u00a0\u2000-\u200a\u202f\u3000]|  | \n|\n |\n\n\n")
 _XML_BULLET = re.compile(r"^(\s*)(?:-|\*|•|\d+\.)\s+")
