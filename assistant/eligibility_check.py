@@ -251,6 +251,10 @@ class _Checker:
             # rule the person out
             own_form = item.section == "exclusion" and own
             neg = "far" if narrow or family or own_form else negation(item.text, start, treatment=m.kind == "treatment")
+            # "No prior therapy … However, … cerebral irradiation before inclusion … will be allowed": the sentence
+            # that names it allows it, whatever the rule's first sentence says
+            if neg == "far" and item.section == "inclusion" and PERMITS.search(_sentence_at(item.text, start)):
+                neg = ""
             # "Negative pregnancy test", "must use … contraception": a rule to join that a pregnancy does not fit
             if m.concept in PREGNANCIES and item.section == "inclusion" and NOT_PREGNANT_RULE.search(item.text):
                 neg = "near"
@@ -451,6 +455,13 @@ class _Checker:
         """What "the rules do not mention X" cites: the first rule of each section (the fields it read)."""
         firsts = [items[0] for items in (self.tree.inclusion, self.tree.exclusion, self.tree.other) if items]
         return [(i.path, i.quote) for i in firsts[:2]]
+
+
+def _sentence_at(text: str, at: int) -> str:
+    """The sentence of ``text`` that holds position ``at``."""
+    left = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
+    right = min([i for i in (text.find(". ", at), text.find("; ", at)) if i >= 0] or [len(text)])
+    return text[left:right]
 
 
 def _same_age(rule: float | None, field_: float | None) -> bool:

@@ -17,8 +17,9 @@ _AGE_MAX = re.compile(r"(?:≤|<=|=<|<|up to|no older than|not older than|younge
 _NOT_PERSON_AGE = re.compile(r"onset|diagnos|history|prior|before|since|duration|relative|family|after|within|ago|"
                              r"symptom|menopaus|first-degree|child(?:ren)? (?:aged|under)|born|months? of age|pregnan",
                              re.IGNORECASE)
-_NEAR_NEGATION = re.compile(r"\b(?:no|not|never|without|free of|absence of|negative for|other than|except|excluding|"
-                            r"non)\b(?:\W+[\w/+-]+){0,3}\W*$", re.IGNORECASE)
+# (not "… and not planned for irradiation": a plan for the lesion, not the person's history of it)
+_NEAR_NEGATION = re.compile(r"\b(?:no|not(?!\s+(?:planned|scheduled|intended|expected|anticipated)\b)|never|without|free of|"
+                            r"absence of|negative for|other than|except|excluding|non)\b(?:\W+[\w/+-]+){0,3}\W*$", re.IGNORECASE)
 # a rule that opens with "No" negates the treatments of its whole first sentence: "No prior therapy for metastatic ALK+
 # NSCLC including therapy with ALK inhibitors" (not the illness the therapy was for; not "No more than 2 prior lines …",
 # a limit)

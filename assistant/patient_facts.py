@@ -81,6 +81,7 @@ _CONDITION_PHRASE = re.compile(r"\b(?:(?:have|has|had)(?!\s+(?:been|to|got|gotte
                                r"(?:a |an |the )?([a-z][a-z0-9 '\-]{2,48}?)"
                                r"(?=\s*(?:[,.?!;]|$|\bcan\b|\bcould\b|\bam\b|\bis\b|\bwould\b|\band\b|\bbut\b|\bdo\b|\bjoin\b|"
                                r"\bsince\b|\bfor\b|\blast\b|\brecently\b|\byears?\b|\btake part\b|\bparticipate\b|\bbe in\b|\bsign up\b|"
+                               r"\btoo\b|\balso\b|\bas well\b|"
                                # ("diagnosed with fibromyalgia by my GP": the illness ends where who, where or when begins)
                                r"\bby\b|\bin\b|\bat\b|\bfrom\b|\bwhen\b|\babout\b|\bmy\b|\bwhich\b|\bthat\b|\bwho\b|\bso\b))", re.IGNORECASE)
 # a medicine the vocabulary does not list, in the person's words: "i take verapamil every day", "she's on tacrolimus"

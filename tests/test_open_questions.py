@@ -1389,3 +1389,11 @@ def test_whats_in_it_describes_the_treatment_and_record_escapes_are_removed(serv
                HistoryTurn(role="assistant", content="Yes: NCT06589271 tests umbilical-cord stem cells for disc herniation.")]
     answer = ask(service, "how many injections and whats in it", None, history)
     assert "single-dose" in answer.text and "2 * 10^7 cells" in answer.text and "\\^" not in answer.text
+
+
+def test_a_sentence_that_allows_it_and_a_plan_for_a_lesion_are_not_a_no(service):
+    answer = ask(service, "can i join if i had radiation to my brain already", ABP)
+    assert "The rules allow this" in answer.text and "cerebral irradiation" in answer.text
+    assert "radiation therapy does not fit" not in answer.text and "radiation pneumonitis" not in answer.text
+    stenosis = ask(service, "I'm 35 and I have spinal stenosis too, does that matter", SCLIFE)
+    assert "spinal stenosis too" not in stenosis.text and "severe spinal stenosis" in stenosis.text
