@@ -35,7 +35,7 @@ class _Composer(Protocol):  # what this needs of assistant/compose.py's Composer
     def rules_for_all(self, w: AnswerWriter, q: str, s: FactSheet) -> None: ...
     def _not_open_note(self, w: AnswerWriter, s: FactSheet) -> None: ...
     def _stale_caveat(self, w: AnswerWriter, s: FactSheet) -> None: ...
-    def team_sentence(self, w: AnswerWriter, s: FactSheet) -> bool: ...
+    def team_sentence(self, w: AnswerWriter, s: FactSheet, key: str = ...) -> bool: ...
 
 
 def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tuple[str, ...] = ()) -> None:
@@ -64,11 +64,13 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
     w.stops_short = match is None and any(f.group == "not_mentioned" for f in a.findings) \
         and all(f.group in ("not_mentioned", "none") for f in a.findings)
     c._not_open_note(w, s)
-    write_findings(w, a, match)
+    # a study that took its last people long ago: what its rules say, without "the team checks the others with you"
+    closed = bool(s.status and s.status.value in ENDED)
+    write_findings(w, a, match, checks_others=not closed)
     _nearest_site(w, facts, s)
     _age_during_study(w, q, s)
     c._stale_caveat(w, s)
-    if not c.team_sentence(w, s):
+    if not c.team_sentence(w, s, key="results.team" if closed else "can_i_join.team"):
         w.say("can_i_join.team_no_contact", [f for f in (s.min_age, s.sex) if f] or
               [(i.path, i.quote) for i in a.unchecked[:1]])
 
@@ -99,7 +101,10 @@ def _nearest_site(w: AnswerWriter, facts: PatientFacts, s: FactSheet) -> None:
               distance=distance_words(km, origin))
 
 
-def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = None) -> None:
+ENDED = frozenset({"Completed", "Terminated", "Withdrawn"})
+
+
+def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = None, checks_others: bool = True) -> None:
     """What rules the person out first, then the rule the question is about (when no finding cites it
     already), then what may rule them out, what fits, what the rules mention; then what the team checks."""
     findings = a.findings
@@ -118,7 +123,7 @@ def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = Non
             continue
         said += w.say(KEY + f.key, f.cites, **f.variables)
     others = [i for i in a.unchecked if match is None or i is not match.top]
-    if others:
+    if others and checks_others:
         w.say(KEY + "others", (others[0].path, others[0].quote), n=len(others), whom="them" if a.facts.whose else "you")
 
 

@@ -22,7 +22,7 @@ from assistant.eligibility_rules import (
     threshold,
     time_window,
 )
-from assistant.nearby import place_name, places_within
+from assistant.nearby import gazetteer, place_name, places_within
 from assistant.patient_facts import Measure, Mention, PatientFacts
 from assistant.textutil import content_terms
 from assistant.types import CheckVerdict, Eligibility, EligibilityCheck
@@ -207,6 +207,15 @@ class _Checker:
                 self.add("mentions", "place_named" if named == where else "place_within", cites, top, "not_stated",
                          where, place=named, where=said, item=label)
             return
+        if residence is not None and (country := gazetteer().country_code(where)) \
+                and (named_countries := _countries_in(residence[0].text)) and country not in named_countries:
+            # "i live in mexico" and "residents of the United States … and Canada": a country the rule leaves out
+            item, parents = residence
+            self.add("rules_out", "place_outside", [(p.path, p.quote) for p in (*parents, item)],
+                     parents[0] if parents else item, "not_met", where,
+                     where=f"the {where}" if where.isupper() else place_name(where),
+                     item=_quoted(_label(item, parents)))
+            return
         if residence is not None:  # "residents of the United States … and Canada", and the person is in the UK
             item, parents = residence
             self.add("may_rule_out", "place_not_named", [(p.path, p.quote) for p in (*parents, item)],
@@ -336,6 +345,12 @@ class _Checker:
                 key = "allowed" if PERMITS.search(item.text) else "fits"
                 wider = _wider_term(m, item.text)
                 if wider and key == "fits":  # "back pain" for ankylosing spondylitis: the rule names a wider group
+                    if content_terms(wider) <= BROAD_GROUPS:
+                        # ("tumor disease" in a rule on how well people manage day to day says nothing of a cured
+                        # basal cell skin cancer): checked, not said
+                        self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
+                        needed = False
+                        continue
                     self.add("fits", "fits_wider", cites, top, "met", m.says, fact=m.says, wider=wider, item=label)
                     continue
                 self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
@@ -462,6 +477,25 @@ def _sentence_at(text: str, at: int) -> str:
     left = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
     right = min([i for i in (text.find(". ", at), text.find("; ", at)) if i >= 0] or [len(text)])
     return text[left:right]
+
+
+# groups so wide that a rule to join naming one says nothing of the one illness a person has in it
+BROAD_GROUPS = content_terms("cancer cancers tumor tumour tumors tumours malignancy malignancies carcinoma neoplasm "
+                             "disease diseases illness autoimmune disorder disorders condition conditions")
+
+
+def _countries_in(text: str) -> set[str]:
+    """The ISO codes of the countries a rule names ("residents of the United States … and Canada" → US, CA)."""
+    g = gazetteer()
+    words = re.findall(r"[A-Z][\w.'-]*(?:\s+(?:of\s+)?[A-Z][\w.'-]*){0,3}", text)
+    found = set()
+    for phrase in words:  # the phrase, then each shorter run of its words from the left ("United States territories")
+        parts = phrase.split()
+        for n in range(len(parts), 0, -1):
+            if code := g.country_code(" ".join(parts[:n])):
+                found.add(code)
+                break
+    return found
 
 
 def _same_age(rule: float | None, field_: float | None) -> bool:

@@ -238,9 +238,13 @@ def test_the_vocabulary_s_words_are_not_spelled_away(service):
 
 
 def test_a_residence_rule_that_does_not_name_where_the_person_lives(sheets):
+    # a country the rule leaves out does not fit; a city it may be in is for the team to say
     a = assess(sheets["NCT03840928"], patient_facts("I live in the UK, can I use the app for the research?"))
+    found = [f for f in a.findings if f.key == "place_outside"]
+    assert found and found[0].group == "rules_out" and found[0].variables["where"] == "the UK"
+    a = assess(sheets["NCT03840928"], patient_facts("I live in London, can I use the app for the research?"))
     found = [f for f in a.findings if f.key == "place_not_named"]
-    assert found and found[0].group == "may_rule_out" and found[0].variables["where"] == "the UK"
+    assert found and found[0].group == "may_rule_out"
 
 
 def test_everyday_words_for_insurance_and_a_doctor_s_diagnosis(sheets):

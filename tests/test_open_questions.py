@@ -1397,3 +1397,14 @@ def test_a_sentence_that_allows_it_and_a_plan_for_a_lesion_are_not_a_no(service)
     assert "radiation therapy does not fit" not in answer.text and "radiation pneumonitis" not in answer.text
     stenosis = ask(service, "I'm 35 and I have spinal stenosis too, does that matter", SCLIFE)
     assert "spinal stenosis too" not in stenosis.text and "severe spinal stenosis" in stenosis.text
+
+
+def test_a_finished_study_says_its_rules_without_the_team_checking_them_and_a_country_left_out(service):
+    baby = ask(service, "my baby is 3 months, can she still join?", COLIC)
+    assert "ended in July 2015" in baby.text and "checks the other" not in baby.text
+    assert "can say for sure if you can join" not in baby.text and "Staiano" in baby.text
+    mexico = ask(service, "i live in mexico and have RA, can i sign up", PATIENTSPOT)
+    assert "Mexico is not one of the countries it names" in mexico.text
+    skin = ask(service, "Had a basal cell skin cancer cut out 2 years ago, all clear since. Does that stop me joining "
+                        "the sugemalimab lung cancer study?", SUGEMALIMAB)
+    assert "ECOG" not in skin.text
