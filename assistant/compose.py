@@ -412,14 +412,16 @@ class Composer:
                 # (a study of one treatment against a placebo: who gets which, by name)
                 which = f"who gets {real[0].name} and who gets the placebo" \
                     if placebo_arms(s) and len({i.name for i in real}) == 1 else "who gets which treatment"
+                # a blinded study with groups that are not: said first when the question asks about them ("what does
+                # open label mean for study 3?"), else after how the study is blinded
                 open_arms = [a for a in s.arms if OPEN_ARM.search(a.label)][:MAX_LISTED]
-                if open_arms and OPEN_ARM.search(q):
-                    # "what does open label mean for study 3?": a blinded study with groups that are not, first
-                    w.say("design.open_arm", open_arms, n=len(open_arms), labels=join_words([f"“{a.label}”" for a in open_arms]))
-                w.say("design.masked" if who else "design.masked_no_roles", s.masking, level=label, who=who,
-                      which=which)
-                if open_arms and not OPEN_ARM.search(q):
-                    w.say("design.open_arm", open_arms, n=len(open_arms), labels=join_words([f"“{a.label}”" for a in open_arms]))
+                blinded = ("design.masked" if who else "design.masked_no_roles", s.masking,
+                           {"level": label, "who": who, "which": which})
+                opened = ("design.open_arm", open_arms,
+                          {"n": len(open_arms), "labels": join_words([f"“{a.label}”" for a in open_arms])})
+                for key, cites, words in (opened, blinded) if OPEN_ARM.search(q) else (blinded, opened):
+                    if cites:
+                        w.say(key, cites, **words)
                 w.gloss("glossary.means", f"{level.lower()}_blind")
                 # "would I find out which one I was given?": not during it (when those taking part are kept from knowing);
                 # afterwards, the record is silent

@@ -27,7 +27,7 @@ from assistant.nearby import (
 )
 from assistant.nearby_answer import distance_words, place_words, site_words
 from assistant.patient_facts import PatientFacts, named_illnesses, patient_facts, speaks_of_someone
-from assistant.practical import PRACTICAL
+from assistant.practical import asks_practical
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
 from assistant.vocab import spelled_out, vocabulary
@@ -323,12 +323,16 @@ PERSON_WORDS = content_terms("women woman men man girls girl boys boy adults adu
                              "children babies infants mothers moms seniors elderly teens veterans")
 
 
-def _together(q: CorpusQuery, wanted: set[str], texts: list[str]) -> bool:
-    """Whether a study's texts say each two-word name of the question ("stem cell") as one, not "cell" of "Giant
-    Cell Arteritis" and "stem" elsewhere; a name the vocabulary knows ("back problems") may be said in other words."""
-    termed = [content_terms(h.phrase) for h in vocabulary().find(q.topic_words)]
-    together = [p for p in q.phrases if len(p) == 2 and p <= wanted and p not in termed and not p & PERSON_WORDS]
-    return all(any(_adjacent(t, p) for t in texts) for p in together)
+def _two_word_names(q: CorpusQuery, wanted: set[str], termed: list[set[str]]) -> list[set[str]]:
+    """The question's two-word names ("stem cell") a study must say as one; not a name the vocabulary knows ("back
+    problems", which a record may say in other words), nor one with a person word ("pregnant women")."""
+    return [p for p in q.phrases if len(p) == 2 and p <= wanted and p not in termed and not p & PERSON_WORDS]
+
+
+def _together(pairs: list[set[str]], texts: list[str]) -> bool:
+    """Whether a study's texts say each of ``pairs`` as one, not "cell" of "Giant Cell Arteritis" and "stem"
+    elsewhere."""
+    return all(any(_adjacent(t, p) for t in texts) for p in pairs)
 
 
 def _taken(question: str, words: str) -> bool:
@@ -462,18 +466,20 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
     known = set().union(*held.values()) if held else set()
     wanted = q.topic & known  # a word no study has ("ran", "colicky") filters nothing by itself
     named = _named_concepts(q.topic_words)
+    termed = [content_terms(h.phrase) for h in vocabulary().find(q.topic_words)]  # names the vocabulary knows whole
+    covered = set().union(set(), *termed)
     # …but beside a word some study has, it is part of one name ("kidney cancer", "multiple myeloma"): unless the
     # vocabulary knows that name as a whole, no study is about it ("Lung Cancer" and "Multiple Sclerosis" are not)
     unplaced = set().union(set(), *(phrase - known for phrase in q.phrases if phrase & known))
-    if unplaced - set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words))):
+    if unplaced - covered:
         return {}
     if named and q.topic - known:
         # …unless it is part of a condition or treatment the question names: "breast cancer" is not "cancer",
         # so a study must be about that very thing (its title, conditions or treatments name it)
         about = {s.study_id for s in sheets if named & _named_concepts(_topic_text(s), within=True, wider=True)}
         # ("stem cell trials for back problems": about back problems, and holding "stem cell" too)
-        rest = wanted - set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words)))
-        about = {sid for sid in about if _together(q, rest, texts[sid])}
+        pairs = _two_word_names(q, wanted - covered, termed)
+        about = {sid for sid in about if _together(pairs, texts[sid])}
         if q.either:  # "headaches or migraine": about the one, or holding the other
             about |= {sid for sid, words in held.items() if words & wanted}
         return {sid: i for i, sid in enumerate(dict.fromkeys(sid for sid in order if sid in about))}
@@ -484,10 +490,10 @@ def on_topic(q: CorpusQuery, sheets: list[FactSheet], search: Search,
     # "stem cell": two words that name one thing together, found together (not "cell" of "Giant Cell Arteritis"
     # and "stem" elsewhere); a name the vocabulary knows ("back problems") may be said in other words
     if not q.either:
-        matching = [sid for sid in matching if _together(q, wanted, texts[sid])]
+        pairs = _two_word_names(q, wanted, termed)
+        matching = [sid for sid in matching if _together(pairs, texts[sid])]
     # "back problems": also a study about it in other words ("Lumbar Disc Degeneration" is back pain); not when the
     # question names more than the concept ("umbilical cord stem cells" is narrower than any stem cell study)
-    covered = set().union(set(), *(content_terms(h.phrase) for h in vocabulary().find(q.topic_words)))
     if named and not (wanted - covered):
         by_id = {s.study_id: s for s in sheets}
         matching += [sid for sid in dict.fromkeys(order) if sid not in matching
@@ -603,7 +609,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
             q = replace(q, place=None)
             found = elsewhere
             w.stops_short = True  # what was asked is not there: an abstention, with what is there after it
-        elif any(asked.search(question) for asked, _ in PRACTICAL) and not q.place and not q.filters():
+        elif asks_practical(question) and not q.place and not q.filters():
             # "are there any studies paying people?": the records keep silent on it, which is no "none"
             return Composed(sentence("corpus_none.practical", n=len(sheets)) + ".", [], [], none=True)
         else:
@@ -691,7 +697,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
         w.study_id = s.study_id
         w.new_line()
         w.say("corpus.ruled_out", [keeps_out], name=(s.acronym or s.title), study_id=s.study_id, quote=keeps_out[1].rstrip(" .;"))
-    if any(asked.search(question) for asked, _ in PRACTICAL):
+    if asks_practical(question):
         # "lupus studies that pay?": the studies on the topic, and that their records do not say the rest
         w.sentences.append("\n" + sentence("corpus.practical_silent") + ".")
         w.stops_short = True

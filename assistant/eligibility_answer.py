@@ -17,7 +17,7 @@ from assistant.patient_facts import Mention, PatientFacts, patient_facts
 from assistant.textutil import content_terms
 from assistant.types import Eligibility, EligibilityCheck
 from trialchat.criteria_tree import CriterionItem
-from trialchat.facts import Fact, FactSheet
+from trialchat.facts import ENDED_STATUSES, Fact, FactSheet
 
 MAX_SUB_ITEMS = 6  # sub-items said with their lead-in before "and N more"
 MAX_SAID = 6  # rule sentences in one answer before the rest is left to the team
@@ -65,7 +65,7 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
         and all(f.group in ("not_mentioned", "none") for f in a.findings)
     c._not_open_note(w, s)
     # a study that took its last people long ago: what its rules say, without "the team checks the others with you"
-    closed = bool(s.status and s.status.value in ENDED)
+    closed = bool(s.status and s.status.value in ENDED_STATUSES)
     write_findings(w, a, match, checks_others=not closed)
     _nearest_site(w, facts, s)
     _age_during_study(w, q, s)
@@ -99,9 +99,6 @@ def _nearest_site(w: AnswerWriter, facts: PatientFacts, s: FactSheet) -> None:
         site, km = closest
         w.say("can_i_join.nearest", site, place=place_words(origin), site=site_words(site),
               distance=distance_words(km, origin))
-
-
-ENDED = frozenset({"Completed", "Terminated", "Withdrawn"})
 
 
 def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = None, checks_others: bool = True) -> None:

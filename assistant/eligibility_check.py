@@ -340,20 +340,19 @@ class _Checker:
             elif needed:  # one "fits" sentence for each thing said; the rest in the checks
                 self.verdicts.setdefault(id(top), (top, "met", m.says))
             else:
-                needed = True
                 # "Patients with active brain metastases could be enrolled": allowed, not needed
                 key = "allowed" if PERMITS.search(item.text) else "fits"
-                wider = _wider_term(m, item.text)
-                if wider and key == "fits":  # "back pain" for ankylosing spondylitis: the rule names a wider group
-                    if content_terms(wider) <= BROAD_GROUPS:
-                        # ("tumor disease" in a rule on how well people manage day to day says nothing of a cured
-                        # basal cell skin cancer): checked, not said
-                        self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
-                        needed = False
-                        continue
-                    self.add("fits", "fits_wider", cites, top, "met", m.says, fact=m.says, wider=wider, item=label)
+                wider = _wider_term(m, item.text) if key == "fits" else ""
+                if wider and content_terms(wider) <= BROAD_GROUPS:
+                    # ("tumor disease" in a rule on how well people manage day to day says nothing of a cured basal
+                    # cell skin cancer): checked, not said
+                    self.verdicts.setdefault(id(top), (top, "not_stated", m.says))
                     continue
-                self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
+                needed = True
+                if wider:  # "back pain" for ankylosing spondylitis: the rule names a wider group
+                    self.add("fits", "fits_wider", cites, top, "met", m.says, fact=m.says, wider=wider, item=label)
+                else:
+                    self.add("fits", key, cites, top, "met", m.says, fact=m.says, item=label)
         return found
 
     def lacked(self, m: Mention) -> None:

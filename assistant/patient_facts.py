@@ -296,12 +296,13 @@ def _read(text: str, facts: PatientFacts) -> None:
     facts.healthy = facts.healthy or bool(_HEALTHY.search(text))
     age, rel = _age(text)
     baby = _baby_age(text) if age is None else None
-    if baby is not None and _MY_BABY_AGED.search(text) and _ASKS_FOR_SELF.search(text):
+    my_baby = bool(_MY_BABY_AGED.search(text))
+    if baby is not None and my_baby and _ASKS_FOR_SELF.search(text):
         pass  # "im breastfeeding my 4 month old, can i still join?": the baby's age, and the asker asks for themselves
     elif baby is not None:  # "my baby is 6 months old"
         facts.age, facts.age_said = baby
         facts.whose = facts.whose or (m.group("rel").lower() if (m := _MY_REL.search(text)) else
-                                      "baby" if _MY_BABY_AGED.search(text) else "")
+                                      "baby" if my_baby else "")
     elif age is not None:
         facts.age, facts.whose = age, rel or ("child" if _MY_AGED.search(text) else "")  # "my 15 year old"
     elif not facts.whose and (m := _MY_REL.search(text)) and not _ASKS_FOR_SELF.search(text):

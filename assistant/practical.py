@@ -51,6 +51,11 @@ def gives_the_amount(question: str, answer: str) -> bool:
 ABOUT_THE_TREATMENT = frozenset({"treatment", "arms", "overview", "time_in_study", "design", "outcomes", "where"})
 
 
+def asks_practical(question: str) -> bool:
+    """Whether the question asks a practical thing (payment, parking, where to buy, a language, …)."""
+    return any(asked.search(question) for asked, _ in PRACTICAL)
+
+
 def names_what_is_asked(question: str, quotes: list[str]) -> bool:
     """False when the question asks a practical thing (payment, parking, where to buy) no quote names."""
     return all(any(says.search(q) for q in quotes) for asked, says in PRACTICAL if asked.search(question))
