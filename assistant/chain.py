@@ -395,10 +395,14 @@ class AnswerChain:
         # may hide it ("is the lupus nephritis MSC study in Spain open?" read as "is the study in Spain open?")
         # and the last sentence that asks ("I live in Toronto. Is it only for Americans?"): the context before it
         # feeds the person's facts, the ask routes
+        # (and a question about one named study read as across studies: "is the MiSLE stem cell trial an option
+        # for me?" asks about MiSLE, "… the study stem cell trial …" only looked like a search)
+        named_one = scope.reason == "question" and not asks_across_studies(text)
         for other in dict.fromkeys((text, _study_phrase_masked(routed), _last_ask(routed))):
-            if route and not route.confident and other != routed and self.p.router:
+            listed = named_one and route is not None and route.intent == "corpus"
+            if route and (not route.confident or listed) and other != routed and self.p.router:
                 tried = self.p.router.route(other)
-                route = tried if tried.confident else route
+                route = tried if tried.confident and not (listed and tried.intent == "corpus") else route
         # a short follow-up the router reads weakly ("and after that year is up??", "which one came out best") goes
         # on from the person's last question: read with it, unless that reads no surer
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")

@@ -37,11 +37,11 @@ from assistant.compose_overview import (  # noqa: F401  (registers their compose
     taking_part_remotely,
     time_in_study,
 )
-from assistant.compose_results import compose_results
+from assistant.compose_results import TOOK_PART_Q, USED_Q, compose_results, enrollment_sentence, treated_note
 from assistant.compose_where import SITE_CODE, described_places, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list, filters_asked
-from assistant.eligibility_answer import can_i_join, condition_sentences, with_sub_items
+from assistant.eligibility_answer import can_i_join, condition_sentences, rule_asked_about, with_sub_items
 from assistant.intent_registry import COMPOSED
 from assistant.nearby_answer import near_sentences
 from assistant.outcome_words import DEFINES_Q, NOT_DEFINED
@@ -369,10 +369,9 @@ class Composer:
     def _size(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if not s.enrollment:
             return
-        kind = (s.enrollment_type.value.lower() if s.enrollment_type else "")
-        key = "size.actual" if kind == "actual" else "size.planned" if kind in ("estimated", "anticipated") \
-            else "size.plain"
-        w.say(key, s.enrollment, n=s.enrollment.value)
+        enrollment_sentence(w, s)
+        if s.results and (USED_Q.search(q) or TOOK_PART_Q.search(q)):
+            treated_note(w, s.results)  # "how many actually put the patch on?": of those, who was treated
         if WHY_Q.search(q):  # "why so few?": what the record says about why it ended small
             self._why_it_ended(w, q, s)
 
@@ -702,7 +701,7 @@ class Composer:
             # "I live in Toronto. Is it only for Americans?", "do they take people with lupus?": the rules checked
             # against what the person said
             can_i_join(self, w, q, s)
-        else:
+        elif not rule_asked_about(self, w, q, s):  # "do I need any vaccines?": that rule; else the rules in general
             self.rules_for_all(w, q, s)
 
     def rules_for_all(self, w: AnswerWriter, q: str, s: FactSheet) -> None:

@@ -48,8 +48,11 @@ FLOW_Q = re.compile(r"\b(drop(ped)?\s?out|dropouts?|quit|finish\w*|complet\w*|le
                     r"how many (people |babies |children |patients )?(started|took part|were in|joined))\b",
                     re.IGNORECASE)
 # "how many people actually used the patch?": who got as far as the treatment, which the flow's notes may say
-USED_Q = re.compile(r"\bhow many\b.{0,30}\b(?:actually|really|ever|got to)\b.{0,12}\b(?:used?|got|took|received|applied|"
-                    r"treated)\b", re.IGNORECASE)
+USED_Q = re.compile(r"\bhow many\b.{0,30}\b(?:actually|really|ever|got to)\b.{0,12}\b(?:used?|got|took(?! part)|received|applied|"
+                    r"treated|put|wore|tried|started)\b", re.IGNORECASE)
+# "how many people ended up in the study?", "how many actually took part?": the count that took part, then who was treated
+TOOK_PART_Q = re.compile(r"\bhow many\b.{0,30}\b(?:ended up|end up|wound up|finally|in the end|actually|really)\b.{0,15}"
+                         r"\b(?:in|took part|take part|joined|enrolled|participated|signed up|were there)\b", re.IGNORECASE)
 TREATED_NOTE = re.compile(r"\b\d+\b[^.]{0,60}\b(?:applied|treated|received|used|dosed|entered the treatment)\b", re.IGNORECASE)
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
@@ -137,8 +140,11 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
     elif SIDE_Q.search(question):
         side_effects(w, r)
     elif USED_Q.search(question):  # "how many actually used the patch?": the flow's own note on who was treated
-        if not _treated_note(w, r):
+        if not treated_note(w, r):
             _flow(w, r)
+    elif TOOK_PART_Q.search(question) and sheet.enrollment:
+        enrollment_sentence(w, sheet)  # "how many ended up in it?": how many took part, then how many were treated
+        treated_note(w, r)
     elif FLOW_Q.search(question) and WHY_Q.search(question) and _no_reasons(w, r):
         pass  # "why did they leave?" where the record counts who left but gives no reasons
     elif FLOW_Q.search(question):
@@ -421,7 +427,16 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
 STANDARD_MILESTONES = frozenset({"started", "completed", "not completed"})
 
 
-def _treated_note(w: AnswerWriter, r: StudyResults) -> bool:
+def enrollment_sentence(w: AnswerWriter, s: FactSheet) -> None:
+    """How many people the study took (or plans to take), as the enrollment field says it."""
+    if not s.enrollment:
+        return
+    kind = (s.enrollment_type.value.lower() if s.enrollment_type else "")
+    key = "size.actual" if kind == "actual" else "size.planned" if kind in ("estimated", "anticipated") else "size.plain"
+    w.say(key, s.enrollment, n=s.enrollment.value)
+
+
+def treated_note(w: AnswerWriter, r: StudyResults) -> bool:
     """The flow's note that says how many people got the treatment ("23 subjects applied the study patch and entered
     the Treatment Period"), quoted; False when its notes say no such thing."""
     if r.flow is None:

@@ -75,6 +75,28 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
               [(i.path, i.quote) for i in a.unchecked[:1]])
 
 
+# the words of "who can join this study, what are the rules?" that ask for the rules in general, not for one of them
+GENERAL_RULE_TERMS = JOIN_ASK_TERMS | content_terms("who what which need needs needed have has do does study trial this "
+                                                    "people person requirements requirement criteria criterion rules "
+                                                    "rule eligibility get in into accepted accept let")
+
+
+def rule_asked_about(c: _Composer, w: AnswerWriter, q: str, s: FactSheet) -> bool:
+    """"do you need French social security for this?", "do I need any vaccines beforehand?": the one rule the
+    question asks about, when one stands out (said with the study's status and who to ask). False when the
+    question asks for the rules in general, or no rule stands out."""
+    if not content_terms(q) - GENERAL_RULE_TERMS - {t for t in content_terms(q) if t.isdigit()}:
+        return False
+    match = closest_rule(q, tree_of(s), c.rank)
+    if match is None:
+        return False
+    c._not_open_note(w, s)
+    write_findings(w, Assessment(PatientFacts(), [], unchecked(s), [match.top]), match, checks_others=False)
+    c._stale_caveat(w, s)
+    c.team_sentence(w, s)
+    return True
+
+
 # "what happens if she turns 65 while she's still in it?": an age reached during the study
 TURNS_DURING = re.compile(r"\b(?:turns?|turning|reach(?:es)?|gets? to|hits?)\s+(\d{2})\b[^.?!]{0,40}\b(?:while|during|still|in the middle)\b",
                           re.IGNORECASE)

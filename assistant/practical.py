@@ -8,7 +8,8 @@ import re
 # (what the question asks, what an answer to it must name)
 PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, re.I), re.compile(says, re.I)) for asked, says in (
     (r"\b(paid|pay|pays|paying|payment|compensat\w*|money|stipend|reimburs\w*|costs?|free|charged?|insurance|afford\w*|"
-     r"price|expens\w*)\b",
+     r"price|expens\w*|tickets?|fares?|mileage|taxis?|cabs?|uber|gas money|parking fees?|"
+     r"travel (?:costs?|expenses|money)|cover\w* (?:my |the |our |your )?(?:travel|trips?|transport\w*|flights?|bills?))\b",
      r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
      r"social security|health (?:coverage|plan)|medicaid|medicare|"
      r"expens\w*|price|financial)\b"),

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.compose_overview import AFTER_Q, REMOTE_Q, asks_access
 from assistant.guard import Verdict
 from assistant.nearby import asked_place
 from assistant.outcome_words import DEFINES_Q, NOT_DEFINED
 from assistant.patient_facts import PatientFacts
-from assistant.router import Route
+from assistant.router import PART_CONFIDENCE, Route, asked_parts
 from assistant.scoping import Scope, asks_across_studies
 from assistant.textutil import content_terms
 
@@ -143,10 +143,16 @@ def _unsure_with_facts(route: Route, q: Asked) -> Route | None:
     return None
 
 
+OWN_WORDS_RE = re.compile(r"\b(?:my|i|i'?m|i'?ve|i'?d|he|she|his|her|he'?s|she'?s)\b", re.IGNORECASE)
+
+
 def _does_it_matter(route: Route, q: Asked) -> Route | None:
     """"my clusters didn't start till I was 52, does that matter?": a fact of the person's, asked against the rules."""
+    # ("pain shoots down both my legs, does that matter": a fact no vocabulary names, asked against the rules all
+    # the same; "does it matter" asks what the study's rules say, not what the person should do)
     if q.scope.study_id and MATTERS_RE.search(q.routed) and not SHOULD_RE.search(q.routed) \
-            and (route.intent == "other" or q.unsure(route)) and q.facts.said_anything():
+            and (route.intent in ("other", "advice") or q.unsure(route)) \
+            and (q.facts.said_anything() or OWN_WORDS_RE.search(q.routed)):
         return Route("can_i_join", route.score, "facts")
     return None
 
@@ -343,7 +349,22 @@ def fix_route(route: Route | None, q: Asked) -> Route | None:
     """The route the rules give the question (``route`` itself when none applies)."""
     if route is None:  # no router: a fact told on a study's page is still checked against its rules
         return _tells_a_fact(Route("other", 0.0, "none"), q)
-    route = _tells_a_fact(route, q) or next((r for rule in WHO_RULES if (r := rule(route, q)) is not None), route)
+    fixed = _tells_a_fact(route, q) or next((r for rule in WHO_RULES if (r := rule(route, q)) is not None), route)
     for rule in WHAT_RULES:
-        route = rule(route, q) or route
-    return route
+        fixed = rule(fixed, q) or fixed
+    return _other_asks_kept(route, fixed, q)
+
+
+# what the router read that a rule may pass on as a second ask: a fact of the study, not a guess at the whole
+KEPT_ASKS = frozenset({"phase", "sponsor", "contact", "where", "status", "dates", "size", "design", "masking",
+                       "randomized", "arms", "treatment", "outcomes", "results", "side_effects", "time_in_study"})
+
+
+def _other_asks_kept(before: Route, after: Route, q: Asked) -> Route:
+    """"is this an early phase thing? and who makes the cells": a rule that reads one part of a question anew (who
+    makes it: the sponsor) keeps what the router read surely in the other part (the phase) as a second ask."""
+    if after.intent == before.intent or before.intent not in KEPT_ASKS or before.score < PART_CONFIDENCE \
+            or len(asked_parts(q.routed)) < 2:
+        return after
+    also = tuple(dict.fromkeys(i for i in (before.intent, *before.also, *after.also) if i != after.intent))
+    return replace(after, also=also[:2])
