@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.textutil import content_terms
 from trialchat.criteria_tree import CriteriaTree, CriterionItem
 
 Scorer = Callable[[str, list[str]], list[float]]
@@ -18,6 +19,7 @@ Scorer = Callable[[str, list[str]], list[float]]
 CLEAR_SCORE = -5.0  # at or above this, the rule is about the question whatever the others score
 FLOOR = -9.0  # below this, no rule is (ms-marco logits of short rules against personal questions run low)
 MARGIN = 1.0  # between these, only a rule this far above the next one
+LEXICAL_SLACK = 2.0  # the one rule that says the asked word is taken this far below the floor
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,12 @@ class RuleMatch:
         return [(p.path, p.quote) for p in (*self.parents, self.item)]
 
 
-def closest_rule(question: str, tree: CriteriaTree, scores: Scorer | None) -> RuleMatch | None:
-    """The one rule the question is about, or None when none stands out (or there is no scorer)."""
+def closest_rule(question: str, tree: CriteriaTree, scores: Scorer | None,
+                 asked_terms: frozenset[str] = frozenset()) -> RuleMatch | None:
+    """The one rule the question is about, or None when none stands out (or there is no scorer).
+
+    ``asked_terms``: the question's own words for what it asks about (stemmed); when the scores leave it open,
+    the only rule that says one of them is the one ("do I need any vaccines?" → the one rule on vaccinations)."""
     if scores is None or not tree:
         return None
     rules = [(item, parents) for item, parents in tree.walk() if len(item.text.split()) >= 2 and not item.children]
@@ -53,4 +59,8 @@ def closest_rule(question: str, tree: CriteriaTree, scores: Scorer | None) -> Ru
     second = ranked[1][0] if len(ranked) > 1 else FLOOR - MARGIN
     if best >= CLEAR_SCORE or (best >= FLOOR and best - second >= MARGIN):
         return RuleMatch(*rules[at], best)
+    saying = [k for k, (item, parents) in enumerate(rules)
+              if asked_terms & content_terms(RuleMatch(item, parents, 0.0).words)] if asked_terms else []
+    if len(saying) == 1 and found[saying[0]] >= FLOOR - LEXICAL_SLACK:
+        return RuleMatch(*rules[saying[0]], found[saying[0]])
     return None

@@ -43,7 +43,8 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
     # a rule the question is about, unless it says nothing but an age or sex (the age and sex checks read those;
     # the cross-encoder over every rule takes half a second)
     says_more = content_terms(q) - JOIN_ASK_TERMS - {t for t in content_terms(q) if t.isdigit()}
-    match = closest_rule(q, tree_of(s), c.rank) if says_more or not facts.said_anything() else None
+    match = closest_rule(q, tree_of(s), c.rank, frozenset(says_more - GENERAL_RULE_TERMS)) \
+        if says_more or not facts.said_anything() else None
     a = assess(s, facts)
     # a rule that only stands out from the others (not one clearly about the question) says less than the rules
     # that name what the person said: with those, it is left out ("not pregnant yet but trying" is the pregnancy
@@ -78,16 +79,23 @@ def can_i_join(c: _Composer, w: AnswerWriter, q: str, s: FactSheet, history: tup
 # the words of "who can join this study, what are the rules?" that ask for the rules in general, not for one of them
 GENERAL_RULE_TERMS = JOIN_ASK_TERMS | content_terms("who what which need needs needed have has do does study trial this "
                                                     "people person requirements requirement criteria criterion rules "
-                                                    "rule eligibility get in into accepted accept let")
+                                                    "rule eligibility get in into accepted accept let only just "
+                                                    # who, by kind: the age and sex fields answer these
+                                                    "babies baby infants infant kids kid children child adults adult "
+                                                    "teens teenagers women men girls boys patients folks anyone "
+                                                    "someone everyone anybody")
 
 
 def rule_asked_about(c: _Composer, w: AnswerWriter, q: str, s: FactSheet) -> bool:
     """"do you need French social security for this?", "do I need any vaccines beforehand?": the one rule the
     question asks about, when one stands out (said with the study's status and who to ask). False when the
     question asks for the rules in general, or no rule stands out."""
-    if not content_terms(q) - GENERAL_RULE_TERMS - {t for t in content_terms(q) if t.isdigit()}:
+    # (nor the study's own illness and treatment: "is this lupus study only for women?" asks who, not a lupus rule)
+    own = content_terms(" ".join([*(c.value for c in s.conditions), *(i.name for i in s.interventions)]))
+    asked = frozenset(content_terms(q) - GENERAL_RULE_TERMS - own - {t for t in content_terms(q) if t.isdigit()})
+    if not asked:
         return False
-    match = closest_rule(q, tree_of(s), c.rank)
+    match = closest_rule(q, tree_of(s), c.rank, asked)
     if match is None:
         return False
     c._not_open_note(w, s)

@@ -290,6 +290,19 @@ def home_place(q: str) -> str:
     return ""
 
 
+# "which is the hamburg one?", "the berlin sites": a site pointed at by its place
+_PLACE_ONE = re.compile(r"\bthe\s+(?P<place>[A-Za-z][\w.'-]+(?:\s+[A-Za-z][\w.'-]+)?)\s+(?:ones?|sites?|clinics?|"
+                        r"hospitals?|locations?|cent(?:er|re)s?)\b", re.IGNORECASE)
+
+
+def site_pointed_at(q: str) -> str:
+    """The place of "which is the hamburg one?": a country, U.S. state or large city before "one", "site",
+    "clinic" (not "the lupus one"); "" otherwise."""
+    g = gazetteer()
+    return next((m.group("place") for m in _PLACE_ONE.finditer(q)
+                 if g.state_code(m.group("place")) or g.country_code(m.group("place")) or _large_city(m.group("place"))), "")
+
+
 def asked_place(q: str) -> str:
     """The place a question asks about, "near" it or "in" it, when the gazetteer knows it as a country, a U.S.
     state or a large city ("trial in texas??", "anything recruiting in germany"); "" otherwise."""

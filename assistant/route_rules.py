@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from assistant.compose_overview import AFTER_Q, REMOTE_Q, asks_access
 from assistant.guard import Verdict
-from assistant.nearby import asked_place
+from assistant.nearby import asked_place, site_pointed_at
 from assistant.outcome_words import DEFINES_Q, NOT_DEFINED
 from assistant.patient_facts import PatientFacts
 from assistant.router import PART_CONFIDENCE, Route, asked_parts
@@ -33,7 +33,12 @@ ASKS_SOMETHING_RE = re.compile(r"\b(where|when|who|whom|whose|why|how|which|can|
 SHOULD_RE = re.compile(r"\bshould (?:i|we|he|she|they|my)\b|\bis it (?:ok|okay|safe|wise|a good idea) (?:to|for)\b",
                        re.IGNORECASE)
 PERSON_TIME_RE = re.compile(r"\bhow long\b(?=.*\b(?:i|me|my|each|every|someone|a person|people|participants?|"
-                            r"patients?|you|he|she|him|her|they|whole thing)\b)", re.IGNORECASE)
+                            r"patients?|you|he|she|him|her|they|whole thing)\b)|"
+                            # "and they stop it when?", "when do they stop the drug?": the treatment's length
+                            r"\bwhen (?:do|will|would|does) (?:they|you|i|we|he|she|the (?!study|trial|research|registry)\w+) "
+                            r"(?:stop|end|finish)\b|"
+                            r"\b(?:stop|end|finish)(?:s|ed)? (?:it|the (?!study|trial|research|registry)\w+|giving it|"
+                            r"taking it)\s+when\b", re.IGNORECASE)
 # asking to get in, in any words ("could i get in?", "am i good to sign up?"): with the person's facts, can I join
 JOIN_ASK_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|get in|get into|qualify|eligible|enrol+|take part|be in it|"
                          r"good to go|allowed in)\b", re.IGNORECASE)
@@ -225,7 +230,7 @@ def _where_with_no_place(route: Route, q: Asked) -> Route | None:
     in the question is no question about the sites."""
     return Route("other", route.score, "not_where") \
         if route.intent == "where" and route.by == "classifier" and route.score < WEAK_WHERE \
-        and not WHERE_WORDS_RE.search(q.routed) and not asked_place(q.routed) else None
+        and not WHERE_WORDS_RE.search(q.routed) and not asked_place(q.routed) and not site_pointed_at(q.routed) else None
 
 
 def _a_place_of_the_named_study(route: Route, q: Asked) -> Route | None:
@@ -236,8 +241,10 @@ def _a_place_of_the_named_study(route: Route, q: Asked) -> Route | None:
 
 
 def _a_place(route: Route, q: Asked) -> Route | None:
-    """An unsure question that names a place ("cluster headache patch trial in texas??"): where, there."""
-    return Route("where", route.score, "place") if q.unsure(route) and asked_place(q.routed) else None
+    """An unsure question that names a place ("cluster headache patch trial in texas??"): where, there; and on a
+    study's page, a site pointed at by its place ("which is the hamburg one?")."""
+    return Route("where", route.score, "place") if (q.unsure(route) and asked_place(q.routed)) or (
+        q.scope.study_id and route.intent in ("other", "overview") and site_pointed_at(q.routed)) else None
 
 
 def _how_long_for_someone(route: Route, q: Asked) -> Route | None:
