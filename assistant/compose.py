@@ -27,6 +27,7 @@ from assistant.answer_writer import (
     quoted,
 )
 from assistant.closest_rule import Scorer
+from assistant.compose_checks import asks_checks, tests_and_checks
 from assistant.compose_overview import (  # noqa: F401  (registers their composers)
     DESCRIPTION_FIELDS,
     REMOTE_Q,
@@ -598,6 +599,8 @@ class Composer:
     def _outcomes(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         if DEFINES_Q.search(q) and self._defined(w, q, s):
             return
+        if asks_checks(q) and tests_and_checks(w, q, s, self.rank):
+            return  # "what kind of questions do they ask you?": the questionnaires, and when
         primary = [o for o in s.outcomes if o.primary]
         secondary = [o for o in s.outcomes if not o.primary]
         for o in primary[:3]:

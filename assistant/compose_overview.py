@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from assistant.answer_writer import AnswerWriter, ChunkLookup, join_words
+from assistant.compose_checks import asks_checks, tests_and_checks
 from assistant.composers import composes
 from assistant.question_focus import LENGTH, question_focus
 from assistant.scoping import TITLE_FORMERLY_RE
@@ -369,6 +370,8 @@ def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
+    if asks_checks(q) and tests_and_checks(w, q, s, composer.rank):
+        return  # "how often do they check you, is there an MRI?": the record's checks on it, and when
     if asks_access(q) and expanded_access(w, s):  # then what the record says of a later part, if any
         _after_the_first_part(composer, w, q, s)
         return

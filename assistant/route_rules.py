@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from assistant.compose_checks import asks_checks
 from assistant.compose_overview import AFTER_Q, REMOTE_Q, asks_access
 from assistant.guard import Verdict
 from assistant.nearby import asked_place, site_pointed_at
@@ -283,6 +284,14 @@ def _knows_which(route: Route, q: Asked) -> Route | None:
     return Route("design", route.score, "knows") if KNOWS_WHICH_RE.search(q.routed) else None
 
 
+def _a_check(route: Route, q: Asked) -> Route | None:
+    """"when did they take the blood tests?", "how many check ups were there?": the study's checks and when (its
+    outcomes), not its treatment, its size or its calendar."""
+    return Route("time_in_study", route.score, "checks") \
+        if q.scope.study_id and asks_checks(q.routed) and route.intent in ("treatment", "size", "arms", "other",
+                                                                          "overview", "dates", "design") else None
+
+
 def _a_persons_time(route: Route, q: Asked) -> Route | None:
     """"how long was each person in it?", "how long is the whole thing for me?": a person's time, not the calendar."""
     return Route("time_in_study", route.score, "person") \
@@ -349,7 +358,7 @@ WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _unsure_with_facts, _does_i
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
-                                _how_many_doses, _did_it_work, _knows_which, _what_counts)
+                                _how_many_doses, _did_it_work, _knows_which, _what_counts, _a_check)
 
 
 def fix_route(route: Route | None, q: Asked) -> Route | None:
