@@ -297,6 +297,10 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+# asking to take part: "can I sign up through here?", "is this taking patients?", "how do I enroll?"
+TAKING_PART_Q = re.compile(r"\b(?:join|sign(?:ing)? ?up|enrol+(?:ing|ment)?|take part|participate|volunteer|"
+                           r"(?:taking|accepting|looking for|recruiting) (?:patients|people|volunteers|participants)|"
+                           r"recruiting|get in|get into)\b", re.IGNORECASE)
 # "the one that isn't a drug": a study that gives no treatment (a registry, a study that only watches)
 NO_DRUG_POINTER_RE = re.compile(r"\b(?:isn'?t|is not|not|no|without|doesn'?t (?:give|use|test))\s+(?:a |an |any )?(?:drugs?|"
                                 r"medicines?|medications?|meds|pills?|treatments?)\b", re.IGNORECASE)
@@ -353,7 +357,7 @@ class AnswerChain:
         request = self.understand(guard.question, study_id, history)  # UnknownStudyError for a bad pin
         # ordered steps: the first that answers ends the chain
         for step in (self._small_talk, self._unknown_study, self._advice, self._no_reason, self._name_meaning,
-                     self._name_alone,
+                     self._name_alone, self._taking_part_on_a_page,
                      self._composed_step,
                      self._across_studies, self._which_study, self._record_sentences):
             events = step(request)
@@ -971,6 +975,15 @@ class AnswerChain:
                 or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
         return self._composed("overview", req.text, req.scope, step="overview")
+
+    def _taking_part_on_a_page(self, req: Request) -> list[AnswerEvent] | None:
+        """"can I sign up through here?" on a page that says itself whether it takes people: what it says."""
+        sheet = self.p.facts(req.scope.study_id) if req.scope.study_id and self.p.composer else None
+        # (not "my lupus is mild, is this meant for someone like me?": who it is for, in the page's own words)
+        if sheet is None or not sheet.enrollment_notes or not TAKING_PART_Q.search(req.text) \
+                or req.intent in DECLINED_INTENTS or patient_facts(req.text).said_anything():
+            return None
+        return self._composed("can_i_join", req.unnamed or req.text, req.scope)
 
     def _composed_step(self, req: Request) -> list[AnswerEvent] | None:
         intent = req.intent

@@ -730,8 +730,19 @@ class Composer:
 
     @composes("can_i_join")
     def _can_i_join(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
-        # every rule checked against what the person said: assistant/eligibility_answer.py
-        can_i_join(self, w, q, s)
+        if not self._page_note(w, s):
+            # every rule checked against what the person said: assistant/eligibility_answer.py
+            can_i_join(self, w, q, s)
+
+    def _page_note(self, w: AnswerWriter, s: FactSheet) -> bool:
+        """A page with no rules that says itself whether it takes people ("not a clinical trial accepting patient
+        enrollment"): its words, and who to ask."""
+        if not s.enrollment_notes or s.inclusion or s.exclusion or s.criteria or s.status:
+            return False
+        for i, note in enumerate(s.enrollment_notes[:2]):
+            w.say("can_i_join.page_note_more" if i else "can_i_join.page_note", note, quote=note.value.rstrip(" ."))
+        self.team_sentence(w, s)
+        return True
 
     def _condition(self, w: AnswerWriter, condition: str, s: FactSheet) -> None:
         condition_sentences(w, condition, s)

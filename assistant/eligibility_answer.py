@@ -86,6 +86,9 @@ GENERAL_RULE_TERMS = JOIN_ASK_TERMS | content_terms("who what which need needs n
                                                     "someone everyone anybody")
 
 
+AGE_ASKED = re.compile(r"\b(?:how old|how young|ages?|aged|years? old|old enough|too old|too young)\b", re.IGNORECASE)
+
+
 def rule_asked_about(c: _Composer, w: AnswerWriter, q: str, s: FactSheet) -> bool:
     """"do you need French social security for this?", "do I need any vaccines beforehand?": the one rule the
     question asks about, when one stands out (said with the study's status and who to ask). False when the
@@ -93,7 +96,7 @@ def rule_asked_about(c: _Composer, w: AnswerWriter, q: str, s: FactSheet) -> boo
     # (nor the study's own illness and treatment: "is this lupus study only for women?" asks who, not a lupus rule)
     own = content_terms(" ".join([*(c.value for c in s.conditions), *(i.name for i in s.interventions)]))
     asked = frozenset(content_terms(q) - GENERAL_RULE_TERMS - own - {t for t in content_terms(q) if t.isdigit()})
-    if not asked:
+    if not asked or AGE_ASKED.search(q):  # ("how old can you be?": the age fields answer it, with the rules)
         return False
     match = closest_rule(q, tree_of(s), c.rank, asked)
     if match is None:

@@ -19,6 +19,8 @@ P = "protocolSection."
 # the plain-language page lists sites as "- FACILITY — CITY, COUNTRY (STATUS)"
 _PAGE_SITE = re.compile(r"^-?\s*(?P<facility>.+?)\s+—\s+(?P<city>[^,]+),\s*(?P<country>[^()]+?)\s*(?:\((?P<status>[^)]+)\))?$")
 # and its researchers as "- Principal investigator: NAME — AFFILIATION"
+# a line of a page on taking part: enrolment, volunteers, whom to ask
+_TAKING_PART = re.compile(r"\b(?:enrol\w*|volunteers?|participa\w*|take part|sign up|recruit\w*)\b", re.IGNORECASE)
 _PAGE_PERSON = re.compile(r"^-?\s*(?P<role>[^:]+):\s*(?P<name>.+?)(?:\s+—\s+(?P<affiliation>.+))?$")
 
 _DEFINED_SHORT = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,6})\(([A-Za-z][A-Za-z0-9]{1,7})\)")
@@ -117,6 +119,11 @@ def _add_page_field(sheet: FactSheet, field: StudyField) -> None:
                 sheet.officials.append(Person(path=field.path, quote=line.strip().lstrip("- ").strip(),
                                               **{k: (m.group(k) or "").strip() for k in ("role", "name",
                                                                                          "affiliation")}))
+    elif field.path == "page.about_this_research":  # what the page says of taking part in it
+        for line in field.text.split("\n"):
+            said = line.strip().lstrip("- ").strip()
+            if said and _TAKING_PART.search(said):
+                sheet.enrollment_notes.append(Fact(value=said, path=field.path, quote=said))
     elif field.path == "page.where_this_research_is_happening":
         for line in field.text.split("\n"):
             m = _PAGE_SITE.match(line.strip())

@@ -116,6 +116,9 @@ class FactSheet(BaseModel):
     sites_by_us_state: Fact | None = None  # its line "United States by state: Florida (7), ..."
     contacts: list[Person] = Field(default_factory=list)
     officials: list[Person] = Field(default_factory=list)
+    # a page's own words on taking part, when it has no status or rules ("not a clinical trial accepting patient
+    # enrollment", "To check, contact the principal investigator")
+    enrollment_notes: list[Fact] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
     inclusion: list[Fact] = Field(default_factory=list)  # one fact per criterion, in record order
     exclusion: list[Fact] = Field(default_factory=list)
