@@ -27,7 +27,7 @@ from assistant.extractive import GENERIC, extractive_answer, relevance, scored_a
 from assistant.guard import check_question, decline_message
 from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
-from assistant.named_facts import route_by_named_fact
+from assistant.named_facts import OTHER_NAME_Q, route_by_named_fact
 from assistant.nearby import asked_place, country_of_demonyms
 from assistant.patient_facts import patient_facts, speaks_of_someone
 from assistant.plain_rewrite import plain_rewrite
@@ -78,6 +78,7 @@ from trialchat.schema import GLOSSARY_ID
 log = logging.getLogger(__name__)
 TERM_RE = re.compile(r"\b(mean|means|meaning|definition|define)\b|\bwhat (is|are) (a|an)\b|\bwhat is (open|double|single|"
                      r"triple|quadruple|placebo|random)", re.IGNORECASE)
+QUOTED_TERM_RE = re.compile(r"['\"‘“]([^'\"’”]{3,40})['\"’”]")  # "it says 'self-controlled'"
 STUDY_PHRASE_RE = re.compile(r"\b((?:[\w'-]+\s+){1,5})(?:study|trial|registry|program|programme|project|thing)\b", re.IGNORECASE)
 THE_X_STUDY_RE = re.compile(r"\b(?:the|that|this)\s+([A-Za-z][A-Za-z-]{4,})\s+(?:study|trial)\b", re.IGNORECASE)
 # a question of two alternatives ("…, or is there a placebo?"): a yes or no would answer only one of them
@@ -154,6 +155,8 @@ AMONG_RE = re.compile(r"^\W*(?:(?:and|so|ok|okay|but|then)\W+)?which\b(?!\s+(?:d
 # "the paris one", "the spain trial": a study pointed at by a word, among those the conversation named
 POINTER_RE = re.compile(r"\bthe ([\w-]+(?:\s+[\w-]+)?) (?:one|study|trial)\b", re.IGNORECASE)
 OTHER_ONE_RE = re.compile(r"\b(?:the|that) other (?:one|study|trial)\b", re.IGNORECASE)
+# "the other lung cancer one": another study than the conversation's, named by what it is about
+OTHER_KIND_RE = re.compile(r"\b(?:the|that) other ((?:[\w-]+\s+){1,3}?)(?:one|study|trial)\b", re.IGNORECASE)
 # "the one in paris", "the one from south carolina": a study pointed at by where it runs ("the study in total" is no
 # pointer: the place must be one the gazetteer knows)
 ONE_IN_RE = re.compile(r"\bthe one (?:in|from|at) ((?:[\w-]+\s*){1,3})", re.IGNORECASE)
@@ -445,7 +448,9 @@ class AnswerChain:
                 reduce(lambda t, w: re.sub(re.escape(w), " ", t, flags=re.IGNORECASE), own, text),
                 results=bool(route and route.intent == "results"))
             # ("is there anything for babies?" asks whether any study is, though one study's words are "babies")
-            if named and (about_a_study or (self._name_alone_of(named, text) and not ANY_THERE_RE.search(text))):
+            # ("is certolizumab pegol just cimzia?": a treatment's names asked, of the study that gives it)
+            if named and (about_a_study or OTHER_NAME_Q.search(text)
+                          or (self._name_alone_of(named, text) and not ANY_THERE_RE.search(text))):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
@@ -458,6 +463,9 @@ class AnswerChain:
                 and (looks_like_follow_up(text) or about_one or not_across
                      or POINTER_RE.search(text)):  # ("the first one": read again; "the german one")
             scope = self._scope_from_history(text, history, catalog) or scope
+        if scope.reason == "history" and not pinned and OTHER_KIND_RE.search(text):
+            # "what about the other lung cancer one?": not the conversation's study, the other one of that kind
+            scope = self._the_other_one(text, history[-LIST_TURNS_READ:], catalog) or scope
         listed = self._listed_before(text, history, catalog)
         if listed:  # "which of those is in Europe?" after a list of studies: across those studies only
             scope = Scope(None, text, "corpus", among=listed)
@@ -566,8 +574,13 @@ class AnswerChain:
             named = [e for e in entries if re.search(rf"\b{re.escape(e.field_label.split(' › ')[-1])}\b", question,
                                                      re.IGNORECASE)]
             entry = max(named, key=lambda e: len(e.field_label)) if named else entries[0] if entries else None
+            # ("it says 'self-controlled', what does that mean?": a word quoted is the one asked, not a near one
+            # such as case-control)
+            quoted_term = QUOTED_TERM_RE.search(question)
+            near_only = bool(entry and not named and quoted_term and not content_terms(quoted_term.group(1))
+                             <= content_terms(entry.field_label.split(" › ")[-1]))
             composed = self.p.composer.term(question, entry.field_path, sheet) \
-                if entry and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
+                if entry and not near_only and (named or (entry.dense_score or 0) >= MIN_GLOSSARY_MATCH) else None
             if composed is None and sheet:  # "what does ALK+ mean?": a short form the study's record spells out
                 composed = self._short_form(question, sheet)
         else:
@@ -687,6 +700,9 @@ class AnswerChain:
     def _the_other_one(self, question: str, turns: list[HistoryTurn], catalog: StudyCatalog) -> Scope | None:
         """"what about the other one?" after a list and an answer about one of it: the one left, or (several left)
         which of them is asked back; None when the question says no such thing or no list came before."""
+        kind = OTHER_KIND_RE.search(question)
+        if kind and not OTHER_ONE_RE.search(question):
+            return self._other_of_a_kind(question, kind.group(1), turns, catalog)
         if not OTHER_ONE_RE.search(question):
             return None
         current: str | None = None
@@ -709,6 +725,21 @@ class AnswerChain:
                 return Scope(rest[0], standalone(question, ref), "history") if ref else None
             return Scope(None, question, "choose", among=tuple(rest))
         return None
+
+    def _other_of_a_kind(self, question: str, kind: str, turns: list[HistoryTurn],
+                         catalog: StudyCatalog) -> Scope | None:
+        """"what about the other lung cancer one?" after talk of one lung cancer study: the one other study of that
+        kind; (several) which of them is asked back; None when the conversation named no study."""
+        current = next((ids[0] for t in reversed(turns)
+                        if len(ids := list(dict.fromkeys(r.study_id for r in catalog.all_in_text(t.content)))) == 1), None)
+        wanted = content_terms(country_of_demonyms(kind))
+        if current is None or not wanted:
+            return None
+        others = [sid for sid in (s.study_id for s in self.p.all_facts())
+                  if sid != current and wanted <= naming_terms(self.p.facts(sid) or FactSheet(study_id=sid, title=""))]
+        if len(others) == 1 and (ref := catalog.get(others[0])):
+            return Scope(others[0], standalone(question, ref), "history")
+        return Scope(None, question, "choose", among=tuple(others)) if others else None
 
     @staticmethod
     def _listed_before(question: str, history: list[HistoryTurn], catalog: StudyCatalog) -> tuple[str, ...]:

@@ -106,9 +106,13 @@ ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSect
 HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 # "will i get the real drug or not?": whether they would get it, which only chance decides
 CHANCE_WORDS = re.compile(r"\b(?:chance|likely|likelihood|odds|probab\w*|(?:will|would|do|could) i (?:get|be on|receive) "
-                          r"the real (?:drug|thing|one|medicine|treatment|pill|tablet|shot)s?)\b", re.IGNORECASE)
+                          r"the real (?:drug|thing|one|medicine|treatment|pill|tablet|shot)s?|"
+                          # "so i could be taking a fake pill for a whole year?", "might i end up on the dummy one?"
+                          r"(?:(?:could|might|would|will) i|i (?:could|might)) (?:be taking|be on|be getting|end up|get stuck))\b",
+                          re.IGNORECASE)
 CHANCE_Q = re.compile(r"\b(chance|likely|odds|probab|how many .{0,20}(placebo|dummy)|end up (on|with|getting)|"
-                      r"(?:will|would|do|could) i (?:get|be on|receive) the real)", re.I)
+                      r"(?:will|would|do|could) i (?:get|be on|receive) the real|"
+                      r"(?:(?:could|might|would|will) i|i (?:could|might)) (?:be taking|be on|be getting|get stuck))", re.I)
 # "randomized 1:1", "a 1 in 2 chance": the record's own words for how people are shared between groups
 RATIO = re.compile(r"\b\d\s*:\s*\d(?:\s*:\s*\d)?\b(?!\s*(?:am|pm))|"
                    r"\b(?:\d|one|two|three)\s+in\s+(?:\d|two|three|four|five)\s+chance\b", re.IGNORECASE)

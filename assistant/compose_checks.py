@@ -95,8 +95,9 @@ def _asked_terms(question: str) -> tuple[set[str], set[str]]:
     return said | content_terms(more) - ASKING_WORDS, said - GENERAL_WORDS
 
 
-def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None) -> bool:
-    """The checks the question is about, each with when it is done; False when no outcome is about it."""
+def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None, unnamed_said: bool = True) -> bool:
+    """The checks the question is about, each with when it is done; False when no outcome is about it (or, with
+    ``unnamed_said``, that the record does not name it, with what it does check)."""
     checks = _checks(s)
     if not checks:
         return False
@@ -108,6 +109,8 @@ def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None)
     ranked = sorted(range(len(checks)), key=lambda i: (naming[i], scores[i]), reverse=True)
     best = ranked[0]
     if not naming[best] and scores[best] < CLEAR:
+        if not unnamed_said:
+            return False
         # "will I get scans?" where no outcome is a scan: the record does not say; what it does check
         primary = [c for c in checks if c.outcomes[0].primary] or checks
         w.say("checks.not_named", [c.outcomes[0] for c in primary[:MAX_LISTED]],

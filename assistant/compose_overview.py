@@ -370,7 +370,8 @@ def expanded_access(w: AnswerWriter, s: FactSheet) -> bool:
 @composes("time_in_study")
 def time_in_study(composer: Any, w: AnswerWriter, q: str, s: FactSheet) -> None:
     """How long a person takes part and how often: the record's sentences that say it, best first."""
-    if asks_checks(q) and tests_and_checks(w, q, s, composer.rank):
+    # (a question about visits too is left to the visits' own sentences when no check is about it)
+    if asks_checks(q) and tests_and_checks(w, q, s, composer.rank, unnamed_said=not ASKS_VISITS.search(q)):
         return  # "how often do they check you, is there an MRI?": the record's checks on it, and when
     if asks_access(q) and expanded_access(w, s):  # then what the record says of a later part, if any
         _after_the_first_part(composer, w, q, s)

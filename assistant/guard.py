@@ -34,7 +34,7 @@ _MEDICAL = [
     r"\b(would|will|is) (that|it|this) be (safer|better)\b",
     r"\b(use|take|combine|mix)\b.*\b(together|at the same time|with my)\b.*\b(safe|safer|ok|okay)\b",
     # changing a dose: "should I up my prednisone?", "can I double my dose?"
-    r"\b(should|can|could|do) i\b.*\b(up|raise|lower|double|halve|cut|reduce|add|drop|go off|wean|taper)\b.{0,20}"
+    r"\b(should|can|could|do) i\b.*\b(up(?! on| with| in| getting| being| taking)|raise|lower|double|halve|cut|reduce|add|drop|go off|wean|taper)\b.{0,20}"
     r"\b(my|the)\b.*\b(dose|doses|medication|medicine|meds|pills?|prednisone|steroids?|insulin|treatment)\b",
     # "can i give him double the drops?": more or less of a medicine than given, for the person or their child
     r"\b(can|could|should|may) (i|we)\b.{0,20}\b(give|take|use)\b.{0,20}\b(double|twice as much|half|a (?:higher|bigger|lower) dose)\b",

@@ -102,7 +102,10 @@ LED_Q = re.compile(r"\bwho\s+(?:\w+\s+)?(?:led|leads|headed|heads|is leading|was
                    r"\b(?:which|what) doctor (?:led|leads|headed|heads|ran|runs)\b|"
                    # "who makes the patch?": the company behind the study's product, its sponsor
                    r"\bwho\s+(?:makes|made|manufactures|manufactured|produces|developed|develops|owns)\b|"
-                   r"\b(?:which|what) (?:company|companies|firm|drug ?maker|pharma\w*)\b", re.IGNORECASE)
+                   r"\b(?:which|what) (?:company|companies|firm|drug ?maker|pharma\w*)\b|"
+                   # "who pays for that one?": who funds the study (not who pays the person's costs)
+                   r"\bwho(?:'s| is)?\s+(?:pays|paying|paid|funds|funding|funded|sponsors|sponsoring|sponsored)\s+(?:for\s+)?"
+                   r"(?:it|this|that|the (?:study|trial|research|work)|this (?:study|trial|one)|that one)\b", re.IGNORECASE)
 # "would I have to stop my usual lupus meds for this?": what the study asks of the person, which its rules say (no advice)
 REQUIRED_STOP_RE = re.compile(r"\b(?:have to|need to|required to|must i|must we|asked to|make me)\s+(?:stop|quit|come off|go off|"
                               r"pause|change|switch|give up|taper)\b", re.IGNORECASE)
