@@ -26,6 +26,7 @@ CHECKS_Q = re.compile(
     r"how (?:often|many times) (?:do|will|would|did) they (?:check|see|test|examine|look at|scan|measure)|"
     r"(?:tests?|exams?) (?:do|will|would|did) they (?:do|run|take))\b", re.IGNORECASE)
 
+CHECK_UPS = re.compile(r"\bcheck ?-?ups?\b|\bvisits?\b", re.IGNORECASE)
 # the plain words people use for a kind of check → the record's words for it (stemmed when read)
 PLAIN_WORDS: dict[str, str] = {
     "blood": "blood plasma serum concentration laboratory sample",
@@ -109,7 +110,7 @@ def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None,
     ranked = sorted(range(len(checks)), key=lambda i: (naming[i], scores[i]), reverse=True)
     best = ranked[0]
     if not naming[best] and scores[best] < CLEAR:
-        if not unnamed_said:
+        if not unnamed_said or CHECK_UPS.search(q):  # ("when are the check ups?": the visits' own sentences say)
             return False
         # "will I get scans?" where no outcome is a scan: the record does not say; what it does check
         primary = [c for c in checks if c.outcomes[0].primary] or checks

@@ -574,6 +574,10 @@ def _merged(findings: list[Finding]) -> list[Finding]:
     # (by the rule itself, not a lead-in it shares with others: "On stable background treatment … with ›")
     said = {f.cites[-1] for f in findings if f.group != "mentions" and f.cites}
     findings = [f for f in findings if f.group != "mentions" or not f.cites or f.cites[-1] not in said]
+    # (nor is a rule that keeps the person out said as one they fit: "born at 35 weeks" does not fit "term delivery
+    # (≥37 weeks)", whatever wider group "term delivery" names)
+    out_by = {f.cites[-1] for f in findings if f.group in ("rules_out", "may_rule_out") and f.cites}
+    findings = [f for f in findings if f.group != "fits" or not f.cites or f.cites[-1] not in out_by]
     for f in findings:
         same = next((o for o in out if o.group == f.group and o.key == f.key and o.cites == f.cites
                      and "fact" in o.variables and "fact" in f.variables), None)

@@ -105,7 +105,8 @@ _LACKS = re.compile(r"\b(?:i|he|she|they|we)\s+(?:do not|don'?t|does not|doesn'?
                     r"(?=\s*(?:[,.?!;—–]|$|\s-\s|\bthough\b|\bbut\b|\bso\b|\bcan\b|\bcould\b|\band\b|\bor\b|\byet\b))",
                     re.IGNORECASE)
 # "would I have qualified?", "I'd have joined": "have" before a past participle, not an illness the person has
-_MODAL_BEFORE = re.compile(r"\b(?:would|could|should|might|must|may|will|wo)(?:n'?t|\s+not)?(?:\s+(?:i|you|he|she|we|they))?\s*$|"
+_MODAL_BEFORE = re.compile(r"\b(?:would|could|should|might|must|may|will|wo)(?:n'?t|\s+not)?(?:\s+(?:i|you|he|she|we|they|that|this|"
+                           r"it))?\s*$|"
                            r"\b(?:i|you|he|she|we|they)'d\s*$", re.IGNORECASE)
 _NOT_CONDITIONS = {"question", "questions", "kids", "children", "time", "child", "son", "daughter", "baby", "job",
                    "insurance", "car", "appointment", "doctor", "chance", "look", "idea"}

@@ -52,6 +52,7 @@ ASKS_IN_RE = re.compile(r"\b(?:take|takes|accept|accepts|allow|allows|let)\b.{0,
                         r"(?:even\s+|also\s+|still\s+|only\s+)?(?:take|accept|allow|include|cover|want)\b|\ballowed\b|\beligib|\bqualif|\bjoin|"
                         r"\bsign (?:me |him |her )?up\b|\benrol|\bparticipat|\btake part\b|\bbe (?:in|part of) (?:it|this|the)\b|"
                         r"\bdo (?:it|this|the (?:study|trial))\b|\b(?:right|good|suitable|fit) for (?:me|him|her|us)\b|\bapply\b|\b(?:keep|rule|shut)s? (?:me|him|her|them|us) out\b|"
+                        r"\b(?:kept|ruled|shut) (?:me|him|her|them|us) out\b|"
                         r"\bexclude[sd]? (?:me|him|her|them|us)\b|\bdisqualif|\bcount against\b", re.IGNORECASE)
 TELLS_RE = re.compile(r"^\W*(?:i|i'm|im|i've|ive|i'd|my|we|we're|we've|our)\b", re.IGNORECASE)
 # "would my vitiligo keep me out?": the person names a thing of their own, which the rules may name
@@ -141,6 +142,19 @@ def _tells_a_fact(route: Route, q: Asked) -> Route | None:
     told = bool(q.scope.study_id and "?" not in q.routed and TELLS_RE.search(q.routed)
                 and not ASKS_SOMETHING_RE.search(q.routed) and (q.facts.said_anything() or route.intent == "advice"))
     return Route("can_i_join", route.score, "facts") if told else None
+
+
+# "would that have kept me out?", "does that rule her out?": whether a fact told keeps the person out, whatever
+# else the question's words recall (a results word, a treatment)
+KEPT_OUT_RE = re.compile(r"\b(?:keep|keeps|kept|rule|rules|ruled|shut|shuts)\s+(?:me|him|her|them|us|my \w+)\s+out\b|"
+                         r"\bdisqualif\w*\b|\bexclude[sd]? (?:me|him|her|them|us)\b", re.IGNORECASE)
+
+
+def _kept_out(route: Route, q: Asked) -> Route | None:
+    """"i'd been on one TNF blocker … would that have kept me out?": the rules, against what the person said."""
+    return Route("can_i_join", route.score, "kept_out") \
+        if q.scope.study_id and KEPT_OUT_RE.search(q.routed) and route.intent not in DECLINED_INTENTS \
+        and not SHOULD_RE.search(q.routed) else None
 
 
 def _unsure_with_facts(route: Route, q: Asked) -> Route | None:
@@ -357,7 +371,7 @@ def _what_counts(route: Route, q: Asked) -> Route | None:
 
 
 # who is asked about, and whether it is joining: the first rule that applies decides
-WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
+WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _kept_out, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
