@@ -243,7 +243,9 @@ def parse_query(question: str, places: Iterable[str]) -> CorpusQuery:
     if len(q.topic) > PERSONAL_TOPIC_WORDS and speaks_of_someone(question):
         # "my partner was diagnosed with non small cell lung cancer three weeks ago … any of the lung cancer studies
         # still taking patients?": the illness they name, when all the words of their story match no study
-        q.own_topic = (named_illnesses(question) & q.topic) - GENERIC_HEALTH - DIAGNOSED
+        # (not the medicines they take: "… juvenile arthritis (on methotrexate)" is about the arthritis)
+        taken = content_terms(" ".join(t.words for t in patient_facts(question).treatments if _taken(question, t.words)))
+        q.own_topic = (named_illnesses(question) & q.topic) - GENERIC_HEALTH - DIAGNOSED - taken
     kids = CHILDREN_Q.search(question)
     q.topic_words = " ".join(_topic_words(question, q.topic) + ([kids.group(0)] if kids else []))
     words = _topic_words(question, q.topic)
@@ -299,7 +301,9 @@ STATUS_WORDS = {"Not yet recruiting": "is about to start taking people", "Recrui
 
 def _wanted(question: str, q: CorpusQuery, near: str = "") -> str:
     """What the reader asked for, said of a study: "is about “lupus”, has sites in Sweden and has posted results"."""
-    topic = _topic_words(question, q.topic)
+    # (of a long personal question, the illness it names, not every word of it: "juvenile arthritis", not "son
+    # juvenile arthritis diagnosed methotrexate flares lot")
+    topic = _topic_words(question, q.own_topic if q.own_topic and q.own_topic < q.topic else q.topic)
     parts = [f"is about “{' '.join(topic)}”"] if topic else []
     parts += [f"has sites in {' or '.join((q.place, *q.also_places))}"] if q.place else []
     parts += [f"is in {q.phase}"] if q.phase else []
@@ -337,9 +341,13 @@ def _together(pairs: list[set[str]], texts: list[str]) -> bool:
 
 def _taken(question: str, words: str) -> bool:
     """Whether the question says the person (or someone they know) takes or took the medicine named ``words``."""
+    person = re.search(r"\b(?:i|i'?m|im|i'?ve|ive|he|she|we|they|my \w+)\b", question, re.IGNORECASE)
     return bool(re.search(r"\b(?:i|i'?m|im|i'?ve|ive|he|she|we|they|my \w+)\b[^.?!]{0,40}\b(?:take|takes|taking|took|on|"
                           r"tried|try|had|has|have|used|use|using|stopped|failed|given|started)\b[^.?!]{0,30}"
-                          + re.escape(words), question, re.IGNORECASE))
+                          + re.escape(words), question, re.IGNORECASE)) or bool(
+        # ("my son … has juvenile arthritis (diagnosed at 7, on methotrexate)": "on" it, with the person said before)
+        person and re.search(r"\b(?:on|taking|takes|took|tried|using|uses|used)\s+(?:(?:a|an|the|some|low|high|dose|of)\s+"
+                             r"){0,2}" + re.escape(words), question[person.start():], re.IGNORECASE))
 
 
 def _adjacent(text: str, pair: set[str]) -> bool:
