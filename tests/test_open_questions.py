@@ -1408,3 +1408,91 @@ def test_a_finished_study_says_its_rules_without_the_team_checking_them_and_a_co
     skin = ask(service, "Had a basal cell skin cancer cut out 2 years ago, all clear since. Does that stop me joining "
                         "the sugemalimab lung cancer study?", SUGEMALIMAB)
     assert "ECOG" not in skin.text
+
+
+# ---------------------------------------------------------------- thirteenth session
+def test_a_rule_asked_about_by_its_own_word_is_that_rule_and_general_questions_keep_the_rules(service):
+    paris, valladolid = "NCT03562065", "NCT03673748"
+    social = ask(service, "do you need to be covered by french social security for this?", paris)
+    assert "“Affiliation to social security”" in social.text and "18 to 70" not in social.text
+    vaccines = ask(service, "for the valladolid lupus kidney stem cell study do i need any vaccines beforehand?")
+    assert vaccines.study_id == valladolid and "History of vaccinations against S. pneumococcus" in vaccines.text
+    general = ask(service, "Is this lupus study only for women?", SELECT_SLE)  # who, by the age and sex fields
+    assert "People of any sex can take part" in general.text
+    legs = ask(service, "pain shoots down BOTH my legs not just one. does that matter", "NCT06589271")
+    assert legs.status == "answered" and "radiating pain of one lower limb" in legs.text
+
+
+def test_a_named_study_asked_if_it_is_an_option_and_what_would_have_kept_me_out(service):
+    dialysis = ask(service, "my lupus nephritis got so bad im on dialysis now. is the MiSLE stem cell trial an option for me?")
+    assert dialysis.study_id == MISLE and dialysis.intent == "can_i_join"
+    assert "Active lupus nephritis requiring dialysis" in dialysis.text
+    tnf = ask(service, "i'd already been on one TNF blocker - it worked for about a year then stopped working. "
+                       "would that have kept me out of C-axSpAnd?", C_AXSPAND)
+    assert tnf.intent == "can_i_join" and "more than 1 tumor necrosis factor" in tnf.text
+    assert "kept me out" not in tnf.text  # "would that have kept me out" names no illness of theirs
+
+
+def test_how_many_took_part_two_asks_and_a_practical_cost(service):
+    took_part = ask(service, "how many people ended up in the study", "NCT04066023")
+    assert "42 people took part" in took_part.text and "23 subjects applied the study patch" in took_part.text
+    both = ask(service, "is this an early phase thing? and who makes the cells", "NCT06589271")
+    assert "Sclnow" in both.text and "Phase 1" in both.text
+    tickets = ask(service, "would the brigatinib study in germany cover my train tickets to the hospital?")
+    assert tickets.status == "abstained" and not tickets.text.startswith(("Yes", "About ABP (NCT04318938): yes"))
+
+
+def test_a_site_by_its_city_a_drugs_length_and_the_studys_end(service):
+    hamburg = ask(service, "which is the hamburg one", ABP)
+    assert hamburg.intent == "where" and "Studiengesellschaft Hämato-Onkologie Hamburg" in hamburg.text
+    stop = ask(service, "when do they stop the drug?", "NCT07247227")
+    assert "35 cycles" in stop.text
+    end = ask(service, "when does the study end?", "NCT07247227")
+    assert end.intent == "dates" and "35 cycles" not in end.text
+
+
+def test_what_the_study_checks_and_when(service):
+    blood = ask(service, "when did they take the blood tests for drug levels in the cimzia study", C_AXSPAND)
+    assert "Plasma Concentration" in blood.text and "Week 36" in blood.text and "Week 4," in blood.text
+    mri = ask(service, "after they inject the stem cells in the disc how often do they check you? is there MRI?",
+              "NCT06589271")
+    assert "MRI" in mri.text and "6 months" in mri.text
+    questions = ask(service, "what kind of questions do they ask you?", "NCT03840928")
+    assert "Fatigue (PROMIS)" in questions.text and "Sleep Disturbance" in questions.text
+    scans = ask(service, "will i get scans?", "NCT07247227")
+    assert scans.status == "abstained" and scans.text.startswith("The record does not say that")
+    visits = ask(service, "how many check ups were there in the colic study & did the parents have to fill stuff out?",
+                 "NCT02708238")
+    assert "7, 14, 21 and 28" in visits.text and "diary" in visits.text
+
+
+def test_a_page_that_takes_no_one_says_so_and_personal_words_keep_its_own_fit(service):
+    NIH = "NIH-11159694"
+    sign_up = ask(service, "can i sign up through here?", NIH)
+    assert sign_up.status == "answered" and "not a clinical trial accepting patient enrollment" in sign_up.text
+    mild = ask(service, "my lupus is pretty mild and controlled w plaquenil, is this study meant for someone like me?", NIH)
+    assert "Patients with mild lupus" in mild.text
+
+
+def test_other_names_chance_of_placebo_a_quoted_word_and_the_other_one_of_a_kind(service):
+    cimzia = ask(service, "is certolizumab pegol just cimzia? same thing?")
+    assert cimzia.study_id == C_AXSPAND and "Cimzia" in cimzia.text
+    fake = ask(service, "placebo?? so i could be taking a fake pill for a whole year?", SELECT_SLE)
+    assert "1 in 2 chance" in fake.text
+    dummy = ask(service, "could i end up on the dummy pill?", SELECT_SLE)  # "end up on" changes no dose
+    assert dummy.status == "answered"
+    selfc = ask(service, "it says 'self-controlled', what does that mean in this disc study", "NCT06589271")
+    assert "compared with themselves" in selfc.text and "Case-control" not in selfc.text
+    history = [HistoryTurn(role="user", content="tell me about the sugemalimab study"),
+               HistoryTurn(role="assistant", content="NCT07247227 is a real-world study in Beijing giving sugemalimab "
+                                                     "for stage III/IV non-small cell lung cancer.")]
+    other = ask(service, "what about the other lung cancer one, who pays for that?", None, history)
+    assert other.study_id == ABP and "Institut für Klinische Krebsforschung" in other.text
+
+
+def test_a_childs_illness_not_their_medicine_and_a_legacy_sites_own_contact(service):
+    kids = ask(service, "my son is 10 and has juvenile arthritis (diagnosed at 7, on methotrexate, still flares a lot). "
+                        "anything for kids in here?")
+    assert "“juvenile arthritis”" in kids.text and "methotrexate" not in kids.text and "19 or older" in kids.text
+    chicago = ask(service, "who do i email near chicago", MISLE)
+    assert "holly.milaeger@northwestern.edu" in chicago.text

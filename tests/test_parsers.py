@@ -143,6 +143,32 @@ def test_legacy_misle_record_maps_to_v2_paths():
 
 
 @needs_data
+def test_legacy_site_contacts_go_to_the_site_their_email_names_and_no_other():
+    f = fields(parse_document("msc.jsonl", legacy_line("NCT02633163"), "msc.jsonl").studies[0])
+    sites = {label.split(" › ")[1]: text for key, (label, text) in f.items()
+             if key.startswith("protocolSection.contactsLocationsModule.locations[")}
+    assert "Contact: Holly Milaeger, MPH" in sites["Northwestern University, Chicago"]
+    assert "holly.milaeger@northwestern.edu" in sites["Northwestern University, Chicago"]
+    omrf = sites["Oklahoma Medical Research Foundation, Oklahoma City"]
+    assert "Magdalene Quintero" in omrf and "Kallena Haynes" in omrf and "Maria Allen" not in omrf
+    # an address that names no site in the record (cshs.org, northwell.edu) gives its person to none
+    assert "Contact:" not in sites["Cedars-Sinai Medical Center, Los Angeles"]
+    assert "Contact:" not in sites["The Feinstein Institute for Medical Research, Manhasset"]
+
+
+def test_site_contact_matching_needs_both_the_person_and_the_site():
+    from ingest.parsers.legacy_site_contacts import names_facility, site_contacts
+    assert names_facility("a@omrf.org", "Oklahoma Medical Research Foundation")
+    assert names_facility("a@med.unc.edu", "University of North Carolina at Chapel Hill")
+    assert not names_facility("a@cshs.org", "Cedars-Sinai Medical Center")
+    rec = {"LocationContactName": ["Ann Lee", "Bo Diaz"], "LocationContactRole": ["Contact", "Contact"],
+           "LocationContactEMail": ["ann.lee@emory.edu", "someone@emory.edu"],
+           "LocationContactPhone": ["1", "2"]}
+    out = site_contacts(rec, ["Emory University", "Duke University"])
+    assert out == [[{"name": "Ann Lee", "role": "CONTACT", "email": "ann.lee@emory.edu", "phone": "1"}], []]
+
+
+@needs_data
 def test_legacy_whole_file_parses_without_record_errors():
     doc = parse_path(LEGACY)
     assert doc.record_errors == []

@@ -13,6 +13,7 @@ from typing import Any
 from ingest.enums import parse_masking_text, phases_to_codes, to_code
 from ingest.parsers.legacy_fields import code_of, column, first_of, yes_of, zip_columns
 from ingest.parsers.legacy_results import legacy_results
+from ingest.parsers.legacy_site_contacts import site_contacts
 from ingest.parsers.textutil import prune, to_iso_date
 
 # Keys whose presence (as lists) marks a legacy study-fields record.
@@ -140,6 +141,14 @@ def _eligibility(rec: dict) -> dict:
 
 
 def _contacts_locations(rec: dict) -> dict:
+    locations = _coded(zip_columns(rec, {
+        "facility": "LocationFacility", "city": "LocationCity", "state": "LocationState",
+        "zip": "LocationZip", "country": "LocationCountry", "status": "LocationStatus"}), "status")
+    # the flat list of site contacts: each given to its site only when the e-mail names the person and the site
+    for location, contacts in zip(locations, site_contacts(rec, [loc.get("facility", "") for loc in locations]),
+                                  strict=True):
+        if contacts:
+            location["contacts"] = contacts
     return {
         "centralContacts": _coded(zip_columns(rec, {
             "name": "CentralContactName", "role": "CentralContactRole",
@@ -148,11 +157,7 @@ def _contacts_locations(rec: dict) -> dict:
         "overallOfficials": _coded(zip_columns(rec, {
             "name": "OverallOfficialName", "affiliation": "OverallOfficialAffiliation",
             "role": "OverallOfficialRole"}), "role"),
-        # Location contacts are one flat list for all sites (no per-site count): left out.
-        "locations": _coded(zip_columns(rec, {
-            "facility": "LocationFacility", "city": "LocationCity", "state": "LocationState",
-            "zip": "LocationZip", "country": "LocationCountry", "status": "LocationStatus"}),
-            "status"),
+        "locations": locations,
     }
 
 
