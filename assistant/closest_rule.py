@@ -19,6 +19,7 @@ Scorer = Callable[[str, list[str]], list[float]]
 CLEAR_SCORE = -5.0  # at or above this, the rule is about the question whatever the others score
 FLOOR = -9.0  # below this, no rule is (ms-marco logits of short rules against personal questions run low)
 MARGIN = 1.0  # between these, only a rule this far above the next one
+WHOLE_PARTS = 4  # a rule of this many parts or fewer is said whole when one part is asked about
 LEXICAL_SLACK = 2.0  # the one rule that says the asked word is taken this far below the floor
 
 
@@ -40,6 +41,25 @@ class RuleMatch:
     @property
     def cites(self) -> list[tuple[str, str]]:
         return [(p.path, p.quote) for p in (*self.parents, self.item)]
+
+    def whole(self) -> RuleMatch:
+        """The rule with all its parts when it is one part of a short list ("Active disease as defined by: BASDAI
+        >= 4" and "Spinal pain >= 4" are one rule: either alone tells half of it)."""
+        parts = [i for i, _ in self.parents[-1].walk() if not i.children] if self.parents else []
+        if not (1 < len(parts) <= WHOLE_PARTS):
+            return self
+        joined = CriterionItem(text="; ".join(p.text.rstrip(" .;") for p in parts), quote=self.item.quote,
+                               path=self.item.path, section=self.item.section)
+        return _Whole(joined, self.parents, self.score, tuple(parts))
+
+
+@dataclass(frozen=True)
+class _Whole(RuleMatch):
+    parts: tuple[CriterionItem, ...] = ()
+
+    @property
+    def cites(self) -> list[tuple[str, str]]:
+        return [(p.path, p.quote) for p in (*self.parents, *self.parts)]
 
 
 def closest_rule(question: str, tree: CriteriaTree, scores: Scorer | None,

@@ -46,7 +46,8 @@ PLAIN_WORDS: dict[str, str] = {
 }
 # the question's words that ask "when / how often" rather than name the check
 ASKING_WORDS = content_terms("how often when what which kind sort do does did they you me i check checks checked "
-                             "test tests take taken ask asked many times study trial is there any after before")
+                             "test tests take taken ask asked many times study trial is there any after before "
+                             "actually really exactly just even my get have need usually typically each every")
 FLOOR = -8.0  # below this the cross-encoder finds no outcome about the question (and no plain word names one)
 CLOSE = 1.0  # a second outcome is said when it scores this close to the first and names what was asked
 MAX_SAID = 2

@@ -71,7 +71,7 @@ KNOWS_WHICH_RE = re.compile(r"\b(?:know|knows|known|knew|find out|found out|told
 SITES_OPEN_RE = re.compile(r"\b(?:sites?|locations?|hospitals?|centers?|centres?|clinics?)\b.{0,40}\b(?:recruiting|open|"
                            r"enrolling|taking|accepting|active)\b", re.IGNORECASE)
 # "i take verapamil, does that matter?", "is that a problem for this study?": whether a fact told counts against joining
-MATTERS_RE = re.compile(r"\b(?:does|would|will|could|might) (?:that|this|it) (?:matter|count|change anything|affect|stop|"
+MATTERS_RE = re.compile(r"\b(?:does|would|will|could|might) (?:that|this|it) (?:have )?(?:matter|mattered|count|counted|change anything|affect|stop|"
                         r"be a problem|be an issue|rule)\b|\b(?:is|are) (?:that|this|it|those|these) (?:a |an )?"
                         r"(?:problem|issue|deal ?breaker|ok|okay|fine|allowed)\b|\bmatter for\b", re.IGNORECASE)
 # "what stage of lung cancer is this for?": how far the illness has gone, which the rules say (not the study's phase;
@@ -213,7 +213,8 @@ def _not_joining(route: Route, q: Asked) -> Route | None:
     """"can I drive home after the infusion?": "can I …" about something other than joining, with nothing of the
     person to check, here or earlier ("what if it was two years ago?" after "… rituximab 8 months ago?" is; "my
     husband" alone tells nothing to check)."""
-    if route.intent == "can_i_join" and not ASKS_IN_RE.search(q.routed) \
+    # ("… my spine pain is only 3 out of 10. would that have counted as active disease?" asks the rules)
+    if route.intent == "can_i_join" and not ASKS_IN_RE.search(q.routed) and not MATTERS_RE.search(q.routed) \
             and not q.told_before.said_anything(where=True, sex=False):
         return Route("other", route.score, "not_joining")
     return None
@@ -301,12 +302,21 @@ def _knows_which(route: Route, q: Asked) -> Route | None:
     return Route("design", route.score, "knows") if KNOWS_WHICH_RE.search(q.routed) else None
 
 
+CHECK_ASKED_RE = re.compile(r"\b(?:when|how often|how many|how much|what|which|is there|are there|do they|will they|"
+                            r"would they|did they|do i|will i|would i|do you)\b", re.IGNORECASE)
+NOT_A_CHECK_RE = re.compile(r"\b(?:results?|count|counts|counted|positive|negative|normal|abnormal)\b", re.IGNORECASE)
+
+
 def _a_check(route: Route, q: Asked) -> Route | None:
     """"when did they take the blood tests?", "how many check ups were there?": the study's checks and when (its
     outcomes), not its treatment, its size or its calendar."""
+    # (not whether a test's result counts for joining, "does a positive anti-Ro blood test count?", nor whether
+    # people are given their results)
     return Route("time_in_study", route.score, "checks") \
         if q.scope.study_id and asks_checks(q.routed) and route.intent in ("treatment", "size", "arms", "other",
-                                                                          "overview", "dates", "design") else None
+                                                                          "overview", "dates", "design") \
+        and CHECK_ASKED_RE.search(q.routed) and not NOT_A_CHECK_RE.search(q.routed) \
+        and not ASKS_IN_RE.search(q.routed) else None
 
 
 def _a_persons_time(route: Route, q: Asked) -> Route | None:
