@@ -300,6 +300,9 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
     return int(open_now) if OPEN_POINTER_RE.search(question) else 0
 
 
+# "there was a study in italy for colic", "the trial using chamomile drops": a study described by what it is about
+DESCRIBES_A_STUDY_RE = re.compile(r"\b(?:a|the|that|this) (?:study|trial)\s+(?:(?:in|at|from)\s+[\w-]+\s+)?"
+                                  r"(?:for|with|using|on|about|testing|of)\b", re.IGNORECASE)
 # asking to take part: "can I sign up through here?", "is this taking patients?", "how do I enroll?"
 TAKING_PART_Q = re.compile(r"\b(?:join|sign(?:ing)? ?up|enrol+(?:ing|ment)?|take part|participate|volunteer|"
                            r"(?:taking|accepting|looking for|recruiting) (?:patients|people|volunteers|participants)|"
@@ -443,15 +446,23 @@ class AnswerChain:
             # "Duke pregnancy registry?", "side effects of the cluster headache patch?": one study named by words
             # (the person's own illness and medicines name no study: "i have rheumatoid arthritis and take
             # methotrexate, is that a problem?" in a conversation about the disc study is still about it)
-            own = [m.words for m in (*facts.conditions, *facts.treatments)] if speaks_of_someone(text) else []
+            # (unless the question describes a study by them: "there was a study in italy for colic …, my son has it")
+            own = [m.words for m in (*facts.conditions, *facts.treatments)] \
+                if speaks_of_someone(text) and not DESCRIBES_A_STUDY_RE.search(text) else []
             named = self._study_named_by_words(
                 reduce(lambda t, w: re.sub(re.escape(w), " ", t, flags=re.IGNORECASE), own, text),
                 results=bool(route and route.intent == "results"))
             # ("is there anything for babies?" asks whether any study is, though one study's words are "babies")
             # ("is certolizumab pegol just cimzia?": a treatment's names asked, of the study that gives it)
-            if named and (about_a_study or OTHER_NAME_Q.search(text)
+            # ("there was a study in italy for colic using chamomile drops … my son was born at 35 weeks, could he
+            # get in?": one study described, and whether the person can join it)
+            joins_it = bool(named and TAKING_PART_Q.search(text) and facts.said_anything()
+                            and not ANY_THERE_RE.search(text))
+            if named and (about_a_study or OTHER_NAME_Q.search(text) or joins_it
                           or (self._name_alone_of(named, text) and not ANY_THERE_RE.search(text))):
                 scope = Scope(named, text, "question")  # a study's fact asked, or its name alone
+                if joins_it and route and route.intent == "corpus":
+                    route = Route("can_i_join", route.score, "described")
         # a follow-up, or a question about one study ("what side effects were reported most often?") in a
         # conversation about one: the study of the conversation
         about_one = about_a_study and not asks_across_studies(text)

@@ -297,6 +297,9 @@ def _same_study(a: Study, b: Study, bullets_differ: bool = False) -> None:
         ta, tb = fa[path][1], fb[path][1]
         if bullets_differ and path.startswith(CRITERIA):  # legacy API text has no list markers
             ta, tb = (re.sub(r"(?m)^\s*\* ", "", t).split() for t in (ta, tb))
+        if path.startswith("protocolSection.contactsLocationsModule.locations["):
+            # (these fixtures list no site contacts; the legacy record's e-mail-matched ones are tested on their own)
+            ta, tb = (re.sub(r"(?m)\nContact: .*$", "", t) for t in (ta, tb))
         assert ta == tb, path
 
 
