@@ -142,7 +142,7 @@ def abbreviations(texts: list[str]) -> dict[str, str]:
             short = m.group(2)
             caps = [c for c in short if c.isupper()]
             words = m.group(1).split()[-len(caps):] if caps else []
-            if len(words) == len(caps) and [w[0].upper() for w in words] == caps:
+            if caps and len(words) == len(caps) and [w[0].upper() for w in words] == caps:  # ("(actual)" is none)
                 out.setdefault(short, " ".join(words))
     return out
 
