@@ -13,8 +13,10 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
      r"\b(paid|pay|payment|compensat\w*|stipend|reimburs\w*|costs?|free of charge|no charge|charged?|insurance|"
      r"social security|health (?:coverage|plan)|medicaid|medicare|"
      r"expens\w*|price|financial)\b"),
-    (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation)\b",
-     r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|stay in (the )?hospital)\b"),
+    (r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|inpatient|"
+     r"stay (?:in|at) (?:the )?hospital|hospital stay|admitted|nights? in (?:the )?hospital)\b",
+     r"\b(parking|childcare|child care|babysit\w*|meals?|overnight|hotel|accommodation|inpatient|hospitali[sz]\w*|"
+     r"admitted|admission|stay (?:in|at) (?:the )?hospital|hospital stay|nights?)\b"),
     (r"\b(pharmac\w+|drugstore|buy|sold|on the market|prescribe)\b|\b(?:is it|is the \w+(?: \w+){0,3}|been|get|got|"
      r"it) approved\b|\bapproved (?:now|yet|by the fda|by fda|in the)\b|\bfda\b",
      r"\b(pharmac\w+|drugstore|buy|sold|market\w*|prescri\w+|approv\w+|commercially)\b"),

@@ -331,6 +331,20 @@ def _disease_stage(route: Route, q: Asked) -> Route | None:
         if route.intent == "phase" and DISEASE_STAGE_RE.search(q.routed) else None
 
 
+# "is it taking people?", "are they still recruiting?", "is that one open yet?": the study's status
+TAKING_PEOPLE_RE = re.compile(r"\b(?:is|are)\s+(?:it|they|this|that|this one|that one|the study|the trial)\s+(?:still\s+|even\s+)?"
+                              r"(?:taking|accepting|enrolling|enroll?ing|recruiting|looking for|open)\b"
+                              r"(?!\s+(?:to|for)\s+(?:people|patients|kids|children|women|men|someone|anyone)\s+(?:with|who|in|over|"
+                              r"under|from|aged))", re.IGNORECASE)
+
+
+def _taking_people(route: Route, q: Asked) -> Route | None:
+    """"the spanish one - is it taking people?": whether the study takes people now (its status), read unsurely."""
+    return Route("status", route.score, "taking") \
+        if q.unsure(route) and route.intent in ("status", "other", "where", "overview", "size") \
+        and TAKING_PEOPLE_RE.search(q.routed) and not q.facts.said_anything(where=True) else None
+
+
 def _study_ended(route: Route, q: Asked) -> Route | None:
     """"did that cluster headache study ever finish?": whether the study ended (its status), not its participant flow."""
     return Route("status", route.score, "ended") \
@@ -384,7 +398,7 @@ def _what_counts(route: Route, q: Asked) -> Route | None:
 WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _kept_out, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _taking_people, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which, _what_counts, _a_check)
 
 
