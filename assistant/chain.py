@@ -92,7 +92,7 @@ STUDY_INTENTS = frozenset(COMPOSED - {"overview"})
 # words around a study's name that ask for nothing more than the study itself
 OVERVIEW_FILLER = content_terms("tell me about more info information on what is the this study trial research explain "
                                 "describe summary summarize overview of know want to please can you it give i a an "
-                                "anything everything details detail")
+                                "anything everything details detail thing one project registry")
 # title words that name no study in particular
 GENERIC_TITLE_TERMS = content_terms("study trial studies trials efficacy safety evaluate evaluation patients subjects "
                                     "participants treatment therapy randomized controlled placebo phase clinical "
@@ -303,6 +303,9 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
 # "there was a study in italy for colic", "the trial using chamomile drops": a study described by what it is about
 DESCRIBES_A_STUDY_RE = re.compile(r"\b(?:a|the|that|this) (?:study|trial)\s+(?:(?:in|at|from)\s+[\w-]+\s+)?"
                                   r"(?:for|with|using|on|about|testing|of)\b", re.IGNORECASE)
+# a study described and nothing else: "the lupus study", "tell me about that german lung cancer trial"
+BARE_DESCRIPTION_RE = re.compile(r"(?:(?:tell me about|what about|what'?s|what is|info on|about)\s+)?(?:the|that|this)\s+"
+                                 r"(?:[\w'-]+\s+){1,4}(?:study|trial|one|registry|thing|project)", re.IGNORECASE)
 # asking to take part: "can I sign up through here?", "is this taking patients?", "how do I enroll?"
 TAKING_PART_Q = re.compile(r"\b(?:join|sign(?:ing)? ?up|enrol+(?:ing|ment)?|take part|participate|volunteer|"
                            r"(?:taking|accepting|looking for|recruiting) (?:patients|people|volunteers|participants)|"
@@ -477,6 +480,8 @@ class AnswerChain:
         if scope.reason == "history" and not pinned and OTHER_KIND_RE.search(text):
             # "what about the other lung cancer one?": not the conversation's study, the other one of that kind
             scope = self._the_other_one(text, history[-LIST_TURNS_READ:], catalog) or scope
+        if scope.reason == "corpus" and not pinned and not scope.unknown_id and BARE_DESCRIPTION_RE.fullmatch(text.strip(" ?!.")):
+            scope = self._described_alone(text) or scope  # "the lupus study": which one, when several are
         listed = self._listed_before(text, history, catalog)
         if listed:  # "which of those is in Europe?" after a list of studies: across those studies only
             scope = Scope(None, text, "corpus", among=listed)
@@ -736,6 +741,16 @@ class AnswerChain:
                 return Scope(rest[0], standalone(question, ref), "history") if ref else None
             return Scope(None, question, "choose", among=tuple(rest))
         return None
+
+    def _described_alone(self, text: str) -> Scope | None:
+        """"the lung cancer trial", "the lupus study", said alone: the one study those words name, or (several)
+        which of them is asked back; None when none is named by all of them."""
+        wanted = content_terms(country_of_demonyms(text)) - OVERVIEW_FILLER - GENERIC_TITLE_TERMS
+        sheets = self.p.all_facts()
+        named = [s.study_id for s in sheets if wanted and wanted <= naming_terms(s) | country_terms(s)]
+        if len(named) == 1:
+            return Scope(named[0], text, "question")
+        return Scope(None, text, "choose", among=tuple(named)) if named else None
 
     def _other_of_a_kind(self, question: str, kind: str, turns: list[HistoryTurn],
                          catalog: StudyCatalog) -> Scope | None:
@@ -1006,15 +1021,17 @@ class AnswerChain:
                  *(i.name.split()[0] for i in (sheet.interventions if sheet else [])),
                  *(c.value for c in (sheet.conditions if sheet else [])),
                  *sorted(country_terms(sheet) if sheet else ())]  # ("the paris stem cell trial")
-        asked = content_terms(re.sub(r"'s\b", "", req.text))
+        # ("the german lung cancer trial": the country it runs in names it too)
+        asked = content_terms(country_of_demonyms(re.sub(r"'s\b", "", req.text)))
         # "arthritis power": the study's short name as typed, nothing else
         unnamed = self.p.catalog_loader().without_names(req.text)
         only_the_name = unnamed != req.text and not content_terms(unnamed) - STUDY_WORD - OVERVIEW_FILLER
         if only_the_name and not ASKS_SOMETHING_RE.search(req.text):
             return self._composed("overview", req.text, req.scope, step="overview")
+        # (and the words the study is named by: "lung cancer" for its "NSCLC")
+        naming = content_terms(" ".join(names)) | (naming_terms(sheet) if sheet else set())
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
-        if ASKS_SOMETHING_RE.search(req.text) or not asked & content_terms(" ".join(names)) - GENERIC_TITLE_TERMS \
-                or asked - content_terms(" ".join(names)) - OVERVIEW_FILLER:
+        if ASKS_SOMETHING_RE.search(req.text) or not asked & naming - GENERIC_TITLE_TERMS or asked - naming - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
         return self._composed("overview", req.text, req.scope, step="overview")
 
