@@ -204,8 +204,8 @@ class _Checker:
                          cites, top, "not_met" if outside else "met", f"age {age:g} in {where}", age=f"{age:g}",
                          place=named, item=label)
             else:
-                self.add("mentions", "place_named" if named == where else "place_within", cites, top, "not_stated",
-                         where, place=named, where=said, item=label)
+                self.add("mentions", "place_named" if named.lower() == where.lower() else "place_within", cites, top,
+                         "not_stated", where, place=named, where=said, item=label)
             return
         if residence is not None and (country := gazetteer().country_code(where)) \
                 and (named_countries := _countries_in(residence[0].text)) and country not in named_countries:
