@@ -143,6 +143,12 @@ def names_a_side_effect(question: str) -> bool:
     return any(vocab.concepts[k].kind == "side_effect" for k in _concepts(question) - WHERE_GIVEN)
 
 
+# a question's words that name no kind of side effect, though an event's last word may be one of them
+NOT_A_KIND = content_terms("people person patients anyone anybody got get had have side effects effect events event "
+                           "reactions reaction problems problem many much how any did does were was report reported "
+                           "disorder disorders condition conditions")
+
+
 def asked_events(question: str, ae: AdverseEvents | None) -> list[AdverseEvent]:
     """The side effects of the record's table the question names, by all their words or as the same thing
     ("did anybody get TB?" → "Tuberculosis", "any headaches?" → "Headache")."""
@@ -151,8 +157,11 @@ def asked_events(question: str, ae: AdverseEvents | None) -> list[AdverseEvent]:
     asked, concepts = content_terms(question), _concepts(question)
     # "redness where the patch was": the redness, at that site (not every reaction at the site)
     concepts = concepts - WHERE_GIVEN if concepts - WHERE_GIVEN else concepts
+    # (or by the kind it is, its last word: "did people get infections?" → "Upper respiratory tract infection")
+    kinds = asked - NOT_A_KIND
     return [e for e in ae.events if e.quote and ((content_terms(e.term) and content_terms(e.term) <= asked)
-                                                  or concepts & _concepts(e.term))][:MAX_SERIOUS]
+                                                  or concepts & _concepts(e.term)
+                                                  or content_terms(e.term.split()[-1]) & kinds)][:MAX_SERIOUS]
 
 
 def asked_missing(question: str, ae: AdverseEvents | None) -> list[str]:
