@@ -303,6 +303,9 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
 # "there was a study in italy for colic", "the trial using chamomile drops": a study described by what it is about
 DESCRIBES_A_STUDY_RE = re.compile(r"\b(?:a|the|that|this) (?:study|trial)\s+(?:(?:in|at|from)\s+[\w-]+\s+)?"
                                   r"(?:for|with|using|on|about|testing|of)\b", re.IGNORECASE)
+# how a treatment is given, and its dummy: words every study with such a treatment shares, that name none of them
+FORM_WORDS = content_terms("placebo dummy shot shots pill pills tablet tablets injection injections jab patch patches "
+                           "drops infusion infusions drip cream")
 # a study described and nothing else: "the lupus study", "tell me about that german lung cancer trial"
 BARE_DESCRIPTION_RE = re.compile(r"(?:(?:tell me about|what about|what'?s|what is|info on|about)\s+)?(?:the|that|this)\s+"
                                  r"(?:[\w'-]+\s+){1,4}(?:study|trial|one|registry|thing|project)", re.IGNORECASE)
@@ -380,7 +383,11 @@ class AnswerChain:
         text = self.p.speller.correct(question) if self.p.speller else question
         scope = resolve_scope(question, catalog, pinned, history)
         routed = catalog.without_names(text)
-        if not scope.unknown_id and scope.reason in ("corpus", "pinned") and catalog.find_in_text(text)[0] is None:
+        # ("for the spine arthritis one, …" after a list points into the list: read with the conversation below)
+        points_into_list = bool(history and not pinned and POINTER_RE.search(text)
+                                and len(catalog.all_in_text(history[-1].content)) > 1)
+        if not scope.unknown_id and scope.reason in ("corpus", "pinned") and catalog.find_in_text(text)[0] is None \
+                and not points_into_list:
             by_topic, phrase = self._study_by_topic(text)  # "tell me about the certolizumab study", on any page
             if by_topic and by_topic != scope.study_id:
                 scope = Scope(by_topic, text, "question")
@@ -493,7 +500,7 @@ class AnswerChain:
                 and ((not REFERS_BACK_RE.search(text) and not POINTER_RE.search(text)) or OTHER_STUDIES_RE.search(text)):
             # "anything for back pain?" after another question: a new question across studies, not a follow-up
             scope = Scope(None, text, "corpus")
-        if scope.study_id and not scope.unknown_id and scope.reason != "question":
+        if scope.study_id and not scope.unknown_id and scope.reason != "question" and not points_into_list:
             # "what about the one in paris?" on MiSLE's page (all its sites in the US): the one study there, by its words
             elsewhere = self._pointed_elsewhere(text, scope.study_id, catalog)
             scope = Scope(elsewhere.study_id, standalone(text, elsewhere), "question") if elsewhere else scope
@@ -879,10 +886,14 @@ class AnswerChain:
             # Paris, more than one of 258 sites with a site in Paris among them
             there = [x for x in sheet.sites if asked & content_terms(f"{x.city} {x.country}")]
             about = {k for c in sheet.conditions for h in vocabulary().find(c.value) for k in h.concepts}
+            # (and the wider words for them: "the one for back pain" is the disc degeneration study)
+            wider = {k for a in about for b in vocabulary().concepts[a].broader for h in vocabulary().find(b)
+                     for k in h.concepts} - about
             # (who runs it too: "and the abbvie one?")
             sponsor = content_terms(sheet.sponsor.value) - GENERIC if sheet.sponsor else set()
             scores.append((len(asked & (naming_terms(sheet) | sponsor)) + len(there) / max(1, len(sheet.sites))
-                           + 2 * len(concepts & about) + _fits_status(question, sheet) + 2 * _fits_no_drug(question, sheet),
+                           + 2 * len(concepts & about) + len(concepts & wider) + _fits_status(question, sheet)
+                           + 2 * _fits_no_drug(question, sheet),
                            ref))
         scores.sort(key=lambda t: -t[0])
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
@@ -1029,7 +1040,8 @@ class AnswerChain:
         if only_the_name and not ASKS_SOMETHING_RE.search(req.text):
             return self._composed("overview", req.text, req.scope, step="overview")
         # (and the words the study is named by: "lung cancer" for its "NSCLC")
-        naming = content_terms(" ".join(names)) | (naming_terms(sheet) if sheet else set())
+        # (not its forms or its placebo: "what was in the placebo shot?" asks a thing of its own)
+        naming = content_terms(" ".join(names)) | ((naming_terms(sheet) - FORM_WORDS) if sheet else set())
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
         if ASKS_SOMETHING_RE.search(req.text) or not asked & naming - GENERIC_TITLE_TERMS or asked - naming - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all

@@ -25,11 +25,18 @@ PRACTICAL: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(asked, 
     # (a language spoken, read or written in; not a study pointed at by its country, "the Spanish one", nor a thing of
     # the country, "French social security")
     (r"\b(?:in|speaks?|speaking|spoke|reads?|understands?|only|into)\s+(?:spanish|french|chinese|mandarin|arabic|"
-     r"portuguese)\b|\b(?:spanish|french|chinese|mandarin|arabic|portuguese)[\s-]+(?:version|forms?|materials?|speak\w*|"
+     r"portuguese)\b|\b(?:speaks?|speaking|spoke|understands?)\s+(?:\w+\s+)?english\b|\bparle\b|\bhabla\b|\b(?:spanish|french|chinese|mandarin|arabic|portuguese)[\s-]+(?:version|forms?|materials?|speak\w*|"
      r"interpret\w*|translat\w*|questionnaires?|surveys?|app|paperwork|documents?|consent)\b|"
      r"\b(?:languages?|translat\w*|interpreters?|bilingual)\b|\b(?:spanish|french|chinese|mandarin|arabic|portuguese)\W*$",
      r"\b(spanish|english|french|chinese|mandarin|arabic|portuguese|languages?|translat\w*|interpret\w*|"
      r"bilingual)\b"),
+    # "does the study set up a ride?", "is there a shuttle?": getting there, only a quote naming transport answers
+    (r"\b(rides?|lifts?|shuttles?|transport\w*|drivers?|pick (?:me|him|her|us) up|taxis?|cabs?|uber)\b",
+     r"\b(rides?|shuttles?|transport\w*|drivers?|taxis?|cabs?|travel\w*)\b"),
+    # "is the hospital wheelchair accessible?": only a quote naming access for disabled people answers
+    (r"\b(wheelchairs?|accessible|accessibility|disabled|disabilit\w*|handicap\w*|elevators?|lifts?|ramps?|"
+     r"mobility)\b",
+     r"\b(wheelchairs?|accessib\w*|disabled|disabilit\w*|handicap\w*|elevators?|ramps?|mobility)\b"),
     # "does the patch hurt?": how it feels, only a quote naming pain or discomfort answers
     (r"\b(hurts?|hurting|painful|sting|stings|uncomfortable)\b",
      r"\b(pain\w*|hurt\w*|discomfort|sting\w*|irritat\w*|erythema|tolerab\w*|reactions?)\b"),

@@ -338,6 +338,17 @@ TAKING_PEOPLE_RE = re.compile(r"\b(?:is|are)\s+(?:it|they|this|that|this one|tha
                               r"under|from|aged))", re.IGNORECASE)
 
 
+# "what was in the placebo shot?", "what's the dummy pill made of?": the placebo as the record describes it
+PLACEBO_IN_RE = re.compile(r"\bwhat(?:'s|s| is| was| were| are)? (?:in|inside) (?:the |that |a |their )?(?:placebo|dummy|fake|"
+                           r"sugar|sham)\b|\b(?:placebo|dummy|fake|sham)\b.{0,25}\b(?:made of|made from|contains?|"
+                           r"consists? of|ingredients?)\b", re.IGNORECASE)
+
+
+def _whats_in_the_placebo(route: Route, q: Asked) -> Route | None:
+    return Route("arms", route.score, "placebo_in") \
+        if q.scope.study_id and PLACEBO_IN_RE.search(q.routed) and route.intent not in ("arms", *DECLINED_INTENTS) else None
+
+
 def _taking_people(route: Route, q: Asked) -> Route | None:
     """"the spanish one - is it taking people?": whether the study takes people now (its status), read unsurely."""
     return Route("status", route.score, "taking") \
@@ -398,7 +409,7 @@ def _what_counts(route: Route, q: Asked) -> Route | None:
 WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _kept_out, _unsure_with_facts, _does_it_matter, _open_to, _join_after_facts, _own_condition_on_a_page, _not_joining, _sites_open,
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
-WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _taking_people, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
+WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _whats_in_the_placebo, _taking_people, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
                                 _how_many_doses, _did_it_work, _knows_which, _what_counts, _a_check)
 
 
