@@ -329,7 +329,8 @@ NOT_QUALIFY_SAID_RE = re.compile(r"\b(?:would(?:n'?t| not)|could(?:n'?t| not)|ca
                                  r"probably (?:not|won'?t))\s+(?:\w+\s+)?(?:qualify|be eligible|join|fit|get in|be able to "
                                  r"join)\b|\bnot eligible\b|\brules? (?:her|him|you|them) out\b", re.IGNORECASE)
 # an answer that said the study ended: "why?" after it asks why it ended
-ENDED_SAID_RE = re.compile(r"\b(?:completed|ended|stopped|terminated|finished|closed|withdrawn|no longer)\b", re.IGNORECASE)
+ENDED_SAID_RE = re.compile(r"\b(?:completed|ended|stopped|terminated|finished|closed|withdrawn|no longer)\b|"
+                           r"\b(?:isn'?t|is not|not)\s+(?:taking|accepting|recruiting|enrolling)\b", re.IGNORECASE)
 CLOSER_RE = re.compile(r"\b(?:closer|closest|nearer|nearest)\b(?!\s+(?:to|near)\s+(?-i:[A-Z]))", re.IGNORECASE)
 # "what does MiSLE stand for?", "why is it called ABP?", "what's C-AXSPAND short for?": what a study's name means
 NAME_MEANING_RE = re.compile(r"(?P<x>[\w+-]+)(?:\s+(?:stands?|is short|short))\s+for\b|\bwhat does (?:the name )?(?P<y>[\w+-]+) mean\b|"
@@ -974,6 +975,9 @@ class AnswerChain:
                 sheet.limitations and ENDED_EARLY.search(sheet.limitations.value))):
             # "why?" after "… but it's completed": why it ended, as the record says it
             return self._composed("status", "why did it end?", req.scope, step="composed")
+        if sheet and ENDED_SAID_RE.search(last) and sheet.status:
+            # "why not?" after "… but it isn't taking new babies": it is over (or not started), as its status says
+            return self._composed("status", "is it still taking people?", req.scope, step="composed")
         told = tuple(t.content for t in req.history if t.role == "user")
         if NOT_QUALIFY_SAID_RE.search(last) and told and patient_facts("", told).said_anything():
             # "why?" after "she probably wouldn't qualify": the rules checked against what they told, which say why

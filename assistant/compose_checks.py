@@ -84,7 +84,8 @@ def _checks(s: FactSheet) -> list[_Check]:
 
 
 # the plain words that ask what is checked in general ("what kind of questions do they ask?"), not for one check
-GENERAL_WORDS = content_terms("question questions questionnaire survey surveys form forms fill out in stuff things "
+GENERAL_WORDS = content_terms("question questions questionnaire survey surveys form forms fill out in stuff things app apps phone "
+                              "online website web computer "
                               "measure measured track kind sort")
 
 
@@ -104,6 +105,8 @@ def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None,
     if not checks:
         return False
     asked, particular = _asked_terms(q)
+    if CHECK_UPS.search(q):  # "how many check ups?": the visits' own sentences say (assistant/compose_overview.py)
+        return False
     if not particular:  # "what kind of questions do they ask you?": what it checks, and when
         return _list_checks(w, checks)
     naming = [bool(asked & content_terms(c.words)) for c in checks]

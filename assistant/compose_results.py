@@ -52,7 +52,7 @@ USED_Q = re.compile(r"\bhow many\b.{0,30}\b(?:actually|really|ever|got to)\b.{0,
                     r"treated|put|wore|tried|started)\b", re.IGNORECASE)
 # "how many people ended up in the study?", "how many actually took part?": the count that took part, then who was treated
 TOOK_PART_Q = re.compile(r"\bhow many\b.{0,30}\b(?:ended up|end up|wound up|finally|in the end|actually|really)\b.{0,15}"
-                         r"\b(?:in|took part|take part|joined|enrolled|participated|signed up|were there)\b", re.IGNORECASE)
+                         r"\b(?:in|into|took part|take part|joined|enrolled|participated|signed up|were there)\b", re.IGNORECASE)
 TREATED_NOTE = re.compile(r"\b\d+\b[^.]{0,60}\b(?:applied|treated|received|used|dosed|entered the treatment)\b", re.IGNORECASE)
 # which way is better, from the outcome's own words; unknown → no "better" said at all
 HIGHER_BETTER = re.compile(r"respon|relief|improv|remission|success|achiev|heal|cure|surviv|recover|"
@@ -139,12 +139,12 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
         serious(w, r)
     elif SIDE_Q.search(question):
         side_effects(w, r)
-    elif USED_Q.search(question):  # "how many actually used the patch?": the flow's own note on who was treated
-        if not treated_note(w, r):
-            _flow(w, r)
     elif TOOK_PART_Q.search(question) and sheet.enrollment:
         enrollment_sentence(w, sheet)  # "how many ended up in it?": how many took part, then how many were treated
         treated_note(w, r)
+    elif USED_Q.search(question):  # "how many actually used the patch?": the flow's own note on who was treated
+        if not treated_note(w, r):
+            _flow(w, r)
     elif FLOW_Q.search(question) and WHY_Q.search(question) and _no_reasons(w, r):
         pass  # "why did they leave?" where the record counts who left but gives no reasons
     elif FLOW_Q.search(question):

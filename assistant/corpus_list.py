@@ -76,6 +76,8 @@ LISTING_WORDS = content_terms("which what any anything anywhere something list f
                               "someone anybody anyone kids kid children child pediatric paediatric teens teenagers "
                               "babies baby infants infant minors young who ran run runs running led lead leads "
                               "conducted doing near nearby close closest around within miles mile km from "
+                              "state states province provinces region regions area areas county city cities country "
+                              "countries town towns "
                               "still looking accepting volunteers participants drug drugs medication medications "
                               "medicine medicines meds new good best actual actually real really success rate rates "
                               "work works worked most effective group groups arm arms like similar other others same "

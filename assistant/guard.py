@@ -100,6 +100,10 @@ _OFF_TOPIC = [
     r"\btell me a (joke|story)\b",
     r"\b(weather|stock price|stocks|bitcoin|crypto\w*|football|soccer|basketball|recipe|lottery|horoscope)\b",
     r"\bcapital of\b|\bwho won\b|\bmovie|\bhomework\b",
+    # sport and games: "who's gonna win the champions league this year?"
+    r"\b(?:who(?:'s| is| will)?|which team)\b.{0,25}\b(?:win|winning)\b.{0,30}\b(?:league|cup|championship|"
+    r"world series|super ?bowl|final|match|game|election|tournament|season)\b|"
+    r"\b(?:champions league|premier league|world cup|super ?bowl|nba|nfl|nhl|mlb|formula (?:1|one)|olympics)\b",
     r"\btranslate\b.{0,30}\binto\b",
 ]
 

@@ -73,7 +73,10 @@ SITES_OPEN_RE = re.compile(r"\b(?:sites?|locations?|hospitals?|centers?|centres?
 # "i take verapamil, does that matter?", "is that a problem for this study?": whether a fact told counts against joining
 MATTERS_RE = re.compile(r"\b(?:does|would|will|could|might) (?:that|this|it) (?:have )?(?:matter|mattered|count|counted|change anything|affect|stop|"
                         r"be a problem|be an issue|rule)\b|\b(?:is|are) (?:that|this|it|those|these) (?:a |an )?"
-                        r"(?:problem|issue|deal ?breaker|ok|okay|fine|allowed)\b|\bmatter for\b", re.IGNORECASE)
+                        r"(?:problem|issue|deal ?breaker|ok|okay|fine|allowed)\b|\bmatter for\b|"
+                        # "my clusters didnt start till i was 55. matter?": the bare word, after what the person told
+                        r"(?:^|[.!?,]\s*)(?:does (?:that|this|it) )?(?:matter|a problem|problem|ok|okay)\s*\?+\s*$",
+                        re.IGNORECASE)
 # "what stage of lung cancer is this for?": how far the illness has gone, which the rules say (not the study's phase;
 # "what stage is the study at?" asks the phase)
 DISEASE_STAGE_RE = re.compile(r"\bstages?\s+(?:of\s+)?(?:(?:my|his|her|the|their)\s+)?(?:\w+\s+){0,2}(?:cancer|disease|"
@@ -307,14 +310,25 @@ CHECK_ASKED_RE = re.compile(r"\b(?:when|how often|how many|how much|what|which|i
 NOT_A_CHECK_RE = re.compile(r"\b(?:results?|count|counts|counted|positive|negative|normal|abnormal)\b", re.IGNORECASE)
 
 
+# "when exactly, during the surgery?": a moment of the procedure, which the record's sentences on it say (not the
+# study's calendar)
+IN_A_PROCEDURE_RE = re.compile(r"\b(?:during|before|after|while|in)\s+(?:the\s+|my\s+|that\s+)?(?:surgery|operation|"
+                               r"procedure|injection|infusion|op|transplant\w*|biopsy|scan)\b", re.IGNORECASE)
+
+
+def _when_in_a_procedure(route: Route, q: Asked) -> Route | None:
+    return Route("other", route.score, "in_procedure") \
+        if q.scope.study_id and route.intent == "dates" and IN_A_PROCEDURE_RE.search(q.routed) else None
+
+
 def _a_check(route: Route, q: Asked) -> Route | None:
     """"when did they take the blood tests?", "how many check ups were there?": the study's checks and when (its
     outcomes), not its treatment, its size or its calendar."""
     # (not whether a test's result counts for joining, "does a positive anti-Ro blood test count?", nor whether
     # people are given their results)
     return Route("time_in_study", route.score, "checks") \
-        if q.scope.study_id and asks_checks(q.routed) and route.intent in ("treatment", "size", "arms", "other",
-                                                                          "overview", "dates", "design") \
+        if q.scope.study_id and asks_checks(q.routed) and (q.unsure(route) or route.intent in (
+            "treatment", "size", "arms", "other", "overview", "dates", "design", "where")) \
         and CHECK_ASKED_RE.search(q.routed) and not NOT_A_CHECK_RE.search(q.routed) \
         and not ASKS_IN_RE.search(q.routed) else None
 
@@ -410,7 +424,7 @@ WHO_RULES: tuple[Rule, ...] = (_what_the_study_asks, _kept_out, _unsure_with_fac
                                _where_it_goes, _a_place_of_the_named_study, _a_place, _where_with_no_place)
 # what is measured or asked after that: each rule in turn
 WHAT_RULES: tuple[Rule, ...] = (_disease_stage, _whats_in_the_placebo, _taking_people, _study_ended, _keeps_getting, _a_procedure, _who_led, _how_long_for_someone, _after_the_first_part, _a_persons_time, _from_home,
-                                _how_many_doses, _did_it_work, _knows_which, _what_counts, _a_check)
+                                _how_many_doses, _did_it_work, _knows_which, _what_counts, _a_check, _when_in_a_procedure)
 
 
 def fix_route(route: Route | None, q: Asked) -> Route | None:
