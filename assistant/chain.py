@@ -244,14 +244,18 @@ def _by_ordinal(question: str, refs: list[StudyRef], said: str) -> StudyRef | No
     return ordered[i] if -len(ordered) <= i < len(ordered) else None
 
 
+def plain_conditions(sheet: FactSheet, conditions: list[str]) -> list[str]:
+    """A study's conditions in plain words, when the record writes them short: "NSCLC" is lung cancer."""
+    vocab = vocabulary()
+    return [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
+            if vocab.concepts[k].kind == "condition"]
+
+
 def naming_terms(sheet: FactSheet) -> set[str]:
     """The words a person may name a study by: its title, short name, treatments and conditions."""
     # (a registry listing 60 conditions is named by none of them: conditions name a study only when they are few)
     conditions = [c.value for c in sheet.conditions] if len(sheet.conditions) <= MAX_NAMING_CONDITIONS else []
-    # …and a condition in plain words, when the record writes it short: "NSCLC" is lung cancer
-    vocab = vocabulary()
-    plain = [vocab.concepts[k].says for h in vocab.find(" ".join([sheet.title, *conditions])) for k in h.concepts
-             if vocab.concepts[k].kind == "condition"]
+    plain = plain_conditions(sheet, conditions)
     # (a treatment's other names too: "the cimzia study" is the certolizumab one; and its form: "the pill one")
     forms = [" ".join(words) for words, rx in TREATMENT_FORMS if any(rx.search(f"{i.name} {i.description or ''}")
                                                                      for i in sheet.interventions)]
@@ -303,9 +307,6 @@ def _fits_status(question: str, sheet: FactSheet) -> int:
 # "there was a study in italy for colic", "the trial using chamomile drops": a study described by what it is about
 DESCRIBES_A_STUDY_RE = re.compile(r"\b(?:a|the|that|this) (?:study|trial)\s+(?:(?:in|at|from)\s+[\w-]+\s+)?"
                                   r"(?:for|with|using|on|about|testing|of)\b", re.IGNORECASE)
-# how a treatment is given, and its dummy: words every study with such a treatment shares, that name none of them
-FORM_WORDS = content_terms("placebo dummy shot shots pill pills tablet tablets injection injections jab patch patches "
-                           "drops infusion infusions drip cream")
 # a study described and nothing else: "the lupus study", "tell me about that german lung cancer trial"
 BARE_DESCRIPTION_RE = re.compile(r"(?:(?:tell me about|what about|what'?s|what is|info on|about)\s+)?(?:the|that|this)\s+"
                                  r"(?:[\w'-]+\s+){1,4}(?:study|trial|one|registry|thing|project)", re.IGNORECASE)
@@ -1043,9 +1044,9 @@ class AnswerChain:
         only_the_name = unnamed != req.text and not content_terms(unnamed) - STUDY_WORD - OVERVIEW_FILLER
         if only_the_name and not ASKS_SOMETHING_RE.search(req.text):
             return self._composed("overview", req.text, req.scope, step="overview")
-        # (and the words the study is named by: "lung cancer" for its "NSCLC")
-        # (not its forms or its placebo: "what was in the placebo shot?" asks a thing of its own)
-        naming = content_terms(" ".join(names)) | ((naming_terms(sheet) - FORM_WORDS) if sheet else set())
+        # (and its illness in plain words: "the german lung cancer trial" for its "NSCLC")
+        plain = plain_conditions(sheet, [c.value for c in sheet.conditions]) if sheet else []
+        naming = content_terms(" ".join([*names, *plain]))
         # "placebo??" names no study: "placebo" is one of its treatments, but every study's word
         if ASKS_SOMETHING_RE.search(req.text) or not asked & naming - GENERIC_TITLE_TERMS or asked - naming - OVERVIEW_FILLER:
             return None  # "where?", "who runs it?": a question of its own; or the study is not named at all
