@@ -360,7 +360,7 @@ PLACEBO_IN_RE = re.compile(r"\bwhat(?:'s|s| is| was| were| are)? (?:in|inside) (
 
 def _whats_in_the_placebo(route: Route, q: Asked) -> Route | None:
     return Route("arms", route.score, "placebo_in") \
-        if q.scope.study_id and PLACEBO_IN_RE.search(q.routed) and route.intent not in ("arms", *DECLINED_INTENTS) else None
+        if PLACEBO_IN_RE.search(q.routed) and route.intent not in ("arms", *DECLINED_INTENTS) else None
 
 
 def _taking_people(route: Route, q: Asked) -> Route | None:

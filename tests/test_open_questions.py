@@ -1496,3 +1496,48 @@ def test_a_childs_illness_not_their_medicine_and_a_legacy_sites_own_contact(serv
     assert "“juvenile arthritis”" in kids.text and "methotrexate" not in kids.text and "19 or older" in kids.text
     chicago = ask(service, "who do i email near chicago", MISLE)
     assert "holly.milaeger@northwestern.edu" in chicago.text
+
+
+def test_rides_wheelchairs_and_languages_are_things_the_records_do_not_say(service):
+    for question, study in (("i dont drive. does the study set up a ride to the infusion visit?", MISLE),
+                            ("my dad uses a wheelchair, is shanghai general hospital accessible?", "NCT06589271"),
+                            ("do the staff at saint-louis speak english?", "NCT03562065")):
+        answer = ask(service, question, study)
+        assert answer.status == "abstained" and "United Kingdom" not in answer.text, (question, answer.text)
+    assert ask(service, "who's gonna win the champions league this year").status == "declined"
+
+
+def test_everyday_words_for_an_operation_a_spread_and_a_bare_matter(service):
+    op = ask(service, "45M, sciatica down my left leg. but i had a spine op back in 2019. can i still get in?",
+             "NCT06589271")
+    assert "No previous history of spinal surgery" in op.text
+    liver = ask(service, "what if they have liver mets?", "NCT07247227")
+    assert "liver metastases could be enrolled" in liver.text
+    onset = ask(service, "my clusters didnt start till i was 55. matter?", "NCT04066023")
+    assert onset.intent == "can_i_join" and "onset prior to 50 years of age" in onset.text
+
+
+def test_pointing_into_a_list_by_lay_words_and_a_description_of_several(service):
+    listed = [HistoryTurn(role="user", content="which studies used a placebo"),
+              HistoryTurn(role="assistant", content=f"The C213 patch (NCT04066023), C-axSpAnd ({C_AXSPAND}), SELECT-SLE "
+                                                    f"({SELECT_SLE}) and MiSLE ({MISLE}).")]
+    placebo = ask(service, "for the spine arthritis one, what was in the placebo shot", None, listed)
+    assert placebo.study_id == C_AXSPAND and "saline" in placebo.text
+    cells = [HistoryTurn(role="user", content="what studies use stem cells"),
+             HistoryTurn(role="assistant", content=f"A lumbar disc study (NCT06589271), MiSLE ({MISLE}), a Paris lupus "
+                                                   "study (NCT03562065) and a Valladolid one (NCT03673748).")]
+    back = ask(service, "the one for back pain, is it open to a 62 yr old?", None, cells)
+    assert back.study_id == "NCT06589271" and "outside its age range" in back.text
+    both = ask(service, "the lung cancer trial")
+    assert both.step == "which_study" and ABP in both.text and "NCT07247227" in both.text
+    why = ask(service, "why not?", None, [HistoryTurn(role="user", content="is there anything for colicky babies"),
+                                         HistoryTurn(role="assistant", content="There's one colic study (NCT02708238), "
+                                                                               "but it isn't taking new babies.")])
+    assert "finished" in why.text and "July 2015" in why.text
+
+
+def test_a_state_asked_for_and_side_effects_asked_by_their_kind(service):
+    new_york = ask(service, "which trials have a location in new york state")
+    assert "Manhasset" in new_york.text and "“state”" not in new_york.text
+    infections = ask(service, "did people get infections", C_AXSPAND)
+    assert "Upper respiratory tract infection" in infections.text
