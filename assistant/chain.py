@@ -133,6 +133,7 @@ NAME_LINE_WORDS = 8
 YES_NO_RE = re.compile(r"^\W*(?:can|could|may|might|is|are|was|were|do|does|did|will|would|should|has|have|had)\b",
                        re.IGNORECASE)
 NAMES_ASKED_RE = re.compile(r"\b(?:names?|called|brand|code)\b", re.IGNORECASE)
+SHORT_FOLLOW_UP = 8  # a follow-up this short that no sentence answers alone is read with the question before it
 BARE_FOLLOW_UP = 2  # "why?", "and then?": nothing to route but the question before it
 BARE_PICK = 6  # "the paris one", "MSC-SLE please": a pick after we asked which study, not a new question
 ASKED_WHICH = sentence("record.which_of", names="").split(":")[0]  # "Which of these do you mean"
@@ -1175,6 +1176,10 @@ class AnswerChain:
             if retry[1]:
                 (text, cites), sources = retry, named
                 answer.sources = sources
+        last_asked = next((t.content for t in reversed(req.history) if t.role == "user"), "")
+        if not text and scope.study_id and last_asked and len(question.split()) <= SHORT_FOLLOW_UP:
+            # "when exactly, during the surgery?" after "what do they inject?": read with the question before it
+            text, cites = self._best_sentences(f"{last_asked} {question}", sources, most, hints)
         yield SourcesEvent(sources=sources, study_id=scope.study_id)
         quotes = [c.quote for c in cites]
         if not text or not names_what_is_asked(question, quotes) or not gives_the_amount(question, " ".join(quotes)) \
