@@ -1032,6 +1032,9 @@ class AnswerChain:
         """"C-AXSPAND?", "tell me about the certolizumab study": a short overview of that study."""
         if req.scope.reason not in ("question", "pinned") or not req.scope.study_id or not self.p.composer:
             return None
+        if req.history and (BARE_POINTER_RE.match(req.text) or (GOES_ON_RE.search(req.text)
+                                                               and len(req.text.split()) <= FOLLOW_UP_WORDS)):
+            return None  # "and the chinese one with sugemalimab?": the question before, about that one
         ref = self.p.catalog_loader().get(req.scope.study_id)
         sheet = self.p.facts(req.scope.study_id)
         names = [req.scope.study_id, *(ref.names if ref else []), ref.title if ref else "",
