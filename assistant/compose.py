@@ -38,7 +38,15 @@ from assistant.compose_overview import (  # noqa: F401  (registers their compose
     taking_part_remotely,
     time_in_study,
 )
-from assistant.compose_results import TOOK_PART_Q, USED_Q, compose_results, enrollment_sentence, treated_note
+from assistant.compose_results import (
+    EACH_GROUP_Q,
+    TOOK_PART_Q,
+    USED_Q,
+    compose_results,
+    enrollment_sentence,
+    group_counts,
+    treated_note,
+)
 from assistant.compose_where import SITE_CODE, described_places, place_in, where_sentences
 from assistant.composers import COMPOSERS, composes
 from assistant.corpus_list import Search, compose_list, filters_asked
@@ -377,6 +385,8 @@ class Composer:
         enrollment_sentence(w, s)
         if s.results and (USED_Q.search(q) or TOOK_PART_Q.search(q)):
             treated_note(w, s.results)  # "how many actually put the patch on?": of those, who was treated
+        if EACH_GROUP_Q.search(q):
+            group_counts(w, s)  # "how many babies were in each group?": the flow's counts, group by group
         if WHY_Q.search(q):  # "why so few?": what the record says about why it ended small
             self._why_it_ended(w, q, s)
 

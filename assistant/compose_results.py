@@ -66,7 +66,12 @@ WORKED_Q = re.compile(r"\b(work\w*|help\w*|better|best|worse|worst|won|winner|ca
                       r"longer (?:did|do|would|will) (?:\w+ ){0,2}live|"
                       # "how did it go?", "how'd the trial turn out?"
                       r"how(?: did|'d|d) (?:it|that|this|the study|the trial|things) (?:go|turn out|end up|pan out)|"
+                      # "did the patch actually stop the headaches?", "did it really ease the pain?"
+                      r"did (?:it|the \w+|they|this|that)(?: \w+)? (?:actually |really |even )?(?:stop|ease|reduce|lower|"
+                      r"fix|shorten|prevent|calm|settle)|"
                       r"turn(?:ed)? out|pan(?:ned)? out)\b", re.IGNORECASE)
+BECAUSE_Q = re.compile(r"\b(?:because of|due to|from the|for|over)\s+(?:the\s+)?(?:side.?ef+ects?|adverse|reactions?|"
+                       r"problems?|safety)\b", re.IGNORECASE)
 # moving from one group to another: "did the placebo people ever get the real drug?", "could they switch over?"
 SWITCH_Q = re.compile(r"\b(?:switch\w*|swap\w*|cross(?:ed)?[- ]?over|moved? (?:over|on) to|went on to|"
                       r"(?:ever|later|eventually|afterwards?|at the end|ended up|end up) (?:get|got|getting|receive[ds]?|receiving|on)|open[- ]label extension|"
@@ -135,6 +140,8 @@ def compose_results(w: AnswerWriter, question: str, sheet: FactSheet, today: dat
             side_effects(w, r)
     elif SWITCH_Q.search(question) and _switched(w, r):
         pass  # "did the placebo people ever get the real drug?": the flow's own steps between groups and periods
+    elif FLOW_Q.search(question) and BECAUSE_Q.search(question) and r.flow is not None:
+        _flow(w, r)  # "how many quit because of side effects?": who left, and why (the flow's reasons)
     elif SERIOUS_Q.search(question):
         serious(w, r)
     elif SIDE_Q.search(question):
@@ -425,6 +432,16 @@ def _flow(w: AnswerWriter, r: StudyResults) -> None:
 
 
 STANDARD_MILESTONES = frozenset({"started", "completed", "not completed"})
+
+
+EACH_GROUP_Q = re.compile(r"\b(?:in )?(?:each|every|per|which|both|the two|the three) (?:group|arm)s?\b|\bgroup sizes?\b",
+                          re.IGNORECASE)
+
+
+def group_counts(w: AnswerWriter, s: FactSheet) -> None:
+    """"how many babies were in each group?": how many started (and finished) in each group, as the flow counts."""
+    if s.results is not None and s.results.flow is not None:
+        _flow(w, s.results)
 
 
 def enrollment_sentence(w: AnswerWriter, s: FactSheet) -> None:

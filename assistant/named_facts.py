@@ -29,6 +29,7 @@ OTHER_NAME_Q = re.compile(r"\bsame (?:thing|drug|medicine|medication|as)\b|\b(?:
                           re.IGNORECASE)
 
 
+HOW_MANY_RE = re.compile(r"\bhow many\b|\bwhat (?:number|percent\w*|share)\b", re.IGNORECASE)
 FINISHED_Q = re.compile(r"\b(?:finish\w*|complet\w*|drop\w*\s?out|dropouts?|quit|ma(?:de|ke) it|stay(?:ed)?|left)\b", re.IGNORECASE)
 
 
@@ -69,7 +70,9 @@ def route_by_named_fact(text: str, s: FactSheet | None, route: Route | None) -> 
         return Route("treatment", route.score, "other_name")
     if route.intent in ("size", "treatment", "other") and s.results and USED_Q.search(text):
         return Route("results", route.score, "used")  # "how many people actually used the patch?": the flow
-    if route.intent == "size" and s.results and FLOW_Q.search(text) and FINISHED_Q.search(text):
+    # ("how many finished the whole 3 years?" too: a count of who finished, not the calendar)
+    if route.intent in ("size", "dates", "time_in_study") and s.results and FLOW_Q.search(text) \
+            and FINISHED_Q.search(text) and HOW_MANY_RE.search(text):
         return Route("results", route.score, "flow")  # "how many babies finished?": who finished, not the enrollment
     # ("chance of getting the dummy patch?" however sure another route is; "how many ended up on placebo …" if unsure)
     by_chance = CHANCE_WORDS.search(text) or not route.confident

@@ -1543,3 +1543,14 @@ def test_a_state_asked_for_and_side_effects_asked_by_their_kind(service):
     assert "Manhasset" in new_york.text and "“state”" not in new_york.text
     infections = ask(service, "did people get infections", C_AXSPAND)
     assert "Upper respiratory tract infection" in infections.text
+
+
+def test_results_asked_in_everyday_words(service):
+    quit_ae = ask(service, "how many people quit because of side effects", C_AXSPAND)
+    assert "did not finish" in quit_ae.text and "side effects (9 people)" in quit_ae.text
+    stop = ask(service, "did the patch actually stop the headaches", "NCT04066023")
+    assert "pain relief" in stop.text and "eDiary" not in stop.text
+    finished = ask(service, "how many finished the whole 3 years", C_AXSPAND)
+    assert finished.intent == "results" and "finished" in finished.text
+    groups = ask(service, "how many babies were in each group", "NCT02708238")
+    assert "In Group A, 60 people started" in groups.text
