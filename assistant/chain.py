@@ -245,6 +245,11 @@ def _by_ordinal(question: str, refs: list[StudyRef], said: str) -> StudyRef | No
     return ordered[i] if -len(ordered) <= i < len(ordered) else None
 
 
+def treatment_terms(sheet: FactSheet | None) -> set[str]:
+    """The words of a study's treatments and their other names."""
+    return content_terms(" ".join(f"{i.name} {i.other_names or ''}" for i in sheet.interventions)) if sheet else set()
+
+
 def plain_conditions(sheet: FactSheet, conditions: list[str]) -> list[str]:
     """A study's conditions in plain words, when the record writes them short: "NSCLC" is lung cancer."""
     vocab = vocabulary()
@@ -490,6 +495,10 @@ class AnswerChain:
         if scope.reason == "history" and not pinned and OTHER_KIND_RE.search(text):
             # "what about the other lung cancer one?": not the conversation's study, the other one of that kind
             scope = self._the_other_one(text, history[-LIST_TURNS_READ:], catalog) or scope
+        if scope.reason == "pinned" and OTHER_NAME_Q.search(text) and (other := self._study_named_by_words(text)) \
+                and other != pinned and not content_terms(text) & treatment_terms(self.p.facts(pinned)):
+            # "is certolizumab pegol just cimzia?" on PatientSpot's page: the names of another study's treatment
+            scope = Scope(other, text, "question")
         if scope.reason == "corpus" and not pinned and not scope.unknown_id and BARE_DESCRIPTION_RE.fullmatch(text.strip(" ?!.")):
             scope = self._described_alone(text) or scope  # "the lupus study": which one, when several are
         listed = self._listed_before(text, history, catalog)

@@ -341,6 +341,10 @@ def _together(pairs: list[set[str]], texts: list[str]) -> bool:
     return all(any(_adjacent(t, p) for t in texts) for p in pairs)
 
 
+JOIN_Q = re.compile(r"\b(?:join|sign(?:ing)? up|enrol+|take part|participate|get in(?:to)?|allowed|eligible|qualify)\b",
+                    re.IGNORECASE)
+
+
 def _taken(question: str, words: str) -> bool:
     """Whether the question says the person (or someone they know) takes or took the medicine named ``words``."""
     person = re.search(r"\b(?:i|i'?m|im|i'?ve|ive|he|she|we|they|my \w+)\b", question, re.IGNORECASE)
@@ -568,6 +572,9 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                     phrases=_phrases(question, q.own_topic))
         rank = on_topic(q, sheets, search, evidence)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
+    if facts.said_anything(sex=False) or JOIN_Q.search(question):
+        # "is there anything I'm allowed to join?": not a page that says itself it takes no patients (an NIH project)
+        found = [s for s in found if not (s.enrollment_notes and s.status is None)]
     # "I'm pregnant and have lupus, anything I can join?": a study whose rules keep out what the person said is not
     # one they can join; it is named after the list with the rule that keeps them out
     ruled_out: list[tuple[FactSheet, tuple[str, str]]] = []
