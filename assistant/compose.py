@@ -112,6 +112,10 @@ ORIGIN = re.compile(r"\b(?:derived from|obtained from|isolated from|harvested fr
 ORIGIN_FIELDS = ("protocolSection.descriptionModule.briefSummary", "protocolSection.descriptionModule.detailedDescription",
                  "protocolSection.identificationModule")
 HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+# "for a whole year?", "how long would I be on the dummy?": how long a group takes what it gets
+HOW_LONG_ON = re.compile(r"\bhow long\b|\b(?:for|during) (?:a |the |one )?(?:whole |full |entire )?(?:year|months?|weeks?)\b|"
+                         r"\bthe whole (?:time|study|year)\b", re.IGNORECASE)
+DURATION_WORDS = re.compile(r"\b\d+\s*(?:weeks?|months?|years?|days?)\b", re.IGNORECASE)
 # "will i get the real drug or not?": whether they would get it, which only chance decides
 CHANCE_WORDS = re.compile(r"\b(?:chance|likely|likelihood|odds|probab\w*|(?:will|would|do|could) i (?:get|be on|receive) "
                           r"the real (?:drug|thing|one|medicine|treatment|pill|tablet|shot)s?|"
@@ -477,6 +481,11 @@ class Composer:
         if key == "randomization.randomized":
             self._placebo_chance(w, q, s)
             w.gloss("glossary.means", "randomized")
+        if PLACEBO_Q.search(q) and HOW_LONG_ON.search(q):
+            # "so i could be taking a fake pill for a whole year?": how long the placebo group takes it
+            for arm in [a for a in placebo_arms(s) if a.description and DURATION_WORDS.search(a.description)][:1]:
+                w.say("time.quote", [(arm.path, arm.description)], about=f"the group “{arm.label}”",
+                      quote=arm.description.rstrip(" ."))
 
     def _placebo_chance(self, w: AnswerWriter, q: str, s: FactSheet) -> None:
         """"How likely am I to get the placebo?": how many groups there are and which gets placebo, and the
