@@ -29,7 +29,7 @@ from assistant.intent_registry import COMPOSED
 from assistant.intents import INTENT_FIELDS, field_hints, path_within
 from assistant.named_facts import OTHER_NAME_Q, route_by_named_fact
 from assistant.nearby import asked_place, country_of_demonyms
-from assistant.patient_facts import patient_facts, speaks_of_someone
+from assistant.patient_facts import ASKS_TO_JOIN_RE, patient_facts, speaks_of_someone
 from assistant.plain_rewrite import plain_rewrite
 from assistant.practical import ABOUT_THE_TREATMENT, gives_the_amount, names_what_is_asked
 from assistant.prompting import render_prompt
@@ -316,10 +316,6 @@ DESCRIBES_A_STUDY_RE = re.compile(r"\b(?:a|the|that|this) (?:study|trial)\s+(?:(
 # a study described and nothing else: "the lupus study", "tell me about that german lung cancer trial"
 BARE_DESCRIPTION_RE = re.compile(r"(?:(?:tell me about|what about|what'?s|what is|info on|about)\s+)?(?:the|that|this)\s+"
                                  r"(?:[\w'-]+\s+){1,4}(?:study|trial|one|registry|thing|project)", re.IGNORECASE)
-# asking to take part: "can I sign up through here?", "is this taking patients?", "how do I enroll?"
-TAKING_PART_Q = re.compile(r"\b(?:join|sign(?:ing)? ?up|enrol+(?:ing|ment)?|take part|participate|volunteer|"
-                           r"(?:taking|accepting|looking for|recruiting) (?:patients|people|volunteers|participants)|"
-                           r"recruiting|get in|get into)\b", re.IGNORECASE)
 # "the one that isn't a drug": a study that gives no treatment (a registry, a study that only watches)
 NO_DRUG_POINTER_RE = re.compile(r"\b(?:isn'?t|is not|not|no|without|doesn'?t (?:give|use|test))\s+(?:a |an |any )?(?:drugs?|"
                                 r"medicines?|medications?|meds|pills?|treatments?)\b", re.IGNORECASE)
@@ -474,7 +470,7 @@ class AnswerChain:
             # ("is certolizumab pegol just cimzia?": a treatment's names asked, of the study that gives it)
             # ("there was a study in italy for colic using chamomile drops … my son was born at 35 weeks, could he
             # get in?": one study described, and whether the person can join it)
-            joins_it = bool(named and TAKING_PART_Q.search(text) and facts.said_anything()
+            joins_it = bool(named and ASKS_TO_JOIN_RE.search(text) and facts.said_anything()
                             and not ANY_THERE_RE.search(text))
             if named and (about_a_study or OTHER_NAME_Q.search(text) or joins_it
                           or (self._name_alone_of(named, text) and not ANY_THERE_RE.search(text))):
@@ -1069,7 +1065,7 @@ class AnswerChain:
         """"can I sign up through here?" on a page that says itself whether it takes people: what it says."""
         sheet = self.p.facts(req.scope.study_id) if req.scope.study_id and self.p.composer else None
         # (not "my lupus is mild, is this meant for someone like me?": who it is for, in the page's own words)
-        if sheet is None or not sheet.enrollment_notes or not TAKING_PART_Q.search(req.text) \
+        if sheet is None or not sheet.enrollment_notes or not ASKS_TO_JOIN_RE.search(req.text) \
                 or req.intent in DECLINED_INTENTS or patient_facts(req.text).said_anything():
             return None
         return self._composed("can_i_join", req.unnamed or req.text, req.scope)

@@ -26,7 +26,7 @@ from assistant.nearby import (
     sites_in_continent,
 )
 from assistant.nearby_answer import distance_words, place_words, site_words
-from assistant.patient_facts import PatientFacts, named_illnesses, patient_facts, speaks_of_someone
+from assistant.patient_facts import ASKS_TO_JOIN_RE, PatientFacts, named_illnesses, patient_facts, speaks_of_someone
 from assistant.practical import asks_practical
 from assistant.textutil import content_terms, overlap, split_sentences
 from assistant.types import Source
@@ -341,10 +341,6 @@ def _together(pairs: list[set[str]], texts: list[str]) -> bool:
     return all(any(_adjacent(t, p) for t in texts) for p in pairs)
 
 
-JOIN_Q = re.compile(r"\b(?:join|sign(?:ing)? up|enrol+|take part|participate|get in(?:to)?|allowed|eligible|qualify)\b",
-                    re.IGNORECASE)
-
-
 def _taken(question: str, words: str) -> bool:
     """Whether the question says the person (or someone they know) takes or took the medicine named ``words``."""
     person = re.search(r"\b(?:i|i'?m|im|i'?ve|ive|he|she|we|they|my \w+)\b", question, re.IGNORECASE)
@@ -572,7 +568,7 @@ def compose_list(question: str, sheets: list[FactSheet], chunks: ChunkLookup, pl
                     phrases=_phrases(question, q.own_topic))
         rank = on_topic(q, sheets, search, evidence)
     found = [s for s in sheets if s.study_id in rank and passes_filters(s, q)]
-    if facts.said_anything(sex=False) or JOIN_Q.search(question):
+    if facts.said_anything(sex=False) or ASKS_TO_JOIN_RE.search(question):
         # "is there anything I'm allowed to join?": not a page that says itself it takes no patients (an NIH project)
         found = [s for s in found if not (s.enrollment_notes and s.status is None)]
     # "I'm pregnant and have lupus, anything I can join?": a study whose rules keep out what the person said is not

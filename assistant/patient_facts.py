@@ -389,6 +389,11 @@ def named_illnesses(text: str) -> set[str]:
     return {t for t in content_terms(" ".join(words)) - _TIME_WORDS - _NUMBER_WORDS if not t.isdigit()}
 
 
+# asking to take part, in any words: "can I sign up through here?", "is this taking patients?", "anything I'm allowed to
+# join?" (one pattern for every place that asks it)
+ASKS_TO_JOIN_RE = re.compile(r"\b(?:join|sign(?:ing)? ?up|enrol+(?:ing|ment)?|take part|participate|volunteer|allowed|"
+                             r"eligible|qualify|(?:taking|accepting|looking for|recruiting) (?:patients|people|volunteers|"
+                             r"participants)|recruiting|get in|get into)\b", re.IGNORECASE)
 _SPEAKS_OF_SOMEONE = re.compile(r"\b(?:i|i'?m|im|i'?ve|my|me|we|our|us|he|she|his|her|him)\b", re.IGNORECASE)
 
 
