@@ -423,10 +423,10 @@ class AnswerChain:
         # for me?" asks about MiSLE, "… the study stem cell trial …" only looked like a search)
         named_one = scope.reason == "question" and not asks_across_studies(text)
         for other in dict.fromkeys((text, _study_phrase_masked(routed), _last_ask(routed))):
-            listed = named_one and route is not None and route.intent == "corpus"
-            if route and (not route.confident or listed) and other != routed and self.p.router:
+            read_as_list = named_one and route is not None and route.intent == "corpus"
+            if route and (not route.confident or read_as_list) and other != routed and self.p.router:
                 tried = self.p.router.route(other)
-                route = tried if tried.confident and not (listed and tried.intent == "corpus") else route
+                route = tried if tried.confident and not (read_as_list and tried.intent == "corpus") else route
         # a short follow-up the router reads weakly ("and after that year is up??", "which one came out best") goes
         # on from the person's last question: read with it, unless that reads no surer
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
@@ -491,10 +491,11 @@ class AnswerChain:
         if scope.reason == "history" and not pinned and OTHER_KIND_RE.search(text):
             # "what about the other lung cancer one?": not the conversation's study, the other one of that kind
             scope = self._the_other_one(text, history[-LIST_TURNS_READ:], catalog) or scope
-        if scope.reason == "pinned" and OTHER_NAME_Q.search(text) and (other := self._study_named_by_words(text)) \
-                and other != pinned and not content_terms(text) & treatment_terms(self.p.facts(pinned)):
+        if pinned and scope.reason == "pinned" and OTHER_NAME_Q.search(text) \
+                and (drug_study := self._study_named_by_words(text)) and drug_study != pinned \
+                and not content_terms(text) & treatment_terms(self.p.facts(pinned)):
             # "is certolizumab pegol just cimzia?" on PatientSpot's page: the names of another study's treatment
-            scope = Scope(other, text, "question")
+            scope = Scope(drug_study, text, "question")
         if scope.reason == "corpus" and not pinned and not scope.unknown_id and BARE_DESCRIPTION_RE.fullmatch(text.strip(" ?!.")):
             scope = self._described_alone(text) or scope  # "the lupus study": which one, when several are
         listed = self._listed_before(text, history, catalog)

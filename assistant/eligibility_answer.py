@@ -146,8 +146,8 @@ def write_findings(w: AnswerWriter, a: Assessment, match: RuleMatch | None = Non
             findings = [f for f in findings if f.group != "not_mentioned"]
             at = sum(f.group == "rules_out" for f in findings)
             key = {"exclusion": "closest_excluded", "inclusion": "closest_needed"}.get(match.item.section, "closest")
-            said = match.whole()  # (with the rest of its short list: "BASDAI >= 4" and "spinal pain >= 4")
-            findings.insert(at, Finding("closest", key, said.cites, {"item": f"“{said.words.rstrip(' .;:')}”"}))
+            whole = match.whole()  # (with the rest of its short list: "BASDAI >= 4" and "spinal pain >= 4")
+            findings.insert(at, Finding("closest", key, whole.cites, {"item": f"“{whole.words.rstrip(' .;:')}”"}))
     said = 0
     for f in findings:
         if f.group == "none" or said >= MAX_SAID and f.group not in ("rules_out", "closest"):
