@@ -950,7 +950,10 @@ class AnswerChain:
             cited = {s.chunk_id for s in writer.sources}
             answer.citations = writer.citations
             answer.sources = writer.sources + [s for s in answer.sources if s.chunk_id not in cited]
-        answer.text = render_prompt("abstain.txt", topic=topic, contacts=lines)
+        # (about another study than the pinned one, or one the question named: which, first)
+        said = render_prompt("abstain.txt", topic=topic, contacts=lines)
+        prefix = self._about_prefix(scope)
+        answer.text = f"{prefix}{said[:1].lower()}{said[1:]}" if prefix else said
         answer.status, answer.contacts = "abstained", contacts
         return answer
 

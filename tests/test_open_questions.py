@@ -1442,6 +1442,10 @@ def test_how_many_took_part_two_asks_and_a_practical_cost(service):
     assert "Sclnow" in both.text and "Phase 1" in both.text
     tickets = ask(service, "would the brigatinib study in germany cover my train tickets to the hospital?")
     assert tickets.status == "abstained" and not tickets.text.startswith(("Yes", "About ABP (NCT04318938): yes"))
+    # on another study's page, the abstention says which study it is about
+    elsewhere = ask(service, "would the brigatinib study in germany cover my train tickets to the hospital?",
+                    "NCT03840928")
+    assert elsewhere.study_id == ABP and elsewhere.text.startswith("About ABP (NCT04318938): the study records don't say")
 
 
 def test_a_site_by_its_city_a_drugs_length_and_the_studys_end(service):
