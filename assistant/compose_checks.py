@@ -9,14 +9,12 @@ that repeat one measure at several times ("… at Week 1", "… at Week 2") are 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answer_writer import AnswerWriter, join_words
+from assistant.closest_rule import Scorer
 from assistant.textutil import content_terms, split_sentences
 from trialchat.facts import FactSheet, Outcome
-
-Scorer = Callable[[str, list[str]], list[float]]
 
 # a question about a test, a scan, a questionnaire or a check-up, in the person's words
 CHECKS_Q = re.compile(
@@ -84,9 +82,8 @@ def _checks(s: FactSheet) -> list[_Check]:
 
 
 # the plain words that ask what is checked in general ("what kind of questions do they ask?"), not for one check
-GENERAL_WORDS = content_terms("question questions questionnaire survey surveys form forms fill out in stuff things app apps phone "
-                              "online website web computer "
-                              "measure measured track kind sort")
+GENERAL_WORDS = content_terms("question questions questionnaire survey surveys form forms fill out in stuff things "
+                              "app apps phone online website web computer measure measured track kind sort")
 
 
 def _asked_terms(question: str) -> tuple[set[str], set[str]]:
@@ -114,7 +111,7 @@ def tests_and_checks(w: AnswerWriter, q: str, s: FactSheet, rank: Scorer | None,
     ranked = sorted(range(len(checks)), key=lambda i: (naming[i], scores[i]), reverse=True)
     best = ranked[0]
     if not naming[best] and scores[best] < CLEAR:
-        if not unnamed_said or CHECK_UPS.search(q):  # ("when are the check ups?": the visits' own sentences say)
+        if not unnamed_said:
             return False
         # "will I get scans?" where no outcome is a scan: the record does not say; what it does check
         primary = [c for c in checks if c.outcomes[0].primary] or checks
