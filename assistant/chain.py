@@ -777,8 +777,7 @@ class AnswerChain:
         wanted = content_terms(country_of_demonyms(kind))
         if current is None or not wanted:
             return None
-        others = [sid for sid in (s.study_id for s in self.p.all_facts())
-                  if sid != current and wanted <= naming_terms(self.p.facts(sid) or FactSheet(study_id=sid, title=""))]
+        others = [s.study_id for s in self.p.all_facts() if s.study_id != current and wanted <= naming_terms(s)]
         if len(others) == 1 and (ref := catalog.get(others[0])):
             return Scope(others[0], standalone(question, ref), "history")
         return Scope(None, question, "choose", among=tuple(others)) if others else None
